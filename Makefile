@@ -1,0 +1,31 @@
+# The two commands a new user runs: `make demo` and `make test`.
+# Both install the Debian packages they need (scripts/install-deps.sh), configure and build.
+JOBS ?= $(shell nproc)
+FRUGAL := build/release/src/cli/frugal
+
+.PHONY: deps build demo test test-asan bench clean
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+
+demo: build
+	@$(FRUGAL) demo
+
+test: build
+	@ctest --preset release -j $(JOBS)
+
+# ASan + UBSan build of the whole test suite (run by .ci/run after `make test`).
+test-asan: deps
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan -j $(JOBS)
+	@ctest --preset asan -j $(JOBS)
+
+bench: build
+	@build/release/bench/frugal_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+
+clean:
+	rm -rf build

@@ -1,0 +1,305 @@
+#include "catalog/catalog.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <map>
+#include <unordered_map>
+
+#include "core/csv.h"
+#include "core/error.h"
+#include "core/toml_util.h"
+
+namespace frugal {
+namespace {
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+const Accelerator* match_accelerator(const std::deque<Accelerator>& accs, const std::string& name,
+                                     std::optional<double> memory_mib) {
+  const Accelerator* by_name = nullptr;
+  for (const auto& a : accs) {
+    if (a.match_name != name) continue;
+    if (!a.match_memory_mib) return &a;
+    if (memory_mib && *a.match_memory_mib == *memory_mib) return &a;
+    if (!by_name) by_name = &a;
+  }
+  // Fractional GPUs (g6f) list a slice of the memory: fall back to the full-size device of that name.
+  if (by_name && memory_mib && *memory_mib < *by_name->match_memory_mib) {
+    for (const auto& a : accs) {
+      if (a.match_name == name && a.match_memory_mib && *a.match_memory_mib > *memory_mib) return &a;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::deque<Accelerator> Catalog::load_accelerators(const std::string& path) {
+  auto t = CsvTable::load(path);
+  t.require_columns({"id", "family", "match_name", "match_memory_mib", "device_unit", "memory_gib",
+                     "mem_bw_gbs", "fp32_tflops", "fp16_tflops", "bf16_tflops", "fp8_tflops",
+                     "int8_tops", "link", "link_gbs", "source"});
+  std::deque<Accelerator> out;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    auto r = t.row(i);
+    Accelerator a;
+    a.id = r.get("id");
+    a.family = r.get("family");
+    a.match_name = r.get("match_name");
+    a.match_memory_mib = r.optional_number("match_memory_mib");
+    a.device_unit = r.get("device_unit");
+    if (a.device_unit != "gpu" && a.device_unit != "neuroncore") {
+      fail_at(r.where("device_unit"), fmt::format("expected 'gpu' or 'neuroncore', got '{}'", a.device_unit));
+    }
+    a.memory_gib = r.number("memory_gib");
+    a.mem_bw_gbs = r.number("mem_bw_gbs");
+    a.fp32_tflops = r.optional_number("fp32_tflops");
+    a.fp16_tflops = r.optional_number("fp16_tflops");
+    a.bf16_tflops = r.optional_number("bf16_tflops");
+    a.fp8_tflops = r.optional_number("fp8_tflops");
+    a.int8_tops = r.optional_number("int8_tops");
+    a.link = r.get("link");
+    a.link_gbs = r.number("link_gbs");
+    a.source = r.get("source");
+    if (a.id.empty()) fail_at(r.where("id"), "expected an accelerator id");
+    if (a.memory_gib <= 0 || a.mem_bw_gbs <= 0) {
+      fail_at(r.where("memory_gib"), "expected positive memory and bandwidth");
+    }
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+std::vector<Precision> Catalog::load_precisions(const std::string& path) {
+  auto t = CsvTable::load(path);
+  t.require_columns({"name", "weight_bytes", "kv_bytes", "compute", "fallback_compute", "source"});
+  std::vector<Precision> out;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    auto r = t.row(i);
+    Precision p{r.get("name"), r.number("weight_bytes"), r.number("kv_bytes"), r.get("compute"),
+                r.get("fallback_compute"), r.get("source")};
+    if (p.weight_bytes <= 0 || p.kv_bytes <= 0) fail_at(r.where("weight_bytes"), "expected positive byte sizes");
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+ModelSpec Catalog::load_model(const std::string& path) {
+  auto t = load_toml_file(path);
+  ModelSpec m;
+  m.file = path;
+  m.name = require_string(t, "name", path);
+  std::string kind = require_string(t, "kind", path);
+  if (kind == "decoder") m.kind = ModelKind::kDecoder;
+  else if (kind == "encoder") m.kind = ModelKind::kEncoder;
+  else if (kind == "vision") m.kind = ModelKind::kVision;
+  else fail_at(location_of(*t.get("kind"), path), "expected kind decoder, encoder or vision");
+  if (const auto* a = t.get_as<toml::array>("aliases")) {
+    for (const auto& e : *a) {
+      auto s = e.value<std::string>();
+      if (!s) fail_at(location_of(e, path), "expected a string in 'aliases'");
+      m.aliases.push_back(*s);
+    }
+  }
+  m.params = require_number(t, "params", path);
+  m.active_params = optional_number(t, "active_params", path).value_or(m.params);
+  m.source = require_string(t, "source", path);
+  auto i = [&](std::string_view k, bool required) {
+    auto v = required ? std::optional<double>(require_number(t, k, path)) : optional_number(t, k, path);
+    return static_cast<int>(v.value_or(0));
+  };
+  if (m.kind == ModelKind::kVision) {
+    m.flops_per_sample = require_number(t, "flops_per_sample", path);
+    return m;
+  }
+  m.layers = i("layers", true);
+  m.hidden = i("hidden", true);
+  m.heads = i("heads", true);
+  m.kv_heads = i("kv_heads", true);
+  m.ffn = i("ffn", true);
+  m.vocab = i("vocab", true);
+  m.max_context = i("max_context", true);
+  m.head_dim = i("head_dim", false);
+  if (m.head_dim == 0 && m.heads > 0) m.head_dim = m.hidden / m.heads;
+  m.kv_latent_dim = i("kv_latent_dim", false);
+  m.experts = i("experts", false);
+  m.active_experts = i("active_experts", false);
+  m.shared_experts = i("shared_experts", false);
+  m.default_sequence = i("default_sequence", false);
+  if (m.layers <= 0 || m.hidden <= 0 || m.heads <= 0 || m.kv_heads <= 0) {
+    fail_at({path, 1, 1}, "expected positive layers, hidden, heads and kv_heads");
+  }
+  if (m.is_moe() && (m.active_experts <= 0 || m.active_params >= m.params)) {
+    fail_at({path, 1, 1}, "MoE model needs active_experts > 0 and active_params < params");
+  }
+  return m;
+}
+
+Catalog Catalog::load(const std::string& data_dir) {
+  namespace fs = std::filesystem;
+  Catalog c;
+  const std::string cat = data_dir + "/catalog/";
+  c.accelerators_ = load_accelerators(cat + "accelerators.csv");
+  c.precisions_ = load_precisions(data_dir + "/perf/precisions.csv");
+
+  // Instance types: Karpenter's full list, then the supplement for types it lacks (p3.*).
+  auto inst = CsvTable::load(cat + "instances.csv");
+  inst.require_columns({"InstanceType", "Family", "vCPUs", "MemoryMiB", "GpuName", "GpuCount",
+                        "GpuMemoryMiB", "AcceleratorName", "AcceleratorCount", "NeuronCores",
+                        "OnDemandUSDPerHour_us_east_1", "source"});
+  std::unordered_map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < inst.size(); ++i) {
+    auto r = inst.row(i);
+    InstanceType it;
+    it.name = r.get("InstanceType");
+    it.family = r.get("Family");
+    it.vcpus = static_cast<int>(r.number("vCPUs"));
+    it.memory_gib = r.number("MemoryMiB") / 1024.0;
+    it.on_demand_hourly = r.optional_number("OnDemandUSDPerHour_us_east_1");
+    it.source = r.get("source");
+    if (!r.empty("GpuName")) {
+      it.gpu_name = r.get("GpuName");
+      auto mem = r.optional_number("GpuMemoryMiB");
+      it.accelerator = match_accelerator(c.accelerators_, it.gpu_name, mem);
+      it.devices = static_cast<int>(r.optional_number("GpuCount").value_or(0));
+      if (mem) it.device_memory_gib = *mem / 1024.0;
+      if (it.devices == 0 && it.accelerator && mem && it.accelerator->match_memory_mib) {
+        // Fractional GPU: one device holding a share of a full GPU.
+        it.device_fraction = *mem / *it.accelerator->match_memory_mib;
+        it.devices = 1;
+      }
+    } else if (!r.empty("AcceleratorName")) {
+      it.gpu_name = r.get("AcceleratorName");
+      it.accelerator = match_accelerator(c.accelerators_, it.gpu_name, std::nullopt);
+      it.devices = static_cast<int>(r.optional_number("NeuronCores").value_or(0));
+      if (it.accelerator) it.device_memory_gib = it.accelerator->memory_gib;
+    }
+    if (!index.emplace(it.name, c.instances_.size()).second) {
+      fail_at(r.where("InstanceType"), fmt::format("duplicate instance type '{}'", it.name));
+    }
+    c.instances_.push_back(std::move(it));
+  }
+  auto sup = CsvTable::load(cat + "instances_supplement.csv");
+  sup.require_columns({"InstanceType", "Accelerator", "AcceleratorCount", "AccelMemoryGiBEach",
+                       "vCPUs", "MemoryGiB", "NeuronCores", "OnDemandUSDPerHour", "source"});
+  for (std::size_t i = 0; i < sup.size(); ++i) {
+    auto r = sup.row(i);
+    const std::string& name = r.get("InstanceType");
+    if (index.count(name) || r.empty("Accelerator")) continue;
+    InstanceType it;
+    it.name = name;
+    it.family = name.substr(0, name.find('.'));
+    it.vcpus = static_cast<int>(r.number("vCPUs"));
+    it.memory_gib = r.number("MemoryGiB");
+    it.gpu_name = r.get("Accelerator");
+    double mem_gib = r.number("AccelMemoryGiBEach");
+    it.accelerator = match_accelerator(c.accelerators_, it.gpu_name, mem_gib * 1024.0);
+    it.devices = static_cast<int>(r.number("AcceleratorCount"));
+    if (auto nc = r.optional_number("NeuronCores")) it.devices = static_cast<int>(*nc);
+    it.device_memory_gib = mem_gib;
+    it.on_demand_hourly = r.optional_number("OnDemandUSDPerHour");
+    it.source = r.get("source");
+    index.emplace(it.name, c.instances_.size());
+    c.instances_.push_back(std::move(it));
+  }
+
+  // Spot: median and minimum over us-east-1 AZs that have a real spot price.
+  auto spot = CsvTable::load(cat + "spot_prices.csv");
+  spot.require_columns({"InstanceType", "Price", "SpotPrice", "Region", "AvailabilityZone", "source"});
+  std::map<std::string, std::vector<double>> spots;
+  std::map<std::string, std::string> spot_src;
+  for (std::size_t i = 0; i < spot.size(); ++i) {
+    auto r = spot.row(i);
+    if (r.get("Region") != "us-east-1") continue;
+    auto sp = r.optional_number("SpotPrice");
+    auto od = r.optional_number("Price");
+    if (!sp || (od && *sp >= *od)) continue;  // spot == on-demand means "no spot history"
+    spots[r.get("InstanceType")].push_back(*sp);
+    spot_src[r.get("InstanceType")] = r.get("source");
+  }
+  for (auto& [name, v] : spots) {
+    auto it = index.find(name);
+    if (it == index.end()) continue;
+    auto& inst_ref = c.instances_[it->second];
+    inst_ref.spot_hourly = median(v);
+    inst_ref.spot_min_hourly = *std::min_element(v.begin(), v.end());
+    inst_ref.spot_source = spot_src[name];
+  }
+
+  auto adv = CsvTable::load(cat + "spot_advisor.csv");
+  adv.require_columns({"region", "os", "instance_type", "savings_vs_ondemand_pct", "interruption_bucket"});
+  for (std::size_t i = 0; i < adv.size(); ++i) {
+    auto r = adv.row(i);
+    if (r.get("region") != "us-east-1" || r.get("os") != "Linux") continue;
+    auto it = index.find(r.get("instance_type"));
+    if (it == index.end()) continue;
+    c.instances_[it->second].spot_interruption = r.get("interruption_bucket");
+    c.instances_[it->second].spot_advisor_savings_pct = r.optional_number("savings_vs_ondemand_pct");
+  }
+
+  auto sm = CsvTable::load(cat + "sagemaker_lambda_prices.csv");
+  sm.require_columns({"service", "usage", "instance_type", "region", "usd"});
+  for (std::size_t i = 0; i < sm.size(); ++i) {
+    auto r = sm.row(i);
+    if (r.get("service") != "sagemaker" || r.get("usage") != "hosting") continue;
+    const std::string& ml = r.get("instance_type");
+    if (ml.rfind("ml.", 0) != 0) continue;
+    auto it = index.find(ml.substr(3));
+    if (it == index.end() || c.instances_[it->second].sagemaker_hourly) continue;
+    c.instances_[it->second].sagemaker_hourly = r.number("usd");
+  }
+
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(data_dir + "/models")) {
+    if (e.path().extension() == ".toml") files.push_back(e.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) c.models_.push_back(load_model(f));
+  return c;
+}
+
+const InstanceType* Catalog::find_instance(const std::string& name) const {
+  for (const auto& i : instances_) {
+    if (i.name == name) return &i;
+  }
+  return nullptr;
+}
+
+const ModelSpec* Catalog::find_model(const std::string& name) const {
+  const std::string n = lower(name);
+  for (const auto& m : models_) {
+    if (lower(m.name) == n) return &m;
+    for (const auto& a : m.aliases) {
+      if (lower(a) == n) return &m;
+    }
+  }
+  return nullptr;
+}
+
+const Precision* Catalog::find_precision(const std::string& name) const {
+  for (const auto& p : precisions_) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+const Accelerator* Catalog::find_accelerator(const std::string& id) const {
+  for (const auto& a : accelerators_) {
+    if (a.id == id) return &a;
+  }
+  return nullptr;
+}
+
+}  // namespace frugal

@@ -1,0 +1,25 @@
+#include "catalog/model.h"
+
+namespace frugal {
+
+double ModelSpec::kv_elements_per_token_per_layer() const {
+  if (kv_latent_dim > 0) return kv_latent_dim;
+  return 2.0 * kv_heads * head_dim;
+}
+
+double ModelSpec::params_per_expert() const {
+  if (!is_moe() || experts <= active_experts) return 0;
+  // total - active = (experts - active_experts) * per_expert
+  return (params - active_params) / static_cast<double>(experts - active_experts);
+}
+
+const char* to_string(ModelKind k) {
+  switch (k) {
+    case ModelKind::kDecoder: return "decoder";
+    case ModelKind::kEncoder: return "encoder";
+    case ModelKind::kVision: return "vision";
+  }
+  return "?";
+}
+
+}  // namespace frugal

@@ -1,0 +1,43 @@
+// Architecture figures of a model (data/models/*.toml), enough for FLOPs, bytes and KV cache.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace frugal {
+
+enum class ModelKind { kDecoder, kEncoder, kVision };
+
+struct ModelSpec {
+  std::string name;
+  std::vector<std::string> aliases;
+  ModelKind kind = ModelKind::kDecoder;
+  double params = 0;         // all parameters (memory)
+  double active_params = 0;  // parameters used per token (FLOPs); == params for dense models
+  int layers = 0;
+  int hidden = 0;
+  int heads = 0;
+  int kv_heads = 0;
+  int head_dim = 0;         // hidden / heads unless given
+  int kv_latent_dim = 0;    // MLA: elements cached per token per layer (replaces 2*kv_heads*head_dim)
+  int ffn = 0;
+  int experts = 0;          // routed experts (MoE), 0 for dense
+  int active_experts = 0;   // routed experts per token
+  int shared_experts = 0;
+  int vocab = 0;
+  int max_context = 0;
+  int default_sequence = 0;    // encoders: tokens per request when the workload gives none
+  double flops_per_sample = 0; // vision models: forward FLOPs per input
+  std::string source;
+  std::string file;
+
+  bool is_moe() const { return experts > 0; }
+  // KV-cache elements stored per token per layer (K and V, all KV heads; or the MLA latent).
+  double kv_elements_per_token_per_layer() const;
+  // Parameters of one routed expert (all layers), derived from total/active counts.
+  double params_per_expert() const;
+};
+
+const char* to_string(ModelKind k);
+
+}  // namespace frugal

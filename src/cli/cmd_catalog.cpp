@@ -1,0 +1,5 @@
+#include <CLI/CLI.hpp>
+#include "cli/common.h"
+namespace frugal::cli {
+void register_catalog(CLI::App&, GlobalOptions&) {}
+}

@@ -1,0 +1,194 @@
+// `frugal perf validate|calibrate|estimate`: the performance model against measurements.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cmath>
+#include <iostream>
+
+#include "catalog/catalog.h"
+#include "cli/common.h"
+#include "core/data_dir.h"
+#include "core/error.h"
+#include "core/output.h"
+#include "core/units.h"
+#include "perf/llm.h"
+#include "perf/validate.h"
+
+namespace frugal::cli {
+namespace {
+
+struct PerfOptions {
+  std::string measured;
+  bool write = false;
+  double max_median = -1, max_p90 = -1;
+  // estimate
+  std::string model, instance, precision = "bf16", stack;
+  int tp = 1, batch = 1;
+  double prompt = 512, output = 256;
+};
+
+std::string pct(double e) { return fmt::format("{:+.1f}%", e * 100); }
+
+Table summary_table(const ErrorSummary& s, const std::vector<Prediction>& preds) {
+  Table t;
+  t.title = "Validation summary (|predicted / measured - 1|)";
+  t.columns = {{"group", "group"}, {"rows", "rows", true}, {"median_abs_error", "median |error|", true},
+               {"p90_abs_error", "p90 |error|", true}, {"max_abs_error", "max |error|", true}};
+  auto add = [&](const std::string& name, const ErrorSummary& x) {
+    t.rows.push_back({Cell(name), Cell(std::to_string(x.rows), x.rows),
+                      Cell(fmt::format("{:.1f}%", x.median_abs * 100), x.median_abs),
+                      Cell(fmt::format("{:.1f}%", x.p90_abs * 100), x.p90_abs),
+                      Cell(fmt::format("{:.1f}%", x.max_abs * 100), x.max_abs)});
+  };
+  add("all", s);
+  std::map<std::string, std::vector<Prediction>> by;
+  for (const auto& p : preds) by[p.accelerator + " / " + p.stack].push_back(p);
+  for (const auto& [k, v] : by) add(k, summarize(v));
+  return t;
+}
+
+void run_validate(const GlobalOptions& g, const PerfOptions& o) {
+  const std::string dir = resolve_data_dir(g.data_dir);
+  const std::string file = o.measured.empty() ? dir + "/perf/measured.csv" : o.measured;
+  auto cat = Catalog::load(dir);
+  auto eff = Efficiency::load(dir + "/perf/efficiency.toml");
+  auto map = ValidationMap::load(dir + "/perf/validation.toml");
+  auto rows = load_measured(file);
+  auto preds = predict_measured(rows, cat, eff, map, file);
+  auto s = summarize(preds);
+
+  Table t;
+  t.title = fmt::format("Performance model vs {} ({} rows)", file, rows.size());
+  t.columns = {{"line", "line", true},  {"model", "model"},       {"accelerator", "accelerator"},
+               {"stack", "stack"},      {"precision", "prec"},    {"tp", "tp", true},
+               {"batch", "batch", true}, {"input", "in", true},   {"output", "out", true},
+               {"metric", "metric"},    {"measured", "measured", true}, {"predicted", "predicted", true},
+               {"error", "error", true}, {"note", "note"}};
+  nlohmann::json rows_json = nlohmann::json::array();
+  for (const auto& p : preds) {
+    const auto& r = p.row;
+    t.rows.push_back({Cell(std::to_string(r.line), r.line), Cell(r.model), Cell(p.accelerator),
+                      Cell(p.stack), Cell(r.precision.size() > 12 ? r.precision.substr(0, 12) : r.precision, r.precision),
+                      Cell(std::to_string(r.tp), r.tp), Cell(std::to_string(r.batch), r.batch),
+                      Cell(r.input_len < 0 ? "var" : fmt::format("{:g}", r.input_len), r.input_len),
+                      Cell(fmt::format("{:g}", r.output_len), r.output_len), Cell(r.metric),
+                      Cell(fmt::format("{:.4g}", r.value), r.value),
+                      Cell(fmt::format("{:.4g}", p.predicted), p.predicted), Cell(pct(p.error), p.error),
+                      Cell(p.note)});
+  }
+  auto st = summary_table(s, preds);
+  nlohmann::json j = {{"file", file}, {"rows", t.to_json()["rows"]}, {"summary", st.to_json()["rows"]},
+                      {"median_abs_error", s.median_abs}, {"p90_abs_error", s.p90_abs},
+                      {"predicted_rows", s.rows}, {"total_rows", rows.size()}};
+  emit(g, {t, st}, j);
+  if (o.max_median >= 0 && s.median_abs > o.max_median) {
+    throw Error(fmt::format("median |error| {:.1f}% exceeds --max-median {:.1f}%", s.median_abs * 100, o.max_median * 100));
+  }
+  if (o.max_p90 >= 0 && s.p90_abs > o.max_p90) {
+    throw Error(fmt::format("p90 |error| {:.1f}% exceeds --max-p90 {:.1f}%", s.p90_abs * 100, o.max_p90 * 100));
+  }
+}
+
+void run_calibrate(const GlobalOptions& g, const PerfOptions& o) {
+  const std::string dir = resolve_data_dir(g.data_dir);
+  const std::string file = o.measured.empty() ? dir + "/perf/measured.csv" : o.measured;
+  auto cat = Catalog::load(dir);
+  auto eff = Efficiency::load(dir + "/perf/efficiency.toml");
+  auto map = ValidationMap::load(dir + "/perf/validation.toml");
+  auto rows = load_measured(file);
+  auto before = summarize(predict_measured(rows, cat, eff, map, file));
+  auto fit = calibrate(rows, cat, eff, map, file);
+  auto after = summarize(predict_measured(rows, cat, fit, map, file));
+  fit.fit_note = fmt::format("fitted by `frugal perf calibrate` on {} rows of measured.csv: median |error| {:.1f}%, p90 {:.1f}%",
+                             after.rows, after.median_abs * 100, after.p90_abs * 100);
+  Table t;
+  t.title = "Fitted efficiency factors";
+  t.columns = {{"kind", "kind"}, {"name", "name"}, {"factor", "factor"}, {"value", "value", true}};
+  for (const auto& [k, f] : fit.families()) {
+    if (!f.inherits.empty()) continue;
+    t.rows.push_back({Cell("family"), Cell(k), Cell("mem_eff"), Cell(fmt::format("{:.3f}", f.mem_eff), f.mem_eff)});
+    t.rows.push_back({Cell("family"), Cell(k), Cell("compute_eff"), Cell(fmt::format("{:.3f}", f.compute_eff), f.compute_eff)});
+  }
+  for (const auto& [k, s] : fit.stacks()) {
+    t.rows.push_back({Cell("stack"), Cell(k), Cell("step_overhead_ms"), Cell(fmt::format("{:.3f}", s.step_overhead_s * 1e3), s.step_overhead_s * 1e3)});
+    t.rows.push_back({Cell("stack"), Cell(k), Cell("allreduce_latency_us"), Cell(fmt::format("{:.2f}", s.allreduce_latency_s * 1e6), s.allreduce_latency_s * 1e6)});
+  }
+  t.notes.push_back(fmt::format("median |error| {:.1f}% -> {:.1f}%, p90 {:.1f}% -> {:.1f}%", before.median_abs * 100,
+                                after.median_abs * 100, before.p90_abs * 100, after.p90_abs * 100));
+  if (o.write) {
+    write_file_atomic(eff.path, fit.to_toml());
+    t.notes.push_back("written to " + eff.path);
+  } else {
+    t.notes.push_back("dry run: pass --write to update " + eff.path);
+  }
+  emit(g, {t}, {{"factors", t.to_json()["rows"]}, {"before", {{"median", before.median_abs}, {"p90", before.p90_abs}}},
+                {"after", {{"median", after.median_abs}, {"p90", after.p90_abs}}}, {"written", o.write}});
+}
+
+void run_estimate(const GlobalOptions& g, const PerfOptions& o) {
+  const std::string dir = resolve_data_dir(g.data_dir);
+  auto cat = Catalog::load(dir);
+  auto eff = Efficiency::load(dir + "/perf/efficiency.toml");
+  const ModelSpec* m = cat.find_model(o.model);
+  if (!m) throw Error(fmt::format("--model: unknown model '{}' (see frugal catalog models)", o.model));
+  const InstanceType* it = cat.find_instance(o.instance);
+  if (!it) throw Error(fmt::format("--instance: unknown instance type '{}'", o.instance));
+  if (!it->accelerator) throw Error(fmt::format("--instance {}: {}", o.instance, it->unusable_reason()));
+  const Precision* p = cat.find_precision(o.precision);
+  if (!p) throw Error(fmt::format("--precision: expected fp32, fp16, bf16, fp8, int8 or int4, got '{}'", o.precision));
+  if (o.tp < 1 || o.tp > it->devices) {
+    throw Error(fmt::format("--tp: expected 1..{} for {}, got {}", it->devices, it->name, o.tp));
+  }
+  LlmConfig cfg{m, p, make_device(eff, *it->accelerator, it->device_memory_gib, it->device_fraction, o.stack), o.tp};
+  if (auto why = unsupported_reason(cfg); !why.empty()) throw Error(why);
+  auto s = serve_at(cfg, o.batch, o.prompt, o.output);
+  Table t;
+  t.title = fmt::format("{} on {} ({} x {}, {}, TP {}, batch {}, {} in / {} out, stack {})", m->name, it->name,
+                        it->devices, it->accelerator->id, p->name, o.tp, o.batch, o.prompt, o.output, cfg.device.stack_name);
+  t.columns = {{"quantity", "quantity"}, {"value", "value", true}};
+  auto row = [&](const std::string& k, const std::string& text, double v) { t.rows.push_back({Cell(k), Cell(text, v)}); };
+  row("weights_per_device", human_bytes(s.memory.weights), s.memory.weights);
+  row("kv_cache_per_device", human_bytes(s.memory.kv_cache), s.memory.kv_cache);
+  row("activations_per_device", human_bytes(s.memory.activations), s.memory.activations);
+  row("reserve_per_device", human_bytes(s.memory.reserve), s.memory.reserve);
+  row("capacity_per_device", human_bytes(s.memory.capacity), s.memory.capacity);
+  row("ttft", human_duration(s.ttft_s), s.ttft_s);
+  row("tpot", human_duration(s.tpot_s), s.tpot_s);
+  row("request_latency", human_duration(s.request_latency_s), s.request_latency_s);
+  row("output_tokens_per_s", fmt::format("{:.1f}", s.tokens_per_s), s.tokens_per_s);
+  row("requests_per_s", fmt::format("{:.3g}", s.requests_per_s), s.requests_per_s);
+  if (!s.memory.fits()) t.notes.push_back(fmt::format("does not fit: needs {} of {} per device", human_bytes(s.memory.used()), human_bytes(s.memory.capacity)));
+  emit(g, {t}, t.to_json());
+}
+
+}  // namespace
+
+void register_perf(CLI::App& app, GlobalOptions& g) {
+  auto* perf = app.add_subcommand("perf", "Performance model: validate against measurements, calibrate, estimate");
+  perf->require_subcommand(1);
+  auto o = std::make_shared<PerfOptions>();
+
+  auto* v = perf->add_subcommand("validate", "Compare the model's predictions with every published measurement");
+  v->add_option("file", o->measured, "Measurements CSV (default: bundled data/perf/measured.csv)");
+  v->add_option("--max-median", o->max_median, "Exit non-zero when median |error| exceeds this fraction");
+  v->add_option("--max-p90", o->max_p90, "Exit non-zero when p90 |error| exceeds this fraction");
+  v->callback([&g, o] { run_validate(g, *o); });
+
+  auto* c = perf->add_subcommand("calibrate", "Fit the efficiency factors per accelerator family and stack");
+  c->add_option("file", o->measured, "Measurements CSV (default: bundled data/perf/measured.csv)");
+  c->add_flag("--write", o->write, "Write the fitted factors to data/perf/efficiency.toml");
+  c->callback([&g, o] { run_calibrate(g, *o); });
+
+  auto* e = perf->add_subcommand("estimate", "Memory, latency and throughput of one configuration");
+  e->add_option("--model", o->model, "Model name (frugal catalog models)")->required();
+  e->add_option("--instance", o->instance, "EC2 instance type, e.g. p5.48xlarge")->required();
+  e->add_option("--precision", o->precision, "fp32, fp16, bf16, fp8, int8 or int4");
+  e->add_option("--tp", o->tp, "Tensor-parallel degree");
+  e->add_option("--batch", o->batch, "Concurrent sequences")->check(CLI::Range(1, 65536));
+  e->add_option("--prompt-tokens", o->prompt, "Prompt tokens per request")->check(CLI::Range(1.0, 1e7));
+  e->add_option("--output-tokens", o->output, "Output tokens per request")->check(CLI::Range(1.0, 1e7));
+  e->add_option("--stack", o->stack, "Serving stack (default: trt-llm on NVIDIA, neuronx on Neuron)");
+  e->callback([&g, o] { run_estimate(g, *o); });
+}
+
+}  // namespace frugal::cli

@@ -1,0 +1,33 @@
+// Options shared by every subcommand and the one place output is written.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "core/output.h"
+
+namespace CLI {
+class App;
+}
+
+namespace frugal::cli {
+
+struct GlobalOptions {
+  std::string format = "table";
+  std::string output;    // empty: stdout
+  std::string data_dir;  // empty: resolve_data_dir() default
+};
+
+// Renders `tables` (table/csv) or `json` (json) to stdout or atomically to --output.
+// CSV carries the first table only: one header, one kind of row.
+void emit(const GlobalOptions& g, const std::vector<Table>& tables, const nlohmann::json& json);
+
+// Each command file registers its subcommand(s).
+void register_advise(CLI::App& app, GlobalOptions& g);
+void register_perf(CLI::App& app, GlobalOptions& g);
+void register_catalog(CLI::App& app, GlobalOptions& g);
+void register_demo(CLI::App& app, GlobalOptions& g);
+
+}  // namespace frugal::cli

@@ -1,0 +1,46 @@
+// The `frugal` executable: parses the command line and hands over to the library.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "cli/common.h"
+#include "core/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"frugal: find and remove wasted money in GPU and AI-accelerator workloads on AWS"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  frugal::cli::GlobalOptions g;
+  app.add_option("--format", g.format, "Output format: table, json or csv")
+      ->check(CLI::IsMember({"table", "json", "csv"}));
+  app.add_option("-o,--output", g.output, "Write output to FILE (atomically) instead of stdout");
+  app.add_option("--data-dir", g.data_dir, "Folder with frugal's data (default: the bundled data/)");
+  app.set_version_flag("--version", "frugal 0.1.0");
+
+  frugal::cli::register_advise(app, g);
+  frugal::cli::register_perf(app, g);
+  frugal::cli::register_catalog(app, g);
+  frugal::cli::register_demo(app, g);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // One line, like every other error.
+    std::cerr << "frugal: " << e.what() << " (see frugal --help)\n";
+    return 2;
+  } catch (const frugal::Error& e) {
+    std::cerr << "frugal: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "frugal: internal error: " << e.what() << "\n";
+    return 3;
+  }
+  return 0;
+}

@@ -1,0 +1,31 @@
+#include "core/data_dir.h"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "core/error.h"
+
+namespace frugal {
+
+std::string resolve_data_dir(const std::string& explicit_dir) {
+  namespace fs = std::filesystem;
+  auto usable = [](const std::string& d) { return !d.empty() && fs::is_directory(fs::path(d) / "catalog"); };
+  if (!explicit_dir.empty()) {
+    if (!usable(explicit_dir)) {
+      throw Error(fmt::format("--data-dir {}: expected a folder containing catalog/", explicit_dir));
+    }
+    return explicit_dir;
+  }
+  if (const char* env = std::getenv("FRUGAL_DATA_DIR"); env && *env) {
+    if (!usable(env)) throw Error(fmt::format("FRUGAL_DATA_DIR={}: expected a folder containing catalog/", env));
+    return env;
+  }
+  for (const char* d : {FRUGAL_DATA_INSTALL_DIR, FRUGAL_DATA_SOURCE_DIR}) {
+    if (usable(d)) return d;
+  }
+  throw Error("cannot find frugal's data folder: pass --data-dir or set FRUGAL_DATA_DIR");
+}
+
+}  // namespace frugal

@@ -1,0 +1,12 @@
+// Locates the bundled data/ folder (catalog, models, efficiency factors, defaults).
+#pragma once
+
+#include <string>
+
+namespace frugal {
+
+// Order: `explicit_dir` if non-empty, then $FRUGAL_DATA_DIR, then the installed share folder,
+// then the source tree's data/ (compiled in). Throws Error when none holds catalog/.
+std::string resolve_data_dir(const std::string& explicit_dir);
+
+}  // namespace frugal

@@ -1,0 +1,28 @@
+// One error type for the whole toolkit: every failure a user can cause (bad file, bad option)
+// becomes a frugal::Error whose message is one line naming where and what was expected.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace frugal {
+
+// A position in an input file. line and column are 1-based; 0 means "not known".
+struct SourceLocation {
+  std::string file;
+  int line = 0;
+  int column = 0;
+
+  std::string str() const;  // "file:line:column", dropping unknown parts
+};
+
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Throws Error("file:line:column: what").
+[[noreturn]] void fail_at(const SourceLocation& where, std::string_view what);
+
+}  // namespace frugal

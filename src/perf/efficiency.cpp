@@ -1,0 +1,165 @@
+#include "perf/efficiency.h"
+
+#include <fmt/format.h>
+
+#include <sstream>
+
+#include "core/error.h"
+#include "core/toml_util.h"
+
+namespace frugal {
+
+Efficiency Efficiency::load(const std::string& path) {
+  auto t = load_toml_file(path);
+  Efficiency e;
+  e.path = path;
+  e.fit_note = optional_string(t, "fit_note", path).value_or("");
+  if (const auto* d = t.get_as<toml::table>("defaults")) {
+    e.gpu_stack_ = optional_string(*d, "gpu_stack", path).value_or(e.gpu_stack_);
+    e.neuron_stack_ = optional_string(*d, "neuron_stack", path).value_or(e.neuron_stack_);
+  }
+  if (const auto* m = t.get_as<toml::table>("memory")) {
+    e.memory_.usable_fraction = require_number(*m, "usable_fraction", path);
+    e.memory_.runtime_reserve_gib = require_number(*m, "runtime_reserve_gib", path);
+    e.memory_.training_bytes_per_param = require_number(*m, "training_bytes_per_param", path);
+    e.memory_.max_prefill_tokens = require_number(*m, "max_prefill_tokens", path);
+    e.memory_.source = optional_string(*m, "source", path).value_or("");
+  } else {
+    fail_at({path, 1, 1}, "missing [memory] table");
+  }
+  const auto* fams = t.get_as<toml::table>("family");
+  if (!fams) fail_at({path, 1, 1}, "missing [family.*] tables");
+  for (const auto& [k, v] : *fams) {
+    const auto* ft = v.as_table();
+    if (!ft) fail_at(location_of(v, path), "expected a table for each family");
+    FamilyFactors f;
+    f.inherits = optional_string(*ft, "inherits", path).value_or("");
+    if (f.inherits.empty()) {
+      f.mem_eff = require_number(*ft, "mem_eff", path);
+      f.compute_eff = require_number(*ft, "compute_eff", path);
+      f.attn_eff = require_number(*ft, "attn_eff", path);
+      f.link_eff = require_number(*ft, "link_eff", path);
+      f.calibrated = ft->get("calibrated") && ft->get("calibrated")->value_or(false);
+      if (f.mem_eff <= 0 || f.mem_eff > 1 || f.compute_eff <= 0 || f.compute_eff > 1 ||
+          f.attn_eff <= 0 || f.attn_eff > 1 || f.link_eff <= 0 || f.link_eff > 1) {
+        fail_at(location_of(*ft, path), "expected mem_eff, compute_eff, attn_eff and link_eff in (0, 1]");
+      }
+    }
+    f.train_mfu = optional_number(*ft, "train_mfu", path).value_or(0);
+    f.train_mfu_source = optional_string(*ft, "train_mfu_source", path).value_or("");
+    e.families_[std::string(k.str())] = f;
+  }
+  for (const auto& [k, f] : e.families_) {
+    if (!f.inherits.empty() && !e.families_.count(f.inherits)) {
+      throw Error(fmt::format("{}: family '{}' inherits unknown family '{}'", path, k, f.inherits));
+    }
+  }
+  const auto* stacks = t.get_as<toml::table>("stack");
+  if (!stacks) fail_at({path, 1, 1}, "missing [stack.*] tables");
+  for (const auto& [k, v] : *stacks) {
+    const auto* st = v.as_table();
+    if (!st) fail_at(location_of(v, path), "expected a table for each stack");
+    StackFactors s;
+    s.step_overhead_s = require_number(*st, "step_overhead_ms", path) / 1e3;
+    s.prefill_overhead_s = require_number(*st, "prefill_overhead_ms", path) / 1e3;
+    s.allreduce_latency_s = require_number(*st, "allreduce_latency_us", path) / 1e6;
+    s.w4_compute_eff = require_number(*st, "w4_compute_eff", path);
+    s.tp_step_overhead_s = require_number(*st, "tp_step_overhead_ms", path) / 1e3;
+    s.description = optional_string(*st, "description", path).value_or("");
+    if (const auto* a = st->get_as<toml::array>("unsupported_precisions")) {
+      for (const auto& x : *a) s.unsupported_precisions.push_back(x.value_or(std::string()));
+    }
+    e.stacks_[std::string(k.str())] = s;
+  }
+  for (const auto& s : {e.gpu_stack_, e.neuron_stack_}) {
+    if (!e.stacks_.count(s)) throw Error(fmt::format("{}: default stack '{}' is not defined", path, s));
+  }
+  e.resolve();
+  return e;
+}
+
+void Efficiency::resolve() {
+  resolved_.clear();
+  for (const auto& [k, f] : families_) {
+    FamilyFactors r = f;
+    const FamilyFactors* p = &f;
+    for (int hops = 0; !p->inherits.empty() && hops < 8; ++hops) p = &families_.at(p->inherits);
+    r.mem_eff = p->mem_eff;
+    r.compute_eff = p->compute_eff;
+    r.attn_eff = p->attn_eff;
+    r.link_eff = p->link_eff;
+    r.calibrated = p->calibrated && f.inherits.empty();
+    if (r.train_mfu <= 0) {
+      r.train_mfu = p->train_mfu;
+      r.train_mfu_source = p->train_mfu_source;
+    }
+    resolved_[k] = r;
+  }
+}
+
+const FamilyFactors& Efficiency::family(const std::string& name) const {
+  auto it = resolved_.find(name);
+  if (it == resolved_.end()) {
+    throw Error(fmt::format("{}: no efficiency factors for accelerator family '{}'", path, name));
+  }
+  return it->second;
+}
+
+const StackFactors& Efficiency::stack(const std::string& name) const {
+  auto it = stacks_.find(name);
+  if (it == stacks_.end()) throw Error(fmt::format("{}: unknown serving stack '{}'", path, name));
+  return it->second;
+}
+
+const std::string& Efficiency::default_stack(const Accelerator& a) const {
+  return a.is_neuron() ? neuron_stack_ : gpu_stack_;
+}
+
+std::string Efficiency::to_toml() const {
+  std::ostringstream o;
+  o << "# Efficiency factors of frugal's performance model.\n"
+       "# mem_eff/compute_eff per accelerator family and the per-stack overheads are fitted by\n"
+       "#   frugal perf calibrate data/perf/measured.csv --write\n"
+       "# (least absolute log error over every row; see docs/perf-model.md). Do not edit them by hand.\n"
+       "# train_mfu values are published measurements, cited per family.\n";
+  o << fmt::format("fit_note = {}\n\n", toml_quote(fit_note));
+  o << fmt::format("[defaults]\ngpu_stack = \"{}\"\nneuron_stack = \"{}\"\n\n", gpu_stack_, neuron_stack_);
+  o << fmt::format(
+      "[memory]\nusable_fraction = {}\nruntime_reserve_gib = {}\ntraining_bytes_per_param = {}\n"
+      "max_prefill_tokens = {}\nsource = {}\n\n",
+      memory_.usable_fraction, memory_.runtime_reserve_gib, memory_.training_bytes_per_param,
+      memory_.max_prefill_tokens, toml_quote(memory_.source));
+  for (const auto& [k, f] : families_) {
+    o << fmt::format("[family.{}]\n", k);
+    if (!f.inherits.empty()) {
+      o << fmt::format("inherits = \"{}\"  # no measurements of this family: uncalibrated\n", f.inherits);
+    } else {
+      o << fmt::format(
+          "mem_eff = {:.4f}\ncompute_eff = {:.4f}\nattn_eff = {:.4f}\nlink_eff = {:.4f}\ncalibrated = {}\n",
+          f.mem_eff, f.compute_eff, f.attn_eff, f.link_eff, f.calibrated ? "true" : "false");
+    }
+    if (f.train_mfu > 0) {
+      o << fmt::format("train_mfu = {}\ntrain_mfu_source = {}\n", f.train_mfu,
+                       toml_quote(f.train_mfu_source));
+    }
+    o << "\n";
+  }
+  for (const auto& [k, s] : stacks_) {
+    o << fmt::format(
+        "[stack.{}]\ndescription = {}\nstep_overhead_ms = {:.4f}\nprefill_overhead_ms = {:.4f}\n"
+        "allreduce_latency_us = {:.3f}\ntp_step_overhead_ms = {:.4f}\nw4_compute_eff = {:.4f}\n",
+        k, toml_quote(s.description), s.step_overhead_s * 1e3, s.prefill_overhead_s * 1e3,
+        s.allreduce_latency_s * 1e6, s.tp_step_overhead_s * 1e3, s.w4_compute_eff);
+    if (!s.unsupported_precisions.empty()) {
+      o << "unsupported_precisions = [";
+      for (std::size_t i = 0; i < s.unsupported_precisions.size(); ++i) {
+        o << (i ? ", " : "") << '"' << s.unsupported_precisions[i] << '"';
+      }
+      o << "]\n";
+    }
+    o << "\n";
+  }
+  return o.str();
+}
+
+}  // namespace frugal

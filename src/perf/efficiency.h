@@ -1,0 +1,74 @@
+// Efficiency factors of the performance model (data/perf/efficiency.toml): a few physically
+// meaningful numbers per accelerator family and per serving stack, fitted by `frugal perf
+// calibrate` to published measurements, never tuned per row.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "catalog/accelerator.h"
+
+namespace frugal {
+
+struct FamilyFactors {
+  double mem_eff = 0.7;      // achieved / peak memory bandwidth in decode
+  double compute_eff = 0.5;  // achieved / dense peak FLOP/s of weight matmuls (prefill, big batches)
+  double attn_eff = 0.5;     // achieved / dense peak FLOP/s of attention (QK^T, AV)
+  double link_eff = 0.7;     // achieved / nominal device-link bandwidth in all-reduces
+  double train_mfu = 0.4;    // model FLOPs utilisation in training
+  std::string train_mfu_source;
+  std::string inherits;      // family whose fitted factors stand in (no measurements of our own)
+  bool calibrated = false;   // true when fitted to rows of measured.csv
+};
+
+struct StackFactors {
+  double step_overhead_s = 0.002;      // fixed host/launch time per decode step
+  double prefill_overhead_s = 0.002;   // fixed time per prefill (context-encoding) pass
+  double allreduce_latency_s = 10e-6;  // fixed latency per tensor-parallel all-reduce
+  double tp_step_overhead_s = 0;       // per pass when tp > 1: coordinating the ranks
+  double w4_compute_eff = 1.0;  // matmul efficiency multiplier with 4-bit weights (dequantization)
+  std::vector<std::string> unsupported_precisions;
+  std::string description;
+};
+
+struct MemoryPolicy {
+  double usable_fraction = 0.9;  // share of device memory a serving engine may use
+  double runtime_reserve_gib = 1.0;  // per device: runtime, CUDA context / Neuron runtime
+  double training_bytes_per_param = 16;
+  double max_prefill_tokens = 8192;  // chunked prefill: tokens processed per forward pass
+  std::string source;
+};
+
+class Efficiency {
+ public:
+  static Efficiency load(const std::string& path);
+  // Writes the factors back in the same format (used by `frugal perf calibrate --write`).
+  std::string to_toml() const;
+
+  // Family factors, following `inherits`; throws Error for an unknown family.
+  const FamilyFactors& family(const std::string& name) const;
+  const StackFactors& stack(const std::string& name) const;
+  // The stack the advisor assumes for a device (e.g. trt-llm for NVIDIA, neuronx for Neuron).
+  const std::string& default_stack(const Accelerator& a) const;
+  const MemoryPolicy& memory() const { return memory_; }
+
+  // Recomputes the resolved (inheritance-applied) families after families() was edited.
+  void resolve();
+  std::map<std::string, FamilyFactors>& families() { return families_; }
+  std::map<std::string, StackFactors>& stacks() { return stacks_; }
+  const std::map<std::string, FamilyFactors>& families() const { return families_; }
+  const std::map<std::string, StackFactors>& stacks() const { return stacks_; }
+  std::string path;
+  std::string fit_note;  // how the factors were obtained (written by calibrate)
+
+ private:
+  std::map<std::string, FamilyFactors> families_;
+  std::map<std::string, FamilyFactors> resolved_;  // inherits applied; train_mfu kept per family
+  std::map<std::string, StackFactors> stacks_;
+  std::string gpu_stack_ = "trt-llm";
+  std::string neuron_stack_ = "neuronx";
+  MemoryPolicy memory_;
+};
+
+}  // namespace frugal

@@ -1,0 +1,163 @@
+#include "perf/llm.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace frugal {
+namespace {
+constexpr double kGiB = 1073741824.0;
+constexpr double kActBytes = 2;  // activations and all-reduce payloads in 16-bit
+
+double kv_shards(const LlmConfig& c) {
+  // MLA latents are shared by all heads, so every TP rank holds the whole cache; otherwise KV
+  // heads split across ranks and are replicated once TP exceeds their number.
+  if (c.model->kv_latent_dim > 0) return 1;
+  return std::min<double>(c.tp, c.model->kv_heads);
+}
+
+double peak(const LlmConfig& c) {
+  return c.device.accelerator->peak_for(*c.precision).value_or(0) * c.device.fraction;
+}
+
+double bandwidth(const LlmConfig& c) {
+  return c.device.accelerator->mem_bw_gbs * 1e9 * c.device.fraction;
+}
+}  // namespace
+
+double weight_bytes(const ModelSpec& m, const Precision& p) { return m.params * p.weight_bytes; }
+
+double kv_bytes_per_token(const ModelSpec& m, const Precision& p) {
+  if (m.kind != ModelKind::kDecoder) return 0;
+  return m.layers * m.kv_elements_per_token_per_layer() * p.kv_bytes;
+}
+
+double linear_flops(const ModelSpec& m, double tokens) {
+  if (m.kind == ModelKind::kVision) return m.flops_per_sample * tokens;
+  return 2.0 * m.active_params * tokens;  // one multiply-add per active parameter per token
+}
+
+double attention_flops(const ModelSpec& m, double tokens, double context) {
+  if (m.kind == ModelKind::kVision) return 0;
+  // QK^T and AV: 2 FLOPs each per (query token, key token, head dimension).
+  const double attn_dim = static_cast<double>(m.heads) * m.head_dim;
+  return 4.0 * m.layers * attn_dim * context * tokens;
+}
+
+double params_read(const ModelSpec& m, double tokens) {
+  if (!m.is_moe()) return m.params;
+  const double e = m.params_per_expert();
+  const double always = m.active_params - m.active_experts * e;  // dense layers, attention, shared
+  const double E = m.experts, k = m.active_experts;
+  const double distinct = E * (1.0 - std::pow(1.0 - k / E, tokens));
+  return always + distinct * e;
+}
+
+std::string unsupported_reason(const LlmConfig& c) {
+  const auto& acc = *c.device.accelerator;
+  for (const auto& u : c.device.stack->unsupported_precisions) {
+    if (u == c.precision->name) {
+      return fmt::format("{} not supported by the {} stack", c.precision->name, c.device.stack_name);
+    }
+  }
+  if (!acc.peak_for(*c.precision)) return fmt::format("{} has no {} support", acc.id, c.precision->name);
+  if (c.model->kind != ModelKind::kVision && c.tp > 1 && c.model->heads % c.tp != 0 && !acc.is_neuron()) {
+    return fmt::format("TP {} does not divide {} attention heads", c.tp, c.model->heads);
+  }
+  return "";
+}
+
+MemoryBreakdown memory_for(const LlmConfig& c, int batch, double context) {
+  const auto& m = *c.model;
+  const auto& pol = *c.device.memory;
+  MemoryBreakdown b;
+  b.capacity = c.device.memory_gib * kGiB;
+  b.weights = weight_bytes(m, *c.precision) / c.tp;
+  b.kv_cache = kv_bytes_per_token(m, *c.precision) * context * batch / kv_shards(c);
+  if (m.kind == ModelKind::kVision) {
+    b.activations = 0;
+  } else {
+    // One chunk of prefill in flight: hidden states, QKV, MLP intermediate, plus logits.
+    const double tokens = std::min<double>(pol.max_prefill_tokens, batch * context);
+    b.activations = tokens * (4.0 * m.hidden + 2.0 * m.ffn / c.tp) * kActBytes +
+                    batch * static_cast<double>(m.vocab) * 4.0 / c.tp;
+  }
+  b.reserve = pol.runtime_reserve_gib * kGiB + (1.0 - pol.usable_fraction) * b.capacity;
+  return b;
+}
+
+double pass_time(const LlmConfig& c, double batch, double new_tokens, double context,
+                 double overhead) {
+  const auto& m = *c.model;
+  const auto& fam = *c.device.family;
+  const double tokens = batch * new_tokens;
+  // Weight matmuls and attention run at different fractions of peak (attention kernels are far
+  // less efficient on some stacks, e.g. without fused/flash attention).
+  const double w4 = c.precision->weight_bytes < 1 ? c.device.stack->w4_compute_eff : 1.0;
+  const double t_compute = (linear_flops(m, tokens) / (fam.compute_eff * w4) +
+                            attention_flops(m, tokens, context) / fam.attn_eff) / (c.tp * peak(c));
+  double bytes = params_read(m, tokens) * c.precision->weight_bytes / c.tp;
+  bytes += kv_bytes_per_token(m, *c.precision) * context * batch / kv_shards(c);
+  const double t_memory = bytes / (bandwidth(c) * fam.mem_eff);
+  double t_comm = 0;
+  if (c.tp > 1 && m.kind != ModelKind::kVision) {
+    // Two all-reduces per layer (attention output, MLP output), ring algorithm.
+    const double payload = tokens * m.hidden * kActBytes;
+    // Ring all-reduce (Thakur et al. 2005): 2(p-1) hops of latency, 2(p-1)/p of the payload per link.
+    const double per = 2.0 * (c.tp - 1) * c.device.stack->allreduce_latency_s +
+                       2.0 * (c.tp - 1) / c.tp * payload / (c.device.accelerator->link_gbs * 1e9 * fam.link_eff);
+    t_comm = 2.0 * m.layers * per + c.device.stack->tp_step_overhead_s;
+  }
+  return std::max(t_compute, t_memory) + t_comm + overhead;
+}
+
+double prefill_time(const LlmConfig& c, int batch, double prompt) {
+  const double overhead = c.device.stack->prefill_overhead_s;
+  if (c.model->kind != ModelKind::kDecoder) return pass_time(c, batch, prompt, prompt / 2, overhead);
+  // Chunked prefill: the prompt tokens go through in passes of at most max_prefill_tokens.
+  const double total = batch * prompt;
+  const double chunk = c.device.memory->max_prefill_tokens;
+  const double passes = std::max(1.0, std::ceil(total / chunk));
+  return passes * pass_time(c, 1, total / passes, prompt / 2, overhead);
+}
+
+double decode_step_time(const LlmConfig& c, int batch, double context) {
+  return pass_time(c, batch, 1, context, c.device.stack->step_overhead_s);
+}
+
+ServeEstimate serve_at(const LlmConfig& c, int batch, double prompt, double output) {
+  ServeEstimate s;
+  s.batch = batch;
+  s.memory = memory_for(c, batch, prompt + output);
+  if (c.model->kind != ModelKind::kDecoder) {
+    // One forward pass per batch; a request waits for the batch in flight, then its own.
+    const double t = pass_time(c, batch, c.model->kind == ModelKind::kVision ? 1 : prompt,
+                               prompt / 2, c.device.stack->prefill_overhead_s);
+    s.ttft_s = s.request_latency_s = 2 * t;
+    s.requests_per_s = batch / t;
+    s.tokens_per_s = 0;
+    return s;
+  }
+  const double step = decode_step_time(c, batch, prompt + output / 2);
+  const double prefill = prefill_time(c, batch, prompt);
+  s.tpot_s = step;
+  s.ttft_s = prefill_time(c, 1, prompt) + step;
+  s.request_latency_s = prefill + output * step;
+  s.tokens_per_s = batch * output / s.request_latency_s;
+  s.requests_per_s = s.tokens_per_s / output;
+  return s;
+}
+
+int max_batch(const LlmConfig& c, double context, int limit) {
+  if (!memory_for(c, 1, context).fits()) return 0;
+  int lo = 1, hi = limit;
+  if (memory_for(c, hi, context).fits()) return hi;
+  while (hi - lo > 1) {
+    int mid = (lo + hi) / 2;
+    (memory_for(c, mid, context).fits() ? lo : hi) = mid;
+  }
+  return lo;
+}
+
+}  // namespace frugal

@@ -1,0 +1,70 @@
+// Analytical performance model for transformer inference (decoder LLMs, encoders) and vision
+// models. Roofline per phase: prefill is compute-bound, decode is memory-bound; tensor-parallel
+// all-reduces cost latency plus bytes over the device link; a fixed per-pass overhead covers the
+// serving stack. All figures per replica of `tp` devices.
+#pragma once
+
+#include <string>
+
+#include "catalog/accelerator.h"
+#include "catalog/model.h"
+#include "perf/device.h"
+
+namespace frugal {
+
+struct LlmConfig {
+  const ModelSpec* model = nullptr;
+  const Precision* precision = nullptr;
+  DeviceSetup device;
+  int tp = 1;
+};
+
+struct MemoryBreakdown {
+  double weights = 0;     // bytes per device
+  double kv_cache = 0;    // bytes per device for the batch at its full context
+  double activations = 0; // bytes per device, peak transient
+  double reserve = 0;     // runtime reserve + engine headroom
+  double capacity = 0;    // device memory (bytes)
+  double used() const { return weights + kv_cache + activations + reserve; }
+  bool fits() const { return used() <= capacity; }
+};
+
+struct ServeEstimate {
+  int batch = 0;                // concurrent sequences per replica
+  double ttft_s = 0;            // time to first token for a request arriving into the batch
+  double tpot_s = 0;            // time per output token (one decode step)
+  double request_latency_s = 0; // prefill + all decode steps
+  double tokens_per_s = 0;      // output tokens per second per replica
+  double requests_per_s = 0;
+  MemoryBreakdown memory;
+};
+
+// Bytes of the model's weights in `p` (all parameters).
+double weight_bytes(const ModelSpec& m, const Precision& p);
+// KV-cache bytes for one token of context, whole model (all layers), before TP sharding.
+double kv_bytes_per_token(const ModelSpec& m, const Precision& p);
+// Forward FLOPs for `tokens` new tokens each attending to `context` earlier tokens on average:
+// the matrix multiplications with the weights (linear) plus attention scores and values.
+double linear_flops(const ModelSpec& m, double tokens);
+double attention_flops(const ModelSpec& m, double tokens, double context);
+inline double forward_flops(const ModelSpec& m, double tokens, double context) {
+  return linear_flops(m, tokens) + attention_flops(m, tokens, context);
+}
+// Parameters whose weights are read for a pass over `tokens` tokens (MoE: distinct experts hit).
+double params_read(const ModelSpec& m, double tokens);
+// Why `cfg` cannot run at all (precision unsupported, TP too large for heads), or empty.
+std::string unsupported_reason(const LlmConfig& cfg);
+
+MemoryBreakdown memory_for(const LlmConfig& cfg, int batch, double context_tokens);
+// Time of one forward pass over `batch` sequences of `new_tokens` each at mean prior `context`.
+// `overhead` is the stack's fixed time for this kind of pass (prefill or decode step).
+double pass_time(const LlmConfig& cfg, double batch, double new_tokens, double context,
+                 double overhead);
+double prefill_time(const LlmConfig& cfg, int batch, double prompt_tokens);
+double decode_step_time(const LlmConfig& cfg, int batch, double context);
+// Continuous-batching estimate at concurrency `batch` for prompts of `prompt` and outputs of `output`.
+ServeEstimate serve_at(const LlmConfig& cfg, int batch, double prompt, double output);
+// Largest batch whose memory fits (0 when even batch 1 does not).
+int max_batch(const LlmConfig& cfg, double context_tokens, int limit = 4096);
+
+}  // namespace frugal
