@@ -192,6 +192,29 @@ Efficiency calibrate(const std::vector<MeasuredRow>& rows, const Catalog& cat, c
     params.push_back({[&fit, s]() -> double& { return fit.stacks()[s].w4_compute_eff; }, 0.02, 1.0});
     params.push_back({[&fit, s]() -> double& { return fit.stacks()[s].tp_step_overhead_s; }, 1e-6, 0.05});
   }
+  // Keep only parameters some row depends on (e.g. no int4 rows for a stack: its w4 factor stays as
+  // it is instead of drifting with the simplex).
+  {
+    fit.resolve();
+    auto total = [&]() {
+      double l = 0;
+      for (const auto& p : predict_measured(rows, cat, fit, map, file)) l += std::fabs(std::log1p(p.error));
+      return l;
+    };
+    const double base = total();
+    std::vector<Param> used;
+    for (auto& prm : params) {
+      double& v = prm.ref();
+      const double old = v;
+      v = old > (prm.lo + prm.hi) / 2 ? old * 0.7 : old * 1.3;
+      fit.resolve();
+      const bool matters = std::fabs(total() - base) > 1e-9;
+      v = old;
+      fit.resolve();
+      if (matters) used.push_back(prm);
+    }
+    params = std::move(used);
+  }
   const std::size_t n = params.size();
   auto set = [&](const std::vector<double>& x) {
     for (std::size_t i = 0; i < n; ++i) {
