@@ -169,6 +169,7 @@ Catalog Catalog::load(const std::string& data_dir) {
     it.memory_gib = r.number("MemoryMiB") / 1024.0;
     it.on_demand_hourly = r.optional_number("OnDemandUSDPerHour_us_east_1");
     it.source = r.get("source");
+    if (inst.has_column("EFA")) it.efa_interfaces = static_cast<int>(r.optional_number("EFA").value_or(0));
     if (!r.empty("GpuName")) {
       it.gpu_name = r.get("GpuName");
       auto mem = r.optional_number("GpuMemoryMiB");
@@ -210,6 +211,7 @@ Catalog Catalog::load(const std::string& data_dir) {
     if (auto nc = r.optional_number("NeuronCores")) it.devices = static_cast<int>(*nc);
     it.device_memory_gib = mem_gib;
     it.on_demand_hourly = r.optional_number("OnDemandUSDPerHour");
+    it.efa_interfaces = static_cast<int>(r.optional_number("EFA").value_or(0));
     it.source = r.get("source");
     index.emplace(it.name, c.instances_.size());
     c.instances_.push_back(std::move(it));

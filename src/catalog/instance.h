@@ -24,6 +24,7 @@ struct InstanceType {
   std::string spot_interruption;          // Spot Advisor bucket, "<5%" .. ">20%"
   std::optional<double> spot_advisor_savings_pct;
   std::optional<double> sagemaker_hourly;  // ml.<name> real-time hosting $/h
+  int efa_interfaces = 0;                  // Elastic Fabric Adapter count (multi-node training)
   std::string source;
   std::string spot_source;
 

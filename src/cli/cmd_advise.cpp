@@ -1,5 +1,110 @@
+// `frugal advise`: the cheapest way to run a given model.
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "advise/advisor.h"
+#include "advise/compare_seed.h"
+#include "cli/advise_render.h"
 #include "cli/common.h"
+#include "core/data_dir.h"
+#include "core/error.h"
+#include "core/units.h"
+
 namespace frugal::cli {
-void register_advise(CLI::App&, GlobalOptions&) {}
+namespace {
+
+struct AdviseOptions {
+  std::string model, task = "serve", rate, tpot_slo, ttft_slo, latency_slo, tokens, deadline, workloads;
+  double prompt = 512, output = 256, seq_len = 0;
+  std::vector<std::string> precision, purchase, instances;
+  bool explain = false, compare_seed = false;
+  int top = 0;
+};
+
+Workload workload_from(const AdviseOptions& o) {
+  Workload w;
+  w.model = o.model;
+  w.name = o.model;
+  w.task = parse_task(o.task, "--task");
+  w.prompt_tokens = o.prompt;
+  w.output_tokens = o.output;
+  if (!o.rate.empty()) w.rate_rps = parse_rate(o.rate, "--rate");
+  if (!o.tpot_slo.empty()) w.tpot_slo_s = parse_duration(o.tpot_slo, "--tpot-slo");
+  if (!o.ttft_slo.empty()) w.ttft_slo_s = parse_duration(o.ttft_slo, "--ttft-slo");
+  if (!o.latency_slo.empty()) w.latency_slo_s = parse_duration(o.latency_slo, "--latency-slo");
+  if (!o.tokens.empty()) w.train_tokens = parse_count(o.tokens, "--tokens");
+  if (!o.deadline.empty()) w.deadline_s = parse_duration(o.deadline, "--deadline");
+  if (o.seq_len > 0) w.seq_len = o.seq_len;
+  w.precisions = o.precision;
+  w.purchase = o.purchase;
+  w.instances = o.instances;
+  if (w.task == Task::kTrain && w.train_tokens <= 0) throw Error("--tokens: training needs the number of tokens, e.g. --tokens 2e9");
+  return w;
 }
+
+}  // namespace
+
+// Runs advise for `workloads` and renders them all (used by `advise` and `demo`).
+void run_advice(const GlobalOptions& g, const std::vector<Workload>& workloads, int top, bool explain) {
+  const std::string dir = resolve_data_dir(g.data_dir);
+  auto cat = Catalog::load(dir);
+  auto eff = Efficiency::load(dir + "/perf/efficiency.toml");
+  auto defaults = AdviseDefaults::load(dir + "/advise/defaults.toml");
+  AdvisorContext ctx{&cat, &eff, &defaults};
+  if (top <= 0) top = defaults.top;
+  std::vector<Table> tables;
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& w : workloads) {
+    auto a = advise(w, ctx);
+    for (auto& t : advice_tables(a, top, explain)) tables.push_back(std::move(t));
+    j.push_back(advice_json(a, top));
+  }
+  emit(g, tables, workloads.size() == 1 ? j[0] : nlohmann::json{{"workloads", j}});
+}
+
+void run_compare_seed(const GlobalOptions& g, double prompt, double output) {
+  const std::string dir = resolve_data_dir(g.data_dir);
+  auto cat = Catalog::load(dir);
+  auto eff = Efficiency::load(dir + "/perf/efficiency.toml");
+  auto defaults = AdviseDefaults::load(dir + "/advise/defaults.toml");
+  AdvisorContext ctx{&cat, &eff, &defaults};
+  auto rows = compare_seed(ctx, dir + "/advise/seed_claims.csv", prompt, output);
+  emit(g, {seed_table(rows, prompt, output)}, seed_json(rows));
+}
+
+void register_advise(CLI::App& app, GlobalOptions& g) {
+  auto o = std::make_shared<AdviseOptions>();
+  auto* c = app.add_subcommand("advise", "Recommend instance, precision, parallelism and purchase option for a model");
+  c->add_option("--model", o->model, "Model name or alias (frugal catalog models)");
+  c->add_option("--task", o->task, "serve or train")->check(CLI::IsMember({"serve", "train", "inference", "training"}));
+  c->add_option("--prompt-tokens", o->prompt, "Prompt tokens per request (serving)")->check(CLI::Range(1.0, 1e7));
+  c->add_option("--output-tokens", o->output, "Output tokens per request (serving)")->check(CLI::Range(1.0, 1e7));
+  c->add_option("--rate", o->rate, "Request rate, e.g. 5/s, 300/min (serving)");
+  c->add_option("--tpot-slo", o->tpot_slo, "Max time per output token, e.g. 100ms");
+  c->add_option("--ttft-slo", o->ttft_slo, "Max time to first token, e.g. 2s");
+  c->add_option("--latency-slo", o->latency_slo, "Max request latency (encoders, vision), e.g. 50ms");
+  c->add_option("--tokens", o->tokens, "Training tokens, e.g. 2e9");
+  c->add_option("--deadline", o->deadline, "Training deadline, e.g. 7d");
+  c->add_option("--seq-len", o->seq_len, "Training sequence length (default from data/advise/defaults.toml)");
+  c->add_option("--precision", o->precision, "Precisions to consider: fp32,fp16,bf16,fp8,int8,int4 or all")->delimiter(',');
+  c->add_option("--purchase", o->purchase, "Purchase options: on-demand,spot,sagemaker")->delimiter(',');
+  c->add_option("--instances", o->instances, "Only these instance types or families, e.g. p5,g6e.xlarge")->delimiter(',');
+  c->add_option("--workloads", o->workloads, "TOML file with [[workload]] tables (see examples/workloads.toml)");
+  c->add_option("--top", o->top, "Rows to show per workload")->check(CLI::Range(1, 1000));
+  c->add_flag("--explain", o->explain, "Show why the top choice won and why other instance types were rejected");
+  c->add_flag("--compare-seed", o->compare_seed, "Print ms/token at batch 1 for DeepSeek 7B/67B and LLaMA 65B on A100, H100, Inferentia2, Trainium");
+  c->callback([&g, o] {
+    if (o->compare_seed) return run_compare_seed(g, o->prompt, o->output);
+    std::vector<Workload> ws;
+    if (!o->workloads.empty()) {
+      if (!o->model.empty()) throw Error("--workloads and --model are exclusive");
+      ws = load_workloads(o->workloads);
+    } else {
+      if (o->model.empty()) throw Error("--model is required (or --workloads FILE, or --compare-seed)");
+      ws.push_back(workload_from(*o));
+    }
+    run_advice(g, ws, o->top, o->explain);
+  });
+}
+
+}  // namespace frugal::cli

@@ -1,5 +1,29 @@
+// `frugal demo`: the main job on bundled data, no set-up needed.
 #include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "advise/workload.h"
 #include "cli/common.h"
+#include "core/data_dir.h"
+
 namespace frugal::cli {
-void register_demo(CLI::App&, GlobalOptions&) {}
+
+void run_advice(const GlobalOptions& g, const std::vector<Workload>& workloads, int top, bool explain);
+void run_compare_seed(const GlobalOptions& g, double prompt, double output);
+
+void register_demo(CLI::App& app, GlobalOptions& g) {
+  auto* c = app.add_subcommand("demo", "Run frugal's main jobs on bundled data (advise on the demo workloads)");
+  c->callback([&g] {
+    const std::string dir = resolve_data_dir(g.data_dir);
+    auto ws = load_workloads(dir + "/demo/workloads.toml");
+    if (g.format == "table") std::cout << "== frugal advise: bundled workloads (data/demo/workloads.toml) ==\n\n";
+    run_advice(g, ws, 5, false);
+    if (g.format == "table" && g.output.empty()) {
+      std::cout << "\n== frugal advise --compare-seed ==\n\n";
+      run_compare_seed(g, 512, 256);
+    }
+  });
 }
+
+}  // namespace frugal::cli
