@@ -52,10 +52,13 @@ void check_purchase(const std::vector<std::string>& v) {
 // Keeps, per instance type, the most informative reason it could not be used.
 class RejectionLog {
  public:
-  // Lower rank wins: an SLO miss (it fit, but was too slow) says more than "does not fit".
-  void add(const std::string& instance, int rank, std::string reason) {
+  // Lower rank wins: an SLO miss (it fit, but was too slow) says more than "does not fit". Within
+  // a rank, the lower `closeness` wins (e.g. the precision that came nearest to fitting).
+  void add(const std::string& instance, int rank, std::string reason, double closeness = 0) {
     auto& e = by_instance_[instance];
-    if (e.reason.empty() || rank < e.rank) e = {rank, std::move(reason)};
+    if (e.reason.empty() || rank < e.rank || (rank == e.rank && closeness < e.closeness)) {
+      e = {rank, closeness, std::move(reason)};
+    }
   }
   void feasible(const std::string& instance) { feasible_.insert(instance); }
   std::vector<Rejection> list() const {
@@ -69,6 +72,7 @@ class RejectionLog {
  private:
   struct Entry {
     int rank = 99;
+    double closeness = 0;
     std::string reason;
   };
   std::map<std::string, Entry> by_instance_;
@@ -147,7 +151,8 @@ void search_serve(SearchState& s, const InstanceType& it) {
       }
       const int mb = max_batch(cfg, context, defaults.max_batch);
       if (mb == 0) {
-        s.log.add(it.name, 3, memory_reason(s.m, *p, it, tp, memory_for(cfg, 1, context)));
+        const auto mem = memory_for(cfg, 1, context);
+        s.log.add(it.name, 3, memory_reason(s.m, *p, it, tp, mem), mem.used() / mem.capacity);
         continue;
       }
       auto at = [&](int b) { return serve_at(cfg, b, prompt, s.m.kind == ModelKind::kDecoder ? output : 1); };

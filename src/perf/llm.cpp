@@ -14,7 +14,7 @@ double kv_shards(const LlmConfig& c) {
   // MLA latents are shared by all heads, so every TP rank holds the whole cache; otherwise KV
   // heads split across ranks and are replicated once TP exceeds their number.
   if (c.model->kv_latent_dim > 0) return 1;
-  return std::min<double>(c.tp, c.model->kv_heads);
+  return std::max(1.0, std::min<double>(c.tp, c.model->kv_heads));
 }
 
 double peak(const LlmConfig& c) {

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Golden tests of the `frugal` executable: each case in cases.txt runs the real binary and compares
+# stdout (exit 0) or stderr (non-zero) with golden/<name>.txt, and the exit code.
+# UPDATE_GOLDEN=1 rewrites the golden files from the current output.
+set -uo pipefail
+frugal="$1"; data="$2"; dir="$3"
+export FRUGAL_DATA_DIR="$data"
+pass=0; fail=0
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+while IFS='|' read -r name rc args; do
+  name=$(echo "$name" | xargs); rc=$(echo "$rc" | xargs)
+  [[ -z "$name" || "$name" == \#* ]] && continue
+  args=${args//@CASES@/$dir}
+  # shellcheck disable=SC2086
+  "$frugal" $args >"$tmp/out" 2>"$tmp/err"; got=$?
+  out="$tmp/out"; [[ "$rc" != 0 ]] && out="$tmp/err"
+  # Paths differ between machines: show the cases folder as @CASES@.
+  sed -i "s#$dir#@CASES@#g" "$out"
+  golden="$dir/golden/$name.txt"
+  if [[ "${UPDATE_GOLDEN:-}" == 1 ]]; then cp "$out" "$golden"; fi
+  if [[ "$got" != "$rc" ]]; then
+    echo "FAIL $name: exit code $got, expected $rc"; cat "$tmp/err"; fail=$((fail+1)); continue
+  fi
+  if ! diff -u "$golden" "$out"; then
+    echo "FAIL $name: output differs from $golden"; fail=$((fail+1)); continue
+  fi
+  if [[ "$rc" != 0 && $(wc -l <"$out") -ne 1 ]]; then
+    echo "FAIL $name: error output must be one line"; fail=$((fail+1)); continue
+  fi
+  pass=$((pass+1))
+done <"$dir/cases.txt"
+echo "cli: $pass passed, $fail failed"
+[[ $fail -eq 0 ]]

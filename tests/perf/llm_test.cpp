@@ -1,0 +1,148 @@
+#include "perf/llm.h"
+
+#include <gtest/gtest.h>
+
+#include "catalog/catalog.h"
+#include "core/error.h"
+#include "test_efficiency.h"
+
+using namespace frugal;
+
+namespace {
+const Catalog& cat() {
+  static Catalog c = Catalog::load(FRUGAL_TEST_DATA_DIR);
+  return c;
+}
+const Precision& prec(const char* n) { return *cat().find_precision(n); }
+const ModelSpec& model(const char* n) { return *cat().find_model(n); }
+constexpr double kGiB = 1073741824.0;
+}  // namespace
+
+TEST(LlmMath, WeightBytes) {
+  // "67B x 2 bytes = 134 GB": DeepSeek-LLM-67B has 67.4e9 parameters.
+  EXPECT_DOUBLE_EQ(weight_bytes(model("deepseek-llm-67b"), prec("bf16")), 67.4e9 * 2);
+  EXPECT_DOUBLE_EQ(weight_bytes(model("llama-2-70b"), prec("int4")), 68.977e9 * 0.5);
+  EXPECT_DOUBLE_EQ(weight_bytes(model("llama-2-7b"), prec("fp32")), 6.738e9 * 4);
+}
+
+TEST(LlmMath, KvCacheBytesPerToken) {
+  // Llama-2-7B, MHA: 32 layers x 2 (K,V) x 32 heads x 128 dims x 2 bytes = 524,288 B.
+  EXPECT_DOUBLE_EQ(kv_bytes_per_token(model("llama-2-7b"), prec("fp16")), 524288);
+  // Llama-2-70B, GQA with 8 KV heads: 80 x 2 x 8 x 128 x 2 = 327,680 B.
+  EXPECT_DOUBLE_EQ(kv_bytes_per_token(model("llama-2-70b"), prec("bf16")), 327680);
+  // DeepSeek-V3, MLA: 61 layers x 576 latent x 2 bytes = 70,272 B.
+  EXPECT_DOUBLE_EQ(kv_bytes_per_token(model("deepseek-v3"), prec("bf16")), 70272);
+  // FP8 halves the cache; encoders keep none.
+  EXPECT_DOUBLE_EQ(kv_bytes_per_token(model("llama-2-7b"), prec("fp8")), 262144);
+  EXPECT_DOUBLE_EQ(kv_bytes_per_token(model("bert-large"), prec("fp16")), 0);
+}
+
+TEST(LlmMath, Flops) {
+  const auto& m = model("llama-2-7b");
+  EXPECT_DOUBLE_EQ(linear_flops(m, 10), 2 * 6.738e9 * 10);
+  // attention: 4 x 32 layers x 4096 x context 100 x 10 tokens
+  EXPECT_DOUBLE_EQ(attention_flops(m, 10, 100), 4.0 * 32 * 4096 * 100 * 10);
+  EXPECT_DOUBLE_EQ(forward_flops(model("resnet-50"), 3, 0), 3 * 8.18e9);
+}
+
+TEST(LlmMath, MoeReadsActiveParamsForOneTokenAndAllForMany) {
+  const auto& v3 = model("deepseek-v3");
+  EXPECT_NEAR(params_read(v3, 1), 37e9, 1e3);
+  EXPECT_NEAR(params_read(v3, 1e6), 671e9, 1e6);
+  EXPECT_GT(params_read(v3, 8), params_read(v3, 1));
+  EXPECT_DOUBLE_EQ(params_read(model("llama-2-7b"), 1), 6.738e9);
+  EXPECT_DOUBLE_EQ(linear_flops(v3, 1), 2 * 37e9);  // FLOPs use active parameters
+}
+
+TEST(LlmMath, DecodeStepIsMemoryBoundAndMatchesHandComputation) {
+  auto eff = test_efficiency();
+  auto gpu = test_gpu();
+  LlmConfig c{&model("llama-2-7b"), &prec("bf16"), make_device(eff, gpu, 80), 1};
+  // bytes: weights 6.738e9 x 2 + KV 524288 x 1000 tokens, at 1000 GB/s x 0.5
+  const double t_mem = (6.738e9 * 2 + 524288.0 * 1000) / (1000e9 * 0.5);
+  // compute: (2 x 6.738e9 / 0.5 + 4 x 32 x 4096 x 1000 / 0.25) / 100e12 (far smaller)
+  const double t_cmp = (2 * 6.738e9 / 0.5 + 4.0 * 32 * 4096 * 1000 / 0.25) / 100e12;
+  ASSERT_GT(t_mem, t_cmp);
+  EXPECT_NEAR(decode_step_time(c, 1, 1000), t_mem + 1e-3, 1e-12);
+}
+
+TEST(LlmMath, PrefillIsComputeBound) {
+  auto eff = test_efficiency();
+  auto gpu = test_gpu();
+  LlmConfig c{&model("llama-2-7b"), &prec("bf16"), make_device(eff, gpu, 80), 1};
+  const double tokens = 2048;
+  const double t_cmp = (2 * 6.738e9 * tokens / 0.5 + 4.0 * 32 * 4096 * 1024 * tokens / 0.25) / 100e12;
+  EXPECT_NEAR(prefill_time(c, 1, tokens), t_cmp + 2e-3, 1e-12);
+}
+
+TEST(LlmMath, TensorParallelSplitsWeightsAndAddsRingAllReduce) {
+  auto eff = test_efficiency();
+  auto gpu = test_gpu();
+  const auto& m = model("llama-2-70b");
+  LlmConfig c1{&m, &prec("bf16"), make_device(eff, gpu, 80), 1};
+  LlmConfig c2{&m, &prec("bf16"), make_device(eff, gpu, 80), 2};
+  auto m1 = memory_for(c1, 1, 1000), m2 = memory_for(c2, 1, 1000);
+  EXPECT_DOUBLE_EQ(m2.weights, m1.weights / 2);
+  EXPECT_DOUBLE_EQ(m2.kv_cache, m1.kv_cache / 2);  // 8 KV heads split over 2 ranks
+  // Per step at batch 1: 2 all-reduces per layer, each 2(p-1) x 10 us + 2(p-1)/p x 8192 x 2 B / 100 GB/s.
+  const double comm = 2 * 80 * (2 * 1 * 10e-6 + 1.0 * 8192 * 2 / 100e9);
+  const double mem = (68.977e9 * 2 / 2 + 327680.0 * 1000 / 2) / (1000e9 * 0.5);
+  EXPECT_NEAR(decode_step_time(c2, 1, 1000), mem + comm + 1e-3, 1e-9);
+  // KV heads replicate once TP exceeds them: at TP 16 the cache is split 8 ways, not 16.
+  LlmConfig c16{&m, &prec("bf16"), make_device(eff, gpu, 80), 16};
+  EXPECT_DOUBLE_EQ(memory_for(c16, 1, 1000).kv_cache, m1.kv_cache / 8);
+}
+
+TEST(LlmMath, MemoryFitAndMaxBatch) {
+  auto eff = test_efficiency();
+  auto gpu = test_gpu();
+  // 67.4B x 2 B = 134.8 GB cannot fit one 80 GiB device, fits two.
+  const auto& m = model("deepseek-llm-67b");
+  LlmConfig c1{&m, &prec("bf16"), make_device(eff, gpu, 80), 1};
+  LlmConfig c2{&m, &prec("bf16"), make_device(eff, gpu, 80), 2};
+  EXPECT_FALSE(memory_for(c1, 1, 768).fits());
+  EXPECT_EQ(max_batch(c1, 768), 0);
+  const int b = max_batch(c2, 768);
+  ASSERT_GT(b, 0);
+  EXPECT_TRUE(memory_for(c2, b, 768).fits());
+  EXPECT_FALSE(memory_for(c2, b + 1, 768).fits());
+  // reserve: 1 GiB + 10% of 80 GiB
+  EXPECT_DOUBLE_EQ(memory_for(c2, 1, 768).reserve, 1 * kGiB + 0.1 * 80 * kGiB);
+}
+
+TEST(LlmMath, UnsupportedPrecisionsAndHeads) {
+  auto eff = test_efficiency();
+  auto gpu = test_gpu();
+  gpu.fp8_tflops.reset();
+  LlmConfig c{&model("llama-2-7b"), &prec("fp8"), make_device(eff, gpu, 80), 1};
+  EXPECT_EQ(unsupported_reason(c), "TestGPU has no fp8 support");
+  LlmConfig c3{&model("llama-2-7b"), &prec("bf16"), make_device(eff, gpu, 80), 3};
+  EXPECT_EQ(unsupported_reason(c3), "TP 3 does not divide 32 attention heads");
+  // int8 falls back to weight-only (fp16 compute) where the device has no int8 peak.
+  LlmConfig c8{&model("llama-2-7b"), &prec("int8"), make_device(eff, gpu, 80), 1};
+  EXPECT_EQ(unsupported_reason(c8), "");
+}
+
+TEST(LlmMath, ThroughputGrowsWithBatchAndLatencyToo) {
+  auto eff = test_efficiency();
+  auto gpu = test_gpu();
+  LlmConfig c{&model("llama-2-7b"), &prec("bf16"), make_device(eff, gpu, 80), 1};
+  auto a = serve_at(c, 1, 512, 256), b = serve_at(c, 32, 512, 256);
+  EXPECT_GT(b.tokens_per_s, 10 * a.tokens_per_s);
+  EXPECT_GT(b.tpot_s, a.tpot_s);
+  EXPECT_NEAR(a.requests_per_s, a.tokens_per_s / 256, 1e-12);
+}
+
+TEST(Efficiency, InheritanceAndUnknownFamily) {
+  auto eff = test_efficiency();
+  EXPECT_DOUBLE_EQ(eff.family("child").mem_eff, 0.5);
+  EXPECT_FALSE(eff.family("child").calibrated);
+  EXPECT_TRUE(eff.family("testfam").calibrated);
+  EXPECT_THROW(eff.family("nope"), Error);
+  // The writer's output reads back to the same factors.
+  auto p = std::filesystem::temp_directory_path() / "frugal_eff_roundtrip.toml";
+  std::ofstream(p) << eff.to_toml();
+  auto back = Efficiency::load(p.string());
+  EXPECT_DOUBLE_EQ(back.family("testfam").attn_eff, 0.25);
+  EXPECT_DOUBLE_EQ(back.stack("s").allreduce_latency_s, 10e-6);
+}
