@@ -3,7 +3,7 @@
 JOBS ?= $(shell nproc)
 FRUGAL := build/release/src/cli/frugal
 
-.PHONY: deps build demo test test-asan bench clean
+.PHONY: deps build demo test test-asan bench fuzz clean
 
 deps:
 	@scripts/install-deps.sh
@@ -26,6 +26,15 @@ test-asan: deps
 
 bench: build
 	@build/release/bench/frugal_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+
+# libFuzzer over the CSV, TOML and unit parsers (clang + ASan/UBSan), FUZZ_SECONDS each run.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/install-deps.sh --fuzz
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS)
+	@mkdir -p build/fuzz/corpus && cp -n tests/fuzz/corpus/* build/fuzz/corpus/ 2>/dev/null || true
+	@build/fuzz/tests/fuzz/fuzz_parsers -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/corpus
 
 clean:
 	rm -rf build

@@ -278,7 +278,8 @@ void search_train(SearchState& s, const InstanceType& it) {
     c.run_hours = est.time_s / 3600;
     c.run_cost = c.cost_per_hour * c.run_hours;
     c.rank_cost = c.run_cost;
-    c.calibrated = true;  // training uses published MFU, not fitted factors
+    // Training uses a published MFU; a family that borrows another family's MFU is flagged.
+    c.calibrated = s.ctx.efficiency->families().at(it.accelerator->family).train_mfu > 0;
     c.notes.push_back(fmt::format("MFU {:.0f}%: {}", est.mfu * 100, dev.family->train_mfu_source));
     if (purchase == "spot") {
       c.spot_interruption = it.spot_interruption.empty() ? "unknown" : it.spot_interruption;

@@ -98,7 +98,10 @@ std::vector<Table> advice_tables(const Advice& a, int top, bool explain) {
     for (const auto& n : best.notes) t.notes.push_back("Top choice: " + n);
     bool any_uncal = false;
     for (int i = 0; i < top && i < static_cast<int>(a.ranked.size()); ++i) any_uncal |= !a.ranked[i].calibrated;
-    if (any_uncal) t.notes.push_back("* accelerator family without published measurements: efficiency factors borrowed.");
+    if (any_uncal) {
+      t.notes.push_back(train ? "* accelerator family without a published training MFU: another family's is borrowed."
+                              : "* accelerator family without published measurements: efficiency factors borrowed.");
+    }
   }
   std::vector<Table> out{t};
   if (explain) {

@@ -1,0 +1,37 @@
+// libFuzzer entry point for the parsers that read user input. The first byte picks the parser;
+// the contract is "parse or throw frugal::Error" (anything else aborts the fuzzer).
+// Build and run: make fuzz
+#include <cstddef>
+#include <cstdint>
+#include <sstream>
+#include <string>
+
+#include "core/csv.h"
+#include "core/error.h"
+#include "core/toml_util.h"
+#include "core/units.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return 0;
+  const std::string input(reinterpret_cast<const char*>(data) + 1, size - 1);
+  try {
+    switch (data[0] % 3) {
+      case 0: {
+        std::istringstream in(input);
+        auto t = frugal::CsvTable::parse(in, "fuzz.csv");
+        for (std::size_t i = 0; i < t.size(); ++i) (void)t.row(i).line();
+        break;
+      }
+      case 1:
+        (void)frugal::parse_toml(input, "fuzz.toml");
+        break;
+      default:
+        (void)frugal::parse_duration(input, "d");
+        (void)frugal::parse_rate(input, "r");
+        (void)frugal::parse_count(input, "c");
+        (void)frugal::parse_bytes(input, "b");
+    }
+  } catch (const frugal::Error&) {
+  }
+  return 0;
+}
