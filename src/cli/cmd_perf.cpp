@@ -47,13 +47,25 @@ Table summary_table(const ErrorSummary& s, const std::vector<Prediction>& preds)
   return t;
 }
 
-void run_validate(const GlobalOptions& g, const PerfOptions& o) {
+// Everything validate and calibrate read: catalog, factors, mapping and the measurements.
+struct PerfInputs {
+  std::string file;
+  Catalog cat;
+  Efficiency eff;
+  ValidationMap map;
+  std::vector<MeasuredRow> rows;
+};
+
+PerfInputs load_inputs(const GlobalOptions& g, const PerfOptions& o) {
   const std::string dir = resolve_data_dir(g.data_dir);
   const std::string file = o.measured.empty() ? dir + "/perf/measured.csv" : o.measured;
-  auto cat = Catalog::load(dir);
-  auto eff = Efficiency::load(dir + "/perf/efficiency.toml");
-  auto map = ValidationMap::load(dir + "/perf/validation.toml");
-  auto rows = load_measured(file);
+  return {file, Catalog::load(dir), Efficiency::load(dir + "/perf/efficiency.toml"),
+          ValidationMap::load(dir + "/perf/validation.toml"), load_measured(file)};
+}
+
+void run_validate(const GlobalOptions& g, const PerfOptions& o) {
+  auto in = load_inputs(g, o);
+  const auto& [file, cat, eff, map, rows] = in;
   auto preds = predict_measured(rows, cat, eff, map, file);
   auto s = summarize(preds);
 
@@ -90,12 +102,8 @@ void run_validate(const GlobalOptions& g, const PerfOptions& o) {
 }
 
 void run_calibrate(const GlobalOptions& g, const PerfOptions& o) {
-  const std::string dir = resolve_data_dir(g.data_dir);
-  const std::string file = o.measured.empty() ? dir + "/perf/measured.csv" : o.measured;
-  auto cat = Catalog::load(dir);
-  auto eff = Efficiency::load(dir + "/perf/efficiency.toml");
-  auto map = ValidationMap::load(dir + "/perf/validation.toml");
-  auto rows = load_measured(file);
+  auto in = load_inputs(g, o);
+  const auto& [file, cat, eff, map, rows] = in;
   auto before = summarize(predict_measured(rows, cat, eff, map, file));
   auto fit = calibrate(rows, cat, eff, map, file);
   auto after = summarize(predict_measured(rows, cat, fit, map, file));
