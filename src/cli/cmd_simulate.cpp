@@ -1,0 +1,161 @@
+// `frugal simulate`: placement policies on the Alibaba GPU trace, the FGD paper's experiment.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "cli/common.h"
+#include "core/csv.h"
+#include "core/data_dir.h"
+#include "core/error.h"
+#include "sim/simulator.h"
+
+namespace frugal::cli {
+namespace {
+
+struct SimulateOptions {
+  std::string trace = "default", policy = "all", seeds = "42-51", curves, html;
+  int threads = 0;
+  bool list = false;
+};
+
+std::vector<std::uint64_t> parse_seeds(const std::string& s) {
+  std::vector<std::uint64_t> out;
+  std::stringstream ss(s);
+  std::string part;
+  auto num = [&](const std::string& x) {
+    auto v = parse_double(x);
+    if (!v || *v < 0 || *v != static_cast<double>(static_cast<std::uint64_t>(*v))) {
+      throw Error(fmt::format("--seeds: expected seeds like 42-51 or 1,2,3, got '{}'", s));
+    }
+    return static_cast<std::uint64_t>(*v);
+  };
+  while (std::getline(ss, part, ',')) {
+    auto dash = part.find('-');
+    if (dash == std::string::npos) {
+      out.push_back(num(part));
+    } else {
+      auto a = num(part.substr(0, dash)), b = num(part.substr(dash + 1));
+      if (b < a || b - a > 10000) throw Error(fmt::format("--seeds: bad range '{}'", part));
+      for (auto x = a; x <= b; ++x) out.push_back(x);
+    }
+  }
+  if (out.empty()) throw Error("--seeds: expected at least one seed");
+  return out;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const auto n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+}  // namespace
+
+void run_simulate(const GlobalOptions& g, const SimulateOptions& o) {
+  const std::string dir = resolve_data_dir(g.data_dir);
+  if (o.list) {
+    Table t;
+    t.title = "Trace variants (data/sched/alibaba-gpu-v2023)";
+    t.columns = {{"variant", "variant"}};
+    for (const auto& v : sim::trace_variants(dir)) t.rows.push_back({Cell(v)});
+    return emit(g, {t}, t.to_json());
+  }
+  std::vector<std::string> policies;
+  if (o.policy == "all") policies = sched::policy_names();
+  else {
+    std::stringstream ss(o.policy);
+    std::string p;
+    while (std::getline(ss, p, ',')) {
+      sched::make_policy(p, {});  // validates the name
+      policies.push_back(p);
+    }
+  }
+  const auto seeds = parse_seeds(o.seeds);
+  std::vector<std::string> variants = o.trace == "all" ? sim::trace_variants(dir) : std::vector<std::string>{o.trace};
+
+  std::map<std::string, double> paper;
+  {
+    auto t = CsvTable::load(dir + "/sched/fgd_paper.csv");
+    for (std::size_t i = 0; i < t.size(); ++i) paper[t.row(i).get("policy")] = t.row(i).number("unallocated_pct_at_100");
+  }
+
+  Table t;
+  t.title = fmt::format("GPU-sharing placement on the Alibaba trace (medians of {} seeds)", seeds.size());
+  t.columns = {{"trace", "trace"},
+               {"policy", "policy"},
+               {"unallocated_pct_at_100", "unallocated % @100% arrived", true},
+               {"paper_pct", "paper", true},
+               {"allocated_pct_at_130", "allocated % @130%", true},
+               {"frag_pct_at_90", "frag % @90%", true},
+               {"pending_tasks", "pending @130%", true}};
+  nlohmann::json runs = nlohmann::json::array();
+  std::ostringstream curves;
+  curves << "trace,policy,seed,arrived_pct,allocated_pct,frag_pct,frag_rate_pct\n";
+  for (const auto& variant : variants) {
+    sched::Cluster cluster = sim::load_nodes(sim::nodes_path(dir));
+    const auto trace = sim::load_tasks(sim::trace_path(dir, variant), cluster);
+    std::vector<std::pair<std::string, std::uint64_t>> jobs;
+    for (const auto& p : policies)
+      for (auto s : seeds) jobs.emplace_back(p, s);
+    std::vector<sim::SimResult> results(jobs.size());
+    std::atomic<std::size_t> next{0};
+    const unsigned nthreads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+    std::vector<std::thread> pool;
+    for (unsigned k = 0; k < std::min<std::size_t>(nthreads, jobs.size()); ++k) {
+      pool.emplace_back([&] {
+        for (std::size_t i; (i = next++) < jobs.size();) results[i] = sim::simulate(cluster, trace, jobs[i].first, jobs[i].second);
+      });
+    }
+    for (auto& th : pool) th.join();
+    for (const auto& p : policies) {
+      std::vector<double> un, al, fr, pend;
+      for (const auto& r : results) {
+        if (r.policy != p) continue;
+        un.push_back(r.unallocated_at_100);
+        al.push_back(r.allocated_at_130);
+        fr.push_back(r.frag_at_90);
+        pend.push_back(r.pending);
+        for (const auto& c : r.curve) {
+          curves << fmt::format("{},{},{},{},{:.4f},{:.4f},{:.4f}\n", variant, p, r.seed, c.arrived_pct, c.allocated_pct,
+                                c.frag_pct, c.frag_rate_pct);
+        }
+        runs.push_back({{"trace", variant}, {"policy", p}, {"seed", r.seed}, {"unallocated_pct_at_100", r.unallocated_at_100},
+                        {"allocated_pct_at_130", r.allocated_at_130}, {"frag_pct_at_90", r.frag_at_90},
+                        {"placed", r.placed}, {"pending", r.pending}});
+      }
+      const bool has_paper = variant == "default" && paper.count(p);
+      t.rows.push_back({Cell(variant), Cell(p), Cell(fmt::format("{:.2f}", median(un)), median(un)),
+                        has_paper ? Cell(fmt::format("{:.2f}", paper[p]), paper[p]) : Cell("", nullptr),
+                        Cell(fmt::format("{:.2f}", median(al)), median(al)), Cell(fmt::format("{:.2f}", median(fr)), median(fr)),
+                        Cell(fmt::format("{:.0f}", median(pend)), median(pend))});
+    }
+  }
+  t.notes.push_back("unallocated %: share of cluster GPU capacity left unallocated when the arrived GPU request equals "
+                    "the capacity; paper: Weng et al. ATC'23 (default trace).");
+  if (!o.curves.empty()) {
+    write_file_atomic(o.curves, curves.str());
+    t.notes.push_back("curves written to " + o.curves);
+  }
+  emit(g, {t}, {{"summary", t.to_json()["rows"]}, {"runs", runs}});
+}
+
+void register_simulate(CLI::App& app, GlobalOptions& g) {
+  auto o = std::make_shared<SimulateOptions>();
+  auto* c = app.add_subcommand("simulate", "Replay the Alibaba GPU trace under each placement policy (FGD paper's experiment)");
+  c->add_option("--trace", o->trace, "Trace variant (default, gpushare40, multigpu20, ...), 'all', or a pod-list CSV path");
+  c->add_option("--policy", o->policy, "all, or a comma list of random,dot-product,clustering,packing,best-fit,fgd,frugal");
+  c->add_option("--seeds", o->seeds, "Seeds, e.g. 42-51 or 1,2,3");
+  c->add_option("--curves", o->curves, "Write the per-1% curves of every run to this CSV");
+  c->add_option("--threads", o->threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 256));
+  c->add_flag("--list", o->list, "List the bundled trace variants");
+  c->callback([&g, o] { run_simulate(g, *o); });
+}
+
+}  // namespace frugal::cli

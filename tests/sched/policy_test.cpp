@@ -1,0 +1,110 @@
+#include "sched/policy.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "core/error.h"
+#include "fixtures.h"
+
+using namespace frugal::sched;
+
+namespace {
+Placement place(const std::string& policy, const Cluster& c, const Task& t, const std::vector<Task>& workload = {}) {
+  Rng rng(1);
+  return make_policy(policy, workload.empty() ? std::vector<Task>{t} : workload)->place(c, t, rng);
+}
+}  // namespace
+
+TEST(Policy, EveryPolicyRespectsCapacityAndModel) {
+  Cluster c;
+  c.nodes = {make_node("small", 1, 2000), make_node("v100", 8, 64000, 1)};
+  Task t = whole(2);
+  t.models = {1};
+  for (const auto& p : policy_names()) {
+    auto w = place(p, c, t);
+    ASSERT_TRUE(w.ok()) << p;
+    EXPECT_EQ(w.node, 1) << p;
+    EXPECT_EQ(w.gpus.size(), 2u) << p;
+  }
+  Task huge = whole(9);
+  for (const auto& p : policy_names()) EXPECT_FALSE(place(p, c, huge).ok()) << p;
+}
+
+TEST(Policy, BestFitPicksTheFullestNodeAndGpu) {
+  Cluster c;
+  c.nodes = {make_node("empty", 2), make_node("busy", 2)};
+  c.nodes[1].gpu_left = {700, 400};
+  auto w = place("best-fit", c, share(300));
+  EXPECT_EQ(w.node, 1);                      // least CPU+GPU left after placement
+  EXPECT_EQ(w.gpus, std::vector<int>{1});    // the GPU with 400 left: tightest fit
+}
+
+TEST(Policy, PackingPrefersSharedGpuThenUsedNodeThenEmptyNode) {
+  Cluster c;
+  c.nodes = {make_node("empty", 2), make_node("used", 2), make_node("shared", 2)};
+  c.nodes[1].gpu_left = {1000, 0};
+  c.nodes[2].gpu_left = {500, 1000};
+  EXPECT_EQ(place("packing", c, share(400)).node, 2);  // case 1: a GPU already shared
+  EXPECT_EQ(place("packing", c, whole(1)).node, 1);    // case 2: free GPU on a used node
+  c.nodes[1].gpu_left = {0, 0};
+  c.nodes[2].gpu_left = {0, 0};
+  EXPECT_EQ(place("packing", c, whole(1)).node, 0);    // case 3: only the empty node is left
+}
+
+TEST(Policy, ClusteringGroupsTasksOfTheSameKind) {
+  Cluster c;
+  c.nodes = {make_node("a", 4), make_node("b", 4)};
+  auto pol = make_policy("clustering", {});
+  Rng rng(1);
+  auto w1 = pol->place(c, share(500), rng);
+  allocate(c.nodes[w1.node], share(500), w1.gpus);
+  auto w2 = pol->place(c, whole(1), rng);  // a different kind goes to the other, idle node
+  EXPECT_NE(w2.node, w1.node);
+  allocate(c.nodes[w2.node], whole(1), w2.gpus);
+  EXPECT_EQ(pol->place(c, share(200), rng).node, w1.node);  // same kind joins its group
+}
+
+TEST(Policy, DotProductFillsTheNodeTheTaskAlignsLeastWith) {
+  Cluster c;
+  c.nodes = {make_node("empty", 1), make_node("half", 1)};
+  c.nodes[1].gpu_left = {500};
+  EXPECT_EQ(place("dot-product", c, share(500)).node, 1);  // smaller free GPU: lower dot product
+}
+
+TEST(Policy, FgdAvoidsCreatingFragments) {
+  // Workload: 70% of tasks want 600 milli, 30% a whole GPU. Node 0 has a GPU with 700 left;
+  // node 1 is empty. Putting a 600 task on node 0 leaves 100 milli (small fragment) while on node 1
+  // it would leave 400 milli on a GPU (a fragment for both shapes).
+  Cluster c;
+  c.nodes = {make_node("partly", 1), make_node("empty", 1)};
+  c.nodes[0].gpu_left = {700};
+  std::vector<Task> workload(7, share(600));
+  workload.insert(workload.end(), 3, whole(1));
+  for (const char* p : {"fgd", "frugal"}) {
+    auto w = place(p, c, share(600), workload);
+    EXPECT_EQ(w.node, 0) << p;
+    EXPECT_EQ(w.gpus, std::vector<int>{0}) << p;
+  }
+}
+
+TEST(Policy, FgdPicksTheGpuInsideTheNode) {
+  Cluster c;
+  c.nodes = {make_node("n", 2)};
+  c.nodes[0].gpu_left = {1000, 500};
+  std::vector<Task> workload(9, whole(1));
+  workload.push_back(share(500));
+  // Taking half of GPU 1 keeps GPU 0 whole for the common whole-GPU task.
+  EXPECT_EQ(place("fgd", c, share(500), workload).gpus, std::vector<int>{1});
+}
+
+TEST(Policy, RandomSpreadsAndUnknownNameIsAnError) {
+  Cluster c;
+  for (int i = 0; i < 8; ++i) c.nodes.push_back(make_node("n", 1));
+  auto pol = make_policy("random", {});
+  Rng rng(7);
+  std::set<int> seen;
+  for (int i = 0; i < 64; ++i) seen.insert(pol->place(c, share(100), rng).node);
+  EXPECT_GT(seen.size(), 4u);
+  EXPECT_THROW(make_policy("tetris++", {}), frugal::Error);
+}
