@@ -26,6 +26,8 @@ test-asan: deps
 
 bench: build
 	@build/release/bench/frugal_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+	@build/release/bench/frugal_sched_bench
+	@bench/simulate.sh
 
 # libFuzzer over the CSV, TOML and unit parsers (clang + ASan/UBSan), FUZZ_SECONDS each run.
 FUZZ_SECONDS ?= 60

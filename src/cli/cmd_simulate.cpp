@@ -22,7 +22,7 @@ namespace {
 struct SimulateOptions {
   std::string trace = "default", policy = "all", seeds = "42-51", curves, html;
   int threads = 0;
-  bool list = false;
+  bool list = false, latency = false;
 };
 
 std::vector<std::uint64_t> parse_seeds(const std::string& s) {
@@ -95,6 +95,10 @@ void run_simulate(const GlobalOptions& g, const SimulateOptions& o) {
                {"allocated_pct_at_130", "allocated % @130%", true},
                {"frag_pct_at_90", "frag % @90%", true},
                {"pending_tasks", "pending @130%", true}};
+  if (o.latency) {
+    t.columns.push_back({"decision_us_p50", "decision p50 us", true});
+    t.columns.push_back({"decision_us_p99", "decision p99 us", true});
+  }
   nlohmann::json runs = nlohmann::json::array();
   std::ostringstream curves;
   curves << "trace,policy,seed,arrived_pct,allocated_pct,frag_pct,frag_rate_pct\n";
@@ -110,18 +114,21 @@ void run_simulate(const GlobalOptions& g, const SimulateOptions& o) {
     std::vector<std::thread> pool;
     for (unsigned k = 0; k < std::min<std::size_t>(nthreads, jobs.size()); ++k) {
       pool.emplace_back([&] {
-        for (std::size_t i; (i = next++) < jobs.size();) results[i] = sim::simulate(cluster, trace, jobs[i].first, jobs[i].second);
+        sim::SimOptions so;
+        so.record_latency = o.latency;
+        for (std::size_t i; (i = next++) < jobs.size();) results[i] = sim::simulate(cluster, trace, jobs[i].first, jobs[i].second, so);
       });
     }
     for (auto& th : pool) th.join();
     for (const auto& p : policies) {
-      std::vector<double> un, al, fr, pend;
+      std::vector<double> un, al, fr, pend, lat;
       for (const auto& r : results) {
         if (r.policy != p) continue;
         un.push_back(r.unallocated_at_100);
         al.push_back(r.allocated_at_130);
         fr.push_back(r.frag_at_90);
         pend.push_back(r.pending);
+        lat.insert(lat.end(), r.decision_us.begin(), r.decision_us.end());
         for (const auto& c : r.curve) {
           curves << fmt::format("{},{},{},{},{:.4f},{:.4f},{:.4f}\n", variant, p, r.seed, c.arrived_pct, c.allocated_pct,
                                 c.frag_pct, c.frag_rate_pct);
@@ -135,6 +142,12 @@ void run_simulate(const GlobalOptions& g, const SimulateOptions& o) {
                         has_paper ? Cell(fmt::format("{:.2f}", paper[p]), paper[p]) : Cell("", nullptr),
                         Cell(fmt::format("{:.2f}", median(al)), median(al)), Cell(fmt::format("{:.2f}", median(fr)), median(fr)),
                         Cell(fmt::format("{:.0f}", median(pend)), median(pend))});
+      if (o.latency && !lat.empty()) {
+        std::sort(lat.begin(), lat.end());
+        const double p50 = lat[lat.size() / 2], p99 = lat[static_cast<std::size_t>(lat.size() * 0.99)];
+        t.rows.back().push_back(Cell(fmt::format("{:.1f}", p50), p50));
+        t.rows.back().push_back(Cell(fmt::format("{:.1f}", p99), p99));
+      }
     }
   }
   t.notes.push_back("unallocated %: share of cluster GPU capacity left unallocated when the arrived GPU request equals "
@@ -155,6 +168,7 @@ void register_simulate(CLI::App& app, GlobalOptions& g) {
   c->add_option("--curves", o->curves, "Write the per-1% curves of every run to this CSV");
   c->add_option("--threads", o->threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 256));
   c->add_flag("--list", o->list, "List the bundled trace variants");
+  c->add_flag("--latency", o->latency, "Also report placement decision latency (median, p99)");
   c->callback([&g, o] { run_simulate(g, *o); });
 }
 
