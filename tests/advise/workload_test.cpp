@@ -6,15 +6,11 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "test_util.h"
 
 using namespace frugal;
 
 namespace {
-std::string write_temp(const std::string& name, const std::string& text) {
-  auto p = std::filesystem::temp_directory_path() / name;
-  std::ofstream(p) << text;
-  return p.string();
-}
 std::string error_of(const std::string& text) {
   auto p = write_temp("frugal_wl.toml", text);
   try {

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "test_util.h"
 
 using namespace frugal;
 
@@ -15,11 +16,6 @@ const Catalog& cat() {
   return c;
 }
 
-std::string write_temp(const std::string& name, const std::string& text) {
-  auto p = std::filesystem::temp_directory_path() / name;
-  std::ofstream(p) << text;
-  return p.string();
-}
 }  // namespace
 
 TEST(Catalog, GpuInstancesHaveSpecsAndPrices) {

@@ -6,17 +6,13 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "test_util.h"
 
 using namespace frugal;
 
 namespace {
 const std::string kData = FRUGAL_TEST_DATA_DIR;
 
-std::string write_temp(const std::string& name, const std::string& text) {
-  auto p = std::filesystem::temp_directory_path() / name;
-  std::ofstream(p) << text;
-  return p.string();
-}
 }  // namespace
 
 TEST(Trace, LoadsBundledAlibabaTrace) {
