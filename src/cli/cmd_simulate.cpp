@@ -14,6 +14,7 @@
 #include "core/csv.h"
 #include "core/data_dir.h"
 #include "core/error.h"
+#include "cli/simulate_html.h"
 #include "sim/simulator.h"
 
 namespace frugal::cli {
@@ -101,6 +102,7 @@ void run_simulate(const GlobalOptions& g, const SimulateOptions& o) {
   }
   nlohmann::json runs = nlohmann::json::array();
   std::ostringstream curves;
+  std::map<std::string, std::map<std::string, std::vector<sim::CurvePoint>>> medians;
   curves << "trace,policy,seed,arrived_pct,allocated_pct,frag_pct,frag_rate_pct\n";
   for (const auto& variant : variants) {
     sched::Cluster cluster = sim::load_nodes(sim::nodes_path(dir));
@@ -122,8 +124,10 @@ void run_simulate(const GlobalOptions& g, const SimulateOptions& o) {
     for (auto& th : pool) th.join();
     for (const auto& p : policies) {
       std::vector<double> un, al, fr, pend, lat;
+      std::vector<const sim::SimResult*> mine;
       for (const auto& r : results) {
         if (r.policy != p) continue;
+        mine.push_back(&r);
         un.push_back(r.unallocated_at_100);
         al.push_back(r.allocated_at_130);
         fr.push_back(r.frag_at_90);
@@ -137,6 +141,7 @@ void run_simulate(const GlobalOptions& g, const SimulateOptions& o) {
                         {"allocated_pct_at_130", r.allocated_at_130}, {"frag_pct_at_90", r.frag_at_90},
                         {"placed", r.placed}, {"pending", r.pending}});
       }
+      medians[variant][p] = sim::median_curve(mine);
       const bool has_paper = variant == "default" && paper.count(p);
       t.rows.push_back({Cell(variant), Cell(p), Cell(fmt::format("{:.2f}", median(un)), median(un)),
                         has_paper ? Cell(fmt::format("{:.2f}", paper[p]), paper[p]) : Cell("", nullptr),
@@ -156,6 +161,10 @@ void run_simulate(const GlobalOptions& g, const SimulateOptions& o) {
     write_file_atomic(o.curves, curves.str());
     t.notes.push_back("curves written to " + o.curves);
   }
+  if (!o.html.empty()) {
+    write_file_atomic(o.html, simulate_html(medians, o.seeds));
+    t.notes.push_back("report written to " + o.html);
+  }
   emit(g, {t}, {{"summary", t.to_json()["rows"]}, {"runs", runs}});
 }
 
@@ -166,6 +175,7 @@ void register_simulate(CLI::App& app, GlobalOptions& g) {
   c->add_option("--policy", o->policy, "all, or a comma list of random,dot-product,clustering,packing,best-fit,fgd,frugal");
   c->add_option("--seeds", o->seeds, "Seeds, e.g. 42-51 or 1,2,3");
   c->add_option("--curves", o->curves, "Write the per-1% curves of every run to this CSV");
+  c->add_option("--html", o->html, "Write a self-contained HTML report with the curves (inline SVG)");
   c->add_option("--threads", o->threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 256));
   c->add_flag("--list", o->list, "List the bundled trace variants");
   c->add_flag("--latency", o->latency, "Also report placement decision latency (median, p99)");

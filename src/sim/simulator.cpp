@@ -91,4 +91,25 @@ SimResult simulate(const sched::Cluster& cluster, const std::vector<TraceTask>& 
   return r;
 }
 
+std::vector<CurvePoint> median_curve(const std::vector<const SimResult*>& runs) {
+  std::vector<CurvePoint> out;
+  if (runs.empty()) return out;
+  std::size_t n = runs.front()->curve.size();
+  for (const auto* r : runs) n = std::min(n, r->curve.size());
+  auto med = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    std::vector<double> a, f, fr;
+    for (const auto* r : runs) {
+      a.push_back(r->curve[i].allocated_pct);
+      f.push_back(r->curve[i].frag_pct);
+      fr.push_back(r->curve[i].frag_rate_pct);
+    }
+    out.push_back({runs.front()->curve[i].arrived_pct, med(a), med(f), med(fr)});
+  }
+  return out;
+}
+
 }  // namespace frugal::sim

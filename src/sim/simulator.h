@@ -39,6 +39,9 @@ struct SimOptions {
 SimResult simulate(const sched::Cluster& cluster, const std::vector<TraceTask>& trace, const std::string& policy,
                    std::uint64_t seed, const SimOptions& opt = {});
 
+// Point-wise median over runs of the same policy (curves must have the same arrived steps).
+std::vector<CurvePoint> median_curve(const std::vector<const SimResult*>& runs);
+
 // The task list the paper's procedure feeds the scheduler for `seed`.
 std::vector<sched::Task> inflate(const std::vector<TraceTask>& trace, std::int64_t capacity_milli, double ratio,
                                  std::uint64_t seed);
