@@ -1,0 +1,127 @@
+#include "aws/cloudwatch.h"
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "moto.h"
+
+using namespace frugal::aws;
+
+namespace {
+
+AwsConfig moto_config(const std::string& url) {
+  FakeEnvironment env;
+  env.vars["AWS_ACCESS_KEY_ID"] = "testing";
+  env.vars["AWS_SECRET_ACCESS_KEY"] = "testing";
+  env.vars["AWS_REGION"] = "us-east-1";
+  static FakeEnvironment keep;
+  keep = env;
+  return resolve_config({"", "", url}, keep);
+}
+
+// A transport that answers from a script, to test retries without a network.
+class ScriptedTransport : public HttpTransport {
+ public:
+  std::vector<HttpResponse> answers;
+  std::vector<HttpRequest> seen;
+  HttpResponse send(const std::string&, const HttpRequest& req) override {
+    seen.push_back(req);
+    HttpResponse r = answers.front();
+    if (answers.size() > 1) answers.erase(answers.begin());
+    return r;
+  }
+};
+
+}  // namespace
+
+TEST(CloudWatchMoto, PutBatchesAndReadsBack) {
+  if (MotoServer::find().empty()) GTEST_SKIP() << "moto_server is not installed";
+  MotoServer moto;
+  ASSERT_TRUE(moto.ready()) << "moto_server did not start";
+  AwsClient client(moto_config(moto.url()), "monitoring");
+  CloudWatch cw(client);
+  const std::time_t t0 = 1756684800;  // 2025-09-01T00:00:00Z
+  std::vector<MetricDatum> data;
+  double total = 0;
+  for (int i = 0; i < 1500; ++i) {  // more than one PutMetricData call's worth
+    MetricDatum d;
+    d.name = "GPUUtilization";
+    d.dimensions = {{"InstanceType", "p5.48xlarge"}};
+    d.value = i % 100;
+    d.unit = "Percent";
+    d.timestamp = t0 + i;
+    total += d.value;
+    data.push_back(d);
+  }
+  EXPECT_EQ(cw.put_metric_data("frugal/test", data), 2);
+  auto points = cw.get_metric_data("frugal/test", "GPUUtilization", {{"InstanceType", "p5.48xlarge"}}, t0 - 60,
+                                    t0 + 3600, 3600, "Sum");
+  double got = 0;
+  for (const auto& p : points) got += p.value;
+  EXPECT_DOUBLE_EQ(got, total);
+}
+
+TEST(CloudWatchMoto, ServiceErrorsCarryTheirCode) {
+  if (MotoServer::find().empty()) GTEST_SKIP() << "moto_server is not installed";
+  MotoServer moto;
+  ASSERT_TRUE(moto.ready()) << "moto_server did not start";
+  AwsClient client(moto_config(moto.url()), "monitoring");
+  try {
+    client.query("NoSuchAction", "2010-08-01", {});
+    FAIL() << "expected an error";
+  } catch (const AwsError& e) {
+    EXPECT_GE(e.status, 400);
+  } catch (const frugal::Error&) {
+    SUCCEED();
+  }
+}
+
+TEST(AwsClient, RetriesThrottlingThenSucceeds) {
+  auto transport = std::make_unique<ScriptedTransport>();
+  auto* t = transport.get();
+  HttpResponse throttled{400, "<ErrorResponse><Error><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>", {}, ""};
+  HttpResponse ok{200, "<PutMetricDataResponse/>", {}, ""};
+  t->answers = {throttled, HttpResponse{503, "", {}, ""}, ok};
+  AwsClient client(moto_config("http://127.0.0.1:1"), "monitoring", std::move(transport));
+  std::vector<double> sleeps;
+  client.sleep = [&](double s) { sleeps.push_back(s); };
+  client.clock = [] { return std::time_t{1440938160}; };
+  client.query("PutMetricData", "2010-08-01", {{"Namespace", "x"}});
+  EXPECT_EQ(client.attempts_made, 3);
+  ASSERT_EQ(sleeps.size(), 2u);
+  EXPECT_LE(sleeps[0], 1.0);  // full jitter under base x 2^0
+  EXPECT_LE(sleeps[1], 2.0);
+  // Every attempt is signed.
+  for (const auto& r : t->seen) ASSERT_NE(r.header("Authorization"), nullptr);
+  EXPECT_EQ(*t->seen[0].header("X-Amz-Date"), "20150830T123600Z");
+}
+
+TEST(AwsClient, GivesUpAfterMaxAttemptsAndDoesNotRetryClientErrors) {
+  auto transport = std::make_unique<ScriptedTransport>();
+  auto* t = transport.get();
+  t->answers = {HttpResponse{0, "", {}, "Connection refused"}};
+  AwsClient client(moto_config("http://127.0.0.1:1"), "monitoring", std::move(transport));
+  client.sleep = [](double) {};
+  EXPECT_THROW(client.query("ListMetrics", "2010-08-01", {}), frugal::Error);
+  EXPECT_EQ(client.attempts_made, 3);
+  t->answers = {HttpResponse{400, "<ErrorResponse><Error><Code>InvalidParameterValue</Code><Message>bad</Message></Error></ErrorResponse>", {}, ""}};
+  try {
+    client.query("ListMetrics", "2010-08-01", {});
+    FAIL();
+  } catch (const AwsError& e) {
+    EXPECT_EQ(e.code, "InvalidParameterValue");
+    EXPECT_EQ(client.attempts_made, 1);
+  }
+}
+
+TEST(AwsClient, SecretsNeverAppearInErrors) {
+  auto transport = std::make_unique<ScriptedTransport>();
+  transport->answers = {HttpResponse{0, "", {}, "Connection refused"}};
+  AwsClient client(moto_config("http://127.0.0.1:1"), "monitoring", std::move(transport));
+  client.sleep = [](double) {};
+  try {
+    client.query("ListMetrics", "2010-08-01", {});
+  } catch (const std::exception& e) {
+    EXPECT_EQ(std::string(e.what()).find("testing/"), std::string::npos);
+  }
+}
