@@ -400,6 +400,7 @@ Advice advise(const Workload& w, const AdvisorContext& ctx) {
 
   a.notes.push_back("Prices: us-east-1 Linux on-demand (Karpenter, 2026-07-20); spot = median over AZs (SkyPilot v8 catalog); "
                     "SageMaker ml.* hosting (fmbench pricing_fallback, may predate the 2025 EC2 price cuts).");
+  if (!cat.spot_cache_note.empty()) a.notes.push_back("Refreshed " + cat.spot_cache_note + ".");
   a.notes.push_back("Savings Plans / Reserved: AWS publishes no per-instance GPU rates (only caps: Compute SP up to 66%, "
                     "EC2 Instance SP up to 72%), so they are not priced here.");
   a.notes.push_back("CPU instances, Lambda and SageMaker Serverless are not recommended: no sourced CPU inference "

@@ -147,7 +147,7 @@ ModelSpec Catalog::load_model(const std::string& path) {
   return m;
 }
 
-Catalog Catalog::load(const std::string& data_dir) {
+Catalog Catalog::load(const std::string& data_dir, const std::string& spot_cache) {
   namespace fs = std::filesystem;
   Catalog c;
   const std::string cat = data_dir + "/catalog/";
@@ -263,6 +263,11 @@ Catalog Catalog::load(const std::string& data_dir) {
     c.instances_[it->second].sagemaker_hourly = r.number("usd");
   }
 
+  if (!spot_cache.empty() && fs::exists(spot_cache)) {
+    const int n = c.apply_spot_cache(spot_cache);
+    c.spot_cache_note = fmt::format("spot prices for {} instance types from {} (frugal catalog refresh --spot)", n, spot_cache);
+  }
+
   std::vector<std::string> files;
   for (const auto& e : fs::directory_iterator(data_dir + "/models")) {
     if (e.path().extension() == ".toml") files.push_back(e.path().string());
@@ -270,6 +275,34 @@ Catalog Catalog::load(const std::string& data_dir) {
   std::sort(files.begin(), files.end());
   for (const auto& f : files) c.models_.push_back(load_model(f));
   return c;
+}
+
+int Catalog::apply_spot_cache(const std::string& path) {
+  auto t = CsvTable::load(path);
+  t.require_columns({"InstanceType", "AvailabilityZone", "SpotPrice", "Timestamp", "Region", "source"});
+  // Newest price per (type, AZ); timestamps are ISO 8601 strings, which sort chronologically.
+  std::map<std::string, std::map<std::string, std::pair<std::string, double>>> latest;
+  std::map<std::string, std::string> src;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    auto r = t.row(i);
+    const double price = r.number("SpotPrice");
+    if (price < 0) fail_at(r.where("SpotPrice"), "expected a non-negative price");
+    auto& slot = latest[r.get("InstanceType")][r.get("AvailabilityZone")];
+    if (slot.first.empty() || r.get("Timestamp") > slot.first) slot = {r.get("Timestamp"), price};
+    src[r.get("InstanceType")] = r.get("source");
+  }
+  int updated = 0;
+  for (auto& it : instances_) {
+    auto l = latest.find(it.name);
+    if (l == latest.end()) continue;
+    std::vector<double> v;
+    for (const auto& [az, p] : l->second) v.push_back(p.second);
+    it.spot_hourly = median(v);
+    it.spot_min_hourly = *std::min_element(v.begin(), v.end());
+    it.spot_source = src[it.name];
+    ++updated;
+  }
+  return updated;
 }
 
 const InstanceType* Catalog::find_instance(const std::string& name) const {

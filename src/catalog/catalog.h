@@ -16,7 +16,9 @@ class Catalog {
  public:
   // Loads data_dir/catalog/*.csv, data_dir/perf/precisions.csv and data_dir/models/*.toml.
   // Throws Error naming file:line:column on any malformed row.
-  static Catalog load(const std::string& data_dir);
+  // `spot_cache`: a price cache written by `frugal catalog refresh --spot`; when the file exists
+  // its prices replace the bundled spot prices of the types it lists.
+  static Catalog load(const std::string& data_dir, const std::string& spot_cache = "");
   Catalog() = default;
   Catalog(Catalog&&) = default;  // element addresses survive a move (InstanceType points in)
   Catalog& operator=(Catalog&&) = default;
@@ -33,6 +35,11 @@ class Catalog {
   const ModelSpec* find_model(const std::string& name) const;
   const Precision* find_precision(const std::string& name) const;
   const Accelerator* find_accelerator(const std::string& id) const;
+  // Applies a spot price cache (InstanceType,AvailabilityZone,SpotPrice,Timestamp,Region,source):
+  // the median over AZs of each AZ's newest price. Returns the number of instance types updated.
+  int apply_spot_cache(const std::string& path);
+  // Set when a spot cache was applied: "spot prices for N types from CACHE (refreshed ...)".
+  std::string spot_cache_note;
 
   // Pieces, exposed so tests can load one file at a time.
   static std::deque<Accelerator> load_accelerators(const std::string& path);

@@ -47,7 +47,7 @@ Workload workload_from(const AdviseOptions& o) {
 // Runs advise for `workloads` and renders them all (used by `advise` and `demo`).
 void run_advice(const GlobalOptions& g, const std::vector<Workload>& workloads, int top, bool explain) {
   const std::string dir = resolve_data_dir(g.data_dir);
-  auto cat = Catalog::load(dir);
+  auto cat = Catalog::load(dir, default_spot_cache());
   auto eff = Efficiency::load(dir + "/perf/efficiency.toml");
   auto defaults = AdviseDefaults::load(dir + "/advise/defaults.toml");
   AdvisorContext ctx{&cat, &eff, &defaults};

@@ -2,9 +2,18 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <filesystem>
+#include <sstream>
+
+#include "aws/client.h"
+#include "aws/cloudwatch.h"
+#include "aws/ec2.h"
+#include "aws/environment.h"
 #include "catalog/catalog.h"
 #include "cli/common.h"
 #include "core/data_dir.h"
+#include "core/error.h"
+#include "core/output.h"
 #include "core/units.h"
 
 namespace frugal::cli {
@@ -15,7 +24,7 @@ Cell opt_money(const std::optional<double>& v) {
 }
 
 void run_instances(const GlobalOptions& g, bool all) {
-  auto cat = Catalog::load(resolve_data_dir(g.data_dir));
+  auto cat = Catalog::load(resolve_data_dir(g.data_dir), default_spot_cache());
   Table t;
   t.title = all ? "Accelerated instance types (us-east-1), usable or not" : "Accelerated instance types the advisor uses (us-east-1)";
   t.columns = {{"instance", "instance"},     {"accelerator", "accelerator"}, {"devices", "devices", true},
@@ -52,6 +61,54 @@ void run_models(const GlobalOptions& g) {
   emit(g, {t}, t.to_json());
 }
 
+struct RefreshOptions {
+  bool spot = false;
+  std::string cache;
+  int days = 1;
+  aws::AwsOptions aws;
+};
+
+// DescribeSpotPriceHistory for every accelerated instance type the advisor can use, written
+// atomically to the spot cache the advisor reads.
+void run_refresh(const GlobalOptions& g, const RefreshOptions& o) {
+  if (!o.spot) throw frugal::Error("catalog refresh: nothing to refresh (pass --spot)");
+  const std::string dir = resolve_data_dir(g.data_dir);
+  auto bundled = Catalog::load(dir);
+  std::vector<std::string> types;
+  for (const auto& it : bundled.instances()) {
+    if (it.accelerated() && it.accelerator) types.push_back(it.name);
+  }
+  aws::SystemEnvironment env;
+  auto cfg = aws::resolve_config(o.aws, env);
+  aws::AwsClient ec2(cfg, "ec2");
+  const std::time_t now = ec2.clock();
+  auto prices = aws::describe_spot_price_history(ec2, types, now - static_cast<std::time_t>(o.days) * 86400);
+  std::ostringstream csv;
+  csv << "InstanceType,AvailabilityZone,SpotPrice,Timestamp,Region,source\n";
+  const std::string source = fmt::format("EC2 DescribeSpotPriceHistory {} {}", cfg.region, aws::iso8601(now));
+  for (const auto& p : prices) {
+    csv << fmt::format("{},{},{:.6f},{},{},{}\n", p.instance_type, p.availability_zone, p.usd_per_hour,
+                       aws::iso8601(p.timestamp), cfg.region, csv_escape(source));
+  }
+  const std::string path = o.cache.empty() ? default_spot_cache() : o.cache;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path().empty() ? "." : std::filesystem::path(path).parent_path());
+  write_file_atomic(path, csv.str());
+  Catalog refreshed = Catalog::load(dir, path);
+  Table t;
+  t.title = fmt::format("Spot prices refreshed from EC2 in {} ({} price points, {} instance types asked)", cfg.region,
+                        prices.size(), types.size());
+  t.columns = {{"instance", "instance"}, {"bundled_spot", "bundled $/h", true}, {"refreshed_spot", "refreshed $/h", true},
+               {"on_demand", "on-demand $/h", true}};
+  for (const auto& it : refreshed.instances()) {
+    if (it.spot_source.rfind("EC2 DescribeSpotPriceHistory", 0) != 0) continue;
+    const auto* old = bundled.find_instance(it.name);
+    t.rows.push_back({Cell(it.name), opt_money(old ? old->spot_hourly : std::nullopt), opt_money(it.spot_hourly),
+                      opt_money(it.on_demand_hourly)});
+  }
+  t.notes.push_back("written to " + path + "; frugal advise and catalog use it from now on (delete it to go back)");
+  emit(g, {t}, t.to_json());
+}
+
 }  // namespace
 
 void register_catalog(CLI::App& app, GlobalOptions& g) {
@@ -62,6 +119,15 @@ void register_catalog(CLI::App& app, GlobalOptions& g) {
   i->add_flag("--all", *all, "Include types the advisor cannot use, with the reason");
   i->callback([&g, all] { run_instances(g, *all); });
   c->add_subcommand("models", "Model architectures")->callback([&g] { run_models(g); });
+  auto r = std::make_shared<RefreshOptions>();
+  auto* rf = c->add_subcommand("refresh", "Refresh prices from AWS (spot: EC2 DescribeSpotPriceHistory)");
+  rf->add_flag("--spot", r->spot, "Refresh spot prices of the GPU/accelerator instance types");
+  rf->add_option("--days", r->days, "History to read, in days")->check(CLI::Range(1, 90));
+  rf->add_option("--cache", r->cache, "Cache file (default: ~/.cache/frugal/spot_prices.csv)");
+  rf->add_option("--profile", r->aws.profile, "AWS profile");
+  rf->add_option("--region", r->aws.region, "AWS region");
+  rf->add_option("--endpoint-url", r->aws.endpoint_url, "Send the calls to this endpoint");
+  rf->callback([&g, r] { run_refresh(g, *r); });
 }
 
 }  // namespace frugal::cli

@@ -29,3 +29,12 @@ std::string resolve_data_dir(const std::string& explicit_dir) {
 }
 
 }  // namespace frugal
+
+namespace frugal {
+std::string cache_dir() {
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/frugal";
+  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/frugal";
+  return ".frugal-cache";
+}
+std::string default_spot_cache() { return cache_dir() + "/spot_prices.csv"; }
+}  // namespace frugal

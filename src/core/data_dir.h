@@ -10,3 +10,10 @@ namespace frugal {
 std::string resolve_data_dir(const std::string& explicit_dir);
 
 }  // namespace frugal
+
+namespace frugal {
+// Where frugal keeps refreshed data: $XDG_CACHE_HOME/frugal or ~/.cache/frugal (not created).
+std::string cache_dir();
+// The spot price cache `frugal catalog refresh --spot` writes and the advisor reads.
+std::string default_spot_cache();
+}  // namespace frugal

@@ -125,3 +125,19 @@ TEST(AwsClient, SecretsNeverAppearInErrors) {
     EXPECT_EQ(std::string(e.what()).find("testing/"), std::string::npos);
   }
 }
+
+#include "aws/ec2.h"
+
+TEST(Ec2Moto, SpotPriceHistoryForAskedTypes) {
+  if (MotoServer::find().empty()) GTEST_SKIP() << "moto_server is not installed";
+  MotoServer moto;
+  ASSERT_TRUE(moto.ready());
+  AwsClient ec2(moto_config(moto.url()), "ec2");
+  auto prices = describe_spot_price_history(ec2, {"p5.48xlarge", "g5.xlarge"}, 1756684800);
+  ASSERT_FALSE(prices.empty());
+  for (const auto& p : prices) {
+    EXPECT_TRUE(p.instance_type == "p5.48xlarge" || p.instance_type == "g5.xlarge") << p.instance_type;
+    EXPECT_FALSE(p.availability_zone.empty());
+    EXPECT_GE(p.usd_per_hour, 0);
+  }
+}

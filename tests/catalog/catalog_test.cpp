@@ -111,3 +111,21 @@ TEST(Catalog, BadModelTomlGivesLocation) {
   auto path2 = write_temp("frugal_bad_model2.toml", "name = \"m\"\nkind = \"decoder\"\nparams = 1e9\nsource = \"s\"\n");
   EXPECT_THROW(Catalog::load_model(path2), Error);  // layers etc. missing
 }
+
+TEST(Catalog, SpotCacheUsesNewestPricePerAzAndTheMedian) {
+  auto path = write_temp("frugal_spot_cache.csv",
+                         "InstanceType,AvailabilityZone,SpotPrice,Timestamp,Region,source\n"
+                         "p5.48xlarge,us-east-1a,20.0,2026-11-20T00:00:00Z,us-east-1,test\n"
+                         "p5.48xlarge,us-east-1a,10.0,2026-11-21T00:00:00Z,us-east-1,test\n"  // newer: wins for 1a
+                         "p5.48xlarge,us-east-1b,14.0,2026-11-21T00:00:00Z,us-east-1,test\n"
+                         "p5.48xlarge,us-east-1c,30.0,2026-11-21T00:00:00Z,us-east-1,test\n");
+  auto c = Catalog::load(FRUGAL_TEST_DATA_DIR, path);
+  const auto* p5 = c.find_instance("p5.48xlarge");
+  EXPECT_DOUBLE_EQ(p5->spot_hourly.value(), 14.0);  // median of 10, 14, 30
+  EXPECT_DOUBLE_EQ(p5->spot_min_hourly.value(), 10.0);
+  EXPECT_NE(c.spot_cache_note.find("1 instance types"), std::string::npos);
+  // Types not in the cache keep the bundled prices.
+  EXPECT_DOUBLE_EQ(c.find_instance("g4dn.xlarge")->spot_hourly.value(), 0.2039);
+  auto bad = write_temp("frugal_spot_bad.csv", "InstanceType,AvailabilityZone,SpotPrice,Timestamp,Region,source\nx,a,cheap,t,r,s\n");
+  EXPECT_THROW(Catalog::load(FRUGAL_TEST_DATA_DIR, bad), Error);
+}

@@ -5,6 +5,7 @@
 set -uo pipefail
 frugal="$1"; data="$2"; dir="$3"
 export FRUGAL_DATA_DIR="$data"
+export XDG_CACHE_HOME=$(mktemp -d)  # no refreshed price cache from the machine leaks into goldens
 pass=0; fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 while IFS='|' read -r name rc args; do
