@@ -31,5 +31,6 @@ void register_catalog(CLI::App& app, GlobalOptions& g);
 void register_demo(CLI::App& app, GlobalOptions& g);
 void register_simulate(CLI::App& app, GlobalOptions& g);
 void register_alert(CLI::App& app, GlobalOptions& g);
+void register_bill(CLI::App& app, GlobalOptions& g);
 
 }  // namespace frugal::cli

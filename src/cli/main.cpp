@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   frugal::cli::register_perf(app, g);
   frugal::cli::register_catalog(app, g);
   frugal::cli::register_simulate(app, g);
+  frugal::cli::register_bill(app, g);
   frugal::cli::register_alert(app, g);
   frugal::cli::register_demo(app, g);
 

@@ -1,6 +1,8 @@
 #include "aws/cloudwatch.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "moto.h"
@@ -140,4 +142,41 @@ TEST(Ec2Moto, SpotPriceHistoryForAskedTypes) {
     EXPECT_FALSE(p.availability_zone.empty());
     EXPECT_GE(p.usd_per_hour, 0);
   }
+}
+
+#include "aws/cost_explorer.h"
+
+// Cost Explorer results are set through moto's own API (moto-api/static/ce/...), two pages.
+TEST(CostExplorerMoto, DailyCostByInstanceTypeAllPages) {
+  if (MotoServer::find().empty()) GTEST_SKIP() << "moto_server is not installed";
+  MotoServer moto;
+  ASSERT_TRUE(moto.ready());
+  auto page = [](const std::string& date, double p5, double g5, const std::string& next) {
+    nlohmann::json r = {{"ResultsByTime",
+                         {{{"TimePeriod", {{"Start", date}, {"End", date}}},
+                           {"Estimated", false},
+                           {"Groups",
+                            {{{"Keys", {"p5.48xlarge"}}, {"Metrics", {{"UnblendedCost", {{"Amount", fmt::format("{}", p5)}, {"Unit", "USD"}}}}}},
+                             {{"Keys", {"g5.xlarge"}}, {"Metrics", {{"UnblendedCost", {{"Amount", fmt::format("{}", g5)}, {"Unit", "USD"}}}}}}}}}}},
+                        {"DimensionValueAttributes", nlohmann::json::array()}};
+    if (!next.empty()) r["NextPageToken"] = next;
+    return r;
+  };
+  nlohmann::json results = {{"results", {page("2025-09-01", 1320.96, 24.14, "page2"), page("2025-09-02", 1100.5, 12.07, "")}}};
+  HttpRequest set;
+  set.method = "POST";
+  set.path = "/moto-api/static/ce/cost-and-usage-results";
+  set.body = results.dump();
+  set.set_header("Content-Type", "application/json");
+  auto t = make_curl_transport();
+  ASSERT_EQ(t->send(moto.url(), set).status, 201);
+
+  AwsClient ce(moto_config(moto.url()), "ce");
+  auto rows = cost_by_instance_type(ce, "2025-09-01", "2025-09-03", {"p5.48xlarge", "g5.xlarge"});
+  ASSERT_EQ(rows.size(), 4u);
+  double total = 0;
+  for (const auto& r : rows) total += r.amount;
+  EXPECT_NEAR(total, 1320.96 + 24.14 + 1100.5 + 12.07, 1e-9);
+  EXPECT_EQ(rows[2].date, "2025-09-02");
+  EXPECT_EQ(rows[0].instance_type, "p5.48xlarge");
 }
