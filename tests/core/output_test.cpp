@@ -66,3 +66,54 @@ TEST(Output, AtomicWriteReplacesWholeFile) {
   EXPECT_THROW(write_file_atomic((dir / "missing" / "x.txt").string(), "x"), Error);
   std::filesystem::remove_all(dir);
 }
+
+#include <zlib.h>
+
+#include "core/gzip.h"
+
+namespace {
+std::string gzip(const std::string& s) {
+  z_stream zs{};
+  deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string out(compressBound(s.size()) + 64, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(s.data()));
+  zs.avail_in = static_cast<uInt>(s.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+}  // namespace
+
+TEST(Gunzip, StreamsInPiecesAndConcatenatedMembers) {
+  std::string text;
+  for (int i = 0; i < 20000; ++i) text += "line " + std::to_string(i) + ",p5.48xlarge,55.04\n";
+  const std::string gz = gzip(text) + gzip("tail\n");
+  ASSERT_TRUE(looks_gzipped(gz));
+  std::string out;
+  Gunzip g([&](std::string_view s) { out.append(s); }, "x.gz");
+  for (std::size_t i = 0; i < gz.size(); i += 777) g.feed(std::string_view(gz).substr(i, 777));
+  g.finish();
+  EXPECT_EQ(out, text + "tail\n");
+}
+
+TEST(Gunzip, TruncatedAndCorruptInputAreErrors) {
+  const std::string gz = gzip(std::string(100000, 'a'));
+  {
+    Gunzip g([](std::string_view) {}, "cut.gz");
+    g.feed(std::string_view(gz).substr(0, gz.size() / 2));
+    try {
+      g.finish();
+      FAIL();
+    } catch (const Error& e) {
+      EXPECT_STREQ(e.what(), "cut.gz: truncated gzip data (the file ends inside a compressed member)");
+    }
+  }
+  std::string bad = gz;
+  bad[20] ^= 0x55;
+  bad[21] ^= 0x55;
+  Gunzip g([](std::string_view) {}, "bad.gz");
+  EXPECT_THROW({ g.feed(bad); g.finish(); }, Error);
+}
