@@ -47,7 +47,21 @@ bool is_retryable(int status, const std::string& code) {
   return throttling.count(code) > 0;
 }
 
-HttpResponse AwsClient::call(HttpRequest req) {
+HttpResponse AwsClient::call(HttpRequest req) { return call_impl(std::move(req), nullptr); }
+
+HttpResponse AwsClient::call(HttpRequest req, const BodySink& sink) {
+  std::size_t delivered = 0;
+  BodySink counting = [&](std::string_view d) {
+    delivered += d.size();
+    sink(d);
+  };
+  streamed_ = &delivered;
+  auto r = call_impl(std::move(req), &counting);
+  streamed_ = nullptr;
+  return r;
+}
+
+HttpResponse AwsClient::call_impl(HttpRequest req, const BodySink* sink) {
   const std::string host = url_host(endpoint_);
   SigningParams p;
   p.region = service_ == "ce" || service_ == "budgets" ? "us-east-1" : cfg_.region;
@@ -65,10 +79,11 @@ HttpResponse AwsClient::call(HttpRequest req) {
     r.set_header("Host", host);
     p.time = clock();
     sign_request(r, cfg_.credentials, p);
-    last = http_->send(endpoint_, r);
+    last = http_->send(endpoint_, r, sink);
     if (last.status >= 200 && last.status < 300) return last;
     if (last.status != 0) std::tie(code, message) = parse_error_body(last.body);
-    if (!is_retryable(last.status, code) || attempts_made >= retry.max_attempts) break;
+    const bool partial = streamed_ && *streamed_ > 0;  // bytes already handed on cannot be taken back
+    if (partial || !is_retryable(last.status, code) || attempts_made >= retry.max_attempts) break;
     sleep(std::min(retry.max_delay_s, jitter(rng_) * retry.base_delay_s * std::pow(2.0, attempts_made - 1)));
   }
   if (last.status == 0) {

@@ -40,6 +40,9 @@ class AwsClient {
   // Signs and sends; retries retryable failures. Throws AwsError for an AWS error response and
   // frugal::Error when the endpoint cannot be reached after all attempts.
   HttpResponse call(HttpRequest req);
+  // The same, streaming a successful body into `sink`. A failed attempt is retried only while no
+  // byte has reached the sink.
+  HttpResponse call(HttpRequest req, const BodySink& sink);
 
   // AWS Query protocol (CloudWatch, SNS, EC2): POST form Action=..&Version=..&params; returns the
   // parsed XML of a successful response.
@@ -53,6 +56,8 @@ class AwsClient {
   int attempts_made = 0;  // of the last call
 
  private:
+  HttpResponse call_impl(HttpRequest req, const BodySink* sink);
+  std::size_t* streamed_ = nullptr;  // bytes delivered to the current call's sink
   AwsConfig cfg_;
   std::string service_;
   std::string endpoint_;

@@ -2,7 +2,9 @@
 // so connections are reused, TLS verification on, connect and total timeouts.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <string_view>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,11 +20,16 @@ struct HttpResponse {
   std::string transport_error;  // set when status == 0
 };
 
+// Receives a successful (2xx) response body piece by piece instead of buffering it.
+using BodySink = std::function<void(std::string_view)>;
+
 class HttpTransport {
  public:
   virtual ~HttpTransport() = default;
-  // Sends `req` to `base_url` ("https://host[:port]"); never throws for network errors.
-  virtual HttpResponse send(const std::string& base_url, const HttpRequest& req) = 0;
+  // Sends `req` to `base_url` ("https://host[:port]"); never throws for network errors. With a
+  // `sink`, a 2xx body streams into it (HttpResponse::body stays empty); error bodies are kept.
+  virtual HttpResponse send(const std::string& base_url, const HttpRequest& req, const BodySink* sink) = 0;
+  HttpResponse send(const std::string& base_url, const HttpRequest& req) { return send(base_url, req, nullptr); }
 };
 
 struct HttpOptions {

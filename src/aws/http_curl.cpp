@@ -11,8 +11,27 @@ namespace {
 
 std::once_flag g_curl_init;
 
+struct BodyTarget {
+  CURL* curl;
+  std::string* buffer;
+  const BodySink* sink;
+  std::size_t delivered = 0;
+};
+
 std::size_t on_body(char* p, std::size_t size, std::size_t n, void* user) {
-  static_cast<std::string*>(user)->append(p, size * n);
+  auto* t = static_cast<BodyTarget*>(user);
+  long code = 0;
+  curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &code);
+  if (t->sink && code >= 200 && code < 300) {
+    try {
+      (*t->sink)(std::string_view(p, size * n));
+    } catch (...) {
+      return 0;  // aborts the transfer; the caller's exception is lost, so sinks should not throw
+    }
+    t->delivered += size * n;
+  } else {
+    t->buffer->append(p, size * n);
+  }
   return size * n;
 }
 
@@ -37,7 +56,8 @@ class CurlTransport : public HttpTransport {
   }
   ~CurlTransport() override { curl_easy_cleanup(curl_); }
 
-  HttpResponse send(const std::string& base_url, const HttpRequest& req) override {
+  using HttpTransport::send;
+  HttpResponse send(const std::string& base_url, const HttpRequest& req, const BodySink* sink) override {
     HttpResponse r;
     std::string url = base_url;
     while (!url.empty() && url.back() == '/') url.pop_back();
@@ -59,9 +79,13 @@ class CurlTransport : public HttpTransport {
     curl_slist* headers = nullptr;
     for (const auto& [k, v] : req.headers) headers = curl_slist_append(headers, (k + ": " + v).c_str());
     headers = curl_slist_append(headers, "Expect:");
+    // Without this curl labels every body application/x-www-form-urlencoded, and servers then
+    // parse binary uploads as form fields.
+    if (!req.header("Content-Type")) headers = curl_slist_append(headers, "Content-Type:");
     curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers);
+    BodyTarget target{curl_, &r.body, sink};
     curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &r.body);
+    curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &target);
     curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &r.headers);
     const CURLcode rc = curl_easy_perform(curl_);

@@ -9,6 +9,8 @@
 
 #include "aws/client.h"
 #include "aws/cost_explorer.h"
+#include "aws/s3.h"
+#include "core/gzip.h"
 #include "aws/environment.h"
 #include "catalog/catalog.h"
 #include "cli/common.h"
@@ -19,6 +21,7 @@ namespace frugal::cli {
 namespace {
 
 struct BillOptions {
+  std::string location;  // s3://bucket/prefix/
   std::string source = "cost-explorer", start, end, metric = "UnblendedCost";
   aws::AwsOptions aws;
 };
@@ -30,7 +33,48 @@ void check_date(const std::string& d, const char* what) {
   }
 }
 
+// Lists the export objects under an S3 prefix and streams each one (gzip undone), checking that
+// every object reads completely. The bill analysis of their rows comes with the billing readers.
+void run_bill_s3(const GlobalOptions& g, const BillOptions& o) {
+  const auto loc = aws::parse_s3_url(o.location);
+  aws::SystemEnvironment env;
+  auto cfg = aws::resolve_config(o.aws, env);
+  aws::AwsClient client(cfg, "s3");
+  aws::S3 s3(client);
+  auto objects = s3.list(loc.bucket, loc.key);
+  Table t;
+  t.title = fmt::format("Billing export objects under s3://{}/{}", loc.bucket, loc.key);
+  t.columns = {{"key", "key"}, {"bytes", "bytes", true}, {"uncompressed_bytes", "uncompressed", true}, {"lines", "lines", true}};
+  long long total_lines = 0;
+  for (const auto& obj : objects) {
+    const bool gz = obj.key.size() > 3 && obj.key.compare(obj.key.size() - 3, 3, ".gz") == 0;
+    const bool csv = obj.key.find(".csv") != std::string::npos;
+    if (!csv) continue;  // manifests and other files
+    long long bytes = 0, lines = 0;
+    auto count = [&](std::string_view d) {
+      bytes += static_cast<long long>(d.size());
+      lines += std::count(d.begin(), d.end(), '\n');
+    };
+    const std::string name = fmt::format("s3://{}/{}", loc.bucket, obj.key);
+    if (gz) {
+      Gunzip gunzip(count, name);
+      s3.get(loc.bucket, obj.key, [&](std::string_view d) { gunzip.feed(d); });
+      gunzip.finish();
+    } else {
+      s3.get(loc.bucket, obj.key, count);
+    }
+    total_lines += lines;
+    t.rows.push_back({Cell(obj.key), Cell(std::to_string(obj.size), obj.size), Cell(std::to_string(bytes), bytes),
+                      Cell(std::to_string(lines), lines)});
+  }
+  t.notes.push_back(fmt::format("{} CSV objects, {} lines read; cost analysis of CUR/FOCUS rows comes with the billing readers",
+                                t.rows.size(), total_lines));
+  emit(g, {t}, t.to_json());
+}
+
 void run_bill(const GlobalOptions& g, const BillOptions& o) {
+  if (!o.location.empty()) return run_bill_s3(g, o);
+  if (o.start.empty() || o.end.empty()) throw Error("--start and --end are required with --source cost-explorer");
   if (o.source != "cost-explorer") {
     throw Error(fmt::format("--source: only cost-explorer is supported so far, got '{}'", o.source));
   }
@@ -78,10 +122,12 @@ void run_bill(const GlobalOptions& g, const BillOptions& o) {
 
 void register_bill(CLI::App& app, GlobalOptions& g) {
   auto o = std::make_shared<BillOptions>();
-  auto* b = app.add_subcommand("bill", "GPU spend from your bill (so far: --source cost-explorer)");
+  auto* b = app.add_subcommand("bill", "GPU spend from your bill (Cost Explorer; exports in S3)");
+  b->add_option("location", o->location, "s3://bucket/prefix/ of CUR/FOCUS exports (instead of --source)");
   b->add_option("--source", o->source, "cost-explorer");
-  b->add_option("--start", o->start, "First day, YYYY-MM-DD")->required();
-  b->add_option("--end", o->end, "Day after the last, YYYY-MM-DD (exclusive, as Cost Explorer)")->required();
+  b->add_option("--start", o->start, "First day, YYYY-MM-DD");
+  b->add_option("--end", o->end, "Day after the last, YYYY-MM-DD (exclusive, as Cost Explorer)");
+  b->add_option("--region", o->aws.region, "AWS region (for S3)");
   b->add_option("--metric", o->metric, "UnblendedCost, AmortizedCost, NetUnblendedCost, BlendedCost")
       ->check(CLI::IsMember({"UnblendedCost", "AmortizedCost", "NetUnblendedCost", "NetAmortizedCost", "BlendedCost"}));
   b->add_option("--profile", o->aws.profile, "AWS profile");

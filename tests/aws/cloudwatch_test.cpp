@@ -26,7 +26,8 @@ class ScriptedTransport : public HttpTransport {
  public:
   std::vector<HttpResponse> answers;
   std::vector<HttpRequest> seen;
-  HttpResponse send(const std::string&, const HttpRequest& req) override {
+  using HttpTransport::send;
+  HttpResponse send(const std::string&, const HttpRequest& req, const BodySink*) override {
     seen.push_back(req);
     HttpResponse r = answers.front();
     if (answers.size() > 1) answers.erase(answers.begin());
@@ -179,4 +180,52 @@ TEST(CostExplorerMoto, DailyCostByInstanceTypeAllPages) {
   EXPECT_NEAR(total, 1320.96 + 24.14 + 1100.5 + 12.07, 1e-9);
   EXPECT_EQ(rows[2].date, "2025-09-02");
   EXPECT_EQ(rows[0].instance_type, "p5.48xlarge");
+}
+
+#include <zlib.h>
+
+#include "aws/s3.h"
+#include "core/gzip.h"
+
+TEST(S3Moto, UploadListAndStreamAGzippedCur) {
+  if (MotoServer::find().empty()) GTEST_SKIP() << "moto_server is not installed";
+  MotoServer moto;
+  ASSERT_TRUE(moto.ready());
+  AwsClient client(moto_config(moto.url()), "s3");
+  S3 s3(client);
+  s3.create_bucket("billing-exports");
+  std::string csv = "identity/LineItemId,lineItem/UsageType,lineItem/UnblendedCost\n";
+  for (int i = 0; i < 5000; ++i) csv += fmt::format("id{},USE1-BoxUsage:p5.48xlarge,55.04\n", i);
+  // gzip it
+  z_stream zs{};
+  deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string gz(compressBound(csv.size()) + 64, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(csv.data());
+  zs.avail_in = static_cast<uInt>(csv.size());
+  zs.next_out = reinterpret_cast<Bytef*>(gz.data());
+  zs.avail_out = static_cast<uInt>(gz.size());
+  deflate(&zs, Z_FINISH);
+  gz.resize(zs.total_out);
+  deflateEnd(&zs);
+  s3.put("billing-exports", "cur/2025-09/cur-00001.csv.gz", gz);
+  s3.put("billing-exports", "cur/2025-09/manifest with space.json", "{}");
+  s3.put("billing-exports", "other/x.csv", "a\n");
+
+  auto objects = s3.list("billing-exports", "cur/");
+  ASSERT_EQ(objects.size(), 2u);
+  EXPECT_EQ(objects[0].key, "cur/2025-09/cur-00001.csv.gz");
+  EXPECT_EQ(objects[0].size, static_cast<long long>(gz.size()));
+  EXPECT_EQ(objects[1].key, "cur/2025-09/manifest with space.json");
+
+  std::string out;
+  frugal::Gunzip g([&](std::string_view d) { out.append(d); }, "s3://billing-exports/cur/2025-09/cur-00001.csv.gz");
+  s3.get("billing-exports", objects[0].key, [&](std::string_view d) { g.feed(d); });
+  g.finish();
+  EXPECT_EQ(out.size(), csv.size());
+  EXPECT_TRUE(out == csv);
+  std::string raw;
+  s3.get("billing-exports", objects[1].key, [&](std::string_view d) { raw.append(d); });
+  EXPECT_EQ(raw, "{}");
+  EXPECT_THROW(parse_s3_url("https://x"), frugal::Error);
+  EXPECT_EQ(parse_s3_url("s3://b/p/q").key, "p/q");
 }
