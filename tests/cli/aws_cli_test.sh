@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The AWS-backed commands end to end, as a user runs them against a local emulator: starts a real
+# moto_server on a free loopback port, sets Cost Explorer results through moto's configuration
+# API, and checks `frugal bill --source cost-explorer` and `frugal alert provision` (twice).
+set -euo pipefail
+frugal="$1"; data="$2"
+moto=$(command -v moto_server || true)
+for c in "${HOME:-/root}/.pyenv/shims/moto_server" /root/.pyenv/shims/moto_server; do
+  [[ -z "$moto" && -x "$c" ]] && moto="$c"
+done
+if [[ -z "$moto" ]]; then echo "moto_server not installed: skipped"; exit 0; fi
+port=$(( 20000 + RANDOM % 20000 ))
+"$moto" -H 127.0.0.1 -p "$port" >/dev/null 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
+url="http://127.0.0.1:$port"
+for _ in $(seq 1 100); do curl -s -o /dev/null "$url/moto-api/" && break; sleep 0.1; done
+export FRUGAL_DATA_DIR="$data" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
+export XDG_CACHE_HOME=$(mktemp -d)
+pass=0
+curl -s -f -o /dev/null -X POST "$url/moto-api/static/ce/cost-and-usage-results" -H "Content-Type: application/json" -d '{"results":[{"ResultsByTime":[{"TimePeriod":{"Start":"2025-09-01","End":"2025-09-02"},"Estimated":false,"Groups":[{"Keys":["p5.48xlarge"],"Metrics":{"UnblendedCost":{"Amount":"1320.96","Unit":"USD"}}},{"Keys":["g5.xlarge"],"Metrics":{"UnblendedCost":{"Amount":"24.14","Unit":"USD"}}}]}]}]}'
+out=$("$frugal" --format json bill --source cost-explorer --start 2025-09-01 --end 2025-09-02 --endpoint-url "$url")
+grep -q '"total_usd": 1345.1' <<<"$out" || { echo "FAIL bill: $out"; exit 1; }
+pass=$((pass+1))
+first=$("$frugal" alert provision --daily-threshold 1000 --email admin@company.com --endpoint-url "$url")
+grep -q "changed: alarm frugal-daily-spend" <<<"$first" || { echo "FAIL first provision: $first"; exit 1; }
+second=$("$frugal" alert provision --daily-threshold 1000 --email admin@company.com --endpoint-url "$url")
+grep -q "nothing to do" <<<"$second" || { echo "FAIL second provision: $second"; exit 1; }
+pass=$((pass+1))
+if "$frugal" alert provision --daily-threshold 1000 --email admin@company.com --endpoint-url "http://127.0.0.1:1" 2>/dev/null; then
+  echo "FAIL: an unreachable endpoint must fail"; exit 1
+fi
+pass=$((pass+1))
+echo "aws cli: $pass passed, 0 failed"
