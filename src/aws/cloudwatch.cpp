@@ -6,16 +6,11 @@
 #include <cstdio>
 
 #include "core/error.h"
+#include "core/time_util.h"
 
 namespace frugal::aws {
 
-std::string iso8601(std::time_t t) {
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string iso8601(std::time_t t) { return format_utc(t, "%Y-%m-%dT%H:%M:%SZ"); }
 
 std::time_t parse_iso8601(const std::string& s) {
   std::tm tm{};

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "aws/crypto.h"
+#include "core/time_util.h"
 
 namespace frugal::aws {
 namespace {
@@ -159,13 +160,7 @@ std::string normalize_path(const std::string& path) {
   return trailing ? out + "/" : out;
 }
 
-std::string amz_date(std::time_t t) {
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
-}
+std::string amz_date(std::time_t t) { return format_utc(t, "%Y%m%dT%H%M%SZ"); }
 
 Signature sign_request(HttpRequest& req, const Credentials& c, const SigningParams& p) {
   const std::string payload = p.payload_hash.empty() ? sha256_hex(req.body) : p.payload_hash;

@@ -4,6 +4,7 @@
 
 #include "alert/provision.h"
 #include "aws/environment.h"
+#include "cli/aws_options.h"
 #include "cli/common.h"
 
 namespace frugal::cli {
@@ -49,9 +50,7 @@ void register_alert(CLI::App& app, GlobalOptions& g) {
   p->add_option("--kind", o->p.kind, "alarm (SNS + CloudWatch) or budget (AWS Budgets)")->check(CLI::IsMember({"alarm", "budget"}));
   p->add_option("--name", o->p.name, "Alarm, topic or budget name");
   p->add_flag("--dry-run", o->dry_run, "Print the calls without contacting AWS");
-  p->add_option("--profile", o->aws.profile, "AWS profile (default: AWS_PROFILE or default)");
-  p->add_option("--region", o->aws.region, "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION or the profile's)");
-  p->add_option("--endpoint-url", o->aws.endpoint_url, "Send every call to this endpoint (e.g. a local emulator)");
+  add_aws_options(p, o->aws);
   p->callback([&g, o] { run_provision(g, *o); });
 }
 

@@ -13,6 +13,7 @@
 #include "core/gzip.h"
 #include "aws/environment.h"
 #include "catalog/catalog.h"
+#include "cli/aws_options.h"
 #include "cli/common.h"
 #include "core/data_dir.h"
 #include "core/error.h"
@@ -127,11 +128,10 @@ void register_bill(CLI::App& app, GlobalOptions& g) {
   b->add_option("--source", o->source, "cost-explorer");
   b->add_option("--start", o->start, "First day, YYYY-MM-DD");
   b->add_option("--end", o->end, "Day after the last, YYYY-MM-DD (exclusive, as Cost Explorer)");
-  b->add_option("--region", o->aws.region, "AWS region (for S3)");
+
   b->add_option("--metric", o->metric, "UnblendedCost, AmortizedCost, NetUnblendedCost, BlendedCost")
       ->check(CLI::IsMember({"UnblendedCost", "AmortizedCost", "NetUnblendedCost", "NetAmortizedCost", "BlendedCost"}));
-  b->add_option("--profile", o->aws.profile, "AWS profile");
-  b->add_option("--endpoint-url", o->aws.endpoint_url, "Send the calls to this endpoint");
+  add_aws_options(b, o->aws);
   b->callback([&g, o] { run_bill(g, *o); });
 }
 

@@ -10,6 +10,7 @@
 #include "aws/ec2.h"
 #include "aws/environment.h"
 #include "catalog/catalog.h"
+#include "cli/aws_options.h"
 #include "cli/common.h"
 #include "core/data_dir.h"
 #include "core/error.h"
@@ -124,9 +125,7 @@ void register_catalog(CLI::App& app, GlobalOptions& g) {
   rf->add_flag("--spot", r->spot, "Refresh spot prices of the GPU/accelerator instance types");
   rf->add_option("--days", r->days, "History to read, in days")->check(CLI::Range(1, 90));
   rf->add_option("--cache", r->cache, "Cache file (default: ~/.cache/frugal/spot_prices.csv)");
-  rf->add_option("--profile", r->aws.profile, "AWS profile");
-  rf->add_option("--region", r->aws.region, "AWS region");
-  rf->add_option("--endpoint-url", r->aws.endpoint_url, "Send the calls to this endpoint");
+  add_aws_options(rf, r->aws);
   rf->callback([&g, r] { run_refresh(g, *r); });
 }
 

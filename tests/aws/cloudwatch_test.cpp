@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "moto.h"
+#include "test_util.h"
 
 using namespace frugal::aws;
 
@@ -196,17 +197,7 @@ TEST(S3Moto, UploadListAndStreamAGzippedCur) {
   s3.create_bucket("billing-exports");
   std::string csv = "identity/LineItemId,lineItem/UsageType,lineItem/UnblendedCost\n";
   for (int i = 0; i < 5000; ++i) csv += fmt::format("id{},USE1-BoxUsage:p5.48xlarge,55.04\n", i);
-  // gzip it
-  z_stream zs{};
-  deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-  std::string gz(compressBound(csv.size()) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(csv.data());
-  zs.avail_in = static_cast<uInt>(csv.size());
-  zs.next_out = reinterpret_cast<Bytef*>(gz.data());
-  zs.avail_out = static_cast<uInt>(gz.size());
-  deflate(&zs, Z_FINISH);
-  gz.resize(zs.total_out);
-  deflateEnd(&zs);
+  const std::string gz = gzip_bytes(csv);
   s3.put("billing-exports", "cur/2025-09/cur-00001.csv.gz", gz);
   s3.put("billing-exports", "cur/2025-09/manifest with space.json", "{}");
   s3.put("billing-exports", "other/x.csv", "a\n");

@@ -70,27 +70,13 @@ TEST(Output, AtomicWriteReplacesWholeFile) {
 #include <zlib.h>
 
 #include "core/gzip.h"
+#include "test_util.h"
 
-namespace {
-std::string gzip(const std::string& s) {
-  z_stream zs{};
-  deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-  std::string out(compressBound(s.size()) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(s.data()));
-  zs.avail_in = static_cast<uInt>(s.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
-}  // namespace
 
 TEST(Gunzip, StreamsInPiecesAndConcatenatedMembers) {
   std::string text;
   for (int i = 0; i < 20000; ++i) text += "line " + std::to_string(i) + ",p5.48xlarge,55.04\n";
-  const std::string gz = gzip(text) + gzip("tail\n");
+  const std::string gz = gzip_bytes(text) + gzip_bytes("tail\n");
   ASSERT_TRUE(looks_gzipped(gz));
   std::string out;
   Gunzip g([&](std::string_view s) { out.append(s); }, "x.gz");
@@ -100,7 +86,7 @@ TEST(Gunzip, StreamsInPiecesAndConcatenatedMembers) {
 }
 
 TEST(Gunzip, TruncatedAndCorruptInputAreErrors) {
-  const std::string gz = gzip(std::string(100000, 'a'));
+  const std::string gz = gzip_bytes(std::string(100000, 'a'));
   {
     Gunzip g([](std::string_view) {}, "cut.gz");
     g.feed(std::string_view(gz).substr(0, gz.size() / 2));
