@@ -5,11 +5,15 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 
 #include "aws/client.h"
 #include "aws/cost_explorer.h"
 #include "aws/s3.h"
+#include "billing/aggregate.h"
+#include "billing/reader.h"
+#include "core/data_dir.h"
 #include "core/gzip.h"
 #include "aws/environment.h"
 #include "catalog/catalog.h"
@@ -22,7 +26,9 @@ namespace frugal::cli {
 namespace {
 
 struct BillOptions {
-  std::string location;  // s3://bucket/prefix/
+  std::vector<std::string> inputs;  // files, folders or s3://bucket/prefix/
+  bool skip_bad_rows = false;
+  std::string location;  // s3://bucket/prefix/ (set from inputs)
   std::string source = "cost-explorer", start, end, metric = "UnblendedCost";
   aws::AwsOptions aws;
 };
@@ -73,8 +79,85 @@ void run_bill_s3(const GlobalOptions& g, const BillOptions& o) {
   emit(g, {t}, t.to_json());
 }
 
-void run_bill(const GlobalOptions& g, const BillOptions& o) {
-  if (!o.location.empty()) return run_bill_s3(g, o);
+// Bill files (FOCUS / CUR, gzip or not) to GPU spend: one pass, exact sums.
+void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;
+  for (const auto& in : o.inputs) {
+    if (fs::is_directory(in)) {
+      std::vector<std::string> found;
+      for (const auto& e : fs::recursive_directory_iterator(in)) {
+        const std::string p = e.path().string();
+        if (e.is_regular_file() && (p.size() > 4 && (p.find(".csv") != std::string::npos))) found.push_back(p);
+      }
+      std::sort(found.begin(), found.end());
+      files.insert(files.end(), found.begin(), found.end());
+    } else if (fs::exists(in)) {
+      files.push_back(in);
+    } else {
+      throw Error(fmt::format("{}: no such file or folder", in));
+    }
+  }
+  if (files.empty()) throw Error("no CSV bill files found in the inputs");
+  auto cat = Catalog::load(resolve_data_dir(g.data_dir));
+  billing::GpuAggregator agg(cat);
+  billing::ReadOptions ro;
+  ro.skip_bad_rows = o.skip_bad_rows;
+  std::vector<std::string> formats;
+  long long bad = 0;
+  std::string first_bad;
+  for (const auto& f : files) {
+    auto st = billing::read_bill_file(f, [&](const billing::LineItem& li) { agg.add(li); }, ro);
+    formats.push_back(fmt::format("{} ({}, {} rows)", f, billing::to_string(st.format), st.rows));
+    bad += st.bad_rows;
+    if (first_bad.empty()) first_bad = st.first_bad;
+  }
+  const auto& s = agg.result();
+  Table daily;
+  daily.title = "GPU/accelerator spend per day and instance type";
+  daily.columns = {{"date", "date"}, {"instance_type", "instance type"}, {"cost_usd", "cost", true}};
+  for (const auto& [d, types] : s.by_day_type) {
+    for (const auto& [t, v] : types) daily.rows.push_back({Cell(d), Cell(t), Cell(billing::format_usd(v), billing::to_usd(v))});
+  }
+  auto share_table = [&](const std::string& title, const std::string& key, const std::map<std::string, billing::Nanos>& m) {
+    Table t;
+    t.title = title;
+    t.columns = {{key, key}, {"cost_usd", "cost", true}, {"share", "share", true}};
+    std::vector<std::pair<std::string, billing::Nanos>> v(m.begin(), m.end());
+    std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    for (const auto& [k, c] : v) {
+      const double sh = s.gpu_cost ? static_cast<double>(c) / static_cast<double>(s.gpu_cost) : 0;
+      t.rows.push_back({Cell(k.empty() ? "(none)" : k), Cell(billing::format_usd(c), billing::to_usd(c)),
+                        Cell(fmt::format("{:.1f}%", sh * 100), sh)});
+    }
+    return t;
+  };
+  Table by_type = share_table("GPU spend by instance type", "instance_type", s.by_type);
+  Table by_purchase = share_table("GPU spend by purchase option", "purchase_option", s.by_purchase);
+  by_purchase.notes.push_back(fmt::format("bill total {}; GPU/accelerator {} unblended, {} amortized, {} of {} lines",
+                                          billing::format_usd(s.total_cost), billing::format_usd(s.gpu_cost),
+                                          billing::format_usd(s.gpu_amortized), s.gpu_lines, s.lines));
+  for (const auto& f : formats) by_purchase.notes.push_back("read " + f);
+  if (bad) by_purchase.notes.push_back(fmt::format("skipped {} bad rows (first: {})", bad, first_bad));
+  nlohmann::json j = {{"total_usd", billing::to_usd(s.total_cost)},
+                      {"gpu_usd", billing::to_usd(s.gpu_cost)},
+                      {"gpu_amortized_usd", billing::to_usd(s.gpu_amortized)},
+                      {"lines", s.lines},
+                      {"gpu_lines", s.gpu_lines},
+                      {"bad_rows", bad},
+                      {"daily", daily.to_json()["rows"]},
+                      {"by_instance_type", by_type.to_json()["rows"]},
+                      {"by_purchase_option", by_purchase.to_json()["rows"]}};
+  emit(g, {daily, by_type, by_purchase}, j);
+}
+
+void run_bill(const GlobalOptions& g, const BillOptions& o0) {
+  BillOptions o = o0;
+  if (o.inputs.size() == 1 && o.inputs[0].rfind("s3://", 0) == 0) {
+    o.location = o.inputs[0];
+    return run_bill_s3(g, o);
+  }
+  if (!o.inputs.empty()) return run_bill_files(g, o);
   if (o.start.empty() || o.end.empty()) throw Error("--start and --end are required with --source cost-explorer");
   if (o.source != "cost-explorer") {
     throw Error(fmt::format("--source: only cost-explorer is supported so far, got '{}'", o.source));
@@ -124,7 +207,8 @@ void run_bill(const GlobalOptions& g, const BillOptions& o) {
 void register_bill(CLI::App& app, GlobalOptions& g) {
   auto o = std::make_shared<BillOptions>();
   auto* b = app.add_subcommand("bill", "GPU spend from your bill (Cost Explorer; exports in S3)");
-  b->add_option("location", o->location, "s3://bucket/prefix/ of CUR/FOCUS exports (instead of --source)");
+  b->add_option("inputs", o->inputs, "Bill files or folders (FOCUS / CUR CSV, gzip or not), or s3://bucket/prefix/");
+  b->add_flag("--skip-bad-rows", o->skip_bad_rows, "Skip (and count) rows that do not parse instead of stopping");
   b->add_option("--source", o->source, "cost-explorer");
   b->add_option("--start", o->start, "First day, YYYY-MM-DD");
   b->add_option("--end", o->end, "Day after the last, YYYY-MM-DD (exclusive, as Cost Explorer)");

@@ -1,0 +1,229 @@
+#include "billing/reader.h"
+
+#include <fmt/format.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <streambuf>
+
+#include "billing/instance_type.h"
+#include "core/csv.h"
+#include "core/error.h"
+
+namespace frugal::billing {
+
+const char* to_string(Format f) {
+  switch (f) {
+    case Format::kFocus: return "FOCUS";
+    case Format::kCurLegacy: return "CUR (legacy)";
+    case Format::kCurAthena: return "CUR (legacy, Athena columns)";
+    case Format::kCur2: return "CUR 2.0";
+  }
+  return "?";
+}
+
+const char* to_string(PurchaseOption p) {
+  switch (p) {
+    case PurchaseOption::kOnDemand: return "OnDemand";
+    case PurchaseOption::kSpot: return "Spot";
+    case PurchaseOption::kSavingsPlan: return "SavingsPlan";
+    case PurchaseOption::kReserved: return "Reserved";
+    case PurchaseOption::kOther: return "Other";
+  }
+  return "?";
+}
+
+namespace {
+
+bool has(const std::vector<std::string>& h, const char* col) { return std::find(h.begin(), h.end(), col) != h.end(); }
+
+// Column names per format for each field frugal needs ("" = not in that format).
+struct Columns {
+  std::string date, cost, amortized_sp, amortized_ri, product_instance, usage_type, description, account, region,
+      line_type, sp_arn, ri_arn, ri_unused_upfront, ri_unused_recurring;
+};
+
+Columns columns_for(Format f) {
+  switch (f) {
+    case Format::kCurLegacy:
+      return {"lineItem/UsageStartDate", "lineItem/UnblendedCost", "savingsPlan/SavingsPlanEffectiveCost",
+              "reservation/EffectiveCost", "product/instanceType", "lineItem/UsageType", "lineItem/LineItemDescription",
+              "lineItem/UsageAccountId", "product/region", "lineItem/LineItemType", "savingsPlan/SavingsPlanARN",
+              "reservation/ReservationARN", "reservation/UnusedAmortizedUpfrontFeeForBillingPeriod",
+              "reservation/UnusedRecurringFee"};
+    case Format::kCurAthena:
+    case Format::kCur2:
+      return {"line_item_usage_start_date", "line_item_unblended_cost", "savings_plan_savings_plan_effective_cost",
+              "reservation_effective_cost", "product_instance_type", "line_item_usage_type",
+              "line_item_line_item_description", "line_item_usage_account_id", "product_region",
+              "line_item_line_item_type", "savings_plan_savings_plan_a_r_n", "reservation_reservation_a_r_n",
+              "reservation_unused_amortized_upfront_fee_for_billing_period", "reservation_unused_recurring_fee"};
+    case Format::kFocus:
+      return {"ChargePeriodStart", "BilledCost", "EffectiveCost", "", "", "", "ChargeDescription", "SubAccountId",
+              "RegionId", "ChargeCategory", "", "", "", ""};
+  }
+  return {};
+}
+
+// gzip (or plain) file as a std::streambuf, so the CSV reader pulls decompressed bytes.
+class GzBuf : public std::streambuf {
+ public:
+  explicit GzBuf(const std::string& path) : f_(gzopen(path.c_str(), "rb")) {
+    if (f_) gzbuffer(f_, 1 << 17);
+  }
+  ~GzBuf() override {
+    if (f_) gzclose(f_);
+  }
+  bool ok() const { return f_ != nullptr; }
+  std::string error;
+
+ protected:
+  int_type underflow() override {
+    const int n = gzread(f_, buf_, sizeof buf_);
+    if (n < 0) {
+      int errnum = 0;
+      error = gzerror(f_, &errnum);
+      return traits_type::eof();
+    }
+    if (n == 0) {
+      int errnum = 0;
+      const char* msg = gzerror(f_, &errnum);
+      if (errnum != Z_OK && errnum != Z_STREAM_END) error = msg;
+      return traits_type::eof();
+    }
+    setg(buf_, buf_, buf_ + n);
+    return traits_type::to_int_type(buf_[0]);
+  }
+
+ private:
+  gzFile f_;
+  char buf_[1 << 17];
+};
+
+}  // namespace
+
+Format detect_format(const std::vector<std::string>& h, const std::string& name) {
+  if (has(h, "BilledCost") && has(h, "ChargePeriodStart")) return Format::kFocus;
+  if (has(h, "lineItem/UnblendedCost")) return Format::kCurLegacy;
+  if (has(h, "line_item_unblended_cost")) return has(h, "product") || has(h, "resource_tags") ? Format::kCur2 : Format::kCurAthena;
+  fail_at({name, 1, 1},
+          "unrecognised bill header: expected FOCUS (BilledCost, ChargePeriodStart), CUR (lineItem/UnblendedCost) or "
+          "CUR 2.0 / Athena (line_item_unblended_cost) columns");
+}
+
+ReadStats read_bill(std::istream& in, const std::string& name, const LineSink& sink, const ReadOptions& opt) {
+  CsvReader reader(in, name);
+  std::vector<std::string> header, f;
+  if (!reader.next(header)) fail_at({name, 1, 1}, "empty file (expected a header row)");
+  ReadStats st;
+  st.format = opt.force ? *opt.force : detect_format(header, name);
+  const Columns want = columns_for(st.format);
+  std::map<std::string, int> idx;
+  for (std::size_t i = 0; i < header.size(); ++i) idx[header[i]] = static_cast<int>(i);
+  auto col = [&](const std::string& c, bool required) {
+    if (c.empty()) return -1;
+    auto it = idx.find(c);
+    if (it == idx.end()) {
+      if (required) fail_at({name, 1, 1}, fmt::format("missing required column '{}' for {}", c, to_string(st.format)));
+      return -1;
+    }
+    return it->second;
+  };
+  const int c_date = col(want.date, true), c_cost = col(want.cost, true), c_am_sp = col(want.amortized_sp, false),
+            c_am_ri = col(want.amortized_ri, false), c_inst = col(want.product_instance, false),
+            c_usage = col(want.usage_type, false), c_desc = col(want.description, false),
+            c_acct = col(want.account, false), c_region = col(want.region, false), c_type = col(want.line_type, false),
+            c_sp = col(want.sp_arn, false), c_ri = col(want.ri_arn, false), c_ri_up = col(want.ri_unused_upfront, false),
+            c_ri_rec = col(want.ri_unused_recurring, false);
+  // FOCUS fields for purchase option and commitments.
+  const int c_commit_type = col(st.format == Format::kFocus ? "CommitmentDiscountType" : "", false);
+  const int c_pricing = col(st.format == Format::kFocus ? "PricingCategory" : "", false);
+  const int c_resource_type = col(st.format == Format::kFocus ? "ResourceType" : "", false);
+  const int c_sku = col(st.format == Format::kFocus ? "SkuPriceDetails" : "", false);
+
+  auto get = [&](int c) -> const std::string& {
+    static const std::string empty;
+    return c >= 0 && c < static_cast<int>(f.size()) ? f[c] : empty;
+  };
+  auto amount = [&](int c, const char* what) -> Nanos {
+    if (c < 0) return 0;
+    auto v = parse_amount(get(c));
+    if (!v) fail_at(reader.field_location(c), fmt::format("expected a decimal amount in {}, got '{}'", what, get(c)));
+    return *v;
+  };
+
+  while (reader.next(f)) {
+    if (f.size() == 1 && f[0].empty()) continue;
+    ++st.rows;
+    try {
+      if (f.size() != header.size()) {
+        fail_at({name, reader.record_line(), 1},
+                fmt::format("expected {} fields as in the header, found {}", header.size(), f.size()));
+      }
+      LineItem li;
+      const std::string& d = get(c_date);
+      if (d.size() < 10 || d[4] != '-' || d[7] != '-') {
+        fail_at(reader.field_location(c_date), fmt::format("expected a date like 2024-09-27T15:00:00Z, got '{}'", d));
+      }
+      li.date = d.substr(0, 10);
+      li.cost = amount(c_cost, want.cost.c_str());
+      li.account = get(c_acct);
+      li.region = get(c_region);
+      li.line_type = get(c_type);
+      const std::string& usage = get(c_usage);
+      li.instance_type = get(c_inst);
+      if (li.instance_type == "NULL") li.instance_type.clear();
+      if (li.instance_type.empty()) li.instance_type = find_instance_type(usage);
+      if (li.instance_type.empty()) li.instance_type = find_instance_type(get(c_desc));
+      if (li.instance_type.empty() && c_sku >= 0) li.instance_type = find_instance_type(get(c_sku));
+      if (st.format == Format::kFocus) {
+        const std::string& ct = get(c_commit_type);
+        const std::string& pc = get(c_pricing);
+        if (ct == "Savings Plan" || ct == "SavingsPlan") li.purchase = PurchaseOption::kSavingsPlan;
+        else if (ct == "Reservation" || ct == "Reserved") li.purchase = PurchaseOption::kReserved;
+        else if (pc == "Dynamic") li.purchase = PurchaseOption::kSpot;
+        else if (pc == "Standard" || pc == "On-Demand") li.purchase = PurchaseOption::kOnDemand;
+        else if (pc == "Committed") li.purchase = PurchaseOption::kSavingsPlan;
+        li.amortized = amount(c_am_sp, "EffectiveCost");
+        (void)c_resource_type;
+      } else {
+        // AWS's rule (CID summary_view): SP ARN -> SavingsPlan, else RI ARN -> Reserved, else
+        // "Spot" in the usage type -> Spot, else OnDemand.
+        const std::string& sp = get(c_sp);
+        const std::string& ri = get(c_ri);
+        if (!sp.empty()) li.purchase = PurchaseOption::kSavingsPlan;
+        else if (!ri.empty()) li.purchase = PurchaseOption::kReserved;
+        else if (usage.find("Spot") != std::string::npos) li.purchase = PurchaseOption::kSpot;
+        else li.purchase = PurchaseOption::kOnDemand;
+        // Amortized cost per line item type, as CID computes it.
+        const std::string& t = li.line_type;
+        if (t == "SavingsPlanCoveredUsage") li.amortized = amount(c_am_sp, want.amortized_sp.c_str());
+        else if (t == "SavingsPlanNegation" || t == "SavingsPlanUpfrontFee") li.amortized = 0;
+        else if (t == "SavingsPlanRecurringFee") li.amortized = 0;  // its used part is in the covered usage lines
+        else if (t == "DiscountedUsage") li.amortized = amount(c_am_ri, want.amortized_ri.c_str());
+        else if (t == "RIFee") li.amortized = amount(c_ri_up, "unused upfront fee") + amount(c_ri_rec, "unused recurring fee");
+        else if (t == "Fee" && !ri.empty()) li.amortized = 0;  // RI upfront: spread over its usage
+        else li.amortized = li.cost;
+      }
+      sink(li);
+    } catch (const Error& e) {
+      if (!opt.skip_bad_rows) throw;
+      if (st.bad_rows++ == 0) st.first_bad = e.what();
+    }
+  }
+  return st;
+}
+
+ReadStats read_bill_file(const std::string& path, const LineSink& sink, const ReadOptions& opt) {
+  GzBuf buf(path);
+  if (!buf.ok()) throw Error(fmt::format("{}: cannot open file", path));
+  std::istream in(&buf);
+  ReadStats st = read_bill(in, path, sink, opt);
+  if (!buf.error.empty()) throw Error(fmt::format("{}: corrupt or truncated gzip data ({})", path, buf.error));
+  return st;
+}
+
+}  // namespace frugal::billing

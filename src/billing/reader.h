@@ -1,0 +1,36 @@
+// Streaming readers for cloud bills: FOCUS 1.0-1.2 CSV, AWS CUR legacy CSV ("lineItem/..."
+// headers), its Athena snake_case variant, and CUR 2.0 CSV. The format is detected from the
+// header. Memory stays flat: rows are parsed one at a time and handed to a callback.
+#pragma once
+
+#include <functional>
+#include <istream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "billing/line_item.h"
+
+namespace frugal::billing {
+
+struct ReadOptions {
+  std::optional<Format> force;  // --format; else detected from the header
+  bool skip_bad_rows = false;   // count and skip rows that fail to parse instead of stopping
+};
+
+struct ReadStats {
+  Format format = Format::kFocus;
+  long long rows = 0, bad_rows = 0;
+  std::string first_bad;  // the first skipped row's error
+};
+
+using LineSink = std::function<void(const LineItem&)>;
+
+// Reads CSV text from `in`; `name` is used in errors ("FILE:LINE:COL: expected ...").
+ReadStats read_bill(std::istream& in, const std::string& name, const LineSink& sink, const ReadOptions& opt = {});
+// Opens a file (gzip-compressed or not, detected by content) and reads it.
+ReadStats read_bill_file(const std::string& path, const LineSink& sink, const ReadOptions& opt = {});
+
+Format detect_format(const std::vector<std::string>& header, const std::string& name);
+
+}  // namespace frugal::billing

@@ -1,0 +1,170 @@
+#include "billing/reader.h"
+
+#include <fmt/format.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <sstream>
+
+#include "billing/aggregate.h"
+#include "billing/instance_type.h"
+#include "catalog/catalog.h"
+#include "core/error.h"
+#include "test_util.h"
+
+using namespace frugal;
+using namespace frugal::billing;
+
+namespace {
+std::vector<LineItem> read(const std::string& text, Format* fmt = nullptr) {
+  std::istringstream in(text);
+  std::vector<LineItem> out;
+  auto st = read_bill(in, "t.csv", [&](const LineItem& li) { out.push_back(li); });
+  if (fmt) *fmt = st.format;
+  return out;
+}
+std::string error_of(const std::string& text) {
+  try {
+    read(text);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+const Catalog& cat() {
+  static Catalog c = Catalog::load(FRUGAL_TEST_DATA_DIR);
+  return c;
+}
+std::string sqlite(const std::string& csv, const std::string& query) {
+  const std::string cmd = "sqlite3 :memory: -cmd '.mode csv' -cmd \".import '" + csv + "' bill\" \"" + query + "\" 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[256];
+  while (fgets(buf, sizeof buf, p)) out += buf;
+  pclose(p);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '"')) out.pop_back();
+  if (!out.empty() && out.front() == '"') out.erase(0, 1);
+  return out;
+}
+const char* kCurHeader =
+    "lineItem/UsageStartDate,lineItem/UsageAccountId,lineItem/LineItemType,lineItem/UsageType,lineItem/LineItemDescription,"
+    "lineItem/UnblendedCost,product/instanceType,product/region,savingsPlan/SavingsPlanARN,"
+    "savingsPlan/SavingsPlanEffectiveCost,reservation/ReservationARN,reservation/EffectiveCost\n";
+}  // namespace
+
+TEST(Decimal, ExactParsing) {
+  EXPECT_EQ(parse_amount("1.62400000000").value(), 1624000000);
+  EXPECT_EQ(parse_amount("-0.5").value(), -500000000);
+  EXPECT_EQ(parse_amount("0.0000000015").value(), 2);  // rounds half away from zero at 1e-9
+  EXPECT_EQ(parse_amount("NULL").value(), 0);
+  EXPECT_EQ(parse_amount("").value(), 0);
+  EXPECT_EQ(parse_amount("1E-3").value(), 1000000);
+  EXPECT_FALSE(parse_amount("12abc"));
+  EXPECT_FALSE(parse_amount("-"));
+  EXPECT_EQ(format_usd(1234567890123), "$1,234.57");
+}
+
+TEST(InstanceType, FromUsageTypeAndDescription) {
+  EXPECT_EQ(find_instance_type("USE1-BoxUsage:p5.48xlarge"), "p5.48xlarge");
+  EXPECT_EQ(find_instance_type("USW2-SpotUsage:g5.xlarge"), "g5.xlarge");
+  EXPECT_EQ(find_instance_type("$1.624 per On Demand Linux g5.4xlarge Instance Hour"), "g5.4xlarge");
+  EXPECT_EQ(find_instance_type("USE1-ml.g5.2xlarge-Hosting:ml.g5.2xlarge"), "ml.g5.2xlarge");
+  EXPECT_EQ(find_instance_type("USE1-BoxUsage:p6-b200.48xlarge"), "p6-b200.48xlarge");
+  EXPECT_EQ(find_instance_type("USE1-DataTransfer-Out-Bytes"), "");
+  EXPECT_EQ(find_instance_type("1.5 GB-Mo"), "");
+}
+
+TEST(Reader, CurPurchaseOptionsAndAmortizedCostFollowAwsRules) {
+  Format f;
+  auto rows = read(std::string(kCurHeader) +
+                       "2025-09-01T00:00:00Z,111,Usage,USE1-BoxUsage:p5.48xlarge,,55.04,p5.48xlarge,us-east-1,,,,\n"
+                       "2025-09-01T01:00:00Z,111,Usage,USE1-SpotUsage:g5.xlarge,,0.43,,us-east-1,,,,\n"
+                       "2025-09-01T02:00:00Z,111,SavingsPlanCoveredUsage,USE1-BoxUsage:p4d.24xlarge,,21.96,p4d.24xlarge,us-east-1,arn:sp,14.2,,\n"
+                       "2025-09-01T02:00:00Z,111,SavingsPlanNegation,USE1-BoxUsage:p4d.24xlarge,,-21.96,p4d.24xlarge,us-east-1,arn:sp,,,\n"
+                       "2025-09-01T03:00:00Z,111,DiscountedUsage,USE1-BoxUsage:inf2.xlarge,,0,inf2.xlarge,us-east-1,,,arn:ri,0.45\n",
+                   &f);
+  EXPECT_EQ(f, Format::kCurLegacy);
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_EQ(rows[0].purchase, PurchaseOption::kOnDemand);
+  EXPECT_EQ(rows[1].purchase, PurchaseOption::kSpot);
+  EXPECT_EQ(rows[1].instance_type, "g5.xlarge");  // empty product column: parsed from the usage type
+  EXPECT_EQ(rows[2].purchase, PurchaseOption::kSavingsPlan);
+  EXPECT_EQ(rows[2].amortized, 14200000000);
+  EXPECT_EQ(rows[3].amortized, 0);
+  EXPECT_EQ(rows[4].purchase, PurchaseOption::kReserved);
+  EXPECT_EQ(rows[4].amortized, 450000000);
+  GpuAggregator agg(cat());
+  for (const auto& r : rows) agg.add(r);
+  EXPECT_EQ(agg.result().gpu_cost, 55040000000 + 430000000);  // SP covered + negation cancel out
+  EXPECT_EQ(agg.result().gpu_amortized, 55040000000 + 430000000 + 14200000000 + 450000000);
+}
+
+TEST(Reader, DetectsAthenaAndCur2Columns) {
+  Format f;
+  read("line_item_usage_start_date,line_item_unblended_cost,line_item_usage_type\n2025-09-01T00:00:00Z,1.5,BoxUsage:g6.xlarge\n", &f);
+  EXPECT_EQ(f, Format::kCurAthena);
+  auto r = read("line_item_usage_start_date,line_item_unblended_cost,line_item_usage_type,product\n"
+                "2025-09-01T00:00:00Z,1.5,BoxUsage:g6.xlarge,\"{'instance_type': 'g6.xlarge'}\"\n",
+                &f);
+  EXPECT_EQ(f, Format::kCur2);
+  EXPECT_EQ(r[0].instance_type, "g6.xlarge");
+}
+
+TEST(Reader, BadInputNamesFileLineAndColumn) {
+  EXPECT_EQ(error_of("a,b\n1,2\n"), "t.csv:1:1: unrecognised bill header: expected FOCUS (BilledCost, ChargePeriodStart), CUR "
+                                    "(lineItem/UnblendedCost) or CUR 2.0 / Athena (line_item_unblended_cost) columns");
+  EXPECT_EQ(error_of("lineItem/UnblendedCost\n1\n"), "t.csv:1:1: missing required column 'lineItem/UsageStartDate' for CUR (legacy)");
+  EXPECT_EQ(error_of(std::string(kCurHeader) + "2025-09-01T00:00:00Z,111,Usage,x,,12,34,,,,,,\n"),
+            "t.csv:2:1: expected 12 fields as in the header, found 13");
+  EXPECT_EQ(error_of(std::string(kCurHeader) + "2025-09-01T00:00:00Z,111,Usage,x,,1.2.3,,,,,,\n"),
+            "t.csv:2:35: expected a decimal amount in lineItem/UnblendedCost, got '1.2.3'");
+  EXPECT_EQ(error_of(std::string(kCurHeader) + "yesterday,111,Usage,x,,1,,,,,,\n"),
+            "t.csv:2:1: expected a date like 2024-09-27T15:00:00Z, got 'yesterday'");
+  EXPECT_NE(error_of(std::string(kCurHeader) + "2025-09-01,111,Usage,\"x,,1,,,,,,\n").find("unterminated quoted field"), std::string::npos);
+}
+
+TEST(Reader, SkipBadRowsCountsThem) {
+  std::istringstream in(std::string(kCurHeader) + "2025-09-01T00:00:00Z,1,Usage,BoxUsage:g5.xlarge,,oops,,,,,,\n" +
+                        "2025-09-01T00:00:00Z,1,Usage,BoxUsage:g5.xlarge,,1.00,,,,,,\n");
+  ReadOptions o;
+  o.skip_bad_rows = true;
+  int n = 0;
+  auto st = read_bill(in, "t.csv", [&](const LineItem&) { ++n; }, o);
+  EXPECT_EQ(n, 1);
+  EXPECT_EQ(st.bad_rows, 1);
+  EXPECT_NE(st.first_bad.find("t.csv:2:"), std::string::npos);
+}
+
+// The official FOCUS sample and a real anonymized CUR: totals equal an independent SQL SUM
+// (sqlite3 loading the same CSV) to the cent.
+TEST(Reader, TotalsMatchSqlite) {
+  const std::string dir = std::string(FRUGAL_TEST_FIXTURES) + "/billing/";
+  for (const auto& [file, cost_col, gpu_filter] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"focus1.0_official_sample_1000.csv", "BilledCost", "ChargeDescription LIKE '% g5.%'"},
+           {"cur_legacy_sample_2023-11.csv", "lineItem/UnblendedCost", "0"}}) {
+    GpuAggregator agg(cat());
+    read_bill_file(dir + file, [&](const LineItem& li) { agg.add(li); });
+    const std::string total = sqlite(dir + file, "SELECT printf('%.2f', SUM(\\\"" + cost_col + "\\\")) FROM bill");
+    const std::string gpu = sqlite(dir + file, "SELECT printf('%.2f', TOTAL(\\\"" + cost_col + "\\\")) FROM bill WHERE " + gpu_filter);
+    EXPECT_EQ(fmt::format("{:.2f}", to_usd(agg.result().total_cost)), total) << file;
+    EXPECT_EQ(fmt::format("{:.2f}", to_usd(agg.result().gpu_cost)), gpu) << file;
+  }
+}
+
+TEST(Reader, GzipFilesAndTruncation) {
+  const std::string csv = std::string(kCurHeader) + "2025-09-01T00:00:00Z,1,Usage,BoxUsage:g5.xlarge,,1.25,,,,,,\n";
+  const std::string gz = gzip_bytes(csv);
+  auto ok = write_temp("frugal_bill.csv.gz", gz);
+  Nanos sum = 0;
+  read_bill_file(ok, [&](const LineItem& li) { sum += li.cost; });
+  EXPECT_EQ(sum, 1250000000);
+  auto cut = write_temp("frugal_bill_cut.csv.gz", gz.substr(0, gz.size() - 12));
+  try {
+    read_bill_file(cut, [](const LineItem&) {});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("frugal_bill_cut.csv.gz"), std::string::npos) << e.what();
+  }
+}
