@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <cstdlib>
 #include <map>
 
 #include "aws/client.h"
@@ -40,43 +42,41 @@ void check_date(const std::string& d, const char* what) {
   }
 }
 
-// Lists the export objects under an S3 prefix and streams each one (gzip undone), checking that
-// every object reads completely. The bill analysis of their rows comes with the billing readers.
+void run_bill_files(const GlobalOptions& g, const BillOptions& o);
+
+// Streams the CUR/FOCUS CSV objects under an S3 prefix to a private temporary folder (memory stays
+// flat; gzip is undone by the reader) and analyses them exactly like local files.
 void run_bill_s3(const GlobalOptions& g, const BillOptions& o) {
+  namespace fs = std::filesystem;
   const auto loc = aws::parse_s3_url(o.location);
   aws::SystemEnvironment env;
   auto cfg = aws::resolve_config(o.aws, env);
   aws::AwsClient client(cfg, "s3");
   aws::S3 s3(client);
   auto objects = s3.list(loc.bucket, loc.key);
-  Table t;
-  t.title = fmt::format("Billing export objects under s3://{}/{}", loc.bucket, loc.key);
-  t.columns = {{"key", "key"}, {"bytes", "bytes", true}, {"uncompressed_bytes", "uncompressed", true}, {"lines", "lines", true}};
-  long long total_lines = 0;
-  for (const auto& obj : objects) {
-    const bool gz = obj.key.size() > 3 && obj.key.compare(obj.key.size() - 3, 3, ".gz") == 0;
-    const bool csv = obj.key.find(".csv") != std::string::npos;
-    if (!csv) continue;  // manifests and other files
-    long long bytes = 0, lines = 0;
-    auto count = [&](std::string_view d) {
-      bytes += static_cast<long long>(d.size());
-      lines += std::count(d.begin(), d.end(), '\n');
-    };
-    const std::string name = fmt::format("s3://{}/{}", loc.bucket, obj.key);
-    if (gz) {
-      Gunzip gunzip(count, name);
-      s3.get(loc.bucket, obj.key, [&](std::string_view d) { gunzip.feed(d); });
-      gunzip.finish();
-    } else {
-      s3.get(loc.bucket, obj.key, count);
+  std::string tmpl = (fs::temp_directory_path() / "frugal-s3-XXXXXX").string();
+  if (!mkdtemp(tmpl.data())) throw Error("cannot create a temporary folder for the S3 download");
+  const fs::path dir(tmpl);
+  struct Cleanup {
+    fs::path p;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(p, ec);
     }
-    total_lines += lines;
-    t.rows.push_back({Cell(obj.key), Cell(std::to_string(obj.size), obj.size), Cell(std::to_string(bytes), bytes),
-                      Cell(std::to_string(lines), lines)});
+  } cleanup{dir};
+  int n = 0;
+  for (const auto& obj : objects) {
+    if (obj.key.find(".csv") == std::string::npos) continue;  // manifests and other files
+    const auto local = dir / fmt::format("{:05d}-{}", n++, fs::path(obj.key).filename().string());
+    std::ofstream out(local, std::ios::binary);
+    s3.get(loc.bucket, obj.key, [&](std::string_view d) { out.write(d.data(), static_cast<std::streamsize>(d.size())); });
+    out.close();
+    if (!out) throw Error(fmt::format("{}: cannot write the download of s3://{}/{}", local.string(), loc.bucket, obj.key));
   }
-  t.notes.push_back(fmt::format("{} CSV objects, {} lines read; cost analysis of CUR/FOCUS rows comes with the billing readers",
-                                t.rows.size(), total_lines));
-  emit(g, {t}, t.to_json());
+  if (n == 0) throw Error(fmt::format("{}: no CSV objects under this prefix", o.location));
+  BillOptions files = o;
+  files.inputs = {dir.string()};
+  run_bill_files(g, files);
 }
 
 // Bill files (FOCUS / CUR, gzip or not) to GPU spend: one pass, exact sums.

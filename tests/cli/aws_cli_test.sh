@@ -27,6 +27,15 @@ grep -q "changed: alarm frugal-daily-spend" <<<"$first" || { echo "FAIL first pr
 second=$("$frugal" alert provision --daily-threshold 1000 --email admin@company.com --endpoint-url "$url")
 grep -q "nothing to do" <<<"$second" || { echo "FAIL second provision: $second"; exit 1; }
 pass=$((pass+1))
+# A gzipped FOCUS export uploaded to moto's S3 is listed, streamed and analysed like a local file.
+tmpgz=$(mktemp --suffix .csv.gz)
+gzip -c "$(dirname "$0")/../data/billing/focus1.0_official_sample_1000.csv" > "$tmpgz"
+curl -s -f -o /dev/null -X PUT "$url/billing-exports"
+curl -s -f -o /dev/null -X PUT -H "Content-Type: application/octet-stream" --data-binary @"$tmpgz" "$url/billing-exports/focus/2024-09/part-0.csv.gz"
+rm -f "$tmpgz"
+out=$("$frugal" --format json bill s3://billing-exports/focus/ --endpoint-url "$url")
+grep -q '"gpu_usd": 10.2' <<<"$out" || { echo "FAIL bill s3: $out"; exit 1; }
+pass=$((pass+1))
 if "$frugal" alert provision --daily-threshold 1000 --email admin@company.com --endpoint-url "http://127.0.0.1:1" 2>/dev/null; then
   echo "FAIL: an unreachable endpoint must fail"; exit 1
 fi
