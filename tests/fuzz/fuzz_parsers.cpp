@@ -1,4 +1,5 @@
-// libFuzzer entry point for the parsers that read user input. The first byte picks the parser;
+// libFuzzer entry point for the parsers that read user input (CSV, TOML, units, bill exports).
+// The first byte picks the parser;
 // the contract is "parse or throw frugal::Error" (anything else aborts the fuzzer).
 // Build and run: make fuzz
 #include <cstddef>
@@ -6,6 +7,7 @@
 #include <sstream>
 #include <string>
 
+#include "billing/reader.h"
 #include "core/csv.h"
 #include "core/error.h"
 #include "core/toml_util.h"
@@ -15,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   const std::string input(reinterpret_cast<const char*>(data) + 1, size - 1);
   try {
-    switch (data[0] % 3) {
+    switch (data[0] % 4) {
       case 0: {
         std::istringstream in(input);
         auto t = frugal::CsvTable::parse(in, "fuzz.csv");
@@ -25,6 +27,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       case 1:
         (void)frugal::parse_toml(input, "fuzz.toml");
         break;
+      case 3: {
+        std::istringstream in(input);
+        frugal::billing::read_bill(in, "fuzz.csv", [](const frugal::billing::LineItem&) {});
+        break;
+      }
       default:
         (void)frugal::parse_duration(input, "d");
         (void)frugal::parse_rate(input, "r");
