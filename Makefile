@@ -29,14 +29,18 @@ bench: build
 	@build/release/bench/frugal_sched_bench
 	@bench/simulate.sh
 
-# libFuzzer over the CSV, TOML and unit parsers (clang + ASan/UBSan), FUZZ_SECONDS each run.
+# libFuzzer over the CSV, TOML, unit and bill parsers (clang + ASan/UBSan). Locally it explores for
+# FUZZ_SECONDS; CI passes FUZZ_RUNS and FUZZ_SEED so its run is deterministic (what passed here
+# passes there).
 FUZZ_SECONDS ?= 60
+FUZZ_RUNS ?= -1
+FUZZ_SEED ?= 0
 fuzz:
 	@scripts/install-deps.sh --fuzz
 	@cmake --preset fuzz >/dev/null
 	@cmake --build --preset fuzz -j $(JOBS)
 	@mkdir -p build/fuzz/corpus && cp -n tests/fuzz/corpus/* build/fuzz/corpus/ 2>/dev/null || true
-	@build/fuzz/tests/fuzz/fuzz_parsers -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/corpus
+	@build/fuzz/tests/fuzz/fuzz_parsers -max_total_time=$(FUZZ_SECONDS) -runs=$(FUZZ_RUNS) -seed=$(FUZZ_SEED) -max_len=4096 -artifact_prefix=build/fuzz/ build/fuzz/corpus
 
 clean:
 	rm -rf build

@@ -29,7 +29,9 @@ std::optional<Nanos> parse_amount(std::string_view s) {
         ++frac;
       }
       v = v * 10 + (c - '0');
-      if (v > static_cast<__int128>(1) << 100) return std::nullopt;
+      // Past 1e28 the amount cannot fit int64 nano-dollars after scaling; stopping here also keeps
+      // the scaling below from overflowing __int128 (found by the fuzzer).
+      if (v > static_cast<__int128>(10'000'000'000'000'000'000ULL) * 1'000'000'000) return std::nullopt;
     } else if (c == '.' && frac < 0) {
       frac = 0;
     } else if (c == 'e' || c == 'E') {

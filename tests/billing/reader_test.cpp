@@ -63,6 +63,10 @@ TEST(Decimal, ExactParsing) {
   EXPECT_FALSE(parse_amount("12abc"));
   EXPECT_FALSE(parse_amount("-"));
   EXPECT_EQ(format_usd(1234567890123), "$1,234.57");
+  // Regression (libFuzzer): a 40-digit amount overflowed __int128 while scaling to nanos.
+  EXPECT_FALSE(parse_amount("1234567890123456789012345678901234567890.5"));
+  EXPECT_FALSE(parse_amount("9300000000"));  // > int64 nano-dollars
+  EXPECT_EQ(parse_amount("9000000000").value(), 9000000000LL * 1000000000LL);
 }
 
 TEST(InstanceType, FromUsageTypeAndDescription) {
