@@ -7,15 +7,11 @@
 #include <map>
 
 #include "aws/crypto.h"
+#include "core/stats.h"
 #include "core/time_util.h"
 
 namespace frugal::aws {
 namespace {
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // Header value as canonicalised: trimmed, inner runs of whitespace (including folded lines)
 // collapsed to one space.

@@ -10,21 +10,11 @@
 
 #include "core/csv.h"
 #include "core/error.h"
+#include "core/stats.h"
 #include "core/toml_util.h"
 
 namespace frugal {
 namespace {
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 const Accelerator* match_accelerator(const std::deque<Accelerator>& accs, const std::string& name,
                                      std::optional<double> memory_mib) {

@@ -8,6 +8,7 @@
 
 #include "core/csv.h"
 #include "core/error.h"
+#include "core/stats.h"
 #include "core/toml_util.h"
 #include "perf/llm.h"
 
@@ -36,15 +37,6 @@ int parse_batch(const std::string& s, const SourceLocation& where) {
   auto v = parse_double(digits);
   if (!v || *v < 1) fail_at(where, fmt::format("expected a batch size or 'concurrency N', got '{}'", s));
   return static_cast<int>(*v);
-}
-
-double quantile(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const double pos = q * (v.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(pos));
-  const auto hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (v[hi] - v[lo]) * (pos - lo);
 }
 
 }  // namespace

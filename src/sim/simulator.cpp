@@ -1,5 +1,7 @@
 #include "sim/simulator.h"
 
+#include "core/stats.h"
+
 #include <algorithm>
 #include <chrono>
 #include <numeric>
@@ -96,10 +98,6 @@ std::vector<CurvePoint> median_curve(const std::vector<const SimResult*>& runs) 
   if (runs.empty()) return out;
   std::size_t n = runs.front()->curve.size();
   for (const auto* r : runs) n = std::min(n, r->curve.size());
-  auto med = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-  };
   for (std::size_t i = 0; i < n; ++i) {
     std::vector<double> a, f, fr;
     for (const auto* r : runs) {
@@ -107,7 +105,7 @@ std::vector<CurvePoint> median_curve(const std::vector<const SimResult*>& runs) 
       f.push_back(r->curve[i].frag_pct);
       fr.push_back(r->curve[i].frag_rate_pct);
     }
-    out.push_back({runs.front()->curve[i].arrived_pct, med(a), med(f), med(fr)});
+    out.push_back({runs.front()->curve[i].arrived_pct, median(a), median(f), median(fr)});
   }
   return out;
 }
