@@ -3,18 +3,18 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <atomic>
 #include <fstream>
 #include <map>
 #include <mutex>
 #include <sstream>
-#include <thread>
 
 #include "cli/common.h"
 #include "core/csv.h"
 #include "core/data_dir.h"
 #include "core/error.h"
+#include "core/stats.h"
 #include "cli/simulate_html.h"
+#include "sim/parallel.h"
 #include "sim/replay.h"
 #include "sim/simulator.h"
 
@@ -53,12 +53,6 @@ std::vector<std::uint64_t> parse_seeds(const std::string& s) {
   return out;
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const auto n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 }  // namespace
 
 void run_replay(const GlobalOptions& g, const SimulateOptions& o, const std::vector<std::string>& policies,
@@ -67,15 +61,8 @@ void run_replay(const GlobalOptions& g, const SimulateOptions& o, const std::vec
   sched::Cluster cluster = sim::load_nodes(sim::nodes_path(dir));
   const auto trace = sim::load_tasks(sim::trace_path(dir, o.trace), cluster);
   std::vector<sim::ReplayResult> results(policies.size());
-  std::atomic<std::size_t> next{0};
-  const unsigned nthreads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
-  std::vector<std::thread> pool;
-  for (unsigned k = 0; k < std::min<std::size_t>(nthreads, policies.size()); ++k) {
-    pool.emplace_back([&] {
-      for (std::size_t i; (i = next++) < policies.size();) results[i] = sim::replay(cluster, trace, policies[i], seed, o.compress);
-    });
-  }
-  for (auto& th : pool) th.join();
+  sim::parallel_for(policies.size(), o.threads,
+                    [&](std::size_t i) { results[i] = sim::replay(cluster, trace, policies[i], seed, o.compress); });
   Table t;
   t.title = fmt::format("Replay of trace '{}' with its own arrival and run times{} ({} tasks, {} nodes, {} GPUs, {:.1f} days)",
                         o.trace, o.compress > 1 ? fmt::format(", arrivals {:g}x faster", o.compress) : "",
@@ -159,17 +146,10 @@ void run_simulate(const GlobalOptions& g, const SimulateOptions& o) {
     for (const auto& p : policies)
       for (auto s : seeds) jobs.emplace_back(p, s);
     std::vector<sim::SimResult> results(jobs.size());
-    std::atomic<std::size_t> next{0};
-    const unsigned nthreads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
-    std::vector<std::thread> pool;
-    for (unsigned k = 0; k < std::min<std::size_t>(nthreads, jobs.size()); ++k) {
-      pool.emplace_back([&] {
-        sim::SimOptions so;
-        so.record_latency = o.latency;
-        for (std::size_t i; (i = next++) < jobs.size();) results[i] = sim::simulate(cluster, trace, jobs[i].first, jobs[i].second, so);
-      });
-    }
-    for (auto& th : pool) th.join();
+    sim::SimOptions so;
+    so.record_latency = o.latency;
+    sim::parallel_for(jobs.size(), o.threads,
+                      [&](std::size_t i) { results[i] = sim::simulate(cluster, trace, jobs[i].first, jobs[i].second, so); });
     for (const auto& p : policies) {
       std::vector<double> un, al, fr, pend, lat;
       std::vector<const sim::SimResult*> mine;
