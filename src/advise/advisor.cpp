@@ -194,7 +194,6 @@ void search_serve(SearchState& s, const InstanceType& it) {
         c.stack = cfg.device.stack_name;
         c.tp = tp;
         c.replicas = replicas;
-        c.replicas_per_instance = per_instance;
         c.instances = instances;
         c.hourly_price = *price;
         c.cost_per_hour = instances * *price;
@@ -269,7 +268,6 @@ void search_train(SearchState& s, const InstanceType& it) {
     c.purchase = purchase;
     c.tp = it.devices;
     c.replicas = instances;
-    c.replicas_per_instance = 1;
     c.instances = instances;
     c.hourly_price = *price;
     c.cost_per_hour = instances * *price;

@@ -22,7 +22,6 @@ struct Candidate {
   std::string stack;
   int tp = 1;                     // devices per replica
   int replicas = 0;               // replicas needed (serving) or data-parallel groups (training)
-  int replicas_per_instance = 0;
   int instances = 0;
   double hourly_price = 0;        // one instance, this purchase option
   double cost_per_hour = 0;       // all instances

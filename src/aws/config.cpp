@@ -147,16 +147,12 @@ AwsConfig resolve_config(const AwsOptions& opt, const Environment& env, bool reg
 
   if (!opt.region.empty()) {
     c.region = opt.region;
-    c.region_source = "--region";
   } else if (auto v = env.get("AWS_REGION"); v && !v->empty()) {
     c.region = *v;
-    c.region_source = "AWS_REGION";
   } else if (auto v2 = env.get("AWS_DEFAULT_REGION"); v2 && !v2->empty()) {
     c.region = *v2;
-    c.region_source = "AWS_DEFAULT_REGION";
   } else if (auto it = c.profile_settings.find("region"); it != c.profile_settings.end()) {
     c.region = it->second;
-    c.region_source = fmt::format("profile {}", c.profile);
   } else if (region_required) {
     throw Error("no AWS region: pass --region or set AWS_REGION (or region in ~/.aws/config)");
   }

@@ -29,7 +29,6 @@ struct AwsConfig {
   Credentials credentials;
   std::string profile;
   std::string region;
-  std::string region_source;
   std::map<std::string, std::string> profile_settings;  // the config-file profile's keys
   std::string endpoint_url_override;                     // --endpoint-url
   const Environment* env = nullptr;

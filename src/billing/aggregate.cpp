@@ -21,11 +21,8 @@ void GpuAggregator::add(const LineItem& li) {
   s_.gpu_cost += li.cost;
   s_.gpu_amortized += li.amortized;
   s_.by_day_type[li.date][li.instance_type] += li.cost;
-  s_.by_day[li.date] += li.cost;
   s_.by_type[li.instance_type] += li.cost;
   s_.by_purchase[to_string(li.purchase)] += li.cost;
-  s_.by_account[li.account] += li.cost;
-  s_.by_region[li.region] += li.cost;
 }
 
 }  // namespace frugal::billing

@@ -12,7 +12,7 @@ namespace frugal::billing {
 
 struct GpuSpend {
   std::map<std::string, std::map<std::string, Nanos>> by_day_type;  // date -> instance type -> cost
-  std::map<std::string, Nanos> by_type, by_purchase, by_account, by_region, by_day;
+  std::map<std::string, Nanos> by_type, by_purchase;
   Nanos total_cost = 0;       // every line of the bill
   Nanos gpu_cost = 0;         // GPU/accelerator lines, unblended / billed
   Nanos gpu_amortized = 0;    // GPU/accelerator lines, amortized / effective

@@ -141,7 +141,6 @@ ReadStats read_bill(std::istream& in, const std::string& name, const LineSink& s
   // FOCUS fields for purchase option and commitments.
   const int c_commit_type = col(st.format == Format::kFocus ? "CommitmentDiscountType" : "", false);
   const int c_pricing = col(st.format == Format::kFocus ? "PricingCategory" : "", false);
-  const int c_resource_type = col(st.format == Format::kFocus ? "ResourceType" : "", false);
   const int c_sku = col(st.format == Format::kFocus ? "SkuPriceDetails" : "", false);
 
   auto get = [&](int c) -> const std::string& {
@@ -188,7 +187,6 @@ ReadStats read_bill(std::istream& in, const std::string& name, const LineSink& s
         else if (pc == "Standard" || pc == "On-Demand") li.purchase = PurchaseOption::kOnDemand;
         else if (pc == "Committed") li.purchase = PurchaseOption::kSavingsPlan;
         li.amortized = amount(c_am_sp, "EffectiveCost");
-        (void)c_resource_type;
       } else {
         // AWS's rule (CID summary_view): SP ARN -> SavingsPlan, else RI ARN -> Reserved, else
         // "Spot" in the usage type -> Spot, else OnDemand.

@@ -6,15 +6,14 @@
 
 namespace frugal::sched {
 
-std::vector<TypicalTask> typical_tasks(const std::vector<Task>& tasks, double coverage, int step, ShapeWeight weight) {
+std::vector<TypicalTask> typical_tasks(const std::vector<Task>& tasks, double coverage, int step) {
   using Key = std::tuple<std::int64_t, int, int, std::vector<int>>;
   std::map<Key, double> count;
   double total = 0;
   for (const auto& t : tasks) {
     if (t.num_gpu == 0) continue;
-    const double w = weight == ShapeWeight::kCount ? 1.0 : t.gpu_request_milli() / static_cast<double>(kMilliPerGpu);
-    count[{t.cpu, t.gpu_milli, t.num_gpu, t.models}] += w;
-    total += w;
+    count[{t.cpu, t.gpu_milli, t.num_gpu, t.models}] += 1;
+    total += 1;
   }
   std::vector<TypicalTask> all;
   for (const auto& [k, c] : count) {

@@ -15,15 +15,9 @@ struct TypicalTask {
   double weight = 0; // popularity, weights sum to 1
 };
 
-enum class ShapeWeight {
-  kCount,       // popularity by number of tasks (the FGD paper)
-  kGpuRequest,  // popularity by GPU requested: an 8-GPU task weighs as much as 16 half-GPU tasks
-};
-
 // The most popular GPU task shapes covering at least `coverage` of GPU tasks (counted in steps of
 // `step` shapes, as the paper's simulator does), renormalised to sum to 1.
-std::vector<TypicalTask> typical_tasks(const std::vector<Task>& tasks, double coverage = 1.0, int step = 10,
-                                       ShapeWeight weight = ShapeWeight::kCount);
+std::vector<TypicalTask> typical_tasks(const std::vector<Task>& tasks, double coverage = 1.0, int step = 10);
 
 // Fragment (milli-GPU) of node `n` for one task shape: all idle GPU if the task cannot run there
 // (wrong model, not enough CPU or GPUs), else the idle milli-GPU on GPUs too small for it.

@@ -42,6 +42,4 @@ TEST(Frag, TypicalTasksWeighByPopularity) {
   EXPECT_EQ(typ[0].shape.gpu_milli, 500);
   EXPECT_DOUBLE_EQ(typ[0].weight, 0.75);
   EXPECT_DOUBLE_EQ(typ[1].weight, 0.25);
-  auto by_gpu = typical_tasks({share(500), share(500), whole(2)}, 1.0, 10, ShapeWeight::kGpuRequest);
-  EXPECT_DOUBLE_EQ(by_gpu[0].weight, 2.0 / 3.0);  // 2 GPUs of 3 requested
 }
