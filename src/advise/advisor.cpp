@@ -98,6 +98,7 @@ std::string memory_reason(const ModelSpec& m, const Precision& p, const Instance
 
 struct SearchState {
   const Workload& w;
+  double prompt = 0, output = 0;  // resolved request shape
   const ModelSpec& m;
   const AdvisorContext& ctx;
   std::vector<const Precision*> precisions;
@@ -134,11 +135,7 @@ std::string slo_miss(const SearchState& s, const ServeEstimate& e) {
 
 void search_serve(SearchState& s, const InstanceType& it) {
   const auto& defaults = *s.ctx.defaults;
-  const double prompt = s.m.kind == ModelKind::kDecoder ? s.w.prompt_tokens
-                        : s.m.kind == ModelKind::kEncoder && s.m.default_sequence > 0 && s.w.prompt_tokens == 512
-                            ? s.m.default_sequence
-                            : s.w.prompt_tokens;
-  const double output = s.m.kind == ModelKind::kDecoder ? s.w.output_tokens : 0;
+  const double prompt = s.prompt, output = s.output;
   const double context = prompt + output;
   for (const Precision* p : s.precisions) {
     for (int tp : tp_degrees(it.devices)) {
@@ -314,7 +311,15 @@ Advice advise(const Workload& w, const AdvisorContext& ctx) {
   const ModelSpec& m = *a.model;
   if (w.task == Task::kServe && w.rate_rps < 0) throw Error("--rate: expected a positive rate");
 
-  SearchState s{w, m, ctx, {}, w.purchase.empty() ? defaults.purchase : w.purchase, {}, {}, 0};
+  SearchState s{w, 0, 0, m, ctx, {}, w.purchase.empty() ? defaults.purchase : w.purchase, {}, {}, 0};
+  if (m.kind == ModelKind::kDecoder) {
+    s.prompt = w.prompt_tokens.value_or(defaults.prompt_tokens);
+    s.output = w.output_tokens.value_or(defaults.output_tokens);
+  } else {
+    s.prompt = w.prompt_tokens.value_or(m.default_sequence > 0 ? m.default_sequence : defaults.prompt_tokens);
+  }
+  a.prompt_tokens = s.prompt;
+  a.output_tokens = s.output;
   check_purchase(s.purchase);
   std::vector<std::string> precisions = w.precisions.empty() ? defaults.precisions : w.precisions;
   if (precisions.size() == 1 && precisions[0] == "all") {
@@ -396,16 +401,10 @@ Advice advise(const Workload& w, const AdvisorContext& ctx) {
     }
   }
 
-  a.notes.push_back("Prices: us-east-1 Linux on-demand (Karpenter, 2026-07-20); spot = median over AZs (SkyPilot v8 catalog); "
-                    "SageMaker ml.* hosting (fmbench pricing_fallback, may predate the 2025 EC2 price cuts).");
-  if (!cat.spot_cache_note.empty()) a.notes.push_back("Refreshed " + cat.spot_cache_note + ".");
-  a.notes.push_back("Savings Plans / Reserved: AWS publishes no per-instance GPU rates (only caps: Compute SP up to 66%, "
-                    "EC2 Instance SP up to 72%), so they are not priced here.");
-  a.notes.push_back("CPU instances, Lambda and SageMaker Serverless are not recommended: no sourced CPU inference "
-                    "throughput is bundled yet.");
+  a.notes = defaults.notes;
+  if (!cat.spot_cache_note.empty()) a.notes.insert(a.notes.begin() + 1, "Refreshed " + cat.spot_cache_note + ".");
   if (w.task == Task::kServe && m.kind == ModelKind::kDecoder) {
-    a.notes.push_back(fmt::format("Serving stack assumed: {} on NVIDIA, {} on Inferentia/Trainium; continuous batching.",
-                                  "TensorRT-LLM", "Neuron transformers-neuronx"));
+    a.notes.insert(a.notes.end(), defaults.decoder_serving_notes.begin(), defaults.decoder_serving_notes.end());
   }
   return a;
 }

@@ -53,6 +53,8 @@ struct Rejection {
 struct Advice {
   Workload workload;
   const ModelSpec* model = nullptr;
+  double prompt_tokens = 0;  // request shape used (the workload's or the defaults)
+  double output_tokens = 0;  // 0 for encoders and vision models
   std::vector<Candidate> ranked;      // best per (instance, purchase), cheapest first
   std::vector<Rejection> rejected;    // one line per instance type that has no feasible config
   std::optional<Candidate> baseline;  // the defaults' baseline (p4d.24xlarge on-demand), if feasible

@@ -17,6 +17,10 @@ struct AdviseDefaults {
   double train_seq_len = 4096;
   double default_latency_slo_s = 0.1;
   int top = 10;
+  double prompt_tokens = 512;  // LLM serving request shape when a workload gives none
+  double output_tokens = 256;
+  std::vector<std::string> notes;                  // stated in every advice
+  std::vector<std::string> decoder_serving_notes;  // stated when serving an LLM
 
   static AdviseDefaults load(const std::string& path);
 };

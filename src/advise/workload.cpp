@@ -81,8 +81,8 @@ std::vector<Workload> load_workloads(const std::string& path) {
     auto count = [](const std::string& s, const std::string& k) { return parse_count(s, k); };
     auto dur = [](const std::string& s, const std::string& k) { return parse_duration(s, k); };
     auto rate = [](const std::string& s, const std::string& k) { return parse_rate(s, k); };
-    w.prompt_tokens = quantity(*t, "prompt_tokens", path, count).value_or(w.prompt_tokens);
-    w.output_tokens = quantity(*t, "output_tokens", path, count).value_or(w.output_tokens);
+    w.prompt_tokens = quantity(*t, "prompt_tokens", path, count);
+    w.output_tokens = quantity(*t, "output_tokens", path, count);
     w.rate_rps = quantity(*t, "rate", path, rate).value_or(0);
     w.tpot_slo_s = quantity(*t, "tpot_slo", path, dur);
     w.ttft_slo_s = quantity(*t, "ttft_slo", path, dur);
@@ -96,7 +96,7 @@ std::vector<Workload> load_workloads(const std::string& path) {
     if (w.task == Task::kTrain && w.train_tokens <= 0) {
       fail_at(location_of(*t, path), fmt::format("workload '{}': training needs tokens > 0", w.name));
     }
-    if (w.prompt_tokens < 1 || w.output_tokens < 1) {
+    if (w.prompt_tokens.value_or(1) < 1 || w.output_tokens.value_or(1) < 1) {
       fail_at(location_of(*t, path), fmt::format("workload '{}': prompt_tokens and output_tokens must be >= 1", w.name));
     }
     out.push_back(std::move(w));

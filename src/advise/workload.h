@@ -15,9 +15,10 @@ struct Workload {
   std::string name;   // label in output ("deepseek-67b-chat")
   std::string model;  // catalog model name or alias
   Task task = Task::kServe;
-  // Serving. rate_rps == 0 means "no rate given": rank by cost per token at full load.
-  double prompt_tokens = 512;
-  double output_tokens = 256;
+  // Serving. Unset token counts take the defaults (data/advise/defaults.toml; an encoder's
+  // default_sequence). rate_rps == 0 means "no rate given": rank by cost per token at full load.
+  std::optional<double> prompt_tokens;
+  std::optional<double> output_tokens;
   double rate_rps = 0;
   std::optional<double> tpot_slo_s;
   std::optional<double> ttft_slo_s;

@@ -26,7 +26,7 @@ std::string workload_title(const Advice& a) {
   std::string rate = w.rate_rps > 0 ? fmt::format(" at {:.4g} req/s", w.rate_rps) : " (no rate: ranked by cost per token at full load)";
   if (m.kind == ModelKind::kDecoder) {
     return fmt::format("{}: serve {} ({} params), {:g} in / {:g} out tokens{}{}", w.name, m.name, human_count(m.params),
-                       w.prompt_tokens, w.output_tokens, rate, slo);
+                       a.prompt_tokens, a.output_tokens, rate, slo);
   }
   return fmt::format("{}: serve {} ({} params, {}){}{}", w.name, m.name, human_count(m.params), to_string(m.kind), rate, slo);
 }
@@ -166,8 +166,8 @@ nlohmann::json advice_json(const Advice& a, int top) {
   for (const auto& r : a.rejected) rejected.push_back({{"instance", r.instance}, {"reason", r.reason}});
   nlohmann::json wl = {{"name", w.name}, {"model", a.model->name}, {"task", to_string(w.task)}};
   if (w.task == Task::kServe) {
-    wl["prompt_tokens"] = w.prompt_tokens;
-    wl["output_tokens"] = w.output_tokens;
+    wl["prompt_tokens"] = a.prompt_tokens;
+    wl["output_tokens"] = a.output_tokens;
     wl["rate_rps"] = w.rate_rps;
     if (w.tpot_slo_s) wl["tpot_slo_s"] = *w.tpot_slo_s;
     if (w.ttft_slo_s) wl["ttft_slo_s"] = *w.ttft_slo_s;

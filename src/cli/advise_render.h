@@ -4,10 +4,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <vector>
 
 #include "advise/advisor.h"
 #include "advise/compare_seed.h"
+#include "cli/common.h"
 #include "core/output.h"
 
 namespace frugal::cli {
@@ -16,5 +18,10 @@ std::vector<Table> advice_tables(const Advice& a, int top, bool explain);
 nlohmann::json advice_json(const Advice& a, int top);
 Table seed_table(const std::vector<SeedRow>& rows, double prompt, double output);
 nlohmann::json seed_json(const std::vector<SeedRow>& rows);
+
+// The advise command's two jobs, shared with `frugal demo` (cmd_advise.cpp). Unset token counts
+// take data/advise/defaults.toml's.
+void run_advice(const GlobalOptions& g, const std::vector<Workload>& workloads, int top, bool explain);
+void run_compare_seed(const GlobalOptions& g, std::optional<double> prompt_tokens, std::optional<double> output_tokens);
 
 }  // namespace frugal::cli

@@ -15,7 +15,9 @@ namespace {
 
 struct AdviseOptions {
   std::string model, task = "serve", rate, tpot_slo, ttft_slo, latency_slo, tokens, deadline, workloads;
-  double prompt = 512, output = 256, seq_len = 0;
+  double prompt = 0, output = 0, seq_len = 0;
+  CLI::Option* prompt_opt = nullptr;  // given on the command line? (else the data defaults apply)
+  CLI::Option* output_opt = nullptr;
   std::vector<std::string> precision, purchase, instances;
   bool explain = false, compare_seed = false;
   int top = 0;
@@ -26,8 +28,8 @@ Workload workload_from(const AdviseOptions& o) {
   w.model = o.model;
   w.name = o.model;
   w.task = parse_task(o.task, "--task");
-  w.prompt_tokens = o.prompt;
-  w.output_tokens = o.output;
+  if (o.prompt_opt->count()) w.prompt_tokens = o.prompt;
+  if (o.output_opt->count()) w.output_tokens = o.output;
   if (!o.rate.empty()) w.rate_rps = parse_rate(o.rate, "--rate");
   if (!o.tpot_slo.empty()) w.tpot_slo_s = parse_duration(o.tpot_slo, "--tpot-slo");
   if (!o.ttft_slo.empty()) w.ttft_slo_s = parse_duration(o.ttft_slo, "--ttft-slo");
@@ -62,11 +64,13 @@ void run_advice(const GlobalOptions& g, const std::vector<Workload>& workloads, 
   emit(g, tables, workloads.size() == 1 ? j[0] : nlohmann::json{{"workloads", j}});
 }
 
-void run_compare_seed(const GlobalOptions& g, double prompt, double output) {
+void run_compare_seed(const GlobalOptions& g, std::optional<double> prompt_tokens, std::optional<double> output_tokens) {
   const std::string dir = resolve_data_dir(g.data_dir);
   auto cat = Catalog::load(dir);
   auto eff = Efficiency::load(dir + "/perf/efficiency.toml");
   auto defaults = AdviseDefaults::load(dir + "/advise/defaults.toml");
+  const double prompt = prompt_tokens.value_or(defaults.prompt_tokens);
+  const double output = output_tokens.value_or(defaults.output_tokens);
   AdvisorContext ctx{&cat, &eff, &defaults};
   auto rows = compare_seed(ctx, dir + "/advise/seed_claims.csv", prompt, output);
   emit(g, {seed_table(rows, prompt, output)}, seed_json(rows));
@@ -77,8 +81,10 @@ void register_advise(CLI::App& app, GlobalOptions& g) {
   auto* c = app.add_subcommand("advise", "Recommend instance, precision, parallelism and purchase option for a model");
   c->add_option("--model", o->model, "Model name or alias (frugal catalog models)");
   c->add_option("--task", o->task, "serve or train")->check(CLI::IsMember({"serve", "train", "inference", "training"}));
-  c->add_option("--prompt-tokens", o->prompt, "Prompt tokens per request (serving)")->check(CLI::Range(1.0, 1e7));
-  c->add_option("--output-tokens", o->output, "Output tokens per request (serving)")->check(CLI::Range(1.0, 1e7));
+  o->prompt_opt = c->add_option("--prompt-tokens", o->prompt, "Prompt tokens per request (serving; default 512, encoders their own)")
+                      ->check(CLI::Range(1.0, 1e7));
+  o->output_opt = c->add_option("--output-tokens", o->output, "Output tokens per request (serving; default 256)")
+                      ->check(CLI::Range(1.0, 1e7));
   c->add_option("--rate", o->rate, "Request rate, e.g. 5/s, 300/min (serving)");
   c->add_option("--tpot-slo", o->tpot_slo, "Max time per output token, e.g. 100ms");
   c->add_option("--ttft-slo", o->ttft_slo, "Max time to first token, e.g. 2s");
@@ -94,7 +100,10 @@ void register_advise(CLI::App& app, GlobalOptions& g) {
   c->add_flag("--explain", o->explain, "Show why the top choice won and why other instance types were rejected");
   c->add_flag("--compare-seed", o->compare_seed, "Print ms/token at batch 1 for DeepSeek 7B/67B and LLaMA 65B on A100, H100, Inferentia2, Trainium");
   c->callback([&g, o] {
-    if (o->compare_seed) return run_compare_seed(g, o->prompt, o->output);
+    if (o->compare_seed) {
+      return run_compare_seed(g, o->prompt_opt->count() ? std::optional(o->prompt) : std::nullopt,
+                              o->output_opt->count() ? std::optional(o->output) : std::nullopt);
+    }
     std::vector<Workload> ws;
     if (!o->workloads.empty()) {
       if (!o->model.empty()) throw Error("--workloads and --model are exclusive");

@@ -4,13 +4,11 @@
 #include <iostream>
 
 #include "advise/workload.h"
+#include "cli/advise_render.h"
 #include "cli/common.h"
 #include "core/data_dir.h"
 
 namespace frugal::cli {
-
-void run_advice(const GlobalOptions& g, const std::vector<Workload>& workloads, int top, bool explain);
-void run_compare_seed(const GlobalOptions& g, double prompt, double output);
 
 void register_demo(CLI::App& app, GlobalOptions& g) {
   auto* c = app.add_subcommand("demo", "Run frugal's main jobs on bundled data (advise on the demo workloads)");
@@ -21,7 +19,7 @@ void register_demo(CLI::App& app, GlobalOptions& g) {
     run_advice(g, ws, 5, false);
     if (g.format == "table" && g.output.empty()) {
       std::cout << "\n== frugal advise --compare-seed ==\n\n";
-      run_compare_seed(g, 512, 256);
+      run_compare_seed(g, std::nullopt, std::nullopt);
     }
   });
 }
