@@ -34,6 +34,15 @@ int Cluster::model_index(const std::string& name) {
   return static_cast<int>(models.size() - 1);
 }
 
+NodeSpec max_node_spec(const Cluster& c) {
+  NodeSpec s;
+  for (const auto& n : c.nodes) {
+    s.cpu = std::max(s.cpu, n.cpu_total);
+    s.gpu_milli = std::max(s.gpu_milli, n.gpu_count() * kMilliPerGpu);
+  }
+  return s;
+}
+
 bool model_allowed(const Node& n, const Task& t) {
   if (t.num_gpu == 0 || t.models.empty()) return true;
   return std::find(t.models.begin(), t.models.end(), n.model) != t.models.end();

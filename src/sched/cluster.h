@@ -41,6 +41,14 @@ struct Cluster {
   int model_index(const std::string& name);  // adds unknown names
 };
 
+// The largest node's capacities, which normalise resource scores (the paper's "max spec":
+// 128 CPUs and 8 GPUs on the Alibaba cluster).
+struct NodeSpec {
+  std::int64_t cpu = 1;   // milli-CPU
+  int gpu_milli = 1;      // milli-GPU
+};
+NodeSpec max_node_spec(const Cluster& c);
+
 // Where a task goes: a node and the GPU indices on it (empty for CPU-only tasks).
 struct Placement {
   int node = -1;

@@ -79,30 +79,31 @@ class NodeScorePolicy : public Policy {
  public:
   Placement place(const Cluster& c, const Task& t, Rng& rng) override {
     Best b;
+    const NodeSpec max = max_node_spec(c);
     for (int i = 0; i < static_cast<int>(c.nodes.size()); ++i) {
       const Node& n = c.nodes[i];
       if (!fits(n, t)) continue;
       auto gpus = best_fit_gpus(n, t);
-      const double s = score(n, t, gpus);  // before `gpus` is moved into the offer
+      const double s = score(n, t, gpus, max);  // before `gpus` is moved into the offer
       b.offer(s, i, std::move(gpus), rng);
     }
     return b.where;
   }
 
  protected:
-  virtual double score(const Node& n, const Task& t, const std::vector<int>& gpus) const = 0;
+  virtual double score(const Node& n, const Task& t, const std::vector<int>& gpus, const NodeSpec& max) const = 0;
 };
 
 // Best fit: least normalised CPU and GPU left after placement (weights 0.5/0.5, normalised by the
-// largest node in the trace: 128 CPUs, 8 GPUs, as in the paper's simulator).
+// largest node, as in the paper's simulator).
 class BestFitPolicy : public NodeScorePolicy {
  public:
   std::string name() const override { return "best-fit"; }
 
  protected:
-  double score(const Node& n, const Task& t, const std::vector<int>&) const override {
-    const double cpu_after = static_cast<double>(n.cpu_left - t.cpu) / 128000.0;
-    const double gpu_after = static_cast<double>(n.gpu_left_total() - t.gpu_request_milli()) / 8000.0;
+  double score(const Node& n, const Task& t, const std::vector<int>&, const NodeSpec& max) const override {
+    const double cpu_after = static_cast<double>(n.cpu_left - t.cpu) / static_cast<double>(max.cpu);
+    const double gpu_after = static_cast<double>(n.gpu_left_total() - t.gpu_request_milli()) / max.gpu_milli;
     return -(0.5 * cpu_after + 0.5 * gpu_after);
   }
 };
@@ -113,7 +114,7 @@ class PackingPolicy : public NodeScorePolicy {
   std::string name() const override { return "packing"; }
 
  protected:
-  double score(const Node& n, const Task& t, const std::vector<int>& gpus) const override {
+  double score(const Node& n, const Task& t, const std::vector<int>& gpus, const NodeSpec&) const override {
     if (t.num_gpu == 0) return 0;
     const int free_gpus = n.fully_free_gpus();
     if (free_gpus == n.gpu_count()) return std::max(100 / 3 - free_gpus, free_gpus);
@@ -134,13 +135,14 @@ class ClusteringPolicy : public Policy {
   Placement place(const Cluster& c, const Task& t, Rng& rng) override {
     if (tags_.size() != c.nodes.size()) tags_.assign(c.nodes.size(), {});
     Best b;
+    const NodeSpec max = max_node_spec(c);
     for (int i = 0; i < static_cast<int>(c.nodes.size()); ++i) {
       const Node& n = c.nodes[i];
       if (!fits(n, t)) continue;
       double s = 0;
       if (t.num_gpu > 0) {
         const auto& tags = tags_[i];
-        const double used = static_cast<double>(8000 - n.gpu_left_total()) / 8000.0 * 25.0;
+        const double used = static_cast<double>(max.gpu_milli - n.gpu_left_total()) / max.gpu_milli * 25.0;
         if (tags.count(tag(t))) s = (tags.size() == 1 ? 75 : 50) + used;
         else s = (tags.empty() ? 25 : 0) + used;
       }
