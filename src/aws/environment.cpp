@@ -41,22 +41,4 @@ std::string SystemEnvironment::run(const std::string& command) const {
   return out;
 }
 
-std::optional<std::string> FakeEnvironment::get(const std::string& name) const {
-  auto it = vars.find(name);
-  if (it == vars.end()) return std::nullopt;
-  return it->second;
-}
-
-std::optional<std::string> FakeEnvironment::read_file(const std::string& path) const {
-  auto it = files.find(path);
-  if (it == files.end()) return std::nullopt;
-  return it->second;
-}
-
-std::string FakeEnvironment::run(const std::string& command) const {
-  auto it = outputs.find(command);
-  if (it == outputs.end()) throw Error(fmt::format("credential_process: '{}' exited with status 127", command));
-  return it->second;
-}
-
 }  // namespace frugal::aws

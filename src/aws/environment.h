@@ -1,8 +1,8 @@
 // The outside world the AWS layer reads: environment variables, files and helper processes
-// (credential_process). The real implementation is the default; tests inject a fake.
+// (credential_process). The real implementation is the default; tests inject a fake
+// (tests/aws/fake_environment.h).
 #pragma once
 
-#include <map>
 #include <optional>
 #include <string>
 
@@ -24,13 +24,5 @@ class SystemEnvironment : public Environment {
   std::string run(const std::string& command) const override;
 };
 
-// For tests: variables and files from maps; `run` answers from `outputs` keyed by command.
-class FakeEnvironment : public Environment {
- public:
-  std::map<std::string, std::string> vars, files, outputs;
-  std::optional<std::string> get(const std::string& name) const override;
-  std::optional<std::string> read_file(const std::string& path) const override;
-  std::string run(const std::string& command) const override;
-};
 
 }  // namespace frugal::aws

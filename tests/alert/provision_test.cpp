@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "../aws/fake_environment.h"
 #include "../aws/moto.h"
 #include "aws/client.h"
 #include "aws/json_client.h"
@@ -9,19 +10,11 @@
 
 using namespace frugal;
 
-namespace {
-aws::AwsConfig moto_config(const std::string& url) {
-  static aws::FakeEnvironment env;
-  env.vars = {{"AWS_ACCESS_KEY_ID", "testing"}, {"AWS_SECRET_ACCESS_KEY", "testing"}, {"AWS_REGION", "us-east-1"}};
-  return aws::resolve_config({"", "", url}, env);
-}
-}  // namespace
-
 TEST(Provision, AlarmIsCreatedThenLeftAlone) {
   if (MotoServer::find().empty()) GTEST_SKIP() << "moto_server is not installed";
   MotoServer moto;
   ASSERT_TRUE(moto.ready());
-  auto cfg = moto_config(moto.url());
+  auto cfg = test_config(moto.url());
   alert::ProvisionOptions o;
   o.daily_threshold_usd = 1000;
   o.email = "admin@company.com";
@@ -50,7 +43,7 @@ TEST(Provision, BudgetIsCreatedThenLeftAlone) {
   if (MotoServer::find().empty()) GTEST_SKIP() << "moto_server is not installed";
   MotoServer moto;
   ASSERT_TRUE(moto.ready());
-  auto cfg = moto_config(moto.url());
+  auto cfg = test_config(moto.url());
   alert::ProvisionOptions o;
   o.kind = "budget";
   o.daily_threshold_usd = 250;

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "fake_environment.h"
 #include "moto.h"
 #include "test_util.h"
 
@@ -12,15 +13,6 @@ using namespace frugal::aws;
 
 namespace {
 
-AwsConfig moto_config(const std::string& url) {
-  FakeEnvironment env;
-  env.vars["AWS_ACCESS_KEY_ID"] = "testing";
-  env.vars["AWS_SECRET_ACCESS_KEY"] = "testing";
-  env.vars["AWS_REGION"] = "us-east-1";
-  static FakeEnvironment keep;
-  keep = env;
-  return resolve_config({"", "", url}, keep);
-}
 
 // A transport that answers from a script, to test retries without a network.
 class ScriptedTransport : public HttpTransport {
@@ -42,7 +34,7 @@ TEST(CloudWatchMoto, PutBatchesAndReadsBack) {
   if (MotoServer::find().empty()) GTEST_SKIP() << "moto_server is not installed";
   MotoServer moto;
   ASSERT_TRUE(moto.ready()) << "moto_server did not start";
-  AwsClient client(moto_config(moto.url()), "monitoring");
+  AwsClient client(test_config(moto.url()), "monitoring");
   CloudWatch cw(client);
   const std::time_t t0 = 1756684800;  // 2025-09-01T00:00:00Z
   std::vector<MetricDatum> data;
@@ -69,7 +61,7 @@ TEST(CloudWatchMoto, ServiceErrorsCarryTheirCode) {
   if (MotoServer::find().empty()) GTEST_SKIP() << "moto_server is not installed";
   MotoServer moto;
   ASSERT_TRUE(moto.ready()) << "moto_server did not start";
-  AwsClient client(moto_config(moto.url()), "monitoring");
+  AwsClient client(test_config(moto.url()), "monitoring");
   try {
     client.query("NoSuchAction", "2010-08-01", {});
     FAIL() << "expected an error";
@@ -86,7 +78,7 @@ TEST(AwsClient, RetriesThrottlingThenSucceeds) {
   HttpResponse throttled{400, "<ErrorResponse><Error><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>", {}, ""};
   HttpResponse ok{200, "<PutMetricDataResponse/>", {}, ""};
   t->answers = {throttled, HttpResponse{503, "", {}, ""}, ok};
-  AwsClient client(moto_config("http://127.0.0.1:1"), "monitoring", std::move(transport));
+  AwsClient client(test_config("http://127.0.0.1:1"), "monitoring", std::move(transport));
   std::vector<double> sleeps;
   client.sleep = [&](double s) { sleeps.push_back(s); };
   client.clock = [] { return std::time_t{1440938160}; };
@@ -104,7 +96,7 @@ TEST(AwsClient, GivesUpAfterMaxAttemptsAndDoesNotRetryClientErrors) {
   auto transport = std::make_unique<ScriptedTransport>();
   auto* t = transport.get();
   t->answers = {HttpResponse{0, "", {}, "Connection refused"}};
-  AwsClient client(moto_config("http://127.0.0.1:1"), "monitoring", std::move(transport));
+  AwsClient client(test_config("http://127.0.0.1:1"), "monitoring", std::move(transport));
   client.sleep = [](double) {};
   EXPECT_THROW(client.query("ListMetrics", "2010-08-01", {}), frugal::Error);
   EXPECT_EQ(client.attempts_made, 3);
@@ -119,14 +111,26 @@ TEST(AwsClient, GivesUpAfterMaxAttemptsAndDoesNotRetryClientErrors) {
 }
 
 TEST(AwsClient, SecretsNeverAppearInErrors) {
-  auto transport = std::make_unique<ScriptedTransport>();
-  transport->answers = {HttpResponse{0, "", {}, "Connection refused"}};
-  AwsClient client(moto_config("http://127.0.0.1:1"), "monitoring", std::move(transport));
-  client.sleep = [](double) {};
-  try {
-    client.query("ListMetrics", "2010-08-01", {});
-  } catch (const std::exception& e) {
-    EXPECT_EQ(std::string(e.what()).find("testing/"), std::string::npos);
+  FakeEnvironment env;
+  env.vars = {{"AWS_ACCESS_KEY_ID", "AKIAEXAMPLE"}, {"AWS_SECRET_ACCESS_KEY", "S3cr3t-Value-XYZ"},
+              {"AWS_SESSION_TOKEN", "T0ken-Value-XYZ"}, {"AWS_REGION", "us-east-1"}};
+  const auto cfg = resolve_config({"", "", "http://127.0.0.1:1"}, env);
+  for (const HttpResponse& answer :
+       {HttpResponse{0, "", {}, "Connection refused"},
+        HttpResponse{403, "<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code><Message>no</Message></Error></ErrorResponse>", {}, ""}}) {
+    auto transport = std::make_unique<ScriptedTransport>();
+    transport->answers = {answer};
+    AwsClient client(cfg, "monitoring", std::move(transport));
+    client.sleep = [](double) {};
+    try {
+      client.query("ListMetrics", "2010-08-01", {});
+      FAIL() << "expected an error";
+    } catch (const std::exception& e) {
+      const std::string what = e.what();
+      EXPECT_EQ(what.find("S3cr3t-Value-XYZ"), std::string::npos) << what;
+      EXPECT_EQ(what.find("T0ken-Value-XYZ"), std::string::npos) << what;
+      EXPECT_EQ(what.find("Signature="), std::string::npos) << what;
+    }
   }
 }
 
@@ -136,7 +140,7 @@ TEST(Ec2Moto, SpotPriceHistoryForAskedTypes) {
   if (MotoServer::find().empty()) GTEST_SKIP() << "moto_server is not installed";
   MotoServer moto;
   ASSERT_TRUE(moto.ready());
-  AwsClient ec2(moto_config(moto.url()), "ec2");
+  AwsClient ec2(test_config(moto.url()), "ec2");
   auto prices = describe_spot_price_history(ec2, {"p5.48xlarge", "g5.xlarge"}, 1756684800);
   ASSERT_FALSE(prices.empty());
   for (const auto& p : prices) {
@@ -173,7 +177,7 @@ TEST(CostExplorerMoto, DailyCostByInstanceTypeAllPages) {
   auto t = make_curl_transport();
   ASSERT_EQ(t->send(moto.url(), set).status, 201);
 
-  AwsClient ce(moto_config(moto.url()), "ce");
+  AwsClient ce(test_config(moto.url()), "ce");
   auto rows = cost_by_instance_type(ce, "2025-09-01", "2025-09-03", {"p5.48xlarge", "g5.xlarge"});
   ASSERT_EQ(rows.size(), 4u);
   double total = 0;
@@ -192,7 +196,7 @@ TEST(S3Moto, UploadListAndStreamAGzippedCur) {
   if (MotoServer::find().empty()) GTEST_SKIP() << "moto_server is not installed";
   MotoServer moto;
   ASSERT_TRUE(moto.ready());
-  AwsClient client(moto_config(moto.url()), "s3");
+  AwsClient client(test_config(moto.url()), "s3");
   S3 s3(client);
   s3.create_bucket("billing-exports");
   std::string csv = "identity/LineItemId,lineItem/UsageType,lineItem/UnblendedCost\n";

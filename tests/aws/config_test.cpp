@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "fake_environment.h"
 
 using namespace frugal::aws;
 

@@ -8,16 +8,12 @@
 #include <thread>
 
 #include "aws/client.h"
+#include "fake_environment.h"
 #include "core/error.h"
 
 using namespace frugal::aws;
 
 namespace {
-AwsConfig config_for(const std::string& url) {
-  static FakeEnvironment env;
-  env.vars = {{"AWS_ACCESS_KEY_ID", "AKIATEST"}, {"AWS_SECRET_ACCESS_KEY", "secret"}, {"AWS_REGION", "us-east-1"}};
-  return resolve_config({"", "", url}, env);
-}
 
 struct FlakyServer {
   httplib::Server server;
@@ -53,7 +49,7 @@ struct FlakyServer {
 
 TEST(RetryServer, RecoversFrom503AndThrottling) {
   FlakyServer s({503, 400, 200});
-  AwsClient client(config_for(s.url()), "monitoring");
+  AwsClient client(test_config(s.url(), "AKIATEST"), "monitoring");
   std::vector<double> sleeps;
   client.sleep = [&](double d) { sleeps.push_back(d); };
   auto doc = client.query("ListMetrics", "2010-08-01", {});
@@ -66,7 +62,7 @@ TEST(RetryServer, RecoversFrom503AndThrottling) {
 
 TEST(RetryServer, GivesUpAfterThreeAttempts) {
   FlakyServer s({503});
-  AwsClient client(config_for(s.url()), "monitoring");
+  AwsClient client(test_config(s.url(), "AKIATEST"), "monitoring");
   client.sleep = [](double) {};
   try {
     client.query("ListMetrics", "2010-08-01", {});
