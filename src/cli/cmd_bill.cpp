@@ -30,7 +30,6 @@ namespace {
 struct BillOptions {
   std::vector<std::string> inputs;  // files, folders or s3://bucket/prefix/
   bool skip_bad_rows = false;
-  std::string location;  // s3://bucket/prefix/ (set from inputs)
   std::string source = "cost-explorer", start, end, metric = "UnblendedCost";
   aws::AwsOptions aws;
 };
@@ -46,9 +45,9 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o);
 
 // Streams the CUR/FOCUS CSV objects under an S3 prefix to a private temporary folder (memory stays
 // flat; gzip is undone by the reader) and analyses them exactly like local files.
-void run_bill_s3(const GlobalOptions& g, const BillOptions& o) {
+void run_bill_s3(const GlobalOptions& g, const BillOptions& o, const std::string& url) {
   namespace fs = std::filesystem;
-  const auto loc = aws::parse_s3_url(o.location);
+  const auto loc = aws::parse_s3_url(url);
   aws::SystemEnvironment env;
   auto cfg = aws::resolve_config(o.aws, env);
   aws::AwsClient client(cfg, "s3");
@@ -73,7 +72,7 @@ void run_bill_s3(const GlobalOptions& g, const BillOptions& o) {
     out.close();
     if (!out) throw Error(fmt::format("{}: cannot write the download of s3://{}/{}", local.string(), loc.bucket, obj.key));
   }
-  if (n == 0) throw Error(fmt::format("{}: no CSV objects under this prefix", o.location));
+  if (n == 0) throw Error(fmt::format("{}: no CSV objects under this prefix", url));
   BillOptions files = o;
   files.inputs = {dir.string()};
   run_bill_files(g, files);
@@ -88,7 +87,7 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
       std::vector<std::string> found;
       for (const auto& e : fs::recursive_directory_iterator(in)) {
         const std::string p = e.path().string();
-        if (e.is_regular_file() && (p.size() > 4 && (p.find(".csv") != std::string::npos))) found.push_back(p);
+        if (e.is_regular_file() && p.find(".csv") != std::string::npos) found.push_back(p);
       }
       std::sort(found.begin(), found.end());
       files.insert(files.end(), found.begin(), found.end());
@@ -151,12 +150,8 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
   emit(g, {daily, by_type, by_purchase}, j);
 }
 
-void run_bill(const GlobalOptions& g, const BillOptions& o0) {
-  BillOptions o = o0;
-  if (o.inputs.size() == 1 && o.inputs[0].rfind("s3://", 0) == 0) {
-    o.location = o.inputs[0];
-    return run_bill_s3(g, o);
-  }
+void run_bill(const GlobalOptions& g, const BillOptions& o) {
+  if (o.inputs.size() == 1 && o.inputs[0].rfind("s3://", 0) == 0) return run_bill_s3(g, o, o.inputs[0]);
   if (!o.inputs.empty()) return run_bill_files(g, o);
   if (o.start.empty() || o.end.empty()) throw Error("--start and --end are required with --source cost-explorer");
   if (o.source != "cost-explorer") {
