@@ -36,6 +36,21 @@ ReplayResult replay(const sched::Cluster& cluster, const std::vector<TraceTask>&
   std::vector<double> start(trace.size(), -1);
   std::vector<std::size_t> pending;  // arrival order
   std::vector<int> gpu_tasks_on(c.nodes.size(), 0);
+  // Nodes holding at least one GPU task, and their GPUs, kept up to date as tasks come and go.
+  int gpu_nodes = 0, gpus_total = 0, busy_nodes = 0, busy_gpus = 0;
+  for (const auto& n : c.nodes) {
+    gpu_nodes += n.gpu_count() > 0;
+    gpus_total += n.gpu_count();
+  }
+  auto gpu_task_delta = [&](int node, int d) {
+    const int before = gpu_tasks_on[node];
+    gpu_tasks_on[node] += d;
+    if ((before == 0) != (gpu_tasks_on[node] == 0)) {
+      const int sign = before == 0 ? 1 : -1;
+      busy_nodes += sign;
+      busy_gpus += sign * c.nodes[node].gpu_count();
+    }
+  };
 
   ReplayResult r;
   r.policy = policy;
@@ -52,7 +67,7 @@ ReplayResult replay(const sched::Cluster& cluster, const std::vector<TraceTask>&
     if (!w.ok()) return false;
     sched::allocate(c.nodes[w.node], t, w.gpus);
     allocated += t.gpu_request_milli();
-    if (t.num_gpu > 0) ++gpu_tasks_on[w.node];
+    if (t.num_gpu > 0) gpu_task_delta(w.node, +1);
     where[i] = w;
     start[i] = now;
     // A task keeps the run time it had in the trace, counted from its (possibly later) start.
@@ -67,19 +82,10 @@ ReplayResult replay(const sched::Cluster& cluster, const std::vector<TraceTask>&
     // arrival window (first to last arrival): after it only long-running stragglers remain.
     const double dt = std::min(now, last_arrival) - t_prev;
     if (dt > 0) {
-      int busy = 0, idle_nodes = 0, idle_gpus = 0;
-      for (std::size_t n = 0; n < c.nodes.size(); ++n) {
-        if (c.nodes[n].gpu_count() == 0) continue;
-        if (gpu_tasks_on[n] > 0) ++busy;
-        else {
-          ++idle_nodes;
-          idle_gpus += c.nodes[n].gpu_count();
-        }
-      }
       area_alloc += allocated * dt;
-      area_busy += busy * dt;
-      area_idle_nodes += idle_nodes * dt;
-      area_idle_gpus += idle_gpus * dt;
+      area_busy += busy_nodes * dt;
+      area_idle_nodes += (gpu_nodes - busy_nodes) * dt;
+      area_idle_gpus += (gpus_total - busy_gpus) * dt;
       t_prev += dt;
     }
     bool freed = false;
@@ -90,7 +96,7 @@ ReplayResult replay(const sched::Cluster& cluster, const std::vector<TraceTask>&
         const auto& t = trace[i].task;
         sched::release(c.nodes[where[i].node], t, where[i].gpus);
         allocated -= t.gpu_request_milli();
-        if (t.num_gpu > 0) --gpu_tasks_on[where[i].node];
+        if (t.num_gpu > 0) gpu_task_delta(where[i].node, -1);
         freed = true;
       } else if (!try_start(i, now)) {
         pending.push_back(i);
