@@ -47,7 +47,7 @@ bool is_retryable(int status, const std::string& code) {
   return throttling.count(code) > 0;
 }
 
-HttpResponse AwsClient::call(HttpRequest req) { return call_impl(std::move(req), nullptr); }
+HttpResponse AwsClient::call(HttpRequest req) { return call_impl(std::move(req), nullptr, nullptr); }
 
 HttpResponse AwsClient::call(HttpRequest req, const BodySink& sink) {
   std::size_t delivered = 0;
@@ -55,13 +55,10 @@ HttpResponse AwsClient::call(HttpRequest req, const BodySink& sink) {
     delivered += d.size();
     sink(d);
   };
-  streamed_ = &delivered;
-  auto r = call_impl(std::move(req), &counting);
-  streamed_ = nullptr;
-  return r;
+  return call_impl(std::move(req), &counting, &delivered);
 }
 
-HttpResponse AwsClient::call_impl(HttpRequest req, const BodySink* sink) {
+HttpResponse AwsClient::call_impl(HttpRequest req, const BodySink* sink, const std::size_t* delivered) {
   const std::string host = url_host(endpoint_);
   SigningParams p;
   p.region = service_ == "ce" || service_ == "budgets" ? "us-east-1" : cfg_.region;
@@ -82,7 +79,7 @@ HttpResponse AwsClient::call_impl(HttpRequest req, const BodySink* sink) {
     last = http_->send(endpoint_, r, sink);
     if (last.status >= 200 && last.status < 300) return last;
     if (last.status != 0) std::tie(code, message) = parse_error_body(last.body);
-    const bool partial = streamed_ && *streamed_ > 0;  // bytes already handed on cannot be taken back
+    const bool partial = delivered && *delivered > 0;  // bytes already handed on cannot be taken back
     if (partial || !is_retryable(last.status, code) || attempts_made >= retry.max_attempts) break;
     sleep(std::min(retry.max_delay_s, jitter(rng_) * retry.base_delay_s * std::pow(2.0, attempts_made - 1)));
   }

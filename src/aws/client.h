@@ -56,8 +56,8 @@ class AwsClient {
   int attempts_made = 0;  // of the last call
 
  private:
-  HttpResponse call_impl(HttpRequest req, const BodySink* sink);
-  std::size_t* streamed_ = nullptr;  // bytes delivered to the current call's sink
+  // `delivered` counts bytes already handed to `sink` (null without a sink).
+  HttpResponse call_impl(HttpRequest req, const BodySink* sink, const std::size_t* delivered);
   AwsConfig cfg_;
   std::string service_;
   std::string endpoint_;
