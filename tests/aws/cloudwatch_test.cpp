@@ -1,4 +1,5 @@
 #include "aws/cloudwatch.h"
+#include "aws/s3.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -61,14 +62,18 @@ TEST(CloudWatchMoto, ServiceErrorsCarryTheirCode) {
   if (MotoServer::find().empty()) GTEST_SKIP() << "moto_server is not installed";
   MotoServer moto;
   ASSERT_TRUE(moto.ready()) << "moto_server did not start";
-  AwsClient client(test_config(moto.url()), "monitoring");
+  // A client error is not retried and keeps the service's code (S3 answers 404 NoSuchKey).
+  AwsClient client(test_config(moto.url()), "s3");
+  client.sleep = [](double) {};
+  S3 s3(client);
+  s3.create_bucket("errors-bucket");
   try {
-    client.query("NoSuchAction", "2010-08-01", {});
+    s3.get("errors-bucket", "missing.csv", [](std::string_view) {});
     FAIL() << "expected an error";
   } catch (const AwsError& e) {
-    EXPECT_GE(e.status, 400);
-  } catch (const frugal::Error&) {
-    SUCCEED();
+    EXPECT_EQ(e.status, 404);
+    EXPECT_EQ(e.code, "NoSuchKey");
+    EXPECT_EQ(client.attempts_made, 1);
   }
 }
 
@@ -189,7 +194,6 @@ TEST(CostExplorerMoto, DailyCostByInstanceTypeAllPages) {
 
 #include <zlib.h>
 
-#include "aws/s3.h"
 #include "core/gzip.h"
 
 TEST(S3Moto, UploadListAndStreamAGzippedCur) {
