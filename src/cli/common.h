@@ -32,5 +32,7 @@ void register_demo(CLI::App& app, GlobalOptions& g);
 void register_simulate(CLI::App& app, GlobalOptions& g);
 void register_alert(CLI::App& app, GlobalOptions& g);
 void register_bill(CLI::App& app, GlobalOptions& g);
+void register_agent(CLI::App& app, GlobalOptions& g);
+void register_top(CLI::App& app, GlobalOptions& g);
 
 }  // namespace frugal::cli

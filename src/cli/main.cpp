@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
   frugal::cli::register_simulate(app, g);
   frugal::cli::register_bill(app, g);
   frugal::cli::register_alert(app, g);
+  frugal::cli::register_agent(app, g);
+  frugal::cli::register_top(app, g);
   frugal::cli::register_demo(app, g);
 
   try {

@@ -1,0 +1,190 @@
+// `frugal agent`: GPU telemetry with dollars attached, served on /metrics; `frugal agent report`:
+// utilization and idle dollars per GPU from the agent's history.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <atomic>
+#include <filesystem>
+#include <chrono>
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include "aws/cloudwatch.h"
+#include "aws/config.h"
+#include "aws/environment.h"
+#include "cli/aws_options.h"
+#include "cli/common.h"
+#include "cli/telemetry_setup.h"
+#include "core/data_dir.h"
+#include "core/error.h"
+#include "core/toml_util.h"
+#include "core/units.h"
+#include "telemetry/agent.h"
+#include "telemetry/history.h"
+#include "telemetry/server.h"
+
+namespace frugal::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+void on_signal(int) { g_stop.store(true); }
+
+// CloudWatch PutMetricData through the aws module's signed client.
+class CloudWatchPublisher final : public telemetry::MetricPublisher {
+ public:
+  CloudWatchPublisher(const aws::AwsConfig& cfg, std::string ns) : client_(cfg, "monitoring"), cw_(client_), ns_(std::move(ns)) {}
+  void publish(const telemetry::CloudBatch& b) override {
+    std::vector<aws::MetricDatum> data;
+    for (const auto& m : b.metrics) {
+      data.push_back({m.name, m.dimensions, m.value, m.unit, static_cast<std::time_t>(b.time)});
+    }
+    cw_.put_metric_data(ns_, data);
+  }
+
+ private:
+  aws::AwsClient client_;
+  aws::CloudWatch cw_;
+  std::string ns_;
+};
+
+struct AgentCmd {
+  TelemetryOptions t;
+  std::string listen;
+  std::string textfile;
+  bool no_history = false;
+  bool cloudwatch = false;
+  std::string emf;
+  std::string namespace_;
+  std::vector<std::string> dimensions;
+  std::string publish_interval;
+  std::string duration;  // stop after this long (tests, benchmarks); empty = until a signal
+  aws::AwsOptions aws;
+};
+
+void run_agent(const GlobalOptions& g, const AgentCmd& o) {
+  TelemetrySetup s = setup_telemetry(g, o.t);
+  if (!s.source) throw Error(s.why);
+  const std::string file = s.data_dir + "/telemetry/defaults.toml";
+  const toml::table defaults = load_toml_file(file);
+  const std::string listen = o.listen.empty() ? require_string(defaults, "listen", file) : o.listen;
+
+  telemetry::AgentOptions ao;
+  ao.interval_s = s.interval_s;
+  ao.textfile = o.textfile;
+  ao.publish_interval_s = o.publish_interval.empty() ? require_number(defaults, "cloudwatch_interval_seconds", file)
+                                                     : parse_duration(o.publish_interval, "--publish-interval");
+  ao.context = {s.price.instance_type, s.price.purchase};
+  for (const auto& d : o.dimensions) {
+    const auto eq = d.find('=');
+    if (eq == std::string::npos || eq == 0) throw Error(fmt::format("--cloudwatch-dimension '{}': expected NAME=VALUE", d));
+    ao.cloud_dimensions.emplace_back(d.substr(0, eq), d.substr(eq + 1));
+  }
+  if (!s.price.instance_type.empty()) ao.cloud_dimensions.emplace_back("InstanceType", s.price.instance_type);
+  const std::string ns = o.namespace_.empty() ? require_string(defaults, "cloudwatch_namespace", file) : o.namespace_;
+
+  std::unique_ptr<telemetry::AsyncPublisher> publisher;
+  if (o.cloudwatch && !o.emf.empty()) throw Error("--cloudwatch and --emf: choose one");
+  if (o.cloudwatch) {
+    aws::SystemEnvironment env;
+    publisher = std::make_unique<telemetry::AsyncPublisher>(
+        std::make_unique<CloudWatchPublisher>(aws::resolve_config(o.aws, env), ns));
+  } else if (!o.emf.empty()) {
+    publisher = std::make_unique<telemetry::AsyncPublisher>(std::make_unique<telemetry::EmfFilePublisher>(o.emf, ns));
+  }
+  std::unique_ptr<telemetry::HistoryStore> history;
+  if (!o.no_history) history = std::make_unique<telemetry::HistoryStore>(s.db_path, telemetry::load_retention(s.data_dir));
+
+  telemetry::CostAccountant acct(s.policy, s.price.per_gpu_hour);
+  telemetry::Agent agent(*s.source, acct, history.get(), publisher.get(), ao);
+  telemetry::MetricsServer server(agent, listen, s.interval_s);
+  std::cerr << fmt::format("frugal agent: {}; serving http://{}:{}/metrics; {}\n", s.source->describe(), server.host(),
+                           server.port(),
+                           s.price.per_gpu_hour > 0 ? fmt::format("${:.4f}/GPU-h ({})", s.price.per_gpu_hour, s.price.note)
+                                                    : s.price.note);
+  std::cerr << fmt::format("frugal agent: idle = utilization < {:g} for more than {:g}s; history {}\n", s.policy.threshold,
+                           s.policy.grace_s, history ? s.db_path : "off");
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  std::thread stopper;
+  if (!o.duration.empty()) {
+    const double d = parse_duration(o.duration, "--duration");
+    stopper = std::thread([d] {
+      const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(d);
+      while (!g_stop.load() && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      g_stop.store(true);
+    });
+  }
+  agent.run(g_stop);
+  if (stopper.joinable()) stopper.join();
+  if (publisher && publisher->failed() > 0) {
+    std::cerr << fmt::format("frugal agent: {} publish(es) failed, last: {}\n", publisher->failed(), publisher->last_error());
+  }
+  std::cerr << "frugal agent: stopped\n";
+}
+
+struct ReportCmd {
+  std::string since = "7d";
+  std::string db;
+};
+
+void run_report(const GlobalOptions& g, const ReportCmd& o) {
+  const std::string data_dir = resolve_data_dir(g.data_dir);
+  const std::string path = o.db.empty() ? telemetry::default_history_path() : o.db;
+  if (!std::filesystem::exists(path)) throw Error(fmt::format("{}: no agent history (run `frugal agent` first)", path));
+  telemetry::HistoryStore store(path, telemetry::load_retention(data_dir));
+  const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const double since = now - parse_duration(o.since, "--since");
+  const auto rows = store.usage(since, now + 1);
+  Table t;
+  t.title = fmt::format("GPU usage over the last {} ({} data)", o.since, store.tier_for(since, now));
+  t.columns = {{"gpu", "GPU", true},          {"name", "name"},
+               {"uuid", "UUID"},              {"watched_hours", "watched h", true},
+               {"mean_utilization", "mean util", true}, {"idle_hours", "idle h", true},
+               {"cost_usd", "cost $", true},  {"idle_cost_usd", "idle $", true},
+               {"idle_share", "idle %", true}};
+  double cost = 0, idle = 0;
+  for (const auto& u : rows) {
+    cost += u.cost;
+    idle += u.idle_cost;
+    const double share = u.seconds > 0 ? u.idle_seconds / u.seconds : 0;
+    t.rows.push_back({Cell(std::to_string(u.index), u.index), Cell(u.name), Cell(u.uuid),
+                      Cell(fmt::format("{:.2f}", u.seconds / 3600), u.seconds / 3600),
+                      Cell(fmt::format("{:.0f}%", u.mean_utilization * 100), u.mean_utilization),
+                      Cell(fmt::format("{:.2f}", u.idle_seconds / 3600), u.idle_seconds / 3600),
+                      Cell(fmt::format("{:.2f}", u.cost), u.cost), Cell(fmt::format("{:.2f}", u.idle_cost), u.idle_cost),
+                      Cell(fmt::format("{:.0f}%", share * 100), share)});
+  }
+  if (rows.empty()) t.notes.push_back("no samples in this period");
+  t.notes.push_back(fmt::format("total ${:.2f}, of which ${:.2f} idle ({:.0f}%)", cost, idle, cost > 0 ? 100 * idle / cost : 0));
+  emit(g, {t}, t.to_json());
+}
+
+}  // namespace
+
+void register_agent(CLI::App& app, GlobalOptions& g) {
+  auto o = std::make_shared<AgentCmd>();
+  auto* a = app.add_subcommand("agent", "Sample GPUs via NVML, price idle time, serve Prometheus /metrics");
+  add_telemetry_options(a, o->t);
+  a->add_option("--listen", o->listen, "HOST:PORT for /metrics, /healthz, /api/v1/gpus (default 0.0.0.0:9401)");
+  a->add_option("--textfile", o->textfile, "Also write the metrics to this node_exporter textfile (*.prom)");
+  a->add_flag("--no-history", o->no_history, "Do not keep history in SQLite");
+  a->add_flag("--cloudwatch", o->cloudwatch, "Publish to CloudWatch with PutMetricData");
+  a->add_option("--emf", o->emf, "Append CloudWatch Embedded Metric Format lines to FILE (for the CloudWatch agent)");
+  a->add_option("--cloudwatch-namespace", o->namespace_, "CloudWatch namespace (default frugal/GPU)");
+  a->add_option("--cloudwatch-dimension", o->dimensions, "Extra dimension NAME=VALUE on every metric (repeatable)");
+  a->add_option("--publish-interval", o->publish_interval, "CloudWatch/EMF period (default 60s)");
+  a->add_option("--duration", o->duration, "Stop after this long (default: run until SIGINT/SIGTERM)");
+  add_aws_options(a, o->aws);
+  a->callback([&g, o, a] {
+    if (a->get_subcommands().empty()) run_agent(g, *o);
+  });
+
+  auto r = std::make_shared<ReportCmd>();
+  auto* rep = a->add_subcommand("report", "Utilization and idle dollars per GPU from the agent's history");
+  rep->add_option("--since", r->since, "How far back (default 7d)");
+  rep->add_option("--db", r->db, "History database (default: ~/.local/state/frugal/telemetry.db)");
+  rep->callback([&g, r] { run_report(g, *r); });
+}
+
+}  // namespace frugal::cli

@@ -1,0 +1,44 @@
+// What `frugal agent` and `frugal top` share: the NVML source, the instance type (option, else
+// EC2 instance metadata), the GPU-hour price and the idle policy, resolved the same way for both.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "cli/common.h"
+#include "telemetry/accounting.h"
+#include "telemetry/nvml.h"
+#include "telemetry/pricing.h"
+
+namespace frugal::cli {
+
+struct TelemetryOptions {
+  std::string instance_type;
+  std::string purchase = "on-demand";
+  std::optional<double> price_per_hour;
+  std::optional<double> idle_threshold;
+  std::string idle_grace;  // duration text; empty = data default
+  std::string nvml_library;
+  std::string interval;    // duration text; empty = data default
+  std::string db;          // history file; empty = default path
+};
+
+void add_telemetry_options(CLI::App* cmd, TelemetryOptions& o);
+
+struct TelemetrySetup {
+  std::unique_ptr<telemetry::NvmlSource> source;  // null when NVML is unusable (why says so)
+  std::string why;
+  telemetry::GpuPrice price;
+  telemetry::IdlePolicy policy;
+  double interval_s = 1;
+  std::string db_path;
+  std::string data_dir;
+};
+
+// Opens NVML and resolves price and policy. Throws Error for bad options only.
+TelemetrySetup setup_telemetry(const GlobalOptions& g, const TelemetryOptions& o);
+
+}  // namespace frugal::cli

@@ -1,0 +1,61 @@
+// Telemetry history in SQLite: raw samples for a day, minute rollups for a month, hour rollups for
+// a year (retention from data/telemetry/defaults.toml). Rollups are maintained as samples arrive
+// (sums, so totals are exact at every tier). The query API is the library's: `frugal agent
+// report` uses it now and the billing join will later.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/sqlite.h"
+#include "telemetry/accounting.h"
+#include "telemetry/sample.h"
+
+namespace frugal::telemetry {
+
+struct Retention {
+  double raw_s = 0;
+  double minute_s = 0;
+  double hour_s = 0;
+};
+Retention load_retention(const std::string& data_dir);
+
+// Per GPU over a time range.
+struct GpuUsage {
+  std::string uuid;
+  unsigned index = 0;
+  std::string name;
+  double seconds = 0;             // observed time
+  double mean_utilization = 0;    // over the time utilization was known
+  double idle_seconds = 0;
+  double cost = 0;
+  double idle_cost = 0;
+  double first_time = 0, last_time = 0;
+};
+
+class HistoryStore {
+ public:
+  HistoryStore(const std::string& path, Retention retention);
+  ~HistoryStore();
+
+  // One sampling cycle: raw rows plus rollup upserts, in one transaction.
+  void record(const Snapshot& snap, const std::vector<AccountStep>& steps);
+  // Deletes rows past their tier's retention. Returns rows deleted.
+  int prune(double now);
+  // Usage per GPU with samples in [since, until), from the finest tier that still covers `since`.
+  std::vector<GpuUsage> usage(double since, double until);
+  // Which tier usage() would read for `since` at time `now`: "raw", "minute" or "hour".
+  std::string tier_for(double since, double now) const;
+
+ private:
+  SqliteDb db_;
+  Retention retention_;
+  struct Statements;
+  std::unique_ptr<Statements> st_;
+};
+
+// Default history file: $XDG_STATE_HOME/frugal/telemetry.db or ~/.local/state/frugal/telemetry.db.
+std::string default_history_path();
+
+}  // namespace frugal::telemetry

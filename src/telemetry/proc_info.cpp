@@ -1,0 +1,44 @@
+#include "telemetry/proc_info.h"
+
+#include <pwd.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <iterator>
+
+namespace frugal::telemetry {
+
+namespace {
+constexpr std::size_t kMaxCommand = 200;
+}
+
+ProcessOwner lookup_process(unsigned pid, const std::string& proc_root) {
+  ProcessOwner owner;
+  const std::string dir = proc_root + "/" + std::to_string(pid);
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) return owner;
+  // getpwuid_r: the agent's scrape thread and sampler may look names up concurrently.
+  char buf[1024];
+  struct passwd pw {};
+  struct passwd* found = nullptr;
+  if (::getpwuid_r(st.st_uid, &pw, buf, sizeof buf, &found) == 0 && found != nullptr) {
+    owner.user = found->pw_name;
+  } else {
+    owner.user = std::to_string(st.st_uid);
+  }
+  std::ifstream in(dir + "/cmdline", std::ios::binary);
+  std::string cmd((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!cmd.empty() && cmd.back() == '\0') cmd.pop_back();
+  for (char& c : cmd) {
+    if (c == '\0') c = ' ';
+  }
+  if (cmd.size() > kMaxCommand) cmd.resize(kMaxCommand);
+  if (cmd.empty()) {  // kernel threads and zombies have no cmdline; use the comm name
+    std::ifstream comm(dir + "/comm");
+    std::getline(comm, cmd);
+  }
+  if (!cmd.empty()) owner.command = cmd;
+  return owner;
+}
+
+}  // namespace frugal::telemetry

@@ -1,0 +1,191 @@
+// The agent end to end in-process: fake NVML -> cycle -> HTTP /metrics, /healthz, /api/v1/gpus;
+// history and EMF outputs; and a scrape while NVML hangs.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <mutex>
+#include <sstream>
+
+#include "core/error.h"
+#include "fake_nvml_util.h"
+#include "telemetry/agent.h"
+#include "telemetry/server.h"
+
+using namespace frugal::telemetry;
+
+namespace {
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+// The value on the line that starts with `series` (name and labels), or NaN.
+double value_of(const std::string& text, const std::string& series) {
+  const auto p = text.find(series + " ");
+  if (p == std::string::npos) return std::nan("");
+  return std::stod(text.substr(p + series.size() + 1));
+}
+std::string tmp(const std::string& name) {
+  auto p = std::filesystem::temp_directory_path() / ("frugal_agent_" + std::to_string(getpid()) + "_" + name);
+  std::filesystem::remove(p);
+  return p.string();
+}
+}  // namespace
+
+TEST(Agent, ServesMetricsHealthAndJson) {
+  std::ifstream in(scenario_file("two_a100.json"));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto src = open_fake(ss.str());
+  ASSERT_TRUE(src);
+  CostAccountant acct(IdlePolicy{0.10, 300, 60}, 4.0);
+  const std::string db = tmp("hist.db"), textfile = tmp("frugal.prom"), emf = tmp("emf.log");
+  HistoryStore history(db, Retention{86400, 86400 * 30.0, 86400 * 365.0});
+  AsyncPublisher* pub_ptr = nullptr;
+  {
+    AsyncPublisher pub(std::make_unique<EmfFilePublisher>(emf, "frugal/GPU"));
+    pub_ptr = &pub;
+    AgentOptions opt;
+    opt.textfile = textfile;
+    opt.publish_interval_s = 60;
+    opt.context = {"p4d.24xlarge", "on-demand"};
+    Agent agent(*src, acct, &history, pub_ptr, opt);
+    MetricsServer server(agent, "127.0.0.1:0", 1);
+    httplib::Client cli("127.0.0.1", server.port());
+    auto early = cli.Get("/metrics");
+    ASSERT_TRUE(early);
+    EXPECT_EQ(early->status, 503);  // nothing sampled yet: say so, don't serve zeros
+
+    const double t0 = std::floor(std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+    for (int k = 0; k <= 120; ++k) agent.cycle(t0 - 120 + k);  // two minutes of samples ending now
+
+    auto res = cli.Get("/metrics");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200);
+    EXPECT_EQ(res->get_header_value("Content-Type"), kPrometheusTextContentType);
+    const std::string& m = res->body;
+    EXPECT_NE(m.find("frugal_gpu_utilization_ratio{gpu=\"0\",uuid=\"GPU-aaaaaaaa-0000-0000-0000-000000000000\"} 0.85\n"), std::string::npos) << m;
+    EXPECT_NE(m.find("frugal_gpu_info{gpu=\"1\",uuid=\"GPU-bbbbbbbb-0000-0000-0000-000000000000\",name=\"NVIDIA A100-SXM4-40GB\","
+                     "pci_bus_id=\"00000000:10:1D.0\",driver_version=\"550.54.15\",instance_type=\"p4d.24xlarge\"} 1\n"),
+              std::string::npos);
+    EXPECT_NE(m.find("frugal_gpu_power_watts{gpu=\"0\",uuid=\"GPU-aaaaaaaa-0000-0000-0000-000000000000\"} 250\n"), std::string::npos);
+    EXPECT_NE(m.find("frugal_gpu_memory_used_bytes{gpu=\"0\",uuid=\"GPU-aaaaaaaa-0000-0000-0000-000000000000\"} 10737418240\n"), std::string::npos);
+    EXPECT_NE(m.find("frugal_gpu_process_memory_used_bytes{gpu=\"0\",uuid=\"GPU-aaaaaaaa-0000-0000-0000-000000000000\",pid=\"" +
+                     std::to_string(getpid()) + "\""), std::string::npos);
+    // 120 s charged at $4/GPU-h = $0.1333...; GPU 1 sat at 0% for 120 s, under the 300 s grace.
+    EXPECT_NEAR(value_of(m, "frugal_gpu_cost_dollars_total{gpu=\"1\",uuid=\"GPU-bbbbbbbb-0000-0000-0000-000000000000\"}"), 120 * 4.0 / 3600, 1e-12);
+    EXPECT_NE(m.find("frugal_gpu_idle_seconds_total{gpu=\"1\",uuid=\"GPU-bbbbbbbb-0000-0000-0000-000000000000\"} 0\n"), std::string::npos);
+    EXPECT_NE(m.find("frugal_agent_samples_total 121\n"), std::string::npos);
+
+    httplib::Headers om = {{"Accept", "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5"}};
+    auto res_om = cli.Get("/metrics", om);
+    ASSERT_TRUE(res_om);
+    EXPECT_EQ(res_om->get_header_value("Content-Type"), kOpenMetricsContentType);
+    EXPECT_EQ(res_om->body.substr(res_om->body.size() - 6), "# EOF\n");
+    EXPECT_NE(res_om->body.find("# TYPE frugal_gpu_idle_cost_dollars counter\n"), std::string::npos);
+
+    auto health = cli.Get("/healthz");
+    ASSERT_TRUE(health);
+    EXPECT_EQ(health->status, 200);
+    EXPECT_EQ(nlohmann::json::parse(health->body)["status"], "ok");
+
+    auto api = cli.Get("/api/v1/gpus");
+    ASSERT_TRUE(api);
+    const auto j = nlohmann::json::parse(api->body);
+    ASSERT_EQ(j["gpus"].size(), 2u);
+    EXPECT_EQ(j["gpus"][0]["processes"][0]["pid"], getpid());
+    EXPECT_DOUBLE_EQ(j["gpus"][1]["watched_seconds"].get<double>(), 120);
+
+    // The textfile holds the same exposition as the last scrape.
+    EXPECT_EQ(slurp(textfile), m);
+    // History: the report query sees the same two minutes.
+    const auto usage = history.usage(t0 - 200, t0 + 1);
+    ASSERT_EQ(usage.size(), 2u);
+    EXPECT_DOUBLE_EQ(usage[0].seconds, 120);
+    EXPECT_NEAR(usage[0].mean_utilization, 0.85, 1e-12);
+  }  // the publisher drains on destruction
+  // Publishing every 60 s: the first cycle opens the window; cycles at +60 and +120 publish.
+  std::ifstream lines(emf);
+  std::string line;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    const auto j = nlohmann::json::parse(line);
+    EXPECT_FALSE(j.contains("InstanceType"));  // not added by the library; the CLI adds dimensions
+    EXPECT_TRUE(j.contains("GPUCost"));
+    EXPECT_NEAR(j["GPUCost"].get<double>(), 60 * 4.0 / 3600, 1e-12);
+    ++n;
+  }
+  EXPECT_EQ(n, 4);  // 2 publishes x 2 GPUs
+  for (const auto& p : {db, textfile, emf}) std::filesystem::remove(p);
+}
+
+// A GpuSource that blocks inside sample() until released: the scrape must still answer from the
+// previous cycle instead of waiting for NVML.
+class BlockingSource : public GpuSource {
+ public:
+  Snapshot sample(double now) override {
+    Snapshot s;
+    s.time = now;
+    GpuSample g;
+    g.uuid = "GPU-slow";
+    g.utilization = calls_ == 0 ? 0.25 : 0.75;
+    s.gpus.push_back(g);
+    if (calls_++ > 0) {
+      std::unique_lock lock(mu_);
+      entered_ = true;
+      cv_.notify_all();
+      cv_.wait(lock, [this] { return released_; });
+    }
+    return s;
+  }
+  std::string describe() const override { return "blocking"; }
+  int device_count() const override { return 1; }
+  void wait_entered() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return entered_; });
+  }
+  void release() {
+    std::lock_guard lock(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  int calls_ = 0;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool entered_ = false, released_ = false;
+};
+
+TEST(Agent, ScrapeDoesNotWaitForNvml) {
+  BlockingSource src;
+  CostAccountant acct(IdlePolicy{0.1, 300, 60}, 0);
+  Agent agent(src, acct, nullptr, nullptr, AgentOptions{});
+  MetricsServer server(agent, "127.0.0.1:0", 1);
+  agent.cycle(1000);
+  auto stuck = std::async(std::launch::async, [&] { agent.cycle(1001); });
+  src.wait_entered();  // the second cycle is now inside "NVML"
+  httplib::Client cli("127.0.0.1", server.port());
+  cli.set_read_timeout(30, 0);
+  auto res = cli.Get("/metrics");
+  ASSERT_TRUE(res);
+  EXPECT_NE(res->body.find("frugal_gpu_utilization_ratio{gpu=\"0\",uuid=\"GPU-slow\"} 0.25\n"), std::string::npos);
+  src.release();
+  stuck.get();
+  EXPECT_NE(cli.Get("/metrics")->body.find("} 0.75\n"), std::string::npos);
+}
+
+TEST(Agent, ListenAddressErrors) {
+  EXPECT_THROW(parse_listen("9401"), frugal::Error);
+  EXPECT_THROW(parse_listen(":99999"), frugal::Error);
+  EXPECT_THROW(parse_listen("host:abc"), frugal::Error);
+  EXPECT_EQ(parse_listen(":9401"), std::make_pair(std::string("0.0.0.0"), 9401));
+  EXPECT_EQ(parse_listen("[::1]:9401"), std::make_pair(std::string("::1"), 9401));
+}
