@@ -45,6 +45,7 @@ std::vector<AccountStep> CostAccountant::update(const Snapshot& snap) {
     } else if (!g.lost) {
       low = g.processes.empty();
     }
+    a.low = low;
     if (!low) {
       a.low_run_s = 0;
       a.idle = false;

@@ -37,6 +37,7 @@ struct GpuAccount {
   double cost = 0;
   double idle_seconds = 0;
   double idle_cost = 0;
+  bool low = false;         // the last sample was under the threshold (or lost / nothing running)
   bool idle = false;        // currently inside an idle stretch (past the grace period)
   double low_run_s = 0;     // length of the current low-utilization stretch
 };

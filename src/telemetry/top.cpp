@@ -36,10 +36,10 @@ std::string render_top(const Published& p, const TopView& v) {
   std::string out;
   const auto& snap = p.snapshot;
   std::string price = v.price_per_gpu_hour > 0 ? fmt::format("${:.2f}/GPU-h", v.price_per_gpu_hour)
-                                               : "price unknown" + (v.price_note.empty() ? "" : " (" + v.price_note + ")");
+                                               : "price unknown" + (v.price_note.empty() ? "" : ": " + v.price_note);
   out += fmt::format("frugal top  {} GPU{}  {}{}  {}  driver {}  {}\n", snap.gpus.size(), snap.gpus.size() == 1 ? "" : "s",
-                     v.instance_type.empty() ? "instance type unknown" : v.instance_type,
-                     v.purchase.empty() ? "" : " " + v.purchase, price,
+                     v.instance_type.empty() ? "" : v.instance_type,
+                     v.instance_type.empty() || v.purchase.empty() ? "" : " " + v.purchase, price,
                      snap.driver_version.empty() ? "?" : snap.driver_version, format_utc(static_cast<std::time_t>(p.time), "%Y-%m-%d %H:%M:%S UTC"));
   const int bar_w = std::max(6, std::min(20, (v.width - 70) / 2));
   out += fmt::format("{:>3}  {:<22} {:<{}} {:>4}  {:<{}} {:>13} {:>5} {:>5} {:>7} {:>9}  {}\n", "GPU", "NAME", "UTIL",
@@ -72,7 +72,7 @@ std::string render_top(const Published& p, const TopView& v) {
     } else if (a && a->idle) {
       state = "IDLE " + short_duration(a->low_run_s);
       state_color = "31";
-    } else if (a && a->low_run_s > 0) {
+    } else if (a && a->low) {
       state = "low " + short_duration(a->low_run_s);
       state_color = "33";
     }

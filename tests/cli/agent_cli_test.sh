@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# `frugal agent` and `frugal top` as a user runs them, on the fake libnvidia-ml.so.1 (selected
+# with LD_LIBRARY_PATH, so the real dlopen path runs):
+#   - /metrics passes `promtool check metrics`, and so does the node_exporter textfile;
+#   - a real Prometheus scrapes the agent on loopback and its HTTP API returns the values;
+#   - `frugal agent report` reads the history the agent wrote; the EMF file holds CloudWatch lines;
+#   - `frugal top` renders under tmux and marks the idle GPU;
+#   - no driver: one clear message and exit 1.
+set -euo pipefail
+frugal="$1"; data="$2"; fakelib="$3"; scenarios="$4"
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  tmux kill-session -t "frugal-top-$$" 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+export FRUGAL_DATA_DIR="$data" AWS_EC2_METADATA_DISABLED=true XDG_CACHE_HOME="$tmp/cache" XDG_STATE_HOME="$tmp/state"
+export LD_LIBRARY_PATH="$fakelib" FAKE_NVML_SCENARIO="$scenarios/two_a100.json"
+
+# --- the agent ---
+"$frugal" agent --listen 127.0.0.1:0 --instance-type p4d.24xlarge --interval 0.2s --idle-grace 1s \
+  --textfile "$tmp/frugal.prom" --emf "$tmp/emf.log" --publish-interval 1s 2>"$tmp/agent.err" &
+agent=$!
+pids+=("$agent")
+port=""
+for _ in $(seq 1 100); do
+  port=$(sed -n 's|.*serving http://127.0.0.1:\([0-9]*\)/metrics.*|\1|p' "$tmp/agent.err")
+  [[ -n "$port" ]] && curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break
+  sleep 0.1
+done
+[[ -n "$port" ]] || fail "agent did not start: $(cat "$tmp/agent.err")"
+grep -q "NVML driver 550.54.15 (libnvidia-ml.so.1), 2 GPUs" "$tmp/agent.err" || fail "startup line: $(cat "$tmp/agent.err")"
+sleep 1.5  # past the 1 s grace period, so GPU 1 (0% busy) is idle
+curl -sf "http://127.0.0.1:$port/metrics" > "$tmp/metrics.txt"
+promtool check metrics < "$tmp/metrics.txt" || fail "promtool rejected /metrics"
+promtool check metrics < "$tmp/frugal.prom" || fail "promtool rejected the textfile"
+grep -q '^frugal_gpu_utilization_ratio{gpu="0",uuid="GPU-aaaaaaaa-0000-0000-0000-000000000000"} 0.85$' "$tmp/metrics.txt" || fail "utilization line"
+grep -q '^frugal_gpu_idle{gpu="1",uuid="GPU-bbbbbbbb-0000-0000-0000-000000000000"} 1$' "$tmp/metrics.txt" || fail "GPU 1 not idle: $(grep frugal_gpu_idle "$tmp/metrics.txt")"
+curl -sf -H 'Accept: application/openmetrics-text;version=1.0.0' "http://127.0.0.1:$port/metrics" | tail -1 | grep -qx '# EOF' || fail "OpenMetrics"
+echo "ok - /metrics and textfile pass promtool"
+
+# --- a real Prometheus scrapes it ---
+cat > "$tmp/prometheus.yml" <<YML
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+scrape_configs:
+  - job_name: frugal
+    static_configs:
+      - targets: ['127.0.0.1:$port']
+YML
+promtool check config "$tmp/prometheus.yml" >/dev/null
+pport=""
+for _ in 1 2 3; do
+  cand=$(( 20000 + RANDOM % 20000 ))
+  prometheus --config.file="$tmp/prometheus.yml" --storage.tsdb.path="$tmp/tsdb" \
+    --web.listen-address="127.0.0.1:$cand" >"$tmp/prom.log" 2>&1 &
+  prom=$!
+  pids+=("$prom")
+  for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$cand/-/ready" && { pport=$cand; break; }; sleep 0.1; done
+  [[ -n "$pport" ]] && break
+  kill "$prom" 2>/dev/null || true
+done
+[[ -n "$pport" ]] || fail "prometheus did not start: $(tail -5 "$tmp/prom.log")"
+query() { curl -sf "http://127.0.0.1:$pport/api/v1/query" --data-urlencode "query=$1"; }
+got=""
+for _ in $(seq 1 150); do
+  got=$(query 'frugal_gpu_utilization_ratio{gpu="0"}')
+  grep -q '"value":\[[0-9.]*,"0.85"\]' <<<"$got" && break
+  sleep 0.2
+done
+grep -q '"value":\[[0-9.]*,"0.85"\]' <<<"$got" || fail "Prometheus has no utilization: $got"
+query 'up{job="frugal"}' | grep -q '"value":\[[0-9.]*,"1"\]' || fail "target not up"
+query 'frugal_gpu_memory_bytes{gpu="1"}' | grep -q '"42949672960"' || fail "memory size"
+query 'frugal_gpu_idle_cost_dollars_total{gpu="1"} > 0' | grep -q '"gpu":"1"' || fail "idle dollars did not arrive"
+query 'frugal_gpu_process_sm_utilization_ratio' | grep -q '"value":\[[0-9.]*,"0.8"\]' || fail "process SM share"
+echo "ok - Prometheus scraped the agent (port $port) and answers queries"
+
+kill -TERM "$agent"
+wait "$agent" || fail "agent exit status $?"
+grep -q "frugal agent: stopped" "$tmp/agent.err" || fail "no clean stop"
+[[ $(wc -l < "$tmp/emf.log") -ge 2 ]] || fail "EMF lines: $(cat "$tmp/emf.log")"
+grep -q '"Namespace":"frugal/GPU"' "$tmp/emf.log" || fail "EMF namespace"
+grep -q '"InstanceType":"p4d.24xlarge"' "$tmp/emf.log" || fail "EMF dimension"
+report=$("$frugal" agent report --since 1h)
+grep -Eq '^ *0 .*GPU-aaaaaaaa.* 85% ' <<<"$report" || fail "report GPU 0: $report"
+grep -Eq '^ *1 .*GPU-bbbbbbbb.* 0% ' <<<"$report" || fail "report GPU 1: $report"
+json=$("$frugal" --format json agent report --since 1h)
+grep -q '"idle_cost_usd"' <<<"$json" || fail "report json"
+echo "ok - history report and EMF output"
+
+# --- top under tmux ---
+tmux new-session -d -s "frugal-top-$$" -x 150 -y 30 \
+  "env LD_LIBRARY_PATH='$fakelib' FAKE_NVML_SCENARIO='$scenarios/two_a100.json' FRUGAL_DATA_DIR='$data' AWS_EC2_METADATA_DISABLED=true XDG_STATE_HOME='$tmp/state' '$frugal' top --interval 0.2s --idle-grace 1s --instance-type p4d.24xlarge; sleep 30"
+screen=""
+for _ in $(seq 1 60); do
+  screen=$(tmux capture-pane -p -t "frugal-top-$$")
+  grep -Eq "IDLE [0-9]+s" <<<"$screen" && break
+  sleep 0.2
+done
+grep -q "frugal top  2 GPUs  p4d.24xlarge on-demand" <<<"$screen" || fail "top header: $screen"
+grep -Eq '^ +0  NVIDIA A100-SXM4-40GB +\[#+\.*\] +85% .* busy' <<<"$screen" || fail "top GPU 0 line: $screen"
+grep -Eq '^ +1  NVIDIA A100-SXM4-40GB .* IDLE [0-9]+s' <<<"$screen" || fail "top GPU 1 not idle: $screen"
+grep -q "Today (agent history)" <<<"$screen" || fail "top did not read the agent history: $screen"
+grep -Eq "frugal top --interval" <<<"$screen" || fail "top process list: $screen"
+tmux send-keys -t "frugal-top-$$" C-c
+echo "ok - frugal top renders under tmux"
+
+# --- no driver ---
+if out=$(env -u FAKE_NVML_SCENARIO "$frugal" agent --listen 127.0.0.1:0 2>&1); then fail "agent without a driver must fail"; fi
+[[ "$out" == "frugal: NVML init failed: DRIVER_NOT_LOADED (is the NVIDIA kernel driver loaded?)" ]] || fail "no-driver message: $out"
+if out=$(env LD_LIBRARY_PATH=/nonexistent "$frugal" top --once 2>&1); then fail "top without NVML must fail"; fi
+grep -q "^frugal: NVML not found: libnvidia-ml.so.1" <<<"$out" || fail "no-NVML message: $out"
+echo "ok - no driver is one clear message"
