@@ -27,6 +27,8 @@ test-asan: deps
 bench: build
 	@build/release/bench/frugal_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 	@build/release/bench/frugal_sched_bench
+	@build/release/bench/frugal_telemetry_bench
+	@bench/agent.sh
 	@bench/simulate.sh
 
 # libFuzzer over the CSV, TOML, unit and bill parsers (clang + ASan/UBSan). Locally it explores for
