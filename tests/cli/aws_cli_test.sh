@@ -3,7 +3,7 @@
 # moto_server on a free loopback port, sets Cost Explorer results through moto's configuration
 # API, and checks `frugal bill --source cost-explorer` and `frugal alert provision` (twice).
 set -euo pipefail
-frugal="$1"; data="$2"
+frugal="$1"; data="$2"; fakelib="${3:-}"; scenarios="${4:-}"
 moto=$(command -v moto_server || true)
 for c in "${HOME:-/root}/.pyenv/shims/moto_server" /root/.pyenv/shims/moto_server; do
   [[ -z "$moto" && -x "$c" ]] && moto="$c"
@@ -40,4 +40,19 @@ if "$frugal" alert provision --daily-threshold 1000 --email admin@company.com --
   echo "FAIL: an unreachable endpoint must fail"; exit 1
 fi
 pass=$((pass+1))
+# The agent publishes GPU metrics with PutMetricData (fake NVML, 1 s publish period); moto's
+# ListMetrics then shows them with the dimensions asked for.
+if [[ -n "$fakelib" ]]; then
+  LD_LIBRARY_PATH="$fakelib" FAKE_NVML_SCENARIO="$scenarios/two_a100.json" AWS_EC2_METADATA_DISABLED=true \
+    "$frugal" agent --listen 127.0.0.1:0 --no-history --instance-type p4d.24xlarge --cloudwatch --endpoint-url "$url" \
+    --publish-interval 1s --interval 0.25s --duration 3s --cloudwatch-dimension Cluster=train 2>/dev/null
+  listed=$(curl -s "$url/" -d "Action=ListMetrics&Version=2010-08-01&Namespace=frugal/GPU" \
+    -H "Authorization: AWS4-HMAC-SHA256 Credential=testing/20250101/us-east-1/monitoring/aws4_request, SignedHeaders=host, Signature=x")
+  for m in GPUUtilization GPUMemoryUsed GPUCost GPUIdleCost; do
+    grep -q "<MetricName>$m</MetricName>" <<<"$listed" || { echo "FAIL agent --cloudwatch: no $m in $listed"; exit 1; }
+  done
+  grep -q "<Name>Cluster</Name><Value>train</Value>" <<<"$listed" || { echo "FAIL agent --cloudwatch dimension"; exit 1; }
+  grep -q "<Name>GPU</Name><Value>1</Value>" <<<"$listed" || { echo "FAIL agent --cloudwatch GPU 1"; exit 1; }
+  pass=$((pass+1))
+fi
 echo "aws cli: $pass passed, 0 failed"
