@@ -23,6 +23,7 @@
 #include "telemetry/agent.h"
 #include "telemetry/history.h"
 #include "telemetry/server.h"
+#include "telemetry/top.h"
 
 namespace frugal::cli {
 namespace {
@@ -139,8 +140,8 @@ void run_report(const GlobalOptions& g, const ReportCmd& o) {
   Table t;
   t.title = fmt::format("GPU usage over the last {} ({} data)", o.since, store.tier_for(since, now));
   t.columns = {{"gpu", "GPU", true},          {"name", "name"},
-               {"uuid", "UUID"},              {"watched_hours", "watched h", true},
-               {"mean_utilization", "mean util", true}, {"idle_hours", "idle h", true},
+               {"uuid", "UUID"},              {"watched_hours", "watched", true},
+               {"mean_utilization", "mean util", true}, {"idle_hours", "idle", true},
                {"cost_usd", "cost $", true},  {"idle_cost_usd", "idle $", true},
                {"idle_share", "idle %", true}};
   double cost = 0, idle = 0;
@@ -149,14 +150,14 @@ void run_report(const GlobalOptions& g, const ReportCmd& o) {
     idle += u.idle_cost;
     const double share = u.seconds > 0 ? u.idle_seconds / u.seconds : 0;
     t.rows.push_back({Cell(std::to_string(u.index), u.index), Cell(u.name), Cell(u.uuid),
-                      Cell(fmt::format("{:.2f}", u.seconds / 3600), u.seconds / 3600),
+                      Cell(telemetry::short_duration(u.seconds), u.seconds / 3600),
                       Cell(fmt::format("{:.0f}%", u.mean_utilization * 100), u.mean_utilization),
-                      Cell(fmt::format("{:.2f}", u.idle_seconds / 3600), u.idle_seconds / 3600),
-                      Cell(fmt::format("{:.2f}", u.cost), u.cost), Cell(fmt::format("{:.2f}", u.idle_cost), u.idle_cost),
+                      Cell(telemetry::short_duration(u.idle_seconds), u.idle_seconds / 3600),
+                      Cell(fmt::format("{:.4f}", u.cost), u.cost), Cell(fmt::format("{:.4f}", u.idle_cost), u.idle_cost),
                       Cell(fmt::format("{:.0f}%", share * 100), share)});
   }
   if (rows.empty()) t.notes.push_back("no samples in this period");
-  t.notes.push_back(fmt::format("total ${:.2f}, of which ${:.2f} idle ({:.0f}%)", cost, idle, cost > 0 ? 100 * idle / cost : 0));
+  t.notes.push_back(fmt::format("total ${:.4f}, of which ${:.4f} idle ({:.0f}%)", cost, idle, cost > 0 ? 100 * idle / cost : 0));
   emit(g, {t}, t.to_json());
 }
 

@@ -41,7 +41,8 @@ std::string render_top(const Published& p, const TopView& v) {
                      v.instance_type.empty() ? "" : v.instance_type,
                      v.instance_type.empty() || v.purchase.empty() ? "" : " " + v.purchase, price,
                      snap.driver_version.empty() ? "?" : snap.driver_version, format_utc(static_cast<std::time_t>(p.time), "%Y-%m-%d %H:%M:%S UTC"));
-  const int bar_w = std::max(6, std::min(20, (v.width - 70) / 2));
+  // 87 columns are fixed; the two bars share the rest (6 to 20 each).
+  const int bar_w = std::max(6, std::min(20, (v.width - 87 - 1) / 2 - 2));
   out += fmt::format("{:>3}  {:<22} {:<{}} {:>4}  {:<{}} {:>13} {:>5} {:>5} {:>7} {:>9}  {}\n", "GPU", "NAME", "UTIL",
                      bar_w + 2, "", "MEM", bar_w + 2, "USED/TOTAL GiB", "TEMP", "POWER", "$/h", "IDLE $", "STATE");
   double burn = 0, idle_burn = 0, idle_total = 0;
