@@ -1,4 +1,5 @@
-// libFuzzer entry point for the parsers that read user input (CSV, TOML, units, bill exports).
+// libFuzzer entry point for the parsers that read user input (CSV, TOML, units, bill exports,
+// and the agent's HTTP Accept header and --listen address).
 // The first byte picks the parser;
 // the contract is "parse or throw frugal::Error" (anything else aborts the fuzzer).
 // Build and run: make fuzz
@@ -12,12 +13,14 @@
 #include "core/error.h"
 #include "core/toml_util.h"
 #include "core/units.h"
+#include "telemetry/exposition.h"
+#include "telemetry/server.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string input(reinterpret_cast<const char*>(data) + 1, size - 1);
   try {
-    switch (data[0] % 4) {
+    switch (data[0] % 5) {
       case 0: {
         std::istringstream in(input);
         auto t = frugal::CsvTable::parse(in, "fuzz.csv");
@@ -32,6 +35,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         frugal::billing::read_bill(in, "fuzz.csv", [](const frugal::billing::LineItem&) {});
         break;
       }
+      case 4:
+        (void)frugal::telemetry::accepts_openmetrics(input);
+        (void)frugal::telemetry::parse_listen(input);
+        break;
       default:
         (void)frugal::parse_duration(input, "d");
         (void)frugal::parse_rate(input, "r");
