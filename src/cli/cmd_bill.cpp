@@ -15,6 +15,7 @@
 #include "aws/s3.h"
 #include "billing/aggregate.h"
 #include "billing/reader.h"
+#include "billing/trend.h"
 #include "core/data_dir.h"
 #include "core/gzip.h"
 #include "aws/environment.h"
@@ -138,6 +139,55 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
                                           billing::format_usd(s.gpu_amortized), s.gpu_lines, s.lines));
   for (const auto& f : formats) by_purchase.notes.push_back("read " + f);
   if (bad) by_purchase.notes.push_back(fmt::format("skipped {} bad rows (first: {})", bad, first_bad));
+  // Trend, spikes and anomalies of the daily GPU spend.
+  std::map<std::string, std::map<std::string, double>> series;
+  for (const auto& [d, types] : s.by_day_type) {
+    for (const auto& [t, v] : types) series[d][t] = billing::to_usd(v);
+  }
+  const auto settings = billing::load_anomaly_settings(resolve_data_dir(g.data_dir));
+  const billing::Trend trend = billing::analyze_trend(series, settings);
+  Table months;
+  months.title = "GPU spend by month";
+  months.columns = {{"month", "month"}, {"days", "days", true}, {"cost_usd", "cost", true},
+                    {"daily_average_usd", "per day", true}, {"change_vs_previous", "vs previous month", true}};
+  for (const auto& m : trend.months) {
+    months.rows.push_back({Cell(m.month), Cell(std::to_string(m.days), m.days), Cell(fmt::format("${:.2f}", m.cost), m.cost),
+                           Cell(fmt::format("${:.2f}", m.daily_average), m.daily_average),
+                           m.has_previous ? Cell(fmt::format("{:+.1f}%", m.change_vs_previous * 100), m.change_vs_previous)
+                                          : Cell("-", nullptr)});
+  }
+  months.notes.push_back(fmt::format("{} days, ${:.2f} GPU spend, ${:.2f} per day on average; last 7-day average ${:.2f}",
+                                     trend.days.size(), trend.total, trend.daily_average,
+                                     trend.days.empty() ? 0.0 : trend.days.back().moving_average_7d));
+  Table spikes;
+  spikes.title = fmt::format("Spikes: days above {:g}x the average daily GPU spend", settings.spike_factor);
+  spikes.columns = {{"date", "date"}, {"cost_usd", "cost", true}, {"times_average", "x average", true}};
+  for (const auto& sp : trend.spikes) {
+    spikes.rows.push_back({Cell(sp.date), Cell(fmt::format("${:.2f}", sp.cost), sp.cost), Cell(fmt::format("{:.2f}", sp.factor), sp.factor)});
+  }
+  if (trend.spikes.empty()) spikes.notes.push_back("none");
+  Table anomalies;
+  anomalies.title = "Anomalies: spend far above the day's expected value (weekday-aware median, MAD scale)";
+  anomalies.columns = {{"date", "date"}, {"actual_usd", "actual", true}, {"expected_usd", "expected", true},
+                       {"impact_usd", "impact", true}, {"impact_pct", "impact %", true}, {"score", "score", true},
+                       {"top_cause", "top cause"}, {"basis", "expected from"}};
+  for (const auto& a : trend.anomalies) {
+    anomalies.rows.push_back({Cell(a.date), Cell(fmt::format("${:.2f}", a.actual), a.actual),
+                              Cell(fmt::format("${:.2f}", a.expected), a.expected), Cell(fmt::format("${:.2f}", a.impact), a.impact),
+                              Cell(a.expected > 0 ? fmt::format("{:+.0f}%", a.impact_pct * 100) : "new", a.impact_pct),
+                              Cell(fmt::format("{:.1f}", a.score), a.score),
+                              Cell(a.top_cause.empty() ? "-" : fmt::format("{} (+${:.2f})", a.top_cause, a.top_cause_impact), a.top_cause),
+                              Cell(a.basis)});
+  }
+  if (trend.anomalies.empty()) {
+    anomalies.notes.push_back(trend.days.size() < static_cast<std::size_t>(2 * settings.min_history_days)
+                                  ? fmt::format("none: {} days of data; days are judged after {} days of history",
+                                                trend.days.size(), 2 * settings.min_history_days)
+                                  : "none");
+  }
+  nlohmann::json days = nlohmann::json::array();
+  for (const auto& d : trend.days) days.push_back({{"date", d.date}, {"cost_usd", d.cost}, {"moving_average_7d_usd", d.moving_average_7d}});
+
   nlohmann::json j = {{"total_usd", billing::to_usd(s.total_cost)},
                       {"gpu_usd", billing::to_usd(s.gpu_cost)},
                       {"gpu_amortized_usd", billing::to_usd(s.gpu_amortized)},
@@ -146,8 +196,11 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
                       {"bad_rows", bad},
                       {"daily", daily.to_json()["rows"]},
                       {"by_instance_type", by_type.to_json()["rows"]},
-                      {"by_purchase_option", by_purchase.to_json()["rows"]}};
-  emit(g, {daily, by_type, by_purchase}, j);
+                      {"by_purchase_option", by_purchase.to_json()["rows"]},
+                      {"trend", {{"daily_average_usd", trend.daily_average}, {"days", days}, {"months", months.to_json()["rows"]}}},
+                      {"spikes", spikes.to_json()["rows"]},
+                      {"anomalies", anomalies.to_json()["rows"]}};
+  emit(g, {daily, by_type, by_purchase, months, spikes, anomalies}, j);
 }
 
 void run_bill(const GlobalOptions& g, const BillOptions& o) {
