@@ -157,3 +157,16 @@ TEST(Nvml, MissingLibraryIsOneClearMessage) {
   EXPECT_EQ(why.rfind("NVML not found: /nonexistent/libnvidia-ml.so.1", 0), 0u) << why;
   EXPECT_NE(why.find("is the NVIDIA driver installed?"), std::string::npos);
 }
+
+// A driver that keeps answering INSUFFICIENT_SIZE (processes starting faster than we fetch): the
+// source gives up after its retries, reports the error once, and the rest of the GPU is intact.
+TEST(Nvml, PersistentInsufficientSizeIsBounded) {
+  auto src = open_fake(R"({"devices": [{"utilization": 50, "processes": [{"pid": 5, "memory": 1}],
+      "errors": [{"function": "nvmlDeviceGetComputeRunningProcesses_v3", "error": "INSUFFICIENT_SIZE"}]}]})");
+  ASSERT_TRUE(src);
+  const auto snap = src->sample(1);
+  EXPECT_TRUE(snap.gpus[0].processes.empty());
+  EXPECT_DOUBLE_EQ(*snap.gpus[0].utilization, 0.5);
+  ASSERT_EQ(snap.errors.size(), 1u);
+  EXPECT_EQ(snap.errors[0], "nvmlDeviceGetComputeRunningProcesses_v3: INSUFFICIENT_SIZE");
+}
