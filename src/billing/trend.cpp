@@ -88,6 +88,78 @@ bool baseline(const std::vector<double>& v, long first_day, std::size_t i, const
   return true;
 }
 
+std::vector<Anomaly> detect_anomalies(const std::vector<double>& v, long first, const AnomalySettings& s,
+                                      const std::vector<std::map<std::string, double>>* types) {
+  const std::size_t n = v.size();
+  std::vector<Anomaly> out;
+  // Residual of every day against its own baseline, for the MAD scale of later days.
+  std::vector<double> residual(n, std::nan(""));
+  std::vector<Baseline> base(n);
+  std::vector<bool> has(n, false);
+  for (std::size_t i = 0; i < n; ++i) {
+    has[i] = baseline(v, first, i, s, &base[i]);
+    if (has[i]) residual[i] = v[i] - base[i].value;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!has[i]) continue;
+    // Scale from the residuals of the days before i (those with a baseline), in the window.
+    std::vector<double> prior;
+    for (std::size_t k = (i > static_cast<std::size_t>(s.scale_window_days) ? i - s.scale_window_days : 0); k < i; ++k) {
+      if (!std::isnan(residual[k])) prior.push_back(residual[k]);
+    }
+    // Judge a day only once enough residuals exist to say what normal variation looks like.
+    if (static_cast<int>(prior.size()) < s.min_history_days) continue;
+    // Modified z-score scale (Iglewicz & Hoaglin): 1.4826 x MAD, or 1.253314 x the mean absolute
+    // deviation when the MAD is 0 (more than half the residuals equal, e.g. two alternating levels).
+    const double med = median(prior);
+    std::vector<double> dev;
+    double dev_sum = 0;
+    for (double r : prior) {
+      dev.push_back(std::fabs(r - med));
+      dev_sum += dev.back();
+    }
+    const double mad = median(dev);
+    const double spread = mad > 0 ? 1.4826 * mad : 1.253314 * dev_sum / static_cast<double>(dev.size());
+    // Floors: a share of the expected spend (flat history), and min_impact / z_threshold so that
+    // spend appearing where there was none is judged by its size alone (AWS flags new spend too).
+    const double scale = std::max({spread, s.min_scale_share * base[i].value, s.min_impact_usd / s.z_threshold});
+    const double impact = v[i] - base[i].value;
+    if (impact < s.min_impact_usd) continue;
+    const double z = impact / scale;
+    if (z <= s.z_threshold) continue;
+    Anomaly a;
+    a.date = civil_from_days(first + static_cast<long>(i));
+    a.actual = v[i];
+    a.expected = base[i].value;
+    a.impact = impact;
+    a.impact_pct = base[i].value > 0 ? impact / base[i].value : 0;
+    a.score = z;
+    a.basis = base[i].basis;
+    // Root cause: the instance type whose spend rose most against the same baseline days.
+    const bool weekday = base[i].basis.rfind("median of the previous 7", 0) != 0;
+    std::vector<std::size_t> refs;
+    if (weekday) {
+      for (int w = 1; w <= s.weekday_weeks && i >= static_cast<std::size_t>(7 * w); ++w) refs.push_back(i - 7 * w);
+    } else {
+      for (std::size_t k = i - 7; k < i; ++k) refs.push_back(k);
+    }
+    for (const auto& [type, cost] : (types ? (*types)[i] : std::map<std::string, double>{})) {
+      std::vector<double> h;
+      for (auto r : refs) {
+        auto it = (*types)[r].find(type);
+        h.push_back(it == (*types)[r].end() ? 0 : it->second);
+      }
+      const double delta = cost - median(h);
+      if (delta > a.top_cause_impact) {
+        a.top_cause_impact = delta;
+        a.top_cause = type;
+      }
+    }
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
 }  // namespace
 
 Trend analyze_trend(const std::map<std::string, std::map<std::string, double>>& by_day_type, const AnomalySettings& s) {
@@ -135,70 +207,34 @@ Trend analyze_trend(const std::map<std::string, std::map<std::string, double>>& 
     }
   }
 
-  // Residual of every day against its own baseline, for the MAD scale of later days.
-  std::vector<double> residual(n, std::nan(""));
-  std::vector<Baseline> base(n);
-  std::vector<bool> has(n, false);
+  t.anomalies = detect_anomalies(v, first, s, &types);
+  const std::size_t n_all = t.anomalies.size();
+  // The same detector on each instance type's own series finds what is small against the whole
+  // bill but large for its type (a runaway autoscaler on a cheap type). Days already explained by
+  // an all-GPU anomaly whose top cause is that type are not repeated.
+  std::map<std::string, std::vector<double>> per_type;
   for (std::size_t i = 0; i < n; ++i) {
-    has[i] = baseline(v, first, i, s, &base[i]);
-    if (has[i]) residual[i] = v[i] - base[i].value;
-  }
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!has[i]) continue;
-    // Scale from the residuals of the days before i (those with a baseline), in the window.
-    std::vector<double> prior;
-    for (std::size_t k = (i > static_cast<std::size_t>(s.scale_window_days) ? i - s.scale_window_days : 0); k < i; ++k) {
-      if (!std::isnan(residual[k])) prior.push_back(residual[k]);
-    }
-    // Judge a day only once enough residuals exist to say what normal variation looks like.
-    if (static_cast<int>(prior.size()) < s.min_history_days) continue;
-    // Modified z-score scale (Iglewicz & Hoaglin): 1.4826 x MAD, or 1.253314 x the mean absolute
-    // deviation when the MAD is 0 (more than half the residuals equal, e.g. two alternating levels).
-    const double med = median(prior);
-    std::vector<double> dev;
-    double dev_sum = 0;
-    for (double r : prior) {
-      dev.push_back(std::fabs(r - med));
-      dev_sum += dev.back();
-    }
-    const double mad = median(dev);
-    const double spread = mad > 0 ? 1.4826 * mad : 1.253314 * dev_sum / static_cast<double>(dev.size());
-    const double scale = std::max(spread, s.min_scale_share * base[i].value);
-    const double impact = v[i] - base[i].value;
-    if (scale <= 0 || impact < s.min_impact_usd) continue;
-    const double z = impact / scale;
-    if (z <= s.z_threshold) continue;
-    Anomaly a;
-    a.date = t.days[i].date;
-    a.actual = v[i];
-    a.expected = base[i].value;
-    a.impact = impact;
-    a.impact_pct = base[i].value > 0 ? impact / base[i].value : 0;
-    a.score = z;
-    a.basis = base[i].basis;
-    // Root cause: the instance type whose spend rose most against the same baseline days.
-    std::map<std::string, std::vector<double>> hist;
-    const bool weekday = base[i].basis.rfind("median of the previous 7", 0) != 0;
-    std::vector<std::size_t> refs;
-    if (weekday) {
-      for (int w = 1; w <= s.weekday_weeks && i >= static_cast<std::size_t>(7 * w); ++w) refs.push_back(i - 7 * w);
-    } else {
-      for (std::size_t k = i - 7; k < i; ++k) refs.push_back(k);
-    }
     for (const auto& [type, cost] : types[i]) {
-      std::vector<double> h;
-      for (auto r : refs) {
-        auto it = types[r].find(type);
-        h.push_back(it == types[r].end() ? 0 : it->second);
-      }
-      const double delta = cost - median(h);
-      if (delta > a.top_cause_impact) {
-        a.top_cause_impact = delta;
-        a.top_cause = type;
-      }
+      auto& series = per_type[type];
+      series.resize(n, 0);
+      series[i] = cost;
     }
-    t.anomalies.push_back(std::move(a));
   }
+  for (auto& [type, series] : per_type) {
+    series.resize(n, 0);
+    for (Anomaly a : detect_anomalies(series, first, s, nullptr)) {
+      bool explained = false;
+      for (std::size_t k = 0; k < n_all; ++k) {
+        explained = explained || (t.anomalies[k].date == a.date && t.anomalies[k].top_cause == type);
+      }
+      if (explained) continue;
+      a.scope = type;
+      a.top_cause = type;
+      a.top_cause_impact = a.impact;
+      t.anomalies.push_back(std::move(a));
+    }
+  }
+  std::stable_sort(t.anomalies.begin(), t.anomalies.end(), [](const Anomaly& x, const Anomaly& y) { return x.date < y.date; });
   return t;
 }
 

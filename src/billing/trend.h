@@ -52,6 +52,7 @@ struct Anomaly {
   double impact_pct = 0;  // impact / expected (0 when expected is 0)
   double score = 0;       // modified z-score
   std::string basis;      // "median of 4 previous Mondays" / "median of the previous 7 days"
+  std::string scope;      // "" for all GPU spend, else the instance type whose own series it is
   std::string top_cause;  // instance type contributing most to the excess ("" when unknown)
   double top_cause_impact = 0;
 };
@@ -62,7 +63,7 @@ struct Trend {
   double total = 0;
   double daily_average = 0;
   std::vector<Spike> spikes;
-  std::vector<Anomaly> anomalies;
+  std::vector<Anomaly> anomalies;  // by date: all-GPU ones (scope "") and per-instance-type ones
 };
 
 // `by_day_type`: date -> instance type -> dollars. Dates must be YYYY-MM-DD (throws Error otherwise).

@@ -138,6 +138,12 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
                                           billing::format_usd(s.total_cost), billing::format_usd(s.gpu_cost),
                                           billing::format_usd(s.gpu_amortized), s.gpu_lines, s.lines));
   for (const auto& f : formats) by_purchase.notes.push_back("read " + f);
+  for (const auto& f : files) {
+    if (std::filesystem::path(f).filename().string().rfind("synthetic-", 0) == 0) {
+      by_purchase.notes.push_back("SYNTHETIC BILL: " + f + " was made by `frugal bill synth`; its figures are invented");
+      break;
+    }
+  }
   if (bad) by_purchase.notes.push_back(fmt::format("skipped {} bad rows (first: {})", bad, first_bad));
   // Trend, spikes and anomalies of the daily GPU spend.
   std::map<std::string, std::map<std::string, double>> series;
@@ -168,11 +174,11 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
   if (trend.spikes.empty()) spikes.notes.push_back("none");
   Table anomalies;
   anomalies.title = "Anomalies: spend far above the day's expected value (weekday-aware median, MAD scale)";
-  anomalies.columns = {{"date", "date"}, {"actual_usd", "actual", true}, {"expected_usd", "expected", true},
+  anomalies.columns = {{"date", "date"}, {"scope", "scope"}, {"actual_usd", "actual", true}, {"expected_usd", "expected", true},
                        {"impact_usd", "impact", true}, {"impact_pct", "impact %", true}, {"score", "score", true},
                        {"top_cause", "top cause"}, {"basis", "expected from"}};
   for (const auto& a : trend.anomalies) {
-    anomalies.rows.push_back({Cell(a.date), Cell(fmt::format("${:.2f}", a.actual), a.actual),
+    anomalies.rows.push_back({Cell(a.date), Cell(a.scope.empty() ? "all GPUs" : a.scope), Cell(fmt::format("${:.2f}", a.actual), a.actual),
                               Cell(fmt::format("${:.2f}", a.expected), a.expected), Cell(fmt::format("${:.2f}", a.impact), a.impact),
                               Cell(a.expected > 0 ? fmt::format("{:+.0f}%", a.impact_pct * 100) : "new", a.impact_pct),
                               Cell(fmt::format("{:.1f}", a.score), a.score),
@@ -252,6 +258,8 @@ void run_bill(const GlobalOptions& g, const BillOptions& o) {
 
 }  // namespace
 
+void register_bill_synth(CLI::App* bill, GlobalOptions& g);  // cmd_bill_synth.cpp
+
 void register_bill(CLI::App& app, GlobalOptions& g) {
   auto o = std::make_shared<BillOptions>();
   auto* b = app.add_subcommand("bill", "GPU spend from your bill (Cost Explorer; exports in S3)");
@@ -264,7 +272,10 @@ void register_bill(CLI::App& app, GlobalOptions& g) {
   b->add_option("--metric", o->metric, "UnblendedCost, AmortizedCost, NetUnblendedCost, BlendedCost")
       ->check(CLI::IsMember({"UnblendedCost", "AmortizedCost", "NetUnblendedCost", "NetAmortizedCost", "BlendedCost"}));
   add_aws_options(b, o->aws);
-  b->callback([&g, o] { run_bill(g, *o); });
+  register_bill_synth(b, g);
+  b->callback([&g, o, b] {
+    if (b->get_subcommands().empty()) run_bill(g, *o);
+  });
 }
 
 }  // namespace frugal::cli

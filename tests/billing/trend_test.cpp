@@ -92,3 +92,16 @@ TEST(Trend, MonthsMovingAverageAndGaps) {
   EXPECT_NEAR(t.months[1].change_vs_previous, 20.0 / 15 - 1, 1e-12);
   EXPECT_TRUE(t.anomalies.empty());  // too little history to judge
 }
+
+TEST(Trend, NewSpendIsJudgedByItsSize) {
+  std::map<std::string, std::map<std::string, double>> s;
+  const long start = days_from_civil("2025-01-01");
+  for (long d = 0; d < 30; ++d) s[civil_from_days(start + d)]["g5.xlarge"] = 24;
+  s[civil_from_days(start + 29)]["p5.48xlarge"] = 2000;  // a type never seen before
+  const Trend t = analyze_trend(s, settings());
+  ASSERT_FALSE(t.anomalies.empty());
+  EXPECT_EQ(t.anomalies[0].top_cause, "p5.48xlarge");
+  bool per_type = false;
+  for (const auto& a : t.anomalies) per_type = per_type || a.scope == "p5.48xlarge";
+  EXPECT_FALSE(per_type);  // already explained by the all-GPU anomaly
+}
