@@ -29,6 +29,7 @@ bench: build
 	@build/release/bench/frugal_sched_bench
 	@build/release/bench/frugal_telemetry_bench
 	@bench/agent.sh
+	@bench/bill_ingest.sh
 	@bench/simulate.sh
 
 # libFuzzer over the CSV, TOML, unit and bill parsers (clang + ASan/UBSan). Locally it explores for

@@ -9,7 +9,9 @@
 
 namespace frugal {
 
-CsvReader::CsvReader(std::istream& in, std::string name) : in_(in), name_(std::move(name)) {}
+// Characters come straight from the stream buffer: istream::get() builds a sentry per character,
+// which cost three quarters of the time of reading a bill.
+CsvReader::CsvReader(std::istream& in, std::string name) : sb_(in.rdbuf()), name_(std::move(name)) {}
 
 SourceLocation CsvReader::field_location(std::size_t i) const {
   if (i >= starts_.size()) return {name_, record_line_, 0};
@@ -19,12 +21,12 @@ SourceLocation CsvReader::field_location(std::size_t i) const {
 bool CsvReader::next(std::vector<std::string>& fields) {
   fields.clear();
   starts_.clear();
-  int c = in_.get();
+  int c = sb_->sbumpc();
   if (c == EOF) return false;
   // Skip a UTF-8 byte order mark at the very start of the input.
   if (line_ == 1 && record_line_ == 0 && c == 0xEF) {
-    if (in_.get() == 0xBB && in_.get() == 0xBF) {
-      c = in_.get();
+    if (sb_->sbumpc() == 0xBB && sb_->sbumpc() == 0xBF) {
+      c = sb_->sbumpc();
       if (c == EOF) return false;
     } else {
       fail_at({name_, 1, 1}, "unreadable byte-order mark");
@@ -44,7 +46,7 @@ bool CsvReader::next(std::vector<std::string>& fields) {
         quoted = true;
         quote_line = line_;
         quote_col = col;
-        c = in_.get();
+        c = sb_->sbumpc();
         ++col;
         continue;
       }
@@ -54,17 +56,17 @@ bool CsvReader::next(std::vector<std::string>& fields) {
         fail_at({name_, quote_line, quote_col}, "unterminated quoted field (expected a closing '\"')");
       }
       if (c == '"') {
-        int n = in_.peek();
+        int n = sb_->sgetc();
         if (n == '"') {
           field.push_back('"');
-          in_.get();
+          sb_->sbumpc();
           col += 2;
-          c = in_.get();
+          c = sb_->sbumpc();
           continue;
         }
         quoted = false;
         ++col;
-        c = in_.get();
+        c = sb_->sbumpc();
         if (c != ',' && c != '\n' && c != '\r' && c != EOF) {
           fail_at({name_, line_, col}, "expected ',' or end of line after a closing quote");
         }
@@ -76,7 +78,7 @@ bool CsvReader::next(std::vector<std::string>& fields) {
       }
       field.push_back(static_cast<char>(c));
       ++col;
-      c = in_.get();
+      c = sb_->sbumpc();
       continue;
     }
     if (c == ',') {
@@ -84,17 +86,16 @@ bool CsvReader::next(std::vector<std::string>& fields) {
       field.clear();
       at_field_start = true;
       ++col;
-      c = in_.get();
+      c = sb_->sbumpc();
       continue;
     }
     if (c == '\r') {
-      c = in_.get();
-      if (c != '\n') {
+      if (sb_->sgetc() != '\n') {  // a lone CR ends the record; the next character stays unread
         fields.push_back(std::move(field));
         ++line_;
-        if (c != EOF) in_.unget();
         return true;
       }
+      c = sb_->sbumpc();  // CRLF: go on with the LF
     }
     if (c == '\n' || c == EOF) {
       fields.push_back(std::move(field));
@@ -104,7 +105,7 @@ bool CsvReader::next(std::vector<std::string>& fields) {
     if (c == '"') fail_at({name_, line_, col}, "unexpected '\"' inside an unquoted field");
     field.push_back(static_cast<char>(c));
     ++col;
-    c = in_.get();
+    c = sb_->sbumpc();
   }
 }
 

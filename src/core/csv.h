@@ -30,7 +30,7 @@ class CsvReader {
   const std::string& name() const { return name_; }
 
  private:
-  std::istream& in_;
+  std::streambuf* sb_;
   std::string name_;
   int line_ = 1;
   int record_line_ = 0;
