@@ -220,7 +220,7 @@ ReadStats read_bill_file(const std::string& path, const LineSink& sink, const Re
   if (!buf.ok()) throw Error(fmt::format("{}: cannot open file", path));
   std::istream in(&buf);
   ReadStats st = read_bill(in, path, sink, opt);
-  if (!buf.error.empty()) throw Error(fmt::format("{}: corrupt or truncated gzip data ({})", path, buf.error));
+  if (!buf.error.empty()) throw InputError(fmt::format("{}: corrupt or truncated gzip data ({})", path, buf.error));
   return st;
 }
 

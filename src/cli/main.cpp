@@ -40,6 +40,10 @@ int main(int argc, char** argv) {
     // One line, like every other error.
     std::cerr << "frugal: " << e.what() << " (see frugal --help)\n";
     return 2;
+  } catch (const frugal::InputError& e) {
+    // An input file that does not parse: file:line:column and what was expected.
+    std::cerr << "frugal: " << e.what() << "\n";
+    return 2;
   } catch (const frugal::Error& e) {
     std::cerr << "frugal: " << e.what() << "\n";
     return 1;

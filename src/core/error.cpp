@@ -11,7 +11,7 @@ std::string SourceLocation::str() const {
 }
 
 void fail_at(const SourceLocation& where, std::string_view what) {
-  throw Error(fmt::format("{}: {}", where.str(), what));
+  throw InputError(fmt::format("{}: {}", where.str(), what));
 }
 
 }  // namespace frugal

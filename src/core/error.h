@@ -22,7 +22,14 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Throws Error("file:line:column: what").
+// An input file that does not parse (wrong header, bad number or date, ragged row, bad quoting,
+// corrupt gzip). The CLI exits 2 for these, as for bad usage, and 1 for other failures.
+class InputError : public Error {
+ public:
+  using Error::Error;
+};
+
+// Throws InputError("file:line:column: what").
 [[noreturn]] void fail_at(const SourceLocation& where, std::string_view what);
 
 }  // namespace frugal
