@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <cstdlib>
+#include <iostream>
 #include <map>
 
 #include "aws/client.h"
@@ -15,6 +16,7 @@
 #include "aws/s3.h"
 #include "billing/aggregate.h"
 #include "billing/reader.h"
+#include "billing/synth.h"
 #include "billing/trend.h"
 #include "core/data_dir.h"
 #include "core/gzip.h"
@@ -31,6 +33,8 @@ namespace {
 struct BillOptions {
   std::vector<std::string> inputs;  // files, folders or s3://bucket/prefix/
   bool skip_bad_rows = false;
+  bool daily = false;       // print the per-day table in the terminal too
+  std::string bill_format;  // focus, cur, cur-athena, cur2; empty = detect from the header
   std::string source = "cost-explorer", start, end, metric = "UnblendedCost";
   aws::AwsOptions aws;
 };
@@ -103,6 +107,10 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
   billing::GpuAggregator agg(cat);
   billing::ReadOptions ro;
   ro.skip_bad_rows = o.skip_bad_rows;
+  if (o.bill_format == "focus") ro.force = billing::Format::kFocus;
+  if (o.bill_format == "cur") ro.force = billing::Format::kCurLegacy;
+  if (o.bill_format == "cur-athena") ro.force = billing::Format::kCurAthena;
+  if (o.bill_format == "cur2") ro.force = billing::Format::kCur2;
   std::vector<std::string> formats;
   long long bad = 0;
   std::string first_bad;
@@ -206,7 +214,14 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
                       {"trend", {{"daily_average_usd", trend.daily_average}, {"days", days}, {"months", months.to_json()["rows"]}}},
                       {"spikes", spikes.to_json()["rows"]},
                       {"anomalies", anomalies.to_json()["rows"]}};
-  emit(g, {daily, by_type, by_purchase, months, spikes, anomalies}, j);
+  // The terminal shows the summary; the per-day table (one row per day and type) is in CSV and
+  // JSON output, and in the terminal with --daily.
+  if (g.format == "table" && !o.daily) {
+    months.notes.push_back("per-day spend by instance type: --daily, or --format csv|json");
+    emit(g, {by_type, by_purchase, months, spikes, anomalies}, j);
+  } else {
+    emit(g, {daily, by_type, by_purchase, months, spikes, anomalies}, j);
+  }
 }
 
 void run_bill(const GlobalOptions& g, const BillOptions& o) {
@@ -260,11 +275,40 @@ void run_bill(const GlobalOptions& g, const BillOptions& o) {
 
 void register_bill_synth(CLI::App* bill, GlobalOptions& g);  // cmd_bill_synth.cpp
 
+void run_bill_demo(const GlobalOptions& g) {
+  namespace fs = std::filesystem;
+  std::string tmpl = (fs::temp_directory_path() / "frugal-demo-XXXXXX").string();
+  if (!mkdtemp(tmpl.data())) throw Error("cannot create a temporary folder for the demo bill");
+  struct Cleanup {
+    fs::path p;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(p, ec);
+    }
+  } cleanup{tmpl};
+  const std::string data_dir = resolve_data_dir(g.data_dir);
+  const auto cat = Catalog::load(data_dir);
+  billing::SynthOptions so;
+  const std::string path = (fs::path(tmpl) / "synthetic-cur-seed42-60d.csv").string();
+  std::ofstream out(path, std::ios::binary);
+  const auto r = billing::synthesize_bill(cat, billing::load_synth_figures(data_dir), so, out);
+  out.close();
+  if (!out) throw Error(fmt::format("{}: write failed", path));
+  for (const auto& i : r.incidents) std::cout << fmt::format("injected: {} from {} ({} day{}, +${:.2f})\n", i.what, i.date, i.days, i.days == 1 ? "" : "s", i.extra_usd);
+  std::cout << "\n";
+  BillOptions o;
+  o.inputs = {path};
+  run_bill_files(g, o);
+}
+
 void register_bill(CLI::App& app, GlobalOptions& g) {
   auto o = std::make_shared<BillOptions>();
   auto* b = app.add_subcommand("bill", "GPU spend from your bill (Cost Explorer; exports in S3)");
   b->add_option("inputs", o->inputs, "Bill files or folders (FOCUS / CUR CSV, gzip or not), or s3://bucket/prefix/");
   b->add_flag("--skip-bad-rows", o->skip_bad_rows, "Skip (and count) rows that do not parse instead of stopping");
+  b->add_flag("--daily", o->daily, "Also print spend per day and instance type in the terminal");
+  b->add_option("--bill-format", o->bill_format, "Read the files as this format instead of detecting it from the header")
+      ->check(CLI::IsMember({"focus", "cur", "cur-athena", "cur2"}));
   b->add_option("--source", o->source, "cost-explorer");
   b->add_option("--start", o->start, "First day, YYYY-MM-DD");
   b->add_option("--end", o->end, "Day after the last, YYYY-MM-DD (exclusive, as Cost Explorer)");
