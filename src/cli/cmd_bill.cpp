@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -153,6 +154,8 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
     }
   }
   if (bad) by_purchase.notes.push_back(fmt::format("skipped {} bad rows (first: {})", bad, first_bad));
+  // Dollars from the analyses (doubles) printed like the exact sums: "$1,234.57".
+  auto usd = [](double v) { return billing::format_usd(static_cast<billing::Nanos>(std::llround(v * 1e9))); };
   // Trend, spikes and anomalies of the daily GPU spend.
   std::map<std::string, std::map<std::string, double>> series;
   for (const auto& [d, types] : s.by_day_type) {
@@ -165,19 +168,19 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
   months.columns = {{"month", "month"}, {"days", "days", true}, {"cost_usd", "cost", true},
                     {"daily_average_usd", "per day", true}, {"change_vs_previous", "vs previous month", true}};
   for (const auto& m : trend.months) {
-    months.rows.push_back({Cell(m.month), Cell(std::to_string(m.days), m.days), Cell(fmt::format("${:.2f}", m.cost), m.cost),
-                           Cell(fmt::format("${:.2f}", m.daily_average), m.daily_average),
+    months.rows.push_back({Cell(m.month), Cell(std::to_string(m.days), m.days), Cell(usd(m.cost), m.cost),
+                           Cell(usd(m.daily_average), m.daily_average),
                            m.has_previous ? Cell(fmt::format("{:+.1f}%", m.change_vs_previous * 100), m.change_vs_previous)
                                           : Cell("-", nullptr)});
   }
-  months.notes.push_back(fmt::format("{} days, ${:.2f} GPU spend, ${:.2f} per day on average; last 7-day average ${:.2f}",
-                                     trend.days.size(), trend.total, trend.daily_average,
-                                     trend.days.empty() ? 0.0 : trend.days.back().moving_average_7d));
+  months.notes.push_back(fmt::format("{} days, {} GPU spend, {} per day on average; last 7-day average {}",
+                                     trend.days.size(), usd(trend.total), usd(trend.daily_average),
+                                     usd(trend.days.empty() ? 0.0 : trend.days.back().moving_average_7d)));
   Table spikes;
   spikes.title = fmt::format("Spikes: days above {:g}x the average daily GPU spend", settings.spike_factor);
   spikes.columns = {{"date", "date"}, {"cost_usd", "cost", true}, {"times_average", "x average", true}};
   for (const auto& sp : trend.spikes) {
-    spikes.rows.push_back({Cell(sp.date), Cell(fmt::format("${:.2f}", sp.cost), sp.cost), Cell(fmt::format("{:.2f}", sp.factor), sp.factor)});
+    spikes.rows.push_back({Cell(sp.date), Cell(usd(sp.cost), sp.cost), Cell(fmt::format("{:.2f}", sp.factor), sp.factor)});
   }
   if (trend.spikes.empty()) spikes.notes.push_back("none");
   Table anomalies;
@@ -186,11 +189,11 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
                        {"impact_usd", "impact", true}, {"impact_pct", "impact %", true}, {"score", "score", true},
                        {"top_cause", "top cause"}, {"basis", "expected from"}};
   for (const auto& a : trend.anomalies) {
-    anomalies.rows.push_back({Cell(a.date), Cell(a.scope.empty() ? "all GPUs" : a.scope), Cell(fmt::format("${:.2f}", a.actual), a.actual),
-                              Cell(fmt::format("${:.2f}", a.expected), a.expected), Cell(fmt::format("${:.2f}", a.impact), a.impact),
+    anomalies.rows.push_back({Cell(a.date), Cell(a.scope.empty() ? "all GPUs" : a.scope), Cell(usd(a.actual), a.actual),
+                              Cell(usd(a.expected), a.expected), Cell(usd(a.impact), a.impact),
                               Cell(a.expected > 0 ? fmt::format("{:+.0f}%", a.impact_pct * 100) : "new", a.impact_pct),
                               Cell(fmt::format("{:.1f}", a.score), a.score),
-                              Cell(a.top_cause.empty() ? "-" : fmt::format("{} (+${:.2f})", a.top_cause, a.top_cause_impact), a.top_cause),
+                              Cell(a.top_cause.empty() ? "-" : fmt::format("{} (+{})", a.top_cause, usd(a.top_cause_impact)), a.top_cause),
                               Cell(a.basis)});
   }
   if (trend.anomalies.empty()) {
