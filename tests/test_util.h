@@ -5,11 +5,13 @@
 #include <fstream>
 #include <string>
 
+#include <unistd.h>
 #include <zlib.h>
 
-// Writes `text` to a file named `name` in the temporary folder and returns its path.
+// Writes `text` to a file named `<pid>_name` in the temporary folder and returns its path. The pid
+// keeps tests that ctest runs in parallel (one process per test) from sharing a file.
 inline std::string write_temp(const std::string& name, const std::string& text) {
-  auto p = std::filesystem::temp_directory_path() / name;
+  auto p = std::filesystem::temp_directory_path() / (std::to_string(getpid()) + "_" + name);
   std::ofstream(p) << text;
   return p.string();
 }

@@ -1,6 +1,7 @@
 #include "core/output.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -52,7 +53,7 @@ TEST(Output, FormatParsing) {
 }
 
 TEST(Output, AtomicWriteReplacesWholeFile) {
-  auto dir = std::filesystem::temp_directory_path() / "frugal_output_test";
+  auto dir = std::filesystem::temp_directory_path() / ("frugal_output_test_" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   auto path = (dir / "out.txt").string();
   write_file_atomic(path, "first");

@@ -1,6 +1,7 @@
 #include "perf/llm.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "catalog/catalog.h"
 #include "core/error.h"
@@ -140,7 +141,7 @@ TEST(Efficiency, InheritanceAndUnknownFamily) {
   EXPECT_TRUE(eff.family("testfam").calibrated);
   EXPECT_THROW(eff.family("nope"), Error);
   // The writer's output reads back to the same factors.
-  auto p = std::filesystem::temp_directory_path() / "frugal_eff_roundtrip.toml";
+  auto p = std::filesystem::temp_directory_path() / ("frugal_eff_roundtrip_" + std::to_string(getpid()) + ".toml");
   std::ofstream(p) << eff.to_toml();
   auto back = Efficiency::load(p.string());
   EXPECT_DOUBLE_EQ(back.family("testfam").attn_eff, 0.25);

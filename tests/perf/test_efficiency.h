@@ -3,11 +3,15 @@
 
 #include <filesystem>
 #include <fstream>
+#include <string>
+
+#include <unistd.h>
 
 #include "perf/efficiency.h"
 
 inline frugal::Efficiency test_efficiency() {
-  auto p = std::filesystem::temp_directory_path() / "frugal_test_eff.toml";
+  // One file per process: ctest runs each test in its own process, in parallel.
+  auto p = std::filesystem::temp_directory_path() / ("frugal_test_eff_" + std::to_string(getpid()) + ".toml");
   std::ofstream(p) << R"(
 [defaults]
 gpu_stack = "s"
