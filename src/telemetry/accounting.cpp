@@ -17,9 +17,16 @@ IdlePolicy load_idle_policy(const std::string& data_dir) {
 CostAccountant::CostAccountant(IdlePolicy policy, double price_per_gpu_hour)
     : policy_(policy), price_(price_per_gpu_hour) {}
 
+const GpuAccount* find_account(const std::vector<GpuAccount>& accounts, const GpuSample& g) {
+  const std::string key = gpu_key(g);
+  for (const auto& a : accounts) {
+    if (a.uuid == key) return &a;
+  }
+  return nullptr;
+}
+
 GpuAccount& CostAccountant::account_for(const GpuSample& g) {
-  // Keyed by UUID (stable across driver reloads and index changes), by index when no UUID came.
-  const std::string key = g.uuid.empty() ? "index-" + std::to_string(g.index) : g.uuid;
+  const std::string key = gpu_key(g);
   for (auto& a : accounts_) {
     if (a.uuid == key) return a;
   }

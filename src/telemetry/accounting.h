@@ -31,7 +31,7 @@ struct AccountStep {
 };
 
 struct GpuAccount {
-  std::string uuid;
+  std::string uuid;  // gpu_key(): the UUID, or "index-N"
   unsigned index = 0;
   double seconds = 0;  // time charged since the accountant started
   double cost = 0;
@@ -41,6 +41,9 @@ struct GpuAccount {
   bool idle = false;        // currently inside an idle stretch (past the grace period)
   double low_run_s = 0;     // length of the current low-utilization stretch
 };
+
+// The account of `g` in `accounts`, or nullptr.
+const GpuAccount* find_account(const std::vector<GpuAccount>& accounts, const GpuSample& g);
 
 class CostAccountant {
  public:

@@ -61,18 +61,16 @@ CloudBatch Agent::cloud_batch(const Published& p) {
   for (const auto& g : p.snapshot.gpus) {
     auto dims = options_.cloud_dimensions;
     dims.emplace_back("GPU", std::to_string(g.index));
-    const std::string key = g.uuid.empty() ? "index-" + std::to_string(g.index) : g.uuid;
-    Window& w = windows_[key];
+    Window& w = windows_[gpu_key(g)];
     if (w.util_n > 0) b.metrics.push_back({"GPUUtilization", "Percent", 100.0 * w.util_sum / w.util_n, dims});
     if (g.memory_used_bytes) b.metrics.push_back({"GPUMemoryUsed", "Bytes", static_cast<double>(*g.memory_used_bytes), dims});
     if (g.power_watts) b.metrics.push_back({"GPUPowerDraw", "None", *g.power_watts, dims});
-    for (const auto& a : p.accounts) {
-      if (a.uuid != key) continue;
-      b.metrics.push_back({"GPUCost", "None", a.cost - w.cost_at_publish, dims});
-      b.metrics.push_back({"GPUIdleCost", "None", a.idle_cost - w.idle_cost_at_publish, dims});
-      b.metrics.push_back({"GPUIdle", "Count", a.idle ? 1.0 : 0.0, dims});
-      w.cost_at_publish = a.cost;
-      w.idle_cost_at_publish = a.idle_cost;
+    if (const GpuAccount* a = find_account(p.accounts, g)) {
+      b.metrics.push_back({"GPUCost", "None", a->cost - w.cost_at_publish, dims});
+      b.metrics.push_back({"GPUIdleCost", "None", a->idle_cost - w.idle_cost_at_publish, dims});
+      b.metrics.push_back({"GPUIdle", "Count", a->idle ? 1.0 : 0.0, dims});
+      w.cost_at_publish = a->cost;
+      w.idle_cost_at_publish = a->idle_cost;
     }
     w.util_sum = 0;
     w.util_n = 0;
@@ -89,7 +87,7 @@ void Agent::cycle(double now) {
   pub->accounts = accountant_.accounts();
   for (const auto& g : pub->snapshot.gpus) {
     if (!g.utilization) continue;
-    Window& w = windows_[g.uuid.empty() ? "index-" + std::to_string(g.index) : g.uuid];
+    Window& w = windows_[gpu_key(g)];
     w.util_sum += *g.utilization;
     ++w.util_n;
   }
@@ -167,14 +165,12 @@ nlohmann::json published_json(const Published& p) {
                 {"power_limit_watts", opt(g.power_limit_watts)}, {"energy_joules", opt(g.energy_joules)},
                 {"sm_clock_hz", opt(g.sm_clock_hz)}, {"memory_clock_hz", opt(g.memory_clock_hz)},
                 {"mig_enabled", opt(g.mig_enabled)}, {"mig_instances", migs}, {"processes", procs}};
-    const std::string key = g.uuid.empty() ? "index-" + std::to_string(g.index) : g.uuid;
-    for (const auto& a : p.accounts) {
-      if (a.uuid != key) continue;
-      row["cost_dollars"] = a.cost;
-      row["idle_seconds"] = a.idle_seconds;
-      row["idle_cost_dollars"] = a.idle_cost;
-      row["idle"] = a.idle;
-      row["watched_seconds"] = a.seconds;
+    if (const GpuAccount* a = find_account(p.accounts, g)) {
+      row["cost_dollars"] = a->cost;
+      row["idle_seconds"] = a->idle_seconds;
+      row["idle_cost_dollars"] = a->idle_cost;
+      row["idle"] = a->idle;
+      row["watched_seconds"] = a->seconds;
     }
     gpus.push_back(std::move(row));
   }

@@ -1,6 +1,5 @@
 #include "telemetry/collect.h"
 
-#include <map>
 
 namespace frugal::telemetry {
 
@@ -46,9 +45,6 @@ std::vector<MetricFamily> collect_families(const Snapshot& snap, const CostAccou
   auto threshold = family("frugal_gpu_idle_threshold_ratio", MetricType::kGauge, "Utilization below which a GPU counts as idle.", "ratio");
   auto grace = family("frugal_gpu_idle_grace_seconds", MetricType::kGauge, "How long low utilization lasts before it is idle.", "seconds");
 
-  std::map<std::string, const GpuAccount*> accounts;
-  for (const auto& a : acct.accounts()) accounts[a.uuid] = &a;
-
   for (const auto& g : snap.gpus) {
     const std::string gpu = std::to_string(g.index);
     const Labels id = {{"gpu", gpu}, {"uuid", g.uuid}};
@@ -77,9 +73,8 @@ std::vector<MetricFamily> collect_families(const Snapshot& snap, const CostAccou
       if (p.memory_bytes) proc_mem.samples.push_back({pl, static_cast<double>(*p.memory_bytes)});
       if (p.sm_ratio) proc_sm.samples.push_back({pl, *p.sm_ratio});
     }
-    const std::string key = g.uuid.empty() ? "index-" + gpu : g.uuid;
-    if (auto it = accounts.find(key); it != accounts.end()) {
-      const GpuAccount& a = *it->second;
+    if (const GpuAccount* found = find_account(acct.accounts(), g)) {
+      const GpuAccount& a = *found;
       price.samples.push_back({id, acct.price_per_gpu_hour()});
       cost.samples.push_back({id, a.cost});
       idle_s.samples.push_back({id, a.idle_seconds});

@@ -46,6 +46,10 @@ struct GpuSample {
   std::vector<GpuProcess> processes;
 };
 
+// The key a GPU's accounts and history are kept under: its UUID (stable across driver reloads and
+// index changes), or "index-N" when the driver gave none.
+inline std::string gpu_key(const GpuSample& g) { return g.uuid.empty() ? "index-" + std::to_string(g.index) : g.uuid; }
+
 struct Snapshot {
   double time = 0;  // seconds since the epoch, when the cycle started
   std::string driver_version;

@@ -48,11 +48,7 @@ std::string render_top(const Published& p, const TopView& v) {
   double burn = 0, idle_burn = 0, idle_total = 0;
   int idle_gpus = 0;
   for (const auto& g : snap.gpus) {
-    const GpuAccount* a = nullptr;
-    const std::string key = g.uuid.empty() ? "index-" + std::to_string(g.index) : g.uuid;
-    for (const auto& x : p.accounts) {
-      if (x.uuid == key) a = &x;
-    }
+    const GpuAccount* a = find_account(p.accounts, g);
     std::string name = g.name.size() > 22 ? g.name.substr(0, 22) : g.name;
     std::string util = g.utilization ? bar(*g.utilization, bar_w) : "[" + std::string(bar_w, ' ') + "]";
     std::string util_pct = g.utilization ? fmt::format("{:>3.0f}%", *g.utilization * 100) : " n/a";
