@@ -5,8 +5,6 @@
 
 #include <atomic>
 #include <filesystem>
-#include <chrono>
-#include <csignal>
 #include <iostream>
 #include <thread>
 
@@ -15,9 +13,11 @@
 #include "aws/environment.h"
 #include "cli/aws_options.h"
 #include "cli/common.h"
+#include "cli/stop_signal.h"
 #include "cli/telemetry_setup.h"
 #include "core/data_dir.h"
 #include "core/error.h"
+#include "core/time_util.h"
 #include "core/toml_util.h"
 #include "core/units.h"
 #include "telemetry/agent.h"
@@ -28,8 +28,6 @@
 namespace frugal::cli {
 namespace {
 
-std::atomic<bool> g_stop{false};
-void on_signal(int) { g_stop.store(true); }
 
 // CloudWatch PutMetricData through the aws module's signed client.
 class CloudWatchPublisher final : public telemetry::MetricPublisher {
@@ -105,18 +103,16 @@ void run_agent(const GlobalOptions& g, const AgentCmd& o) {
                                                     : s.price.note);
   std::cerr << fmt::format("frugal agent: idle = utilization < {:g} for more than {:g}s; history {}\n", s.policy.threshold,
                            s.policy.grace_s, history ? s.db_path : "off");
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
+  std::atomic<bool>& stop = stop_on_signals();
   std::thread stopper;
   if (!o.duration.empty()) {
     const double d = parse_duration(o.duration, "--duration");
-    stopper = std::thread([d] {
-      const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(d);
-      while (!g_stop.load() && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      g_stop.store(true);
+    stopper = std::thread([d, &stop] {
+      sleep_unless_stopped(stop, d);
+      stop.store(true);
     });
   }
-  agent.run(g_stop);
+  agent.run(stop);
   if (stopper.joinable()) stopper.join();
   if (publisher && publisher->failed() > 0) {
     std::cerr << fmt::format("frugal agent: {} publish(es) failed, last: {}\n", publisher->failed(), publisher->last_error());
@@ -134,7 +130,7 @@ void run_report(const GlobalOptions& g, const ReportCmd& o) {
   const std::string path = o.db.empty() ? telemetry::default_history_path() : o.db;
   if (!std::filesystem::exists(path)) throw Error(fmt::format("{}: no agent history (run `frugal agent` first)", path));
   telemetry::HistoryStore store(path, telemetry::load_retention(data_dir));
-  const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const double now = now_epoch_seconds();
   const double since = now - parse_duration(o.since, "--since");
   const auto rows = store.usage(since, now + 1);
   Table t;

@@ -6,16 +6,15 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <chrono>
 #include <cmath>
-#include <csignal>
 #include <filesystem>
 #include <iostream>
-#include <thread>
 
 #include "cli/common.h"
+#include "cli/stop_signal.h"
 #include "cli/telemetry_setup.h"
 #include "core/error.h"
+#include "core/time_util.h"
 #include "telemetry/agent.h"
 #include "telemetry/history.h"
 #include "telemetry/top.h"
@@ -23,18 +22,12 @@
 namespace frugal::cli {
 namespace {
 
-std::atomic<bool> g_top_stop{false};
-void on_top_signal(int) { g_top_stop.store(true); }
 
 struct TopCmd {
   TelemetryOptions t;
   bool once = false;
   int iterations = 0;  // 0 = until Ctrl-C
 };
-
-double now_seconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 int terminal_width() {
   struct winsize w {};
@@ -65,7 +58,7 @@ void run_top(const GlobalOptions& g, const TopCmd& o) {
     if (!std::filesystem::exists(s.db_path)) return std::nullopt;
     try {
       telemetry::HistoryStore h(s.db_path, telemetry::load_retention(s.data_dir));
-      const double now = now_seconds();
+      const double now = now_epoch_seconds();
       return h.usage(std::floor(now / 86400) * 86400, now + 1);
     } catch (const Error&) {
       return std::nullopt;  // a history written by a newer agent, or locked: show the session only
@@ -73,7 +66,7 @@ void run_top(const GlobalOptions& g, const TopCmd& o) {
   };
 
   if (o.once || g.format == "json" || !g.output.empty()) {
-    agent.cycle(now_seconds());
+    agent.cycle(now_epoch_seconds());
     auto p = agent.latest();
     if (g.format == "json") {
       nlohmann::json j = telemetry::published_json(*p);
@@ -94,12 +87,11 @@ void run_top(const GlobalOptions& g, const TopCmd& o) {
     }
     return;
   }
-  std::signal(SIGINT, on_top_signal);
-  std::signal(SIGTERM, on_top_signal);
+  std::atomic<bool>& stop = stop_on_signals();
   int n = 0;
   double last_history = -1e18;
-  while (!g_top_stop.load()) {
-    const double now = now_seconds();
+  while (!stop.load()) {
+    const double now = now_epoch_seconds();
     agent.cycle(now);
     if (now - last_history > 10) {  // the history query is cheap, but not every frame
       view.today = today();
@@ -109,8 +101,7 @@ void run_top(const GlobalOptions& g, const TopCmd& o) {
     // Home the cursor and clear: a full repaint per frame, like top(1) in a dumb terminal.
     std::cout << "\x1b[H\x1b[2J" << telemetry::render_top(*agent.latest(), view) << "\n(Ctrl-C to quit)" << std::flush;
     if (o.iterations > 0 && ++n >= o.iterations) break;
-    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(s.interval_s);
-    while (!g_top_stop.load() && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    sleep_unless_stopped(stop, s.interval_s);
   }
   std::cout << "\n";
 }

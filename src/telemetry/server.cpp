@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "core/error.h"
+#include "core/time_util.h"
 
 namespace frugal::telemetry {
 
@@ -52,7 +53,7 @@ MetricsServer::MetricsServer(Agent& agent, const std::string& listen, double int
   });
   srv.Get("/healthz", [&agent, interval_s](const httplib::Request&, httplib::Response& res) {
     auto p = agent.latest();
-    const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const double now = now_epoch_seconds();
     // Healthy while the last cycle is recent: three intervals, and at least five seconds.
     const bool fresh = p && now - p->time <= std::max(3 * interval_s, 5.0);
     nlohmann::json j = {{"status", fresh ? "ok" : "stale"},
