@@ -21,6 +21,7 @@
 #include "billing/trend.h"
 #include "core/data_dir.h"
 #include "core/gzip.h"
+#include "core/temp_dir.h"
 #include "aws/environment.h"
 #include "catalog/catalog.h"
 #include "cli/aws_options.h"
@@ -59,16 +60,8 @@ void run_bill_s3(const GlobalOptions& g, const BillOptions& o, const std::string
   aws::AwsClient client(cfg, "s3");
   aws::S3 s3(client);
   auto objects = s3.list(loc.bucket, loc.key);
-  std::string tmpl = (fs::temp_directory_path() / "frugal-s3-XXXXXX").string();
-  if (!mkdtemp(tmpl.data())) throw Error("cannot create a temporary folder for the S3 download");
-  const fs::path dir(tmpl);
-  struct Cleanup {
-    fs::path p;
-    ~Cleanup() {
-      std::error_code ec;
-      fs::remove_all(p, ec);
-    }
-  } cleanup{dir};
+  const TempDir tmp("frugal-s3-", "the S3 download");
+  const fs::path& dir = tmp.path();
   int n = 0;
   for (const auto& obj : objects) {
     if (obj.key.find(".csv") == std::string::npos) continue;  // manifests and other files
@@ -279,20 +272,11 @@ void run_bill(const GlobalOptions& g, const BillOptions& o) {
 void register_bill_synth(CLI::App* bill, GlobalOptions& g);  // cmd_bill_synth.cpp
 
 void run_bill_demo(const GlobalOptions& g) {
-  namespace fs = std::filesystem;
-  std::string tmpl = (fs::temp_directory_path() / "frugal-demo-XXXXXX").string();
-  if (!mkdtemp(tmpl.data())) throw Error("cannot create a temporary folder for the demo bill");
-  struct Cleanup {
-    fs::path p;
-    ~Cleanup() {
-      std::error_code ec;
-      fs::remove_all(p, ec);
-    }
-  } cleanup{tmpl};
+  const TempDir tmp("frugal-demo-", "the demo bill");
   const std::string data_dir = resolve_data_dir(g.data_dir);
   const auto cat = Catalog::load(data_dir);
   billing::SynthOptions so;
-  const std::string path = (fs::path(tmpl) / "synthetic-cur-seed42-60d.csv").string();
+  const std::string path = (tmp.path() / "synthetic-cur-seed42-60d.csv").string();
   std::ofstream out(path, std::ios::binary);
   const auto r = billing::synthesize_bill(cat, billing::load_synth_figures(data_dir), so, out);
   out.close();
