@@ -3,18 +3,15 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include <thread>
 
 #include "aws/imds.h"
 #include "fake_environment.h"
+#include "loopback_server.h"
 
 using namespace frugal::aws;
 
 namespace {
-struct ImdsServer {
-  httplib::Server server;
-  std::thread thread;
-  int port = 0;
+struct ImdsServer : LoopbackServer {
   bool require_token = true;
   ImdsServer() {
     server.Put("/latest/api/token", [](const httplib::Request& req, httplib::Response& res) {
@@ -31,13 +28,7 @@ struct ImdsServer {
       }
       res.set_content("p5.48xlarge", "text/plain");
     });
-    port = server.bind_to_any_port("127.0.0.1");
-    thread = std::thread([this] { server.listen_after_bind(); });
-    for (int i = 0; i < 200 && !server.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  ~ImdsServer() {
-    server.stop();
-    thread.join();
+    start();
   }
 };
 }  // namespace
@@ -45,7 +36,7 @@ struct ImdsServer {
 TEST(Imds, ReadsInstanceTypeWithToken) {
   ImdsServer srv;
   FakeEnvironment env;
-  env.vars["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = "http://127.0.0.1:" + std::to_string(srv.port) + "/";
+  env.vars["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = srv.url() + "/";
   auto http = make_imds_transport();
   const ImdsResult r = imds_instance_type(*http, env);
   ASSERT_TRUE(r.instance_type) << r.why;

@@ -9,17 +9,15 @@
 
 #include "aws/client.h"
 #include "fake_environment.h"
+#include "loopback_server.h"
 #include "core/error.h"
 
 using namespace frugal::aws;
 
 namespace {
 
-struct FlakyServer {
-  httplib::Server server;
-  std::thread thread;
+struct FlakyServer : LoopbackServer {
   std::atomic<int> hits{0};
-  int port = 0;
   std::vector<int> script;  // status per hit; the last one repeats
   std::string last_authorization;
   FlakyServer(std::vector<int> s) : script(std::move(s)) {
@@ -35,15 +33,8 @@ struct FlakyServer {
         res.set_content("Service Unavailable", "text/plain");
       }
     });
-    port = server.bind_to_any_port("127.0.0.1");
-    thread = std::thread([this] { server.listen_after_bind(); });
-    for (int i = 0; i < 200 && !server.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    start();
   }
-  ~FlakyServer() {
-    server.stop();
-    thread.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
 };
 }  // namespace
 
