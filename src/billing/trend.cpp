@@ -65,26 +65,31 @@ const char* weekday_name(int wd) {
 
 namespace {
 
-// Expected spend for day index i from the days before it, or false without enough history.
+// Expected spend for day index i: the median over reference days before it (the same weekday in
+// earlier weeks, else the previous 7 days), or false without enough history.
 struct Baseline {
   double value = 0;
   std::string basis;
+  std::vector<std::size_t> refs;  // the reference days, also used to find the top cause
 };
 
 bool baseline(const std::vector<double>& v, long first_day, std::size_t i, const AnomalySettings& s, Baseline* out) {
   if (static_cast<int>(i) < s.min_history_days) return false;
-  std::vector<double> same;
+  out->refs.clear();
   for (int w = 1; w <= s.weekday_weeks; ++w) {
-    if (i >= static_cast<std::size_t>(7 * w)) same.push_back(v[i - 7 * w]);
+    if (i >= static_cast<std::size_t>(7 * w)) out->refs.push_back(i - 7 * w);
   }
-  if (static_cast<int>(same.size()) >= s.min_weekday_points) {
-    out->value = median(same);
-    out->basis = fmt::format("median of the {} previous {}s", same.size(), weekday_name(weekday_of(first_day + static_cast<long>(i))));
-    return true;
+  if (static_cast<int>(out->refs.size()) >= s.min_weekday_points) {
+    out->basis = fmt::format("median of the {} previous {}s", out->refs.size(),
+                             weekday_name(weekday_of(first_day + static_cast<long>(i))));
+  } else {
+    out->refs.clear();
+    for (std::size_t k = i - 7; k < i; ++k) out->refs.push_back(k);
+    out->basis = "median of the previous 7 days";
   }
-  std::vector<double> week(v.begin() + static_cast<long>(i) - 7, v.begin() + static_cast<long>(i));
-  out->value = median(week);
-  out->basis = "median of the previous 7 days";
+  std::vector<double> values;
+  for (auto r : out->refs) values.push_back(v[r]);
+  out->value = median(values);
   return true;
 }
 
@@ -135,17 +140,14 @@ std::vector<Anomaly> detect_anomalies(const std::vector<double>& v, long first, 
     a.impact_pct = base[i].value > 0 ? impact / base[i].value : 0;
     a.score = z;
     a.basis = base[i].basis;
-    // Root cause: the instance type whose spend rose most against the same baseline days.
-    const bool weekday = base[i].basis.rfind("median of the previous 7", 0) != 0;
-    std::vector<std::size_t> refs;
-    if (weekday) {
-      for (int w = 1; w <= s.weekday_weeks && i >= static_cast<std::size_t>(7 * w); ++w) refs.push_back(i - 7 * w);
-    } else {
-      for (std::size_t k = i - 7; k < i; ++k) refs.push_back(k);
+    // Root cause: the instance type whose spend rose most against the same reference days.
+    if (!types) {
+      out.push_back(std::move(a));
+      continue;
     }
-    for (const auto& [type, cost] : (types ? (*types)[i] : std::map<std::string, double>{})) {
+    for (const auto& [type, cost] : (*types)[i]) {
       std::vector<double> h;
-      for (auto r : refs) {
+      for (auto r : base[i].refs) {
         auto it = (*types)[r].find(type);
         h.push_back(it == (*types)[r].end() ? 0 : it->second);
       }
