@@ -66,13 +66,18 @@ HistoryStore::~HistoryStore() = default;
 
 void HistoryStore::record(const Snapshot& snap, const std::vector<AccountStep>& steps) {
   SqliteTransaction tx(db_);
+  std::vector<std::pair<std::string, std::string>> new_identities;  // remembered once committed
   for (const auto& s : steps) {
     const GpuSample* g = nullptr;
     for (const auto& x : snap.gpus) {
       if (x.index == s.index) g = &x;
     }
-    st_->gpu.bind(1, s.uuid).bind(2, static_cast<std::int64_t>(s.index)).bind(3, g ? g->name : std::string());
-    st_->gpu.run();
+    const std::string name = g ? g->name : std::string();
+    if (std::string identity = std::to_string(s.index) + " " + name; written_gpus_[s.uuid] != identity) {
+      st_->gpu.bind(1, s.uuid).bind(2, static_cast<std::int64_t>(s.index)).bind(3, name);
+      st_->gpu.run();
+      new_identities.emplace_back(s.uuid, std::move(identity));
+    }
     st_->raw.bind(1, snap.time).bind(2, s.uuid).bind(3, s.seconds).bind(4, s.utilization).bind(5, s.utilization_known ? 1 : 0);
     st_->raw.bind(6, s.idle_seconds).bind(7, s.cost).bind(8, s.idle_cost);
     if (g && g->memory_used_bytes) {
@@ -95,6 +100,7 @@ void HistoryStore::record(const Snapshot& snap, const std::vector<AccountStep>& 
     }
   }
   tx.commit();
+  for (auto& [uuid, identity] : new_identities) written_gpus_[uuid] = std::move(identity);
 }
 
 int HistoryStore::prune(double now) {

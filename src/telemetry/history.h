@@ -4,6 +4,7 @@
 // report` uses it now and the billing join will later.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -53,6 +54,9 @@ class HistoryStore {
   Retention retention_;
   struct Statements;
   std::unique_ptr<Statements> st_;
+  // GPU identities already written this session (uuid -> "index name"): the gpus row is
+  // rewritten only when one changes, not every second.
+  std::map<std::string, std::string> written_gpus_;
 };
 
 // Default history file: $XDG_STATE_HOME/frugal/telemetry.db or ~/.local/state/frugal/telemetry.db.
