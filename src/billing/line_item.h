@@ -22,6 +22,20 @@ struct LineItem {
   PurchaseOption purchase = PurchaseOption::kOther;
   Nanos cost = 0;       // unblended (CUR) / billed (FOCUS)
   Nanos amortized = 0;  // amortized (CUR, per AWS's CID logic) / effective (FOCUS)
+  int hour = -1;        // hour of the usage start (0-23); -1 when the timestamp has no time
+  // Instance hours this line bills (usage lines of an instance type only; 0 for fees, negations,
+  // unused commitments and lines in other units).
+  double usage_hours = 0;
+  // On usage lines: the on-demand (list) cost of the usage, so a commitment's realized discount is
+  // known. CUR: the unblended cost (covered usage is billed at the on-demand rate before its
+  // negation); FOCUS: ListCost when the file has it, else BilledCost.
+  Nanos list_cost = 0;
+  std::string tag;  // value of ReadOptions::tag_key on this line; empty when untagged
+  // Commitment fee lines (CUR SavingsPlanRecurringFee / RIFee; FOCUS rows with a
+  // CommitmentDiscountStatus): the commitment's cost for the period and the part left unused.
+  // Commitment-wide, not GPU-only: a Compute Savings Plan covers every instance family.
+  PurchaseOption commitment = PurchaseOption::kOther;  // kSavingsPlan or kReserved on those lines
+  Nanos commitment_total = 0, commitment_unused = 0;
 };
 
 }  // namespace frugal::billing

@@ -4,6 +4,8 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cctype>
+#include <string_view>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -40,10 +42,47 @@ namespace {
 
 bool has(const std::vector<std::string>& h, const char* col) { return std::find(h.begin(), h.end(), col) != h.end(); }
 
+// Athena's column naming: lower case, anything else than a letter or digit becomes '_'.
+std::string athena_name(const std::string& s) {
+  std::string o;
+  for (char c : s) o += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c)) : '_';
+  return o;
+}
+
+// Value of `key` in a map cell: JSON ({"user_team":"ml"}), Python-dict ({'user_team': 'ml'}) or
+// Athena map ({user_team=ml}) syntax. Empty when the key is absent.
+std::string map_value(std::string_view cell, std::string_view key) {
+  for (std::size_t at = cell.find(key); at != std::string_view::npos; at = cell.find(key, at + 1)) {
+    const char before = at > 0 ? cell[at - 1] : '{';
+    std::size_t p = at + key.size();
+    const char after = p < cell.size() ? cell[p] : '\0';
+    const bool quoted = before == '"' || before == '\'';
+    if (quoted ? after != before : (before != '{' && before != ' ' && before != ',')) continue;
+    if (quoted) ++p;
+    while (p < cell.size() && cell[p] == ' ') ++p;
+    if (p >= cell.size() || (cell[p] != ':' && cell[p] != '=')) continue;
+    ++p;
+    while (p < cell.size() && cell[p] == ' ') ++p;
+    if (p < cell.size() && (cell[p] == '"' || cell[p] == '\'')) {
+      const std::size_t end = cell.find(cell[p], p + 1);
+      return std::string(cell.substr(p + 1, end == std::string_view::npos ? std::string_view::npos : end - p - 1));
+    }
+    const std::size_t end = cell.find_first_of(",}", p);
+    return std::string(cell.substr(p, end == std::string_view::npos ? std::string_view::npos : end - p));
+  }
+  return "";
+}
+
+bool is_hours_unit(const std::string& unit) {
+  return unit.empty() || unit.find("Hr") != std::string::npos || unit.find("Hour") != std::string::npos ||
+         unit.find("hour") != std::string::npos;
+}
+
 // Column names per format for each field frugal needs ("" = not in that format).
 struct Columns {
   std::string date, cost, amortized_sp, amortized_ri, product_instance, usage_type, description, account, region,
-      line_type, sp_arn, ri_arn, ri_unused_upfront, ri_unused_recurring;
+      line_type, sp_arn, ri_arn, ri_unused_upfront, ri_unused_recurring, usage_amount, pricing_unit, sp_total,
+      sp_used, ri_amortized_upfront;
 };
 
 Columns columns_for(Format f) {
@@ -53,17 +92,21 @@ Columns columns_for(Format f) {
               "reservation/EffectiveCost", "product/instanceType", "lineItem/UsageType", "lineItem/LineItemDescription",
               "lineItem/UsageAccountId", "product/region", "lineItem/LineItemType", "savingsPlan/SavingsPlanARN",
               "reservation/ReservationARN", "reservation/UnusedAmortizedUpfrontFeeForBillingPeriod",
-              "reservation/UnusedRecurringFee"};
+              "reservation/UnusedRecurringFee", "lineItem/UsageAmount", "pricing/unit",
+              "savingsPlan/TotalCommitmentToDate", "savingsPlan/UsedCommitment",
+              "reservation/AmortizedUpfrontFeeForBillingPeriod"};
     case Format::kCurAthena:
     case Format::kCur2:
       return {"line_item_usage_start_date", "line_item_unblended_cost", "savings_plan_savings_plan_effective_cost",
               "reservation_effective_cost", "product_instance_type", "line_item_usage_type",
               "line_item_line_item_description", "line_item_usage_account_id", "product_region",
               "line_item_line_item_type", "savings_plan_savings_plan_a_r_n", "reservation_reservation_a_r_n",
-              "reservation_unused_amortized_upfront_fee_for_billing_period", "reservation_unused_recurring_fee"};
+              "reservation_unused_amortized_upfront_fee_for_billing_period", "reservation_unused_recurring_fee",
+              "line_item_usage_amount", "pricing_unit", "savings_plan_total_commitment_to_date",
+              "savings_plan_used_commitment", "reservation_amortized_upfront_fee_for_billing_period"};
     case Format::kFocus:
       return {"ChargePeriodStart", "BilledCost", "EffectiveCost", "", "", "", "ChargeDescription", "SubAccountId",
-              "RegionId", "ChargeCategory", "", "", "", ""};
+              "RegionId", "ChargeCategory", "", "", "", "", "ConsumedQuantity", "ConsumedUnit", "", "", ""};
   }
   return {};
 }
@@ -142,6 +185,31 @@ ReadStats read_bill(std::istream& in, const std::string& name, const LineSink& s
   const int c_commit_type = col(st.format == Format::kFocus ? "CommitmentDiscountType" : "", false);
   const int c_pricing = col(st.format == Format::kFocus ? "PricingCategory" : "", false);
   const int c_sku = col(st.format == Format::kFocus ? "SkuPriceDetails" : "", false);
+  const int c_status = col(st.format == Format::kFocus ? "CommitmentDiscountStatus" : "", false);
+  const int c_list = col(st.format == Format::kFocus ? "ListCost" : "", false);
+  const int c_usage_amount = col(want.usage_amount, false), c_unit = col(want.pricing_unit, false),
+            c_sp_total = col(want.sp_total, false), c_sp_used = col(want.sp_used, false),
+            c_ri_upfront = col(want.ri_amortized_upfront, false);
+  // The tag: its own column (CUR legacy, Athena) or a key inside a map column (CUR 2.0, FOCUS).
+  int c_tag = -1;
+  std::vector<std::string> tag_keys;  // keys to look up in the map column
+  if (!opt.tag_key.empty()) {
+    switch (st.format) {
+      case Format::kCurLegacy:
+        c_tag = col("resourceTags/user:" + opt.tag_key, false);
+        if (c_tag < 0) c_tag = col("resourceTags/" + opt.tag_key, false);
+        break;
+      case Format::kCurAthena: c_tag = col("resource_tags_user_" + athena_name(opt.tag_key), false); break;
+      case Format::kCur2:
+        c_tag = col("resource_tags", false);
+        tag_keys = {"user_" + opt.tag_key, opt.tag_key};
+        break;
+      case Format::kFocus:
+        c_tag = col("Tags", false);
+        tag_keys = {opt.tag_key, "user:" + opt.tag_key, "user_" + opt.tag_key};
+        break;
+    }
+  }
 
   auto get = [&](int c) -> const std::string& {
     static const std::string empty;
@@ -168,6 +236,21 @@ ReadStats read_bill(std::istream& in, const std::string& name, const LineSink& s
         fail_at(reader.field_location(c_date), fmt::format("expected a date like 2024-09-27T15:00:00Z, got '{}'", d));
       }
       li.date = d.substr(0, 10);
+      if (d.size() >= 13 && (d[10] == 'T' || d[10] == ' ') && std::isdigit(static_cast<unsigned char>(d[11])) &&
+          std::isdigit(static_cast<unsigned char>(d[12]))) {
+        li.hour = (d[11] - '0') * 10 + (d[12] - '0');
+        if (li.hour > 23) fail_at(reader.field_location(c_date), fmt::format("expected an hour 00-23 in '{}'", d));
+      }
+      if (c_tag >= 0) {
+        const std::string& cell = get(c_tag);
+        if (tag_keys.empty()) {
+          li.tag = cell;
+        } else {
+          for (const auto& k : tag_keys) {
+            if (!(li.tag = map_value(cell, k)).empty()) break;
+          }
+        }
+      }
       li.cost = amount(c_cost, want.cost.c_str());
       li.account = get(c_acct);
       li.region = get(c_region);
@@ -187,6 +270,17 @@ ReadStats read_bill(std::istream& in, const std::string& name, const LineSink& s
         else if (pc == "Standard" || pc == "On-Demand") li.purchase = PurchaseOption::kOnDemand;
         else if (pc == "Committed") li.purchase = PurchaseOption::kSavingsPlan;
         li.amortized = amount(c_am_sp, "EffectiveCost");
+        // FOCUS 1.1+: a row of a commitment is Used (covered usage) or Unused (the idle part).
+        const std::string& status = get(c_status);
+        if (!status.empty() && li.purchase != PurchaseOption::kOnDemand && li.purchase != PurchaseOption::kSpot) {
+          li.commitment = ct == "Reservation" || ct == "Reserved" ? PurchaseOption::kReserved : PurchaseOption::kSavingsPlan;
+          li.commitment_total = li.amortized;
+          if (status == "Unused") li.commitment_unused = li.amortized;
+        }
+        if (li.line_type == "Usage" && status != "Unused" && !li.instance_type.empty() && is_hours_unit(get(c_unit))) {
+          li.usage_hours = static_cast<double>(amount(c_usage_amount, "ConsumedQuantity")) / 1e9;
+          li.list_cost = c_list >= 0 ? amount(c_list, "ListCost") : li.cost;
+        }
       } else {
         // AWS's rule (CID summary_view): SP ARN -> SavingsPlan, else RI ARN -> Reserved, else
         // "Spot" in the usage type -> Spot, else OnDemand.
@@ -200,11 +294,28 @@ ReadStats read_bill(std::istream& in, const std::string& name, const LineSink& s
         const std::string& t = li.line_type;
         if (t == "SavingsPlanCoveredUsage") li.amortized = amount(c_am_sp, want.amortized_sp.c_str());
         else if (t == "SavingsPlanNegation" || t == "SavingsPlanUpfrontFee") li.amortized = 0;
-        else if (t == "SavingsPlanRecurringFee") li.amortized = 0;  // its used part is in the covered usage lines
-        else if (t == "DiscountedUsage") li.amortized = amount(c_am_ri, want.amortized_ri.c_str());
-        else if (t == "RIFee") li.amortized = amount(c_ri_up, "unused upfront fee") + amount(c_ri_rec, "unused recurring fee");
+        else if (t == "SavingsPlanRecurringFee") {
+          // CID: the unused commitment (total - used); the used part is in the covered usage lines.
+          if (c_sp_total >= 0 && c_sp_used >= 0) {
+            li.commitment = PurchaseOption::kSavingsPlan;
+            li.commitment_total = amount(c_sp_total, want.sp_total.c_str());
+            li.commitment_unused = li.commitment_total - amount(c_sp_used, want.sp_used.c_str());
+          }
+          li.amortized = li.commitment_unused;
+        } else if (t == "DiscountedUsage") li.amortized = amount(c_am_ri, want.amortized_ri.c_str());
+        else if (t == "RIFee") {
+          li.amortized = amount(c_ri_up, "unused upfront fee") + amount(c_ri_rec, "unused recurring fee");
+          li.commitment = PurchaseOption::kReserved;
+          li.commitment_total = li.cost + amount(c_ri_upfront, want.ri_amortized_upfront.c_str());
+          li.commitment_unused = li.amortized;
+        }
         else if (t == "Fee" && !ri.empty()) li.amortized = 0;  // RI upfront: spread over its usage
         else li.amortized = li.cost;
+        if ((t == "Usage" || t == "DiscountedUsage" || t == "SavingsPlanCoveredUsage") && !li.instance_type.empty() &&
+            is_hours_unit(get(c_unit))) {
+          li.usage_hours = static_cast<double>(amount(c_usage_amount, want.usage_amount.c_str())) / 1e9;
+          li.list_cost = li.cost;
+        }
       }
       sink(li);
     } catch (const Error& e) {

@@ -16,6 +16,9 @@ namespace frugal::billing {
 struct ReadOptions {
   std::optional<Format> force;  // --format; else detected from the header
   bool skip_bad_rows = false;   // count and skip rows that fail to parse instead of stopping
+  // Tag whose value goes to LineItem::tag ("team"): CUR resourceTags/user:team, Athena
+  // resource_tags_user_team, CUR 2.0 resource_tags {"user_team": ...}, FOCUS Tags {"team": ...}.
+  std::string tag_key;
 };
 
 struct ReadStats {

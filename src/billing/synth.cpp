@@ -27,53 +27,86 @@ class Writer {
   Writer(Format f, std::ostream& out) : f_(f), out_(out) {
     if (f_ == Format::kFocus) {
       out_ << "BillingAccountId,SubAccountId,ProviderName,RegionId,ChargePeriodStart,ChargePeriodEnd,ChargeCategory,"
-              "ChargeDescription,PricingCategory,CommitmentDiscountType,CommitmentDiscountId,ResourceId,ServiceName,"
-              "ConsumedQuantity,ListCost,BilledCost,EffectiveCost,BillingCurrency,Tags\n";
+              "ChargeDescription,PricingCategory,CommitmentDiscountType,CommitmentDiscountId,CommitmentDiscountStatus,"
+              "ResourceId,ServiceName,ConsumedQuantity,ListCost,BilledCost,EffectiveCost,BillingCurrency,Tags\n";
     } else {
       out_ << "identity/LineItemId,bill/PayerAccountId,lineItem/UsageAccountId,lineItem/LineItemType,"
               "lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/UsageType,"
               "lineItem/Operation,lineItem/ResourceId,lineItem/UsageAmount,lineItem/UnblendedRate,"
               "lineItem/UnblendedCost,lineItem/LineItemDescription,product/instanceType,product/region,pricing/term,"
-              "savingsPlan/SavingsPlanARN,savingsPlan/SavingsPlanEffectiveCost,reservation/ReservationARN,"
-              "reservation/EffectiveCost,resourceTags/user:team\n";
+              "savingsPlan/SavingsPlanARN,savingsPlan/SavingsPlanEffectiveCost,savingsPlan/TotalCommitmentToDate,"
+              "savingsPlan/UsedCommitment,reservation/ReservationARN,reservation/EffectiveCost,resourceTags/user:team\n";
     }
   }
 
-  // One instance-hour (or other usage) line. `purchase`: OnDemand, Spot or SavingsPlan.
+  // One instance-hour (or other usage) line. `purchase`: OnDemand, Spot or SavingsPlan. A
+  // SavingsPlan line is written as CUR does: covered usage at the on-demand rate plus its
+  // negation (FOCUS: billed 0, effective at the plan's rate, status Used).
   void line(const Hour& h, const std::string& type, const std::string& resource, const std::string& purchase,
             double rate, double effective_rate, const std::string& team, const std::string& service = "AmazonEC2",
             const std::string& usage_type_override = "") {
-    const std::string start = fmt::format("{}T{:02}:00:00Z", h.date, h.hour);
-    const std::string end = h.hour == 23 ? fmt::format("{}T00:00:00Z", civil_from_days(days_from_civil(h.date) + 1))
-                                         : fmt::format("{}T{:02}:00:00Z", h.date, h.hour + 1);
+    const auto [start, end] = period(h);
     const bool spot = purchase == "Spot", sp = purchase == "SavingsPlan";
     const std::string usage_type =
         !usage_type_override.empty() ? usage_type_override : (spot ? "USE1-SpotUsage:" : "USE1-BoxUsage:") + type;
     const std::string desc = usage_type_override.empty()
                                  ? fmt::format("${:.4f} per {} Linux {} Instance Hour", rate, spot ? "Spot" : "On Demand", type)
                                  : fmt::format("${:.4f} per unit of {}", rate, usage_type_override);
-    const double cost = rate;  // SP-covered lines keep the on-demand unblended cost (CUR's convention)
     ++lines_;
-    total_ += sp ? effective_rate : cost;
+    total_ += sp ? effective_rate : rate;
     if (f_ == Format::kFocus) {
-      out_ << fmt::format("{},{},AWS,{},{},{},Usage,\"{}\",{},{},{},{},{},1,{:.10f},{:.10f},{:.10f},USD,\"{{\"\"team\"\":\"\"{}\"\"}}\"\n",
+      out_ << fmt::format("{},{},AWS,{},{},{},Usage,\"{}\",{},{},{},{},{},{},1,{:.10f},{:.10f},{:.10f},USD,\"{{\"\"team\"\":\"\"{}\"\"}}\"\n",
                           kAccount, kAccount, kRegion, start, end, desc, spot ? "Dynamic" : sp ? "Committed" : "Standard",
-                          sp ? "Savings Plan" : "", sp ? kSpArn : "", resource,
-                          service == "AmazonEC2" ? "Amazon Elastic Compute Cloud" : service, rate, sp ? effective_rate : cost,
-                          sp ? effective_rate : cost, team);
-    } else {
-      out_ << fmt::format("{},{},{},{},{},{},{},{},RunInstances,{},1,{:.10f},{:.10f},\"{}\",{},{},{},{},{},,,{}\n",
-                          lines_, kAccount, kAccount, sp ? "SavingsPlanCoveredUsage" : "Usage", start, end, service,
-                          usage_type, resource, rate, cost, desc, usage_type_override.empty() ? type : "", kRegion,
-                          spot ? "Spot" : "OnDemand", sp ? kSpArn : "", sp ? fmt::format("{:.10f}", effective_rate) : "",
-                          team);
+                          sp ? "Savings Plan" : "", sp ? kSpArn : "", sp ? "Used" : "", resource,
+                          service == "AmazonEC2" ? "Amazon Elastic Compute Cloud" : service, rate, sp ? 0.0 : rate,
+                          sp ? effective_rate : rate, team);
+      return;
     }
+    out_ << fmt::format("{},{},{},{},{},{},{},{},RunInstances,{},1,{:.10f},{:.10f},\"{}\",{},{},{},{},{},,,,,{}\n",
+                        lines_, kAccount, kAccount, sp ? "SavingsPlanCoveredUsage" : "Usage", start, end, service,
+                        usage_type, resource, rate, rate, desc, usage_type_override.empty() ? type : "", kRegion,
+                        spot ? "Spot" : "OnDemand", sp ? kSpArn : "", sp ? fmt::format("{:.10f}", effective_rate) : "", team);
+    if (sp) {
+      ++lines_;
+      out_ << fmt::format("{},{},{},SavingsPlanNegation,{},{},{},{},RunInstances,{},1,{:.10f},{:.10f},\"SavingsPlanNegation "
+                          "used by AccountId : {} and UsageSku : synthetic\",{},{},OnDemand,{},,,,,,{}\n",
+                          lines_, kAccount, kAccount, start, end, service, usage_type, resource, -rate, -rate, kAccount,
+                          type, kRegion, kSpArn, team);
+    }
+  }
+
+  // The savings plan's hourly fee: `commitment` dollars, of which `used` went to covered usage.
+  // CUR: a SavingsPlanRecurringFee line. FOCUS: the Purchase row and the Unused remainder.
+  void savings_plan_fee(const Hour& h, double commitment, double used) {
+    const auto [start, end] = period(h);
+    ++lines_;
+    total_ += commitment - used;  // the used part is already in the covered lines' effective cost
+    if (f_ == Format::kFocus) {
+      out_ << fmt::format("{},{},AWS,{},{},{},Purchase,\"Compute Savings Plan hourly fee\",Committed,Savings Plan,{},,,"
+                          "Savings Plans for AWS Compute usage,1,{:.10f},{:.10f},0,USD,\"{{}}\"\n",
+                          kAccount, kAccount, kRegion, start, end, kSpArn, commitment, commitment);
+      ++lines_;
+      out_ << fmt::format("{},{},AWS,{},{},{},Usage,\"Unused Compute Savings Plan commitment\",Committed,Savings Plan,{},"
+                          "Unused,,Savings Plans for AWS Compute usage,0,0,0,{:.10f},USD,\"{{}}\"\n",
+                          kAccount, kAccount, kRegion, start, end, kSpArn, commitment - used);
+      return;
+    }
+    out_ << fmt::format("{},{},{},SavingsPlanRecurringFee,{},{},ComputeSavingsPlans,ComputeSP:1yrNoUpfront,,{},1,"
+                        "{:.10f},{:.10f},\"1 year No Upfront Compute Savings Plan\",,{},,{},,{:.10f},{:.10f},,,\n",
+                        lines_, kAccount, kAccount, start, end, kSpArn, commitment, commitment, kRegion, kSpArn,
+                        commitment, used);
   }
 
   long long lines() const { return lines_; }
   double total() const { return total_; }
 
  private:
+  static std::pair<std::string, std::string> period(const Hour& h) {
+    return {fmt::format("{}T{:02}:00:00Z", h.date, h.hour),
+            h.hour == 23 ? fmt::format("{}T00:00:00Z", civil_from_days(days_from_civil(h.date) + 1))
+                         : fmt::format("{}T{:02}:00:00Z", h.date, h.hour + 1)};
+  }
+
   Format f_;
   std::ostream& out_;
   long long lines_ = 0;
@@ -92,7 +125,7 @@ SynthFigures load_synth_figures(const std::string& data_dir) {
   const std::string f = data_dir + "/billing/synth.toml";
   const toml::table t = load_toml_file(f);
   return {require_number(t, "savings_plan_rate_share", f), require_number(t, "spot_interruption_per_hour", f),
-          require_number(t, "storage_usd_per_day", f)};
+          require_number(t, "storage_usd_per_day", f), require_number(t, "savings_plan_commitment_vs_use", f)};
 }
 
 SynthResult synthesize_bill(const Catalog& catalog, const SynthFigures& fig, const SynthOptions& opt, std::ostream& out) {
@@ -140,13 +173,16 @@ SynthResult synthesize_bill(const Catalog& catalog, const SynthFigures& fig, con
     std::vector<int> spot_back(train_spot, 0);
     for (int h = 0; h < 24; ++h) {
       const Hour hr{date, h};
-      // Training: on-demand nodes, the first of them covered by the savings plan.
+      // Training: on-demand nodes, the first of them covered by the savings plan, whose hourly
+      // commitment was sized a little above that node's use.
       for (int i = 0; i < train_od; ++i) {
         const bool covered = i == 0;
         w.line(hr, "p4d.24xlarge", fmt::format("i-train-od-{}", i), covered ? "SavingsPlan" : "OnDemand",
                *p4d.on_demand_hourly, *p4d.on_demand_hourly * kSpRateShare, "ml-training");
         gpu += covered ? *p4d.on_demand_hourly * kSpRateShare : *p4d.on_demand_hourly;
       }
+      const double sp_used = *p4d.on_demand_hourly * kSpRateShare;
+      w.savings_plan_fee(hr, sp_used * fig.savings_plan_commitment_vs_use, sp_used);
       for (int i = 0; i < train_spot; ++i) {
         if (spot_back[i] > h) continue;
         if (u(rng) < fig.spot_interruption_per_hour) {  // interrupted: back after 1-6 hours

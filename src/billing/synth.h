@@ -42,6 +42,7 @@ struct SynthFigures {
   double savings_plan_rate_share = 0;
   double spot_interruption_per_hour = 0;
   double storage_usd_per_day = 0;
+  double savings_plan_commitment_vs_use = 0;  // hourly commitment / the covered node's use of it
 };
 SynthFigures load_synth_figures(const std::string& data_dir);  // data_dir/billing/synth.toml
 

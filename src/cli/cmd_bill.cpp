@@ -16,7 +16,9 @@
 #include "aws/cost_explorer.h"
 #include "aws/s3.h"
 #include "billing/aggregate.h"
+#include "billing/inputs.h"
 #include "billing/reader.h"
+#include "billing/savings.h"
 #include "billing/synth.h"
 #include "billing/trend.h"
 #include "core/data_dir.h"
@@ -25,6 +27,7 @@
 #include "aws/environment.h"
 #include "catalog/catalog.h"
 #include "cli/aws_options.h"
+#include "cli/bill_html.h"
 #include "cli/common.h"
 #include "core/data_dir.h"
 #include "core/error.h"
@@ -37,6 +40,9 @@ struct BillOptions {
   bool skip_bad_rows = false;
   bool daily = false;       // print the per-day table in the terminal too
   std::string bill_format;  // focus, cur, cur-athena, cur2; empty = detect from the header
+  std::string tag;          // --tag KEY: spend by this tag's values
+  std::string html;         // --html FILE: the self-contained report
+  double commitment_discount_pct = -1;  // --commitment-discount; < 0 = not given
   std::string source = "cost-explorer", start, end, metric = "UnblendedCost";
   aws::AwsOptions aws;
 };
@@ -59,17 +65,30 @@ void run_bill_s3(const GlobalOptions& g, const BillOptions& o, const std::string
   auto cfg = aws::resolve_config(o.aws, env);
   aws::AwsClient client(cfg, "s3");
   aws::S3 s3(client);
-  auto objects = s3.list(loc.bucket, loc.key);
+  // The objects to read: those a manifest lists (s3://bucket/path/...Manifest.json), else every
+  // CSV object under the prefix.
+  std::string bucket = loc.bucket;
+  std::vector<std::string> keys;
+  if (billing::is_manifest(loc.key)) {
+    std::string text;
+    s3.get(loc.bucket, loc.key, [&](std::string_view d) { text.append(d); });
+    keys = billing::manifest_keys(text, url);
+    const std::string named = billing::manifest_bucket(text);
+    if (!named.empty()) bucket = named;
+  } else {
+    for (const auto& obj : s3.list(loc.bucket, loc.key)) {
+      if (obj.key.find(".csv") != std::string::npos) keys.push_back(obj.key);  // not manifests or other files
+    }
+  }
   const TempDir tmp("frugal-s3-", "the S3 download");
   const fs::path& dir = tmp.path();
   int n = 0;
-  for (const auto& obj : objects) {
-    if (obj.key.find(".csv") == std::string::npos) continue;  // manifests and other files
-    const auto local = dir / fmt::format("{:05d}-{}", n++, fs::path(obj.key).filename().string());
+  for (const auto& key : keys) {
+    const auto local = dir / fmt::format("{:05d}-{}", n++, fs::path(key).filename().string());
     std::ofstream out(local, std::ios::binary);
-    s3.get(loc.bucket, obj.key, [&](std::string_view d) { out.write(d.data(), static_cast<std::streamsize>(d.size())); });
+    s3.get(bucket, key, [&](std::string_view d) { out.write(d.data(), static_cast<std::streamsize>(d.size())); });
     out.close();
-    if (!out) throw Error(fmt::format("{}: cannot write the download of s3://{}/{}", local.string(), loc.bucket, obj.key));
+    if (!out) throw Error(fmt::format("{}: cannot write the download of s3://{}/{}", local.string(), bucket, key));
   }
   if (n == 0) throw Error(fmt::format("{}: no CSV objects under this prefix", url));
   BillOptions files = o;
@@ -79,28 +98,13 @@ void run_bill_s3(const GlobalOptions& g, const BillOptions& o, const std::string
 
 // Bill files (FOCUS / CUR, gzip or not) to GPU spend: one pass, exact sums.
 void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
-  namespace fs = std::filesystem;
-  std::vector<std::string> files;
-  for (const auto& in : o.inputs) {
-    if (fs::is_directory(in)) {
-      std::vector<std::string> found;
-      for (const auto& e : fs::recursive_directory_iterator(in)) {
-        const std::string p = e.path().string();
-        if (e.is_regular_file() && p.find(".csv") != std::string::npos) found.push_back(p);
-      }
-      std::sort(found.begin(), found.end());
-      files.insert(files.end(), found.begin(), found.end());
-    } else if (fs::exists(in)) {
-      files.push_back(in);
-    } else {
-      throw Error(fmt::format("{}: no such file or folder", in));
-    }
-  }
+  const std::vector<std::string> files = billing::expand_bill_inputs(o.inputs);
   if (files.empty()) throw Error("no CSV bill files found in the inputs");
   auto cat = Catalog::load(resolve_data_dir(g.data_dir));
   billing::GpuAggregator agg(cat);
   billing::ReadOptions ro;
   ro.skip_bad_rows = o.skip_bad_rows;
+  ro.tag_key = o.tag;
   if (o.bill_format == "focus") ro.force = billing::Format::kFocus;
   if (o.bill_format == "cur") ro.force = billing::Format::kCurLegacy;
   if (o.bill_format == "cur-athena") ro.force = billing::Format::kCurAthena;
@@ -114,7 +118,7 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
     bad += st.bad_rows;
     if (first_bad.empty()) first_bad = st.first_bad;
   }
-  const auto& s = agg.result();
+  const billing::GpuSpend& s = agg.result();
   Table daily;
   daily.title = "GPU/accelerator spend per day and instance type";
   daily.columns = {{"date", "date"}, {"instance_type", "instance type"}, {"cost_usd", "cost", true}};
@@ -136,13 +140,27 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
   };
   Table by_type = share_table("GPU spend by instance type", "instance_type", s.by_type);
   Table by_purchase = share_table("GPU spend by purchase option", "purchase_option", s.by_purchase);
+  // Savings plan usage nets to ~0 unblended (covered usage + negation; the plan's fee has no
+  // instance type), so the purchase table also shows the amortized cost.
+  by_purchase.columns.push_back({"amortized_usd", "amortized", true});
+  for (auto& row : by_purchase.rows) {
+    const std::string key = row[0].text == "(none)" ? "" : row[0].text;
+    const auto it = s.by_purchase_amortized.find(key);
+    const billing::Nanos v = it == s.by_purchase_amortized.end() ? 0 : it->second;
+    row.push_back(Cell(billing::format_usd(v), billing::to_usd(v)));
+  }
+  Table by_account = share_table("GPU spend by account", "account", s.by_account);
+  Table by_region = share_table("GPU spend by region", "region", s.by_region);
+  Table by_tag = share_table(fmt::format("GPU spend by tag '{}'", o.tag), "tag_value", s.by_tag);
   by_purchase.notes.push_back(fmt::format("bill total {}; GPU/accelerator {} unblended, {} amortized, {} of {} lines",
                                           billing::format_usd(s.total_cost), billing::format_usd(s.gpu_cost),
                                           billing::format_usd(s.gpu_amortized), s.gpu_lines, s.lines));
   for (const auto& f : formats) by_purchase.notes.push_back("read " + f);
+  bool synthetic = false;
   for (const auto& f : files) {
     if (std::filesystem::path(f).filename().string().rfind("synthetic-", 0) == 0) {
       by_purchase.notes.push_back("SYNTHETIC BILL: " + f + " was made by `frugal bill synth`; its figures are invented");
+      synthetic = true;
       break;
     }
   }
@@ -195,6 +213,39 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
                                                 trend.days.size(), 2 * settings.min_history_days)
                                   : "none");
   }
+  // Commitments and opportunities.
+  billing::SavingsOptions so;
+  if (o.commitment_discount_pct >= 0) so.commitment_discount = o.commitment_discount_pct / 100.0;
+  const auto savings = billing::analyze_savings(s, cat, billing::load_commitment_rates(resolve_data_dir(g.data_dir)), so);
+  Table coverage;
+  coverage.title = "Commitment coverage of GPU instance hours";
+  coverage.columns = {{"instance_type", "instance type"}, {"on_demand_hours", "on-demand h", true},
+                      {"savings_plan_hours", "savings plan h", true}, {"reserved_hours", "reserved h", true},
+                      {"spot_hours", "spot h", true}, {"coverage", "coverage", true}};
+  auto hours = [](double h) { return Cell(fmt::format("{:.0f}", h), h); };
+  for (const auto& c : savings.coverage) {
+    coverage.rows.push_back({Cell(c.instance_type), hours(c.on_demand_hours), hours(c.savings_plan_hours), hours(c.reserved_hours),
+                             hours(c.spot_hours), Cell(fmt::format("{:.1f}%", c.coverage * 100), c.coverage)});
+  }
+  coverage.notes.push_back("coverage = (savings plan + reserved hours) / (those + on-demand hours); spot is not counted, as in AWS's reports");
+  for (const auto& u : savings.utilization) {
+    coverage.notes.push_back(fmt::format("{} utilization {:.1f}%: {} committed, {} unused (commitment-wide, not only GPUs)", u.kind,
+                                         u.utilization * 100, billing::format_usd(u.total), billing::format_usd(u.unused)));
+  }
+  if (savings.coverage.empty()) coverage.notes.push_back("no GPU instance hours in the bill");
+  Table opps;
+  opps.title = "Opportunities (over the bill's period)";
+  opps.columns = {{"kind", "kind"}, {"instance_type", "instance type"}, {"hours", "hours", true}, {"current_usd", "now", true},
+                  {"saving_usd", "saving", true}, {"discount", "discount", true}, {"assumption", "assumes"}, {"source", "rate from"}};
+  for (const auto& op : savings.opportunities) {
+    opps.rows.push_back({Cell(op.kind), Cell(op.instance_type), hours(op.hours), Cell(usd(op.current_usd), op.current_usd),
+                         op.saving_usd ? Cell(usd(*op.saving_usd), *op.saving_usd) : Cell("unknown", nullptr),
+                         op.saving_usd ? Cell(fmt::format("{:.0f}%", op.discount * 100), op.discount) : Cell("-", nullptr),
+                         Cell(op.assumption), Cell(op.source)});
+  }
+  opps.notes = savings.notes;
+  opps.notes.push_back(fmt::format("best per instance type: {} over the bill's period", usd(savings.best_saving_usd)));
+
   nlohmann::json days = nlohmann::json::array();
   for (const auto& d : trend.days) days.push_back({{"date", d.date}, {"cost_usd", d.cost}, {"moving_average_7d_usd", d.moving_average_7d}});
 
@@ -204,20 +255,43 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
                       {"lines", s.lines},
                       {"gpu_lines", s.gpu_lines},
                       {"bad_rows", bad},
+                      {"synthetic", synthetic},
                       {"daily", daily.to_json()["rows"]},
                       {"by_instance_type", by_type.to_json()["rows"]},
                       {"by_purchase_option", by_purchase.to_json()["rows"]},
+                      {"by_account", by_account.to_json()["rows"]},
+                      {"by_region", by_region.to_json()["rows"]},
                       {"trend", {{"daily_average_usd", trend.daily_average}, {"days", days}, {"months", months.to_json()["rows"]}}},
                       {"spikes", spikes.to_json()["rows"]},
-                      {"anomalies", anomalies.to_json()["rows"]}};
-  // The terminal shows the summary; the per-day table (one row per day and type) is in CSV and
-  // JSON output, and in the terminal with --daily.
-  if (g.format == "table" && !o.daily) {
-    months.notes.push_back("per-day spend by instance type: --daily, or --format csv|json");
-    emit(g, {by_type, by_purchase, months, spikes, anomalies}, j);
-  } else {
-    emit(g, {daily, by_type, by_purchase, months, spikes, anomalies}, j);
+                      {"anomalies", anomalies.to_json()["rows"]},
+                      {"coverage", coverage.to_json()["rows"]},
+                      {"commitment_utilization", nlohmann::json::array()},
+                      {"opportunities", opps.to_json()["rows"]},
+                      {"best_saving_usd", savings.best_saving_usd}};
+  for (const auto& u : savings.utilization) {
+    j["commitment_utilization"].push_back({{"kind", u.kind}, {"total_usd", billing::to_usd(u.total)},
+                                           {"unused_usd", billing::to_usd(u.unused)}, {"utilization", u.utilization}});
   }
+  if (!o.tag.empty()) j["by_tag"] = by_tag.to_json()["rows"];
+  // The HTML report is written (atomically) before anything is printed, and only after every
+  // input has been read, so a bad input never leaves a report behind.
+  if (!o.html.empty()) {
+    write_file_atomic(o.html, bill_html({s, trend, savings, formats, synthetic}));
+    opps.notes.push_back("HTML report: " + o.html);
+  }
+  // The terminal shows the summary; the per-day table (one row per day and type) is in CSV and
+  // JSON output, and in the terminal with --daily. Account and region tables appear when the bill
+  // has more than one of them.
+  std::vector<Table> tables;
+  if (g.format != "table" || o.daily) tables.push_back(daily);
+  else months.notes.push_back("per-day spend by instance type: --daily, or --format csv|json");
+  tables.push_back(by_type);
+  tables.push_back(by_purchase);
+  if (s.by_account.size() > 1) tables.push_back(by_account);
+  if (s.by_region.size() > 1) tables.push_back(by_region);
+  if (!o.tag.empty()) tables.push_back(by_tag);
+  for (auto* t : {&months, &spikes, &anomalies, &coverage, &opps}) tables.push_back(*t);
+  emit(g, tables, j);
 }
 
 void run_bill(const GlobalOptions& g, const BillOptions& o) {
@@ -291,11 +365,18 @@ void run_bill_demo(const GlobalOptions& g) {
 void register_bill(CLI::App& app, GlobalOptions& g) {
   auto o = std::make_shared<BillOptions>();
   auto* b = app.add_subcommand("bill", "GPU spend from your bill (Cost Explorer; exports in S3)");
-  b->add_option("inputs", o->inputs, "Bill files or folders (FOCUS / CUR CSV, gzip or not), or s3://bucket/prefix/");
+  b->add_option("inputs", o->inputs,
+                "Bill files, folders, globs or CUR manifests (FOCUS / CUR CSV, gzip or not), or s3://bucket/prefix/ "
+                "or s3://bucket/...Manifest.json");
   b->add_flag("--skip-bad-rows", o->skip_bad_rows, "Skip (and count) rows that do not parse instead of stopping");
   b->add_flag("--daily", o->daily, "Also print spend per day and instance type in the terminal");
   b->add_option("--bill-format", o->bill_format, "Read the files as this format instead of detecting it from the header")
       ->check(CLI::IsMember({"focus", "cur", "cur-athena", "cur2"}));
+  b->add_option("--tag", o->tag, "Also show GPU spend by this cost-allocation tag's values (e.g. team)");
+  b->add_option("--html", o->html, "Write a self-contained HTML report (charts) to this file");
+  b->add_option("--commitment-discount", o->commitment_discount_pct,
+                "Savings Plan discount in % to price commitments for types without a published rate or plan usage in the bill")
+      ->check(CLI::Range(0.0, 95.0));
   b->add_option("--source", o->source, "cost-explorer");
   b->add_option("--start", o->start, "First day, YYYY-MM-DD");
   b->add_option("--end", o->end, "Day after the last, YYYY-MM-DD (exclusive, as Cost Explorer)");

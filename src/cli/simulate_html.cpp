@@ -4,21 +4,12 @@
 
 #include <algorithm>
 
+#include "cli/html.h"
+
 namespace frugal::cli {
 namespace {
 
 const char* kColors[] = {"#9e9e9e", "#8d6e63", "#ab47bc", "#ffa726", "#42a5f5", "#e53935", "#2e7d32"};
-
-std::string esc(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    if (c == '<') o += "&lt;";
-    else if (c == '>') o += "&gt;";
-    else if (c == '&') o += "&amp;";
-    else o += c;
-  }
-  return o;
-}
 
 // One chart: x = arrived %, y = chosen field, one polyline per policy.
 std::string chart(const std::map<std::string, std::vector<sim::CurvePoint>>& by_policy, const std::string& title,
@@ -27,7 +18,7 @@ std::string chart(const std::map<std::string, std::vector<sim::CurvePoint>>& by_
   auto x = [&](double v) { return L + (v - x_min) / (130.0 - x_min) * (W - L - R); };
   auto y = [&](double v) { return T + (1 - (std::clamp(v, y_min, y_max) - y_min) / (y_max - y_min)) * (H - T - B); };
   std::string s = fmt::format(R"(<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" font-family="sans-serif" font-size="11">)", W, H);
-  s += fmt::format(R"(<text x="{}" y="18" font-size="13" font-weight="bold">{}</text>)", L, esc(title));
+  s += fmt::format(R"(<text x="{}" y="18" font-size="13" font-weight="bold">{}</text>)", L, html_escape(title));
   for (int i = 0; i <= 5; ++i) {
     const double v = y_min + (y_max - y_min) * i / 5;
     s += fmt::format(R"(<line x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}" stroke="#eee"/><text x="{}" y="{:.1f}" text-anchor="end">{:.0f}</text>)",
@@ -48,7 +39,7 @@ std::string chart(const std::map<std::string, std::vector<sim::CurvePoint>>& by_
     s += fmt::format(R"(<polyline fill="none" stroke="{}" stroke-width="{}" points="{}"/>)", color,
                      policy == "frugal" || policy == "fgd" ? 2.5 : 1.5, pts);
     s += fmt::format(R"(<rect x="{}" y="{}" width="12" height="3" fill="{}"/><text x="{}" y="{}">{}</text>)", W - R + 10,
-                     T + 10 + legend * 16, color, W - R + 26, T + 14 + legend * 16, esc(policy));
+                     T + 10 + legend * 16, color, W - R + 26, T + 14 + legend * 16, html_escape(policy));
     ++legend;
   }
   return s + "</svg>";
@@ -63,9 +54,9 @@ std::string simulate_html(const std::map<std::string, std::map<std::string, std:
 </head><body><h1>GPU-sharing placement on the Alibaba GPU trace</h1>)";
   h += fmt::format("<p>Medians over seeds {}. Tasks arrive until their GPU request is 130% of capacity and never "
                    "leave (the FGD paper's procedure). The dashed line marks arrivals equal to capacity.</p>",
-                   esc(seeds));
+                   html_escape(seeds));
   for (const auto& [trace, by_policy] : curves) {
-    h += fmt::format("<h2>trace: {}</h2><div class=\"row\">", esc(trace));
+    h += fmt::format("<h2>trace: {}</h2><div class=\"row\">", html_escape(trace));
     h += chart(by_policy, "GPU allocated, % of capacity", &sim::CurvePoint::allocated_pct, 0, 100);
     h += chart(by_policy, "GPU allocated near saturation (zoom)", &sim::CurvePoint::allocated_pct, 80, 100, 80);
     h += chart(by_policy, "GPU fragmentation, % of capacity", &sim::CurvePoint::frag_pct, 0, 40);

@@ -172,3 +172,68 @@ TEST(Reader, GzipFilesAndTruncation) {
     EXPECT_NE(std::string(e.what()).find("frugal_bill_cut.csv.gz"), std::string::npos) << e.what();
   }
 }
+
+TEST(Reader, TagsFromEachFormat) {
+  auto tag_of = [](const std::string& text, const std::string& key) {
+    std::istringstream in(text);
+    ReadOptions o;
+    o.tag_key = key;
+    std::vector<std::string> tags;
+    read_bill(in, "t.csv", [&](const LineItem& li) { tags.push_back(li.tag); }, o);
+    return tags;
+  };
+  EXPECT_EQ(tag_of("lineItem/UsageStartDate,lineItem/UnblendedCost,resourceTags/user:team\n2025-09-01T00:00:00Z,1,ml\n2025-09-01T00:00:00Z,1,\n", "team"),
+            (std::vector<std::string>{"ml", ""}));
+  EXPECT_EQ(tag_of("line_item_usage_start_date,line_item_unblended_cost,resource_tags_user_cost_center\n2025-09-01T00:00:00Z,1,42\n", "cost-center"),
+            std::vector<std::string>{"42"});
+  EXPECT_EQ(tag_of("line_item_usage_start_date,line_item_unblended_cost,resource_tags\n"
+                   "2025-09-01T00:00:00Z,1,\"{\"\"user_team\"\": \"\"infra\"\", \"\"user_teams\"\": \"\"x\"\"}\"\n"
+                   "2025-09-01T00:00:00Z,1,\"{user_project=a, user_team=web}\"\n",
+                   "team"),
+            (std::vector<std::string>{"infra", "web"}));
+  EXPECT_EQ(tag_of("BilledCost,ChargePeriodStart,Tags\n1,2025-09-01T00:00:00Z,\"{\"\"team\"\":\"\"ml\"\"}\"\n"
+                   "1,2025-09-01T00:00:00Z,\"{\"\"user:team\"\":\"\"data\"\"}\"\n",
+                   "team"),
+            (std::vector<std::string>{"ml", "data"}));
+}
+
+TEST(Reader, UsageHoursAndCommitmentFees) {
+  // CUR: hours only on usage lines in hours; the fee lines carry the commitment and its unused part.
+  auto rows = read(
+      "lineItem/UsageStartDate,lineItem/LineItemType,lineItem/UsageType,lineItem/UsageAmount,lineItem/UnblendedCost,"
+      "product/instanceType,pricing/unit,savingsPlan/SavingsPlanARN,savingsPlan/TotalCommitmentToDate,savingsPlan/UsedCommitment,"
+      "reservation/ReservationARN,reservation/AmortizedUpfrontFeeForBillingPeriod,reservation/UnusedAmortizedUpfrontFeeForBillingPeriod,"
+      "reservation/UnusedRecurringFee\n"
+      "2025-09-01T05:00:00Z,Usage,BoxUsage:g5.xlarge,0.5,0.503,g5.xlarge,Hrs,,,,,,,\n"
+      "2025-09-01T05:00:00Z,Usage,EBS:VolumeUsage.gp3,100,8,,GB-Mo,,,,,,,\n"
+      "2025-09-01T05:00:00Z,SavingsPlanRecurringFee,ComputeSP:1yrNoUpfront,1,16,,,arn:sp,16,12,,,,\n"
+      "2025-09-01T05:00:00Z,RIFee,HeavyUsage:inf2.xlarge,720,100,inf2.xlarge,Hrs,,,,arn:ri,50,30,20\n");
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0].hour, 5);
+  EXPECT_DOUBLE_EQ(rows[0].usage_hours, 0.5);
+  EXPECT_EQ(rows[0].list_cost, 503000000);
+  EXPECT_EQ(rows[1].usage_hours, 0);  // no instance type
+  EXPECT_EQ(rows[2].commitment, PurchaseOption::kSavingsPlan);
+  EXPECT_EQ(rows[2].commitment_total, 16000000000);
+  EXPECT_EQ(rows[2].commitment_unused, 4000000000);
+  EXPECT_EQ(rows[2].amortized, 4000000000);  // CID: the unused commitment
+  EXPECT_EQ(rows[3].usage_hours, 0);         // a fee, not usage
+  EXPECT_EQ(rows[3].commitment, PurchaseOption::kReserved);
+  EXPECT_EQ(rows[3].commitment_total, 150000000000);
+  EXPECT_EQ(rows[3].commitment_unused, 50000000000);
+  // FOCUS 1.1: Used / Unused rows of a commitment; ListCost is the on-demand price of covered usage.
+  rows = read(
+      "BilledCost,ChargePeriodStart,ChargeCategory,ChargeDescription,PricingCategory,CommitmentDiscountType,"
+      "CommitmentDiscountStatus,ConsumedQuantity,ConsumedUnit,ListCost,EffectiveCost\n"
+      "0,2025-09-01T03:00:00Z,Usage,$21.96 per On Demand Linux p4d.24xlarge Instance Hour,Committed,Savings Plan,Used,1,Hours,21.96,15.81\n"
+      "0,2025-09-01T03:00:00Z,Usage,Unused Compute Savings Plan,Committed,Savings Plan,Unused,0,,0,1.2\n");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].purchase, PurchaseOption::kSavingsPlan);
+  EXPECT_DOUBLE_EQ(rows[0].usage_hours, 1);
+  EXPECT_EQ(rows[0].list_cost, 21960000000);
+  EXPECT_EQ(rows[0].commitment_total, 15810000000);
+  EXPECT_EQ(rows[0].commitment_unused, 0);
+  EXPECT_EQ(rows[1].usage_hours, 0);
+  EXPECT_EQ(rows[1].commitment_total, 1200000000);
+  EXPECT_EQ(rows[1].commitment_unused, 1200000000);
+}

@@ -7,6 +7,7 @@
 #include "billing/aggregate.h"
 #include "billing/reader.h"
 #include "billing/synth.h"
+#include "billing/savings.h"
 #include "billing/trend.h"
 
 using namespace frugal::billing;
@@ -33,6 +34,21 @@ TEST_P(Synth, IncidentsAreFoundAndTotalsReadBack) {
   // Amortized GPU spend read back equals what the generator charged (to the cent: both sum the
   // same 10-decimal amounts).
   EXPECT_NEAR(to_usd(agg.result().gpu_amortized), r.gpu_usd, 0.01);
+  // The savings plan: sized 8% above the covered node's use, so utilization is 1 / 1.08 in
+  // both formats, and its realized discount is 1 - the plan's rate share.
+  const auto fig = load_synth_figures(FRUGAL_TEST_DATA_DIR);
+  const SavingsAnalysis sa = analyze_savings(agg.result(), catalog(), load_commitment_rates(FRUGAL_TEST_DATA_DIR), {});
+  ASSERT_EQ(sa.utilization.size(), 1u);
+  EXPECT_NEAR(sa.utilization[0].utilization, 1 / fig.savings_plan_commitment_vs_use, 1e-6);
+  bool p4d_commitment = false;
+  for (const auto& op : sa.opportunities) {
+    if (op.kind == "commitment" && op.instance_type == "p4d.24xlarge") {
+      p4d_commitment = true;
+      EXPECT_NEAR(op.discount, 1 - fig.savings_plan_rate_share, 1e-6);
+      EXPECT_DOUBLE_EQ(op.instances, 1);  // the second training node ran on demand all the time
+    }
+  }
+  EXPECT_TRUE(p4d_commitment);
   std::map<std::string, std::map<std::string, double>> series;
   for (const auto& [d, m] : agg.result().by_day_type) {
     for (const auto& [t, v] : m) series[d][t] = to_usd(v);

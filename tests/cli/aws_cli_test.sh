@@ -36,6 +36,14 @@ rm -f "$tmpgz"
 out=$("$frugal" --format json bill s3://billing-exports/focus/ --endpoint-url "$url")
 grep -q '"gpu_usd": 10.2' <<<"$out" || { echo "FAIL bill s3: $out"; exit 1; }
 pass=$((pass+1))
+# A CUR manifest in S3 names the report's files; only those are read (the decoy beside them is
+# not), from the bucket the manifest names.
+curl -s -f -o /dev/null -X PUT -H "Content-Type: application/octet-stream" --data-binary @"$(dirname "$0")/../data/billing/focus1.0_official_sample_1000.csv" "$url/billing-exports/cur/r/20240901-20241001/abc/r-1.csv"
+curl -s -f -o /dev/null -X PUT -H "Content-Type: application/octet-stream" --data-binary 'not,a,bill' "$url/billing-exports/cur/r/20240901-20241001/abc/decoy.csv"
+curl -s -f -o /dev/null -X PUT -H "Content-Type: application/octet-stream" --data-binary '{"bucket":"billing-exports","reportKeys":["cur/r/20240901-20241001/abc/r-1.csv"]}' "$url/billing-exports/cur/r/20240901-20241001/r-Manifest.json"
+out=$("$frugal" --format json bill s3://billing-exports/cur/r/20240901-20241001/r-Manifest.json --endpoint-url "$url")
+grep -q '"gpu_usd": 10.2' <<<"$out" || { echo "FAIL bill s3 manifest: $out"; exit 1; }
+pass=$((pass+1))
 if "$frugal" alert provision --daily-threshold 1000 --email admin@company.com --endpoint-url "http://127.0.0.1:1" 2>/dev/null; then
   echo "FAIL: an unreachable endpoint must fail"; exit 1
 fi
