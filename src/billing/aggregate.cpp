@@ -1,5 +1,7 @@
 #include "billing/aggregate.h"
 
+#include <algorithm>
+
 #include "billing/trend.h"
 
 namespace frugal::billing {
@@ -13,6 +15,12 @@ GpuAggregator::GpuAggregator(const Catalog& cat) {
 bool GpuAggregator::is_accelerated(const std::string& t) const {
   if (t.rfind("ml.", 0) == 0) return accelerated_.count(t.substr(3)) > 0;
   return accelerated_.count(t) > 0;
+}
+
+std::size_t GpuAggregator::KeyHash::operator()(const KeyView& k) const {
+  std::size_t h = std::hash<std::string_view>()(k.date);
+  for (std::string_view f : {k.type, k.account, k.region, k.tag}) h = h * 1099511628211ULL ^ std::hash<std::string_view>()(f);
+  return h * 31 + static_cast<std::size_t>(k.purchase);
 }
 
 void GpuAggregator::add(const LineItem& li) {
@@ -35,32 +43,93 @@ void GpuAggregator::add(const LineItem& li) {
     if (slot > s_.last_slot) s_.last_slot = slot;
   }
   if (li.instance_type.empty() || !is_accelerated(li.instance_type)) return;
-  ++s_.gpu_lines;
-  s_.gpu_cost += li.cost;
-  s_.gpu_amortized += li.amortized;
-  s_.by_day_type[li.date][li.instance_type] += li.cost;
-  s_.by_day_type_amortized[li.date][li.instance_type] += li.amortized;
-  s_.by_type[li.instance_type] += li.cost;
-  s_.by_purchase[to_string(li.purchase)] += li.cost;
-  s_.by_purchase_amortized[to_string(li.purchase)] += li.amortized;
-  s_.by_account[li.account] += li.cost;
-  s_.by_region[li.region] += li.cost;
-  s_.by_tag[li.tag] += li.cost;
-  auto& u = s_.usage[li.instance_type];
-  const int p = static_cast<int>(li.purchase);
-  u.hours[p] += li.usage_hours;
-  u.cost[p] += li.cost;
-  u.effective[p] += li.amortized;
-  if (li.usage_hours > 0) {
-    u.usage_list[p] += li.list_cost;
-    u.usage_effective[p] += li.amortized;
+  const KeyView kv{li.date, li.instance_type, li.account, li.region, li.tag, static_cast<int>(li.purchase)};
+  auto it = pending_.find(kv);
+  if (it == pending_.end()) {
+    it = pending_.emplace(Key{li.date, li.instance_type, li.account, li.region, li.tag, kv.purchase}, Sums{}).first;
+    it->second.day = days_from_civil(li.date);
   }
-  if (li.purchase == PurchaseOption::kOnDemand && li.usage_hours > 0) {
-    s_.on_demand_slots[li.instance_type][last_day_ * 24 + (li.hour < 0 ? 0 : li.hour)] += li.usage_hours;
+  Sums& x = it->second;
+  ++x.lines;
+  x.cost += li.cost;
+  x.amortized += li.amortized;
+  x.hours += li.usage_hours;
+  if (li.usage_hours > 0) {
+    x.usage_list += li.list_cost;
+    x.usage_effective += li.amortized;
+    if (li.purchase == PurchaseOption::kOnDemand) x.on_demand_by_hour[li.hour < 0 ? 0 : li.hour] += li.usage_hours;
   }
 }
 
+void GpuAggregator::flush() {
+  for (const auto& [k, x] : pending_) {
+    s_.gpu_lines += x.lines;
+    s_.gpu_cost += x.cost;
+    s_.gpu_amortized += x.amortized;
+    s_.by_day_type[k.date][k.type] += x.cost;
+    s_.by_day_type_amortized[k.date][k.type] += x.amortized;
+    s_.by_type[k.type] += x.cost;
+    const char* purchase = to_string(static_cast<PurchaseOption>(k.purchase));
+    s_.by_purchase[purchase] += x.cost;
+    s_.by_purchase_amortized[purchase] += x.amortized;
+    s_.by_account[k.account] += x.cost;
+    s_.by_region[k.region] += x.cost;
+    s_.by_tag[k.tag] += x.cost;
+    auto& u = s_.usage[k.type];
+    u.hours[k.purchase] += x.hours;
+    u.cost[k.purchase] += x.cost;
+    u.effective[k.purchase] += x.amortized;
+    u.usage_list[k.purchase] += x.usage_list;
+    u.usage_effective[k.purchase] += x.usage_effective;
+    for (int h = 0; h < 24; ++h) {
+      if (x.on_demand_by_hour[h] > 0) s_.on_demand_slots[k.type][x.day * 24 + h] += x.on_demand_by_hour[h];
+    }
+  }
+  pending_.clear();
+}
+
+void GpuAggregator::merge(GpuAggregator& other) {
+  flush();
+  other.flush();
+  const GpuSpend& o = other.s_;
+  auto add_map = [](auto& into, const auto& from) {
+    for (const auto& [k, v] : from) into[k] += v;
+  };
+  for (const auto& [d, types] : o.by_day_type) add_map(s_.by_day_type[d], types);
+  for (const auto& [d, types] : o.by_day_type_amortized) add_map(s_.by_day_type_amortized[d], types);
+  add_map(s_.by_type, o.by_type);
+  add_map(s_.by_purchase, o.by_purchase);
+  add_map(s_.by_account, o.by_account);
+  add_map(s_.by_region, o.by_region);
+  add_map(s_.by_tag, o.by_tag);
+  add_map(s_.by_purchase_amortized, o.by_purchase_amortized);
+  for (const auto& [t, u] : o.usage) {
+    auto& m = s_.usage[t];
+    for (int p = 0; p < kPurchaseOptions; ++p) {
+      m.hours[p] += u.hours[p];
+      m.cost[p] += u.cost[p];
+      m.effective[p] += u.effective[p];
+      m.usage_list[p] += u.usage_list[p];
+      m.usage_effective[p] += u.usage_effective[p];
+    }
+  }
+  for (const auto& [t, slots] : o.on_demand_slots) add_map(s_.on_demand_slots[t], slots);
+  s_.first_slot = std::min(s_.first_slot, o.first_slot);
+  s_.last_slot = std::max(s_.last_slot, o.last_slot);
+  s_.hourly = s_.hourly || o.hourly;
+  for (const auto& [k, c] : o.commitments) {
+    s_.commitments[k].total += c.total;
+    s_.commitments[k].unused += c.unused;
+  }
+  s_.total_cost += o.total_cost;
+  s_.gpu_cost += o.gpu_cost;
+  s_.gpu_amortized += o.gpu_amortized;
+  s_.lines += o.lines;
+  s_.gpu_lines += o.gpu_lines;
+}
+
 const GpuSpend& GpuAggregator::result() {
+  flush();
   if (!normalised_ && !s_.hourly && s_.slot_count() > 0) {
     // A daily bill: every line sat at hour 0. Slots become days; a day's hours / 24 is the number
     // of instances that ran all day.

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <climits>
+#include <string_view>
 #include <map>
 #include <set>
 #include <string>
@@ -59,6 +60,8 @@ class GpuAggregator {
  public:
   explicit GpuAggregator(const Catalog& cat);
   void add(const LineItem& li);
+  // Adds another aggregator's lines (one per reading thread); call before result().
+  void merge(GpuAggregator& other);
   // The result; on_demand_slots and first/last slot are normalised (daily slots) on first call
   // after the last add() when no line was hourly.
   const GpuSpend& result();
@@ -66,7 +69,45 @@ class GpuAggregator {
   bool is_accelerated(const std::string& instance_type) const;
 
  private:
+  // GPU lines are first summed per (date, type, purchase, account, region, tag) in a hash table,
+  // one lookup per line, and spread into GpuSpend's ordered tables by flush(): bills repeat few
+  // such keys over millions of lines.
+  struct Key {
+    std::string date, type, account, region, tag;
+    int purchase = 0;
+  };
+  struct KeyView {
+    std::string_view date, type, account, region, tag;
+    int purchase = 0;
+  };
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(const KeyView& k) const;
+    std::size_t operator()(const Key& k) const { return (*this)(KeyView{k.date, k.type, k.account, k.region, k.tag, k.purchase}); }
+  };
+  struct KeyEq {
+    using is_transparent = void;
+    static KeyView view(const Key& k) { return {k.date, k.type, k.account, k.region, k.tag, k.purchase}; }
+    static const KeyView& view(const KeyView& k) { return k; }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      const KeyView& x = view(a);
+      const KeyView& y = view(b);
+      return x.purchase == y.purchase && x.date == y.date && x.type == y.type && x.account == y.account &&
+             x.region == y.region && x.tag == y.tag;
+    }
+  };
+  struct Sums {
+    Nanos cost = 0, amortized = 0, usage_list = 0, usage_effective = 0;
+    double hours = 0;
+    long long lines = 0;
+    long day = 0;
+    std::array<double, 24> on_demand_by_hour{};  // on-demand instance hours started in each hour
+  };
+  void flush();
+
   std::set<std::string> accelerated_;
+  std::unordered_map<Key, Sums, KeyHash, KeyEq> pending_;
   GpuSpend s_;
   std::string last_date_;
   long last_day_ = 0;

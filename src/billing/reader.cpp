@@ -1,6 +1,10 @@
 #include "billing/reader.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -10,9 +14,11 @@
 #include <map>
 #include <memory>
 #include <streambuf>
+#include <thread>
 
 #include "billing/instance_type.h"
 #include "core/csv.h"
+#include "core/csv_span.h"
 #include "core/error.h"
 
 namespace frugal::billing {
@@ -73,7 +79,7 @@ std::string map_value(std::string_view cell, std::string_view key) {
   return "";
 }
 
-bool is_hours_unit(const std::string& unit) {
+bool is_hours_unit(std::string_view unit) {
   return unit.empty() || unit.find("Hr") != std::string::npos || unit.find("Hour") != std::string::npos ||
          unit.find("hour") != std::string::npos;
 }
@@ -157,12 +163,32 @@ Format detect_format(const std::vector<std::string>& h, const std::string& name)
           "CUR 2.0 / Athena (line_item_unblended_cost) columns");
 }
 
-ReadStats read_bill(std::istream& in, const std::string& name, const LineSink& sink, const ReadOptions& opt) {
-  CsvReader reader(in, name);
-  std::vector<std::string> header, f;
-  if (!reader.next(header)) fail_at({name, 1, 1}, "empty file (expected a header row)");
-  ReadStats st;
-  st.format = opt.force ? *opt.force : detect_format(header, name);
+namespace {
+
+// CsvReader's records as string_views, so one row loop serves streams and mapped memory.
+class StreamRecords {
+ public:
+  StreamRecords(std::istream& in, const std::string& name) : r_(in, name) {}
+  bool next(std::vector<std::string_view>& f) {
+    if (!r_.next(buf_)) return false;
+    f.assign(buf_.begin(), buf_.end());
+    return true;
+  }
+  bool next_strings(std::vector<std::string>& f) { return r_.next(f); }
+  int record_line() const { return r_.record_line(); }
+  SourceLocation field_location(std::size_t i) const { return r_.field_location(i); }
+
+ private:
+  CsvReader r_;
+  std::vector<std::string> buf_;
+};
+
+// Reads the records after the header from `reader` (StreamRecords or CsvSpanReader), handing
+// each line item to `sink`. `st.format` must be set.
+template <class Records>
+void read_rows(Records& reader, const std::vector<std::string>& header, const std::string& name, const LineSink& sink,
+               const ReadOptions& opt, ReadStats& st) {
+  std::vector<std::string_view> f;
   const Columns want = columns_for(st.format);
   std::map<std::string, int> idx;
   for (std::size_t i = 0; i < header.size(); ++i) idx[header[i]] = static_cast<int>(i);
@@ -211,10 +237,7 @@ ReadStats read_bill(std::istream& in, const std::string& name, const LineSink& s
     }
   }
 
-  auto get = [&](int c) -> const std::string& {
-    static const std::string empty;
-    return c >= 0 && c < static_cast<int>(f.size()) ? f[c] : empty;
-  };
+  auto get = [&](int c) -> std::string_view { return c >= 0 && c < static_cast<int>(f.size()) ? f[c] : std::string_view(); };
   auto amount = [&](int c, const char* what) -> Nanos {
     if (c < 0) return 0;
     auto v = parse_amount(get(c));
@@ -231,7 +254,7 @@ ReadStats read_bill(std::istream& in, const std::string& name, const LineSink& s
                 fmt::format("expected {} fields as in the header, found {}", header.size(), f.size()));
       }
       LineItem li;
-      const std::string& d = get(c_date);
+      const std::string_view d = get(c_date);
       if (d.size() < 10 || d[4] != '-' || d[7] != '-') {
         fail_at(reader.field_location(c_date), fmt::format("expected a date like 2024-09-27T15:00:00Z, got '{}'", d));
       }
@@ -242,7 +265,7 @@ ReadStats read_bill(std::istream& in, const std::string& name, const LineSink& s
         if (li.hour > 23) fail_at(reader.field_location(c_date), fmt::format("expected an hour 00-23 in '{}'", d));
       }
       if (c_tag >= 0) {
-        const std::string& cell = get(c_tag);
+        const std::string_view cell = get(c_tag);
         if (tag_keys.empty()) {
           li.tag = cell;
         } else {
@@ -255,15 +278,15 @@ ReadStats read_bill(std::istream& in, const std::string& name, const LineSink& s
       li.account = get(c_acct);
       li.region = get(c_region);
       li.line_type = get(c_type);
-      const std::string& usage = get(c_usage);
+      const std::string_view usage = get(c_usage);
       li.instance_type = get(c_inst);
       if (li.instance_type == "NULL") li.instance_type.clear();
       if (li.instance_type.empty()) li.instance_type = find_instance_type(usage);
       if (li.instance_type.empty()) li.instance_type = find_instance_type(get(c_desc));
       if (li.instance_type.empty() && c_sku >= 0) li.instance_type = find_instance_type(get(c_sku));
       if (st.format == Format::kFocus) {
-        const std::string& ct = get(c_commit_type);
-        const std::string& pc = get(c_pricing);
+        const std::string_view ct = get(c_commit_type);
+        const std::string_view pc = get(c_pricing);
         if (ct == "Savings Plan" || ct == "SavingsPlan") li.purchase = PurchaseOption::kSavingsPlan;
         else if (ct == "Reservation" || ct == "Reserved") li.purchase = PurchaseOption::kReserved;
         else if (pc == "Dynamic") li.purchase = PurchaseOption::kSpot;
@@ -271,7 +294,7 @@ ReadStats read_bill(std::istream& in, const std::string& name, const LineSink& s
         else if (pc == "Committed") li.purchase = PurchaseOption::kSavingsPlan;
         li.amortized = amount(c_am_sp, "EffectiveCost");
         // FOCUS 1.1+: a row of a commitment is Used (covered usage) or Unused (the idle part).
-        const std::string& status = get(c_status);
+        const std::string_view status = get(c_status);
         if (!status.empty() && li.purchase != PurchaseOption::kOnDemand && li.purchase != PurchaseOption::kSpot) {
           li.commitment = ct == "Reservation" || ct == "Reserved" ? PurchaseOption::kReserved : PurchaseOption::kSavingsPlan;
           li.commitment_total = li.amortized;
@@ -284,8 +307,8 @@ ReadStats read_bill(std::istream& in, const std::string& name, const LineSink& s
       } else {
         // AWS's rule (CID summary_view): SP ARN -> SavingsPlan, else RI ARN -> Reserved, else
         // "Spot" in the usage type -> Spot, else OnDemand.
-        const std::string& sp = get(c_sp);
-        const std::string& ri = get(c_ri);
+        const std::string_view sp = get(c_sp);
+        const std::string_view ri = get(c_ri);
         if (!sp.empty()) li.purchase = PurchaseOption::kSavingsPlan;
         else if (!ri.empty()) li.purchase = PurchaseOption::kReserved;
         else if (usage.find("Spot") != std::string::npos) li.purchase = PurchaseOption::kSpot;
@@ -323,6 +346,17 @@ ReadStats read_bill(std::istream& in, const std::string& name, const LineSink& s
       if (st.bad_rows++ == 0) st.first_bad = e.what();
     }
   }
+}
+
+}  // namespace
+
+ReadStats read_bill(std::istream& in, const std::string& name, const LineSink& sink, const ReadOptions& opt) {
+  StreamRecords reader(in, name);
+  std::vector<std::string> header;
+  if (!reader.next_strings(header)) fail_at({name, 1, 1}, "empty file (expected a header row)");
+  ReadStats st;
+  st.format = opt.force ? *opt.force : detect_format(header, name);
+  read_rows(reader, header, name, sink, opt, st);
   return st;
 }
 
@@ -332,6 +366,186 @@ ReadStats read_bill_file(const std::string& path, const LineSink& sink, const Re
   std::istream in(&buf);
   ReadStats st = read_bill(in, path, sink, opt);
   if (!buf.error.empty()) throw InputError(fmt::format("{}: corrupt or truncated gzip data ({})", path, buf.error));
+  return st;
+}
+
+}  // namespace frugal::billing
+
+namespace frugal::billing {
+namespace {
+
+// A read-only mapping of a whole file.
+class MappedFile {
+ public:
+  explicit MappedFile(const std::string& path) {
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) throw Error(fmt::format("{}: cannot open file", path));
+    struct stat sb {};
+    if (::fstat(fd_, &sb) != 0) throw Error(fmt::format("{}: cannot stat file", path));
+    size_ = static_cast<std::size_t>(sb.st_size);
+    if (size_ == 0) return;
+    void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd_, 0);
+    if (p == MAP_FAILED) throw Error(fmt::format("{}: cannot map file", path));
+    data_ = static_cast<const char*>(p);
+    ::madvise(p, size_, MADV_SEQUENTIAL);
+  }
+  ~MappedFile() {
+    if (data_) ::munmap(const_cast<char*>(data_), size_);
+    if (fd_ >= 0) ::close(fd_);
+  }
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  const char* data() const { return data_; }
+  std::size_t size() const { return size_; }
+  int fd() const { return fd_; }
+
+ private:
+  int fd_ = -1;
+  const char* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+constexpr std::size_t kMinChunkedBytes = 4u << 20;
+constexpr std::size_t kReleaseEvery = 32u << 20;
+
+// A chunk's records, giving the pages already read back to the kernel every kReleaseEvery bytes,
+// so the resident set stays flat whatever the file size (a mapped page otherwise stays counted
+// until the unmap). Fields of the previous record are dead once next() is called again.
+class ChunkRecords {
+ public:
+  ChunkRecords(const char* file_base, const char* begin, const char* stop, const char* end, const std::string& name, int line)
+      : base_(file_base), released_(begin), r_(begin, stop, end, name, line) {}
+  bool next(std::vector<std::string_view>& f) {
+    const char* at = r_.position();
+    if (static_cast<std::size_t>(at - released_) >= kReleaseEvery) {
+      const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+      const auto from = (static_cast<std::size_t>(released_ - base_) + page - 1) / page * page;
+      const auto to = static_cast<std::size_t>(at - base_) / page * page;
+      if (to > from) ::madvise(const_cast<char*>(base_ + from), to - from, MADV_DONTNEED);
+      released_ = at;
+    }
+    return r_.next(f);
+  }
+  int record_line() const { return r_.record_line(); }
+  SourceLocation field_location(std::size_t i) const { return r_.field_location(i); }
+
+ private:
+  const char* base_;
+  const char* released_;
+  CsvSpanReader r_;
+};
+
+template <class F>
+void run_parallel(std::size_t n, F&& f) {
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < n; ++i) threads.emplace_back(f, i);
+  f(0);
+  for (auto& t : threads) t.join();
+}
+
+}  // namespace
+
+ReadStats read_bill_file_chunked(const std::string& path, const std::vector<LineSink>& sinks, const ReadOptions& opt) {
+  if (sinks.empty()) throw Error("read_bill_file_chunked: no sink");
+  const MappedFile file(path);
+  const char* const base = file.data();
+  const std::size_t size = file.size();
+  const bool gzip = size >= 2 && static_cast<unsigned char>(base[0]) == 0x1f && static_cast<unsigned char>(base[1]) == 0x8b;
+  if (gzip) return read_bill_file(path, sinks[0], opt);
+  const char* const end = base + size;
+  // Header.
+  CsvSpanReader head(base, end, end, path, 1);
+  std::vector<std::string_view> hv;
+  if (!head.next(hv)) fail_at({path, 1, 1}, "empty file (expected a header row)");
+  const std::vector<std::string> header(hv.begin(), hv.end());
+  ReadStats st;
+  st.format = opt.force ? *opt.force : detect_format(header, path);
+  const char* const data = head.position();
+  const int header_lines = head.line() - 1;
+  // Raw split points, then the quotes and newlines in each raw range (in parallel).
+  const std::size_t n = size < kMinChunkedBytes ? 1 : sinks.size();
+  std::vector<const char*> raw(n + 1);
+  for (std::size_t i = 0; i <= n; ++i) raw[i] = data + static_cast<std::size_t>(end - data) * i / n;
+  std::vector<long long> quotes(n), newlines(n);
+  // Quotes and newlines before each split point, counted by all threads together (thread t takes
+  // the t-th slice of every range). pread, not the mapping: touching every page here would make
+  // them all resident at once.
+  if (n > 1) {
+    std::vector<std::vector<long long>> q(n, std::vector<long long>(n, 0)), nl(n, std::vector<long long>(n, 0));
+    std::vector<char> read_failed(n, 0);
+    run_parallel(n, [&](std::size_t t) {
+      std::vector<char> buf(1u << 20);
+      for (std::size_t i = 0; i + 1 < n; ++i) {  // the last range's counts are never needed
+        const auto len = static_cast<std::size_t>(raw[i + 1] - raw[i]);
+        auto off = static_cast<off_t>(raw[i] - base + static_cast<std::ptrdiff_t>(len * t / n));
+        const auto stop = static_cast<off_t>(raw[i] - base + static_cast<std::ptrdiff_t>(len * (t + 1) / n));
+        long long qq = 0, nn = 0;
+        while (off < stop) {
+          const ssize_t got = ::pread(file.fd(), buf.data(), std::min<std::size_t>(buf.size(), static_cast<std::size_t>(stop - off)), off);
+          if (got <= 0) {
+            read_failed[t] = 1;
+            return;
+          }
+          for (ssize_t k = 0; k < got; ++k) {
+            qq += buf[k] == '"';
+            nn += buf[k] == '\n';
+          }
+          off += got;
+        }
+        q[i][t] = qq;
+        nl[i][t] = nn;
+      }
+    });
+    if (std::count(read_failed.begin(), read_failed.end(), 1)) throw Error(fmt::format("{}: read failed", path));
+    for (std::size_t i = 0; i + 1 < n; ++i) {
+      for (std::size_t t = 0; t < n; ++t) {
+        quotes[i] += q[i][t];
+        newlines[i] += nl[i][t];
+      }
+    }
+  }
+  // Each chunk starts after the first newline outside quotes at or after its raw split point.
+  std::vector<const char*> start(n + 1, end);
+  std::vector<long long> first_line(n, 0);
+  start[0] = data;
+  first_line[0] = header_lines + 1;
+  long long q_before = 0, nl_before = 0;
+  for (std::size_t i = 1; i < n; ++i) {
+    q_before += quotes[i - 1];
+    nl_before += newlines[i - 1];
+    bool in_quotes = (q_before & 1) != 0;
+    long long nl = 0;
+    const char* p = raw[i];
+    for (; p < end; ++p) {
+      if (*p == '"') {
+        in_quotes = !in_quotes;
+      } else if (*p == '\n') {
+        ++nl;
+        if (!in_quotes) break;
+      }
+    }
+    start[i] = p < end ? p + 1 : end;
+    first_line[i] = header_lines + 1 + nl_before + nl;
+  }
+  // Parse the chunks; the first error in file order wins.
+  std::vector<ReadStats> part(n, st);
+  std::vector<std::exception_ptr> failed(n);
+  run_parallel(n, [&](std::size_t i) {
+    try {
+      part[i].rows = 0;
+      if (start[i] >= start[i + 1]) return;
+      ChunkRecords rd(base, start[i], start[i + 1], end, path, static_cast<int>(first_line[i]));
+      read_rows(rd, header, path, sinks[i], opt, part[i]);
+    } catch (...) {
+      failed[i] = std::current_exception();
+    }
+  });
+  for (std::size_t i = 0; i < n; ++i) {
+    if (failed[i]) std::rethrow_exception(failed[i]);
+    st.rows += part[i].rows;
+    if (part[i].bad_rows && st.bad_rows == 0) st.first_bad = part[i].first_bad;
+    st.bad_rows += part[i].bad_rows;
+  }
   return st;
 }
 

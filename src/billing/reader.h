@@ -34,6 +34,13 @@ ReadStats read_bill(std::istream& in, const std::string& name, const LineSink& s
 // Opens a file (gzip-compressed or not, detected by content) and reads it.
 ReadStats read_bill_file(const std::string& path, const LineSink& sink, const ReadOptions& opt = {});
 
+// Reads one file on up to sinks.size() threads. An uncompressed file is mapped and split into
+// chunks at record boundaries (quote-aware: the parity of the quotes before each split point is
+// counted first), and chunk i goes to sinks[i] on its own thread, so each sink must only be used
+// by its chunk. Files under 4 MB are one chunk; gzip input is streamed on one thread into
+// sinks[0]. Pages already read are released as the chunks advance, so memory stays flat. Errors are those of read_bill_file, naming the same line a one-thread read would.
+ReadStats read_bill_file_chunked(const std::string& path, const std::vector<LineSink>& sinks, const ReadOptions& opt = {});
+
 Format detect_format(const std::vector<std::string>& header, const std::string& name);
 
 }  // namespace frugal::billing

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <thread>
 
 #include "aws/client.h"
 #include "aws/cost_explorer.h"
@@ -43,6 +44,7 @@ struct BillOptions {
   std::string tag;          // --tag KEY: spend by this tag's values
   std::string html;         // --html FILE: the self-contained report
   double commitment_discount_pct = -1;  // --commitment-discount; < 0 = not given
+  int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::string source = "cost-explorer", start, end, metric = "UnblendedCost";
   aws::AwsOptions aws;
 };
@@ -101,7 +103,11 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
   const std::vector<std::string> files = billing::expand_bill_inputs(o.inputs);
   if (files.empty()) throw Error("no CSV bill files found in the inputs");
   auto cat = Catalog::load(resolve_data_dir(g.data_dir));
-  billing::GpuAggregator agg(cat);
+  // One aggregator per reading thread; large uncompressed files are read in chunks on all of them.
+  std::vector<billing::GpuAggregator> aggs(static_cast<std::size_t>(std::max(1, o.threads)), billing::GpuAggregator(cat));
+  std::vector<billing::LineSink> sinks;
+  for (auto& a : aggs) sinks.emplace_back([&a](const billing::LineItem& li) { a.add(li); });
+  billing::GpuAggregator& agg = aggs[0];
   billing::ReadOptions ro;
   ro.skip_bad_rows = o.skip_bad_rows;
   ro.tag_key = o.tag;
@@ -113,11 +119,12 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
   long long bad = 0;
   std::string first_bad;
   for (const auto& f : files) {
-    auto st = billing::read_bill_file(f, [&](const billing::LineItem& li) { agg.add(li); }, ro);
+    auto st = billing::read_bill_file_chunked(f, sinks, ro);
     formats.push_back(fmt::format("{} ({}, {} rows)", f, billing::to_string(st.format), st.rows));
     bad += st.bad_rows;
     if (first_bad.empty()) first_bad = st.first_bad;
   }
+  for (std::size_t i = 1; i < aggs.size(); ++i) agg.merge(aggs[i]);
   const billing::GpuSpend& s = agg.result();
   Table daily;
   daily.title = "GPU/accelerator spend per day and instance type";
@@ -359,6 +366,7 @@ void run_bill_demo(const GlobalOptions& g) {
   std::cout << "\n";
   BillOptions o;
   o.inputs = {path};
+  o.tag = "team";
   run_bill_files(g, o);
 }
 
@@ -377,6 +385,8 @@ void register_bill(CLI::App& app, GlobalOptions& g) {
   b->add_option("--commitment-discount", o->commitment_discount_pct,
                 "Savings Plan discount in % to price commitments for types without a published rate or plan usage in the bill")
       ->check(CLI::Range(0.0, 95.0));
+  b->add_option("--threads", o->threads, "Threads reading large uncompressed files (default: one per core)")
+      ->check(CLI::Range(1, 256));
   b->add_option("--source", o->source, "cost-explorer");
   b->add_option("--start", o->start, "First day, YYYY-MM-DD");
   b->add_option("--end", o->end, "Day after the last, YYYY-MM-DD (exclusive, as Cost Explorer)");

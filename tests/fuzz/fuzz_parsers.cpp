@@ -1,4 +1,5 @@
-// libFuzzer entry point for the parsers that read user input (CSV, TOML, units, bill exports,
+// libFuzzer entry point for the parsers that read user input (CSV, TOML, units, bill exports and
+// CUR manifests,
 // and the agent's HTTP Accept header and --listen address).
 // The first byte picks the parser;
 // the contract is "parse or throw frugal::Error" (anything else aborts the fuzzer).
@@ -8,6 +9,7 @@
 #include <sstream>
 #include <string>
 
+#include "billing/inputs.h"
 #include "billing/reader.h"
 #include "core/csv.h"
 #include "core/error.h"
@@ -31,8 +33,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (void)frugal::parse_toml(input, "fuzz.toml");
         break;
       case 3: {
+        // Bill readers with a tag looked up (map-column parsing), then the manifest parser.
         std::istringstream in(input);
-        frugal::billing::read_bill(in, "fuzz.csv", [](const frugal::billing::LineItem&) {});
+        frugal::billing::ReadOptions o;
+        o.tag_key = "team";
+        frugal::billing::read_bill(in, "fuzz.csv", [](const frugal::billing::LineItem&) {}, o);
+        (void)frugal::billing::manifest_keys(input, "fuzz-Manifest.json");
         break;
       }
       case 4:
