@@ -40,9 +40,13 @@ const char* scan_unquoted(const char* q, const char* end) {
 CsvSpanReader::CsvSpanReader(const char* begin, const char* stop, const char* end, std::string name, int first_line)
     : p_(begin), stop_(stop), end_(end), line_start_(begin), name_(std::move(name)), line_(first_line) {
   // A UTF-8 byte order mark at the very start of a file.
-  if (first_line == 1 && end_ - p_ >= 3 && std::memcmp(p_, "\xEF\xBB\xBF", 3) == 0) {
-    p_ += 3;
-    line_start_ = p_;
+  if (first_line == 1 && p_ < end_ && static_cast<unsigned char>(*p_) == 0xEF) {
+    if (end_ - p_ >= 3 && std::memcmp(p_, "\xEF\xBB\xBF", 3) == 0) {
+      p_ += 3;
+      line_start_ = p_;
+    } else {
+      bad_bom_ = true;  // reported by the first next(), as CsvReader does
+    }
   }
 }
 
@@ -56,6 +60,7 @@ bool CsvSpanReader::next(std::vector<std::string_view>& fields) {
   starts_.clear();
   unescaped_.clear();
   if (p_ >= stop_ || p_ >= end_) return false;
+  if (bad_bom_) fail_at({name_, 1, 1}, "unreadable byte-order mark");
   record_line_ = line_;
   for (;;) {
     starts_.emplace_back(line_, static_cast<int>(p_ - line_start_) + 1);

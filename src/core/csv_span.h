@@ -34,6 +34,7 @@ class CsvSpanReader {
   std::string name_;
   int line_;
   int record_line_ = 0;
+  bool bad_bom_ = false;
   std::vector<std::pair<int, int>> starts_;
   std::deque<std::string> unescaped_;
 };

@@ -237,3 +237,57 @@ TEST(Reader, UsageHoursAndCommitmentFees) {
   EXPECT_EQ(rows[1].commitment_total, 1200000000);
   EXPECT_EQ(rows[1].commitment_unused, 1200000000);
 }
+
+// Chunked reading gives the same line items (as sums) as one thread, at every thread count,
+// with quoted commas and newlines near the split points; errors name the same line.
+TEST(Reader, ChunkedReadMatchesOneThread) {
+  std::string csv = std::string(kCurHeader);
+  for (int i = 0; csv.size() < (6u << 20); ++i) {
+    const char* type = i % 3 == 0 ? "p5.48xlarge" : i % 3 == 1 ? "g5.xlarge" : "m5.large";
+    const std::string desc = i % 7 == 0 ? "\"multi\nline, \"\"quoted\"\" description\"" : "plain";
+    csv += fmt::format("2025-09-{:02d}T{:02d}:00:00Z,111,Usage,USE1-BoxUsage:{},{},{}.{:03d},{},us-east-1,,,,\n", 1 + i % 28,
+                       i % 24, type, desc, i % 50, i % 1000, type);
+  }
+  const std::string path = write_temp("frugal_chunked.csv", csv);
+  auto totals = [&](std::size_t threads) {
+    std::vector<GpuAggregator> aggs(threads, GpuAggregator(cat()));
+    std::vector<LineSink> sinks;
+    for (auto& a : aggs) sinks.emplace_back([&a](const LineItem& li) { a.add(li); });
+    const ReadStats st = read_bill_file_chunked(path, sinks);
+    for (std::size_t i = 1; i < aggs.size(); ++i) aggs[0].merge(aggs[i]);
+    const GpuSpend& s = aggs[0].result();
+    std::string out = fmt::format("rows {} lines {} total {} gpu {}", st.rows, s.lines, s.total_cost, s.gpu_cost);
+    for (const auto& [d, m] : s.by_day_type) {
+      for (const auto& [t, v] : m) out += fmt::format(" {}/{}={}", d, t, v);
+    }
+    return out;
+  };
+  Nanos one = 0;
+  long long rows = 0;
+  const ReadStats st = read_bill_file(path, [&](const LineItem& li) {
+    one += li.cost;
+    ++rows;
+  });
+  EXPECT_EQ(st.rows, rows);
+  const std::string expected = totals(1);
+  EXPECT_NE(expected.find(fmt::format("total {}", one)), std::string::npos);
+  for (std::size_t n : {2u, 3u, 4u, 7u}) EXPECT_EQ(totals(n), expected) << n << " threads";
+
+  // A bad amount near the end: the same error text as a one-thread stream read.
+  std::string bad = csv + "2025-09-01T00:00:00Z,111,Usage,USE1-BoxUsage:g5.xlarge,\"a\nb\",1.2.3,g5.xlarge,us-east-1,,,,\n";
+  const std::string bad_path = write_temp("frugal_chunked_bad.csv", bad);
+  std::string one_err, chunked_err;
+  try {
+    read_bill_file(bad_path, [](const LineItem&) {});
+  } catch (const Error& e) {
+    one_err = e.what();
+  }
+  try {
+    GpuAggregator a(cat()), b(cat());
+    read_bill_file_chunked(bad_path, {[&](const LineItem& li) { a.add(li); }, [&](const LineItem& li) { b.add(li); }});
+  } catch (const Error& e) {
+    chunked_err = e.what();
+  }
+  EXPECT_FALSE(one_err.empty());
+  EXPECT_EQ(chunked_err, one_err);
+}
