@@ -213,6 +213,12 @@ void read_rows(Records& reader, const std::vector<std::string>& header, const st
   const int c_sku = col(st.format == Format::kFocus ? "SkuPriceDetails" : "", false);
   const int c_status = col(st.format == Format::kFocus ? "CommitmentDiscountStatus" : "", false);
   const int c_list = col(st.format == Format::kFocus ? "ListCost" : "", false);
+  // Split cost allocation rows (EKS/ECS pods) re-state part of a parent instance line: the parent
+  // carries the cost, so they are counted but not summed.
+  const int c_split = col(st.format == Format::kFocus       ? ""
+                          : st.format == Format::kCurLegacy ? "splitLineItem/ParentResourceId"
+                                                            : "split_line_item_parent_resource_id",
+                          false);
   const int c_usage_amount = col(want.usage_amount, false), c_unit = col(want.pricing_unit, false),
             c_sp_total = col(want.sp_total, false), c_sp_used = col(want.sp_used, false),
             c_ri_upfront = col(want.ri_amortized_upfront, false);
@@ -248,6 +254,10 @@ void read_rows(Records& reader, const std::vector<std::string>& header, const st
   while (reader.next(f)) {
     if (f.size() == 1 && f[0].empty()) continue;
     ++st.rows;
+    if (c_split >= 0 && c_split < static_cast<int>(f.size()) && !f[c_split].empty()) {
+      ++st.split_rows;
+      continue;
+    }
     try {
       if (f.size() != header.size()) {
         fail_at({name, reader.record_line(), 1},
@@ -533,6 +543,7 @@ ReadStats read_bill_file_chunked(const std::string& path, const std::vector<Line
   run_parallel(n, [&](std::size_t i) {
     try {
       part[i].rows = 0;
+      part[i].split_rows = 0;
       if (start[i] >= start[i + 1]) return;
       ChunkRecords rd(base, start[i], start[i + 1], end, path, static_cast<int>(first_line[i]));
       read_rows(rd, header, path, sinks[i], opt, part[i]);
@@ -543,6 +554,7 @@ ReadStats read_bill_file_chunked(const std::string& path, const std::vector<Line
   for (std::size_t i = 0; i < n; ++i) {
     if (failed[i]) std::rethrow_exception(failed[i]);
     st.rows += part[i].rows;
+    st.split_rows += part[i].split_rows;
     if (part[i].bad_rows && st.bad_rows == 0) st.first_bad = part[i].first_bad;
     st.bad_rows += part[i].bad_rows;
   }

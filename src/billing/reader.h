@@ -24,6 +24,7 @@ struct ReadOptions {
 struct ReadStats {
   Format format = Format::kFocus;
   long long rows = 0, bad_rows = 0;
+  long long split_rows = 0;  // split cost allocation rows (pods), not summed: their parent line is
   std::string first_bad;  // the first skipped row's error
 };
 

@@ -120,7 +120,8 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
   std::string first_bad;
   for (const auto& f : files) {
     auto st = billing::read_bill_file_chunked(f, sinks, ro);
-    formats.push_back(fmt::format("{} ({}, {} rows)", f, billing::to_string(st.format), st.rows));
+    formats.push_back(fmt::format("{} ({}, {} rows{})", f, billing::to_string(st.format), st.rows,
+                                  st.split_rows ? fmt::format(", {} split cost allocation rows not summed: their parent instance lines carry the cost", st.split_rows) : ""));
     bad += st.bad_rows;
     if (first_bad.empty()) first_bad = st.first_bad;
   }

@@ -291,3 +291,16 @@ TEST(Reader, ChunkedReadMatchesOneThread) {
   EXPECT_FALSE(one_err.empty());
   EXPECT_EQ(chunked_err, one_err);
 }
+
+TEST(Reader, SplitCostAllocationRowsAreNotSummedTwice) {
+  std::istringstream in(
+      "lineItem/UsageStartDate,lineItem/UnblendedCost,lineItem/UsageType,product/instanceType,splitLineItem/ParentResourceId\n"
+      "2025-09-01T00:00:00Z,40,BoxUsage:g5.12xlarge,g5.12xlarge,\n"
+      "2025-09-01T00:00:00Z,25,BoxUsage:g5.12xlarge,g5.12xlarge,i-0abc\n"
+      "2025-09-01T00:00:00Z,15,BoxUsage:g5.12xlarge,g5.12xlarge,i-0abc\n");
+  Nanos sum = 0;
+  const ReadStats st = read_bill(in, "t.csv", [&](const LineItem& li) { sum += li.cost; });
+  EXPECT_EQ(st.rows, 3);
+  EXPECT_EQ(st.split_rows, 2);
+  EXPECT_EQ(sum, 40000000000);
+}
