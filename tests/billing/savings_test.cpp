@@ -85,7 +85,9 @@ TEST(Savings, CoverageUtilizationAndOpportunitiesFromTheBill) {
   EXPECT_EQ(a.coverage.back().instance_type, "all GPU types");
   EXPECT_DOUBLE_EQ(a.coverage.back().coverage, 3.0 / 17.0);
   for (const auto& c : a.coverage) {
-    if (c.instance_type == "p4d.24xlarge") EXPECT_DOUBLE_EQ(c.coverage, 0.5);
+    if (c.instance_type == "p4d.24xlarge") {
+      EXPECT_DOUBLE_EQ(c.coverage, 0.5);
+    }
   }
   // Utilization: $48 committed, $45 used.
   ASSERT_EQ(a.utilization.size(), 1u);
