@@ -26,6 +26,7 @@ void emit(const GlobalOptions& g, const std::vector<Table>& tables, const nlohma
 
 // Each command file registers its subcommand(s).
 void register_advise(CLI::App& app, GlobalOptions& g);
+void register_sched(CLI::App& app, GlobalOptions& g);  // sched serve, submit, jobs, show, logs, cancel
 void register_perf(CLI::App& app, GlobalOptions& g);
 void register_catalog(CLI::App& app, GlobalOptions& g);
 void register_demo(CLI::App& app, GlobalOptions& g);
