@@ -1,0 +1,235 @@
+// The scheduler with real child processes (the frugal binary supervises each attempt) and an
+// injected clock: placement and the variables a job sees, windows, preemption order, cron,
+// submit-time rejection, and recovery of attempts a previous daemon started.
+#include "schedd/scheduler.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "core/error.h"
+#include "core/temp_dir.h"
+#include "schedd/timing.h"
+
+using namespace frugal;
+using namespace frugal::schedd;
+
+namespace {
+
+class FakeClock : public Clock {
+ public:
+  double t = 0;
+  double now() override { return t; }
+};
+
+// 2025-09-01 local time (the tests run with TZ=UTC).
+double at(int hour, int minute) { return 1756684800.0 + hour * 3600 + minute * 60; }
+
+struct Fixture {
+  TempDir dir{"frugal-sched-test-", "the test"};
+  std::string path(const std::string& f) const { return (dir.path() / f).string(); }
+  JobStore store{path("jobs.db")};
+  PosixLauncher launcher{dir.path().string(), FRUGAL_BIN};
+  FakeClock clock;
+  Scheduler sched;
+  explicit Fixture(const std::string& gpus = "2xH100-80GB")
+      : sched(store, launcher, clock, declared_inventory(gpus, FRUGAL_TEST_DATA_DIR)) {}
+
+  JobSpec sh(const std::string& script, double gpus = 0) {
+    JobSpec s;
+    s.argv = {"/bin/sh", "-c", script};
+    s.gpus = gpus;
+    s.grace_s = 5;
+    return s;
+  }
+  Job job(std::int64_t id) { return *store.get(id); }
+  // Ticks (the clock standing still) until `pred` holds or 10 s pass.
+  template <class P>
+  bool tick_until(P pred) {
+    for (int i = 0; i < 1000; ++i) {
+      sched.tick();
+      if (pred()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+  std::string read(const std::string& f) {
+    std::ifstream in(path(f));
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+};
+
+struct Utc {
+  Utc() {
+    setenv("TZ", "UTC", 1);
+    tzset();
+  }
+} utc;
+
+}  // namespace
+
+TEST(Sched, SharesPackOneGpuAndSeeTheirMpsLimits) {
+  Fixture f;
+  const auto a = f.sched.submit(f.sh("env > " + f.path("a.env") + "; sleep 0.3", 0.5));
+  auto spec = f.sh("env > " + f.path("b.env") + "; sleep 0.3", 0.5);
+  spec.gpu_mem_mib = 20480;
+  const auto b = f.sched.submit(spec);
+  ASSERT_TRUE(f.tick_until([&] { return f.job(a).state == State::kDone && f.job(b).state == State::kDone; }));
+  // Best fit: the second half goes on the GPU the first half already uses.
+  EXPECT_EQ(f.job(a).gpu_indices, f.job(b).gpu_indices);
+  const std::string env_a = f.read("a.env"), env_b = f.read("b.env");
+  EXPECT_NE(env_a.find("CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=50\n"), std::string::npos) << env_a;
+  EXPECT_NE(env_a.find("CUDA_MPS_PINNED_DEVICE_MEM_LIMIT=0=40960MB\n"), std::string::npos);  // half of 80 GB
+  EXPECT_NE(env_b.find("CUDA_MPS_PINNED_DEVICE_MEM_LIMIT=0=20480MB\n"), std::string::npos);
+  EXPECT_NE(env_a.find("CUDA_VISIBLE_DEVICES=GPU-declared-000"), std::string::npos);
+  EXPECT_NE(env_a.find(fmt::format("FRUGAL_JOB_ID={}\n", a)), std::string::npos);
+  EXPECT_EQ(f.job(a).exit_code, 0);
+}
+
+TEST(Sched, WholeGpusMigAndRejections) {
+  Fixture f;
+  EXPECT_THROW(f.sched.submit(f.sh("true", 3)), Error);  // more GPUs than the machine has
+  auto big = f.sh("true", 0.5);
+  big.gpu_mem_mib = 100 * 1024;
+  EXPECT_THROW(f.sched.submit(big), Error);
+  auto mig = f.sh("echo $CUDA_VISIBLE_DEVICES > " + f.path("mig.env"));
+  mig.mig = "9g.99gb";
+  EXPECT_THROW(f.sched.submit(mig), Error);
+  mig.mig = "3g.40gb";
+  const auto m1 = f.sched.submit(mig);
+  const auto m2 = f.sched.submit(mig);
+  const auto m3 = f.sched.submit(mig);  // two 3g.40gb fit one H100 (starts 0 and 4); the third takes GPU 1
+  const auto whole = f.sched.submit(f.sh("sleep 0.2", 1));  // no GPU left whole while MIG slices run
+  f.sched.tick();
+  EXPECT_EQ(f.job(m1).gpu_indices, f.job(m2).gpu_indices);
+  EXPECT_NE(f.job(m1).devices, f.job(m2).devices);
+  EXPECT_NE(f.job(m3).gpu_indices, f.job(m1).gpu_indices);
+  EXPECT_EQ(f.job(whole).state, State::kQueued);
+  ASSERT_TRUE(f.tick_until([&] { return f.job(whole).state == State::kDone; }));
+  EXPECT_EQ(f.read("mig.env").rfind("MIG-GPU-declared-", 0), 0u);
+}
+
+TEST(Sched, WindowOpensAndClosesWithTheClock) {
+  Fixture f;
+  f.clock.t = at(1, 0);
+  auto spec = f.sh("trap 'echo checkpoint >> " + f.path("ckpt") + "; exit 0' TERM; while true; do sleep 0.05; done", 1);
+  spec.window = "02:00-06:00";
+  const auto id = f.sched.submit(spec);
+  f.sched.tick();
+  EXPECT_EQ(f.job(id).state, State::kQueued);  // 01:00: outside its window
+  f.clock.t = at(2, 30);
+  f.sched.tick();
+  EXPECT_EQ(f.job(id).state, State::kRunning);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let the trap be installed
+  f.clock.t = at(6, 1);
+  f.sched.tick();
+  EXPECT_EQ(f.job(id).state, State::kStopping);
+  ASSERT_TRUE(f.tick_until([&] { return f.job(id).state == State::kQueued; }));
+  EXPECT_EQ(f.read("ckpt"), "checkpoint\n");  // it got the checkpoint signal and saved
+  EXPECT_EQ(f.job(id).attempts, 1);
+  EXPECT_NE(f.job(id).note.find("window closed"), std::string::npos);
+  f.sched.tick();
+  EXPECT_EQ(f.job(id).state, State::kQueued);  // 06:01: waits for tomorrow's window
+  f.sched.cancel(id);
+}
+
+TEST(Sched, PreemptsTheLowestPriorityNewestFirstAfterGrace) {
+  Fixture f;
+  f.clock.t = at(12, 0);
+  auto low = [&](int prio, const std::string& name) {
+    auto s = f.sh("trap '' TERM; echo started >> " + f.path(name) + "; while true; do sleep 0.05; done", 1);
+    s.priority = prio;
+    s.preemptible = true;
+    s.grace_s = 1;  // it ignores SIGTERM: SIGKILL after 1 s
+    return f.sched.submit(s);
+  };
+  const auto p1 = low(1, "p1");
+  f.sched.tick();
+  f.clock.t += 10;
+  const auto p2 = low(2, "p2");
+  f.sched.tick();
+  ASSERT_EQ(f.job(p1).state, State::kRunning);
+  ASSERT_EQ(f.job(p2).state, State::kRunning);
+  auto hi = f.sh("echo ran > " + f.path("hi"), 1);
+  hi.priority = 10;
+  const auto h = f.sched.submit(hi);
+  f.sched.tick();
+  EXPECT_EQ(f.job(p1).state, State::kStopping);  // priority 1 goes first, not 2
+  EXPECT_EQ(f.job(p2).state, State::kRunning);
+  EXPECT_EQ(f.job(p1).stop_reason, fmt::format("preempted by job {}", h));
+  f.clock.t += 2;  // past the grace: SIGKILL
+  ASSERT_TRUE(f.tick_until([&] { return f.job(h).state == State::kDone; }));
+  EXPECT_EQ(f.read("hi"), "ran\n");
+  const Job back = f.job(p1);
+  EXPECT_TRUE(back.state == State::kQueued || back.state == State::kRunning) << to_string(back.state);
+  EXPECT_GE(back.attempts, 1);
+  EXPECT_EQ(f.job(p2).state, State::kRunning);
+  f.sched.cancel(p1);
+  f.sched.cancel(p2);
+  f.clock.t += 10;
+  ASSERT_TRUE(f.tick_until([&] { return f.job(p2).state == State::kCancelled && f.job(p1).state == State::kCancelled; }));
+}
+
+TEST(Sched, CronFiresEachTimeOnce) {
+  Fixture f;
+  f.clock.t = at(0, 1);
+  auto s = f.sh("true");
+  s.cron = "*/5 * * * *";
+  const auto t = f.sched.submit(s);
+  EXPECT_EQ(f.job(t).state, State::kCron);
+  EXPECT_DOUBLE_EQ(f.job(t).next_fire, at(0, 5));
+  f.clock.t = at(0, 4);
+  EXPECT_EQ(f.sched.tick().fired, 0);
+  f.clock.t = at(0, 5);
+  EXPECT_EQ(f.sched.tick().fired, 1);
+  EXPECT_EQ(f.sched.tick().fired, 0);  // once per firing
+  f.clock.t = at(0, 10);
+  EXPECT_EQ(f.sched.tick().fired, 1);
+  ASSERT_TRUE(f.tick_until([&] { return f.store.count(State::kDone) == 2; }));
+  for (const auto& j : f.store.list({State::kDone})) EXPECT_EQ(j.parent, t);
+  EXPECT_DOUBLE_EQ(f.job(t).next_fire, at(0, 15));
+}
+
+TEST(Sched, ANewDaemonReadoptsRunningAttemptsAndRecordsFinishedOnes) {
+  Fixture f;
+  const auto keeps = f.sched.submit(f.sh("sleep 1; echo once >> " + f.path("keeps")));
+  const auto ends = f.sched.submit(f.sh("exit 3"));
+  f.sched.tick();
+  ASSERT_EQ(f.job(keeps).state, State::kRunning);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // A second scheduler on the same store and folder: what a restarted daemon sees.
+  FakeClock clock2;
+  Scheduler again(f.store, f.launcher, clock2, declared_inventory("2xH100-80GB", FRUGAL_TEST_DATA_DIR));
+  again.tick();
+  EXPECT_EQ(f.job(keeps).state, State::kRunning);  // re-adopted, not relaunched
+  EXPECT_EQ(f.job(ends).state, State::kFailed);
+  EXPECT_EQ(f.job(ends).exit_code, 3);
+  for (int i = 0; i < 300 && f.job(keeps).state != State::kDone; ++i) {
+    again.tick();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(f.job(keeps).state, State::kDone);
+  EXPECT_EQ(f.job(keeps).attempts, 1);
+  EXPECT_EQ(f.read("keeps"), "once\n");
+}
+
+TEST(SchedTiming, WindowsAndCronParsing) {
+  EXPECT_TRUE(parse_window("22:00-06:00").contains(23 * 60));
+  EXPECT_TRUE(parse_window("22:00-06:00").contains(5 * 60));
+  EXPECT_FALSE(parse_window("22:00-06:00").contains(12 * 60));
+  EXPECT_THROW(parse_window("25:00-06:00"), Error);
+  EXPECT_THROW(parse_window("2-6"), Error);
+  EXPECT_THROW(Cron::parse("* * * *"), Error);
+  EXPECT_THROW(Cron::parse("61 * * * *"), Error);
+  // 2025-09-01 is a Monday: "0 9 * * 1-5" next after Monday 10:00 is Tuesday 09:00.
+  EXPECT_EQ(Cron::parse("0 9 * * 1-5").next_after(static_cast<std::time_t>(at(10, 0))), static_cast<std::time_t>(at(24 + 9, 0)));
+  EXPECT_EQ(Cron::parse("30 2 1 * *").next_after(static_cast<std::time_t>(at(3, 0))),
+            static_cast<std::time_t>(1759285800));  // 2025-10-01 02:30 UTC
+}
