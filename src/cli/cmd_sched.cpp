@@ -105,6 +105,7 @@ struct Client {
       f >> token;
     }
     http.set_connection_timeout(5);
+    http.set_tcp_nodelay(true);
     http.set_read_timeout(60);
   }
   httplib::Headers auth() const { return {{"Authorization", "Bearer " + token}}; }

@@ -68,6 +68,7 @@ ApiServer::ApiServer(Scheduler& sched, JobStore& store, Launcher& launcher, cons
     : impl_(std::make_unique<Impl>()) {
   auto [host, port] = telemetry::parse_listen(listen);
   auto& srv = impl_->server;
+  srv.set_tcp_nodelay(true);  // replies are small: do not wait for delayed ACKs
   auto authorized = [token](const httplib::Request& req, httplib::Response& res) {
     const std::string h = req.get_header_value("Authorization");
     if (h.rfind("Bearer ", 0) == 0 && same(h.substr(7), token)) return true;

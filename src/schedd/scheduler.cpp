@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <unordered_set>
 
 #include "core/error.h"
 #include "core/time_util.h"
@@ -126,6 +127,14 @@ bool Scheduler::place(const Job& j, const std::vector<GpuUse>& use, Slot& out) {
     out.env["CUDA_VISIBLE_DEVICES"] = "";  // a CPU job sees no GPU
     return true;
   }
+  // Quick refusal when no GPU has the room (a long queue is mostly jobs that do not fit now).
+  int free_whole = 0, most_left = 0;
+  for (const auto& u : use) {
+    const int left = u.mig_slices ? 0 : 1000 - u.milli;
+    free_whole += left == 1000;
+    most_left = std::max(most_left, left);
+  }
+  if (is_whole(s) ? free_whole < static_cast<int>(s.gpus) : most_left < share_milli(s)) return false;
   // Shares and whole GPUs: the placement engine on a one-node cluster of this machine's GPUs.
   sched::Cluster c;
   sched::Node node;
@@ -270,6 +279,19 @@ PassStats Scheduler::tick() {
   // 3. Placement, highest priority first; lower ones fill in where the higher ones do not fit.
   bool share_running = false;
   for (const auto& j : jobs) share_running |= j.state == State::kRunning && is_share(j.spec);
+  // Jobs already waiting for their victims to stop, and the preemption candidates (running,
+  // preemptible; lowest priority first, newest first among equals), computed once per pass.
+  std::unordered_set<std::int64_t> waited_on;
+  std::vector<Job*> candidates;
+  for (auto& o : jobs) {
+    if (o.state == State::kStopping && o.stop_reason.rfind("preempted by job ", 0) == 0) {
+      waited_on.insert(std::atoll(o.stop_reason.c_str() + 17));
+    }
+    if (o.state == State::kRunning && o.spec.preemptible) candidates.push_back(&o);
+  }
+  std::sort(candidates.begin(), candidates.end(), [](const Job* a, const Job* b) {
+    return a->spec.priority != b->spec.priority ? a->spec.priority < b->spec.priority : a->started > b->started;
+  });
   for (Job* jp : queue) {
     Job& j = *jp;
     if (!in_window(j.spec, now)) continue;
@@ -302,20 +324,13 @@ PassStats Scheduler::tick() {
       continue;
     }
     // Preemption: lower-priority preemptible jobs, lowest priority and newest first, until it fits.
-    bool waiting = false;
-    for (const auto& o : jobs) waiting |= o.state == State::kStopping && o.stop_reason == fmt::format("preempted by job {}", j.id);
-    if (waiting) continue;
-    std::vector<Job*> victims;
-    for (auto& o : jobs) {
-      if (o.state == State::kRunning && o.spec.preemptible && o.spec.priority < j.spec.priority) victims.push_back(&o);
-    }
-    std::sort(victims.begin(), victims.end(), [](const Job* a, const Job* b) {
-      return a->spec.priority != b->spec.priority ? a->spec.priority < b->spec.priority : a->started > b->started;
-    });
+    if (candidates.empty() || candidates.front()->spec.priority >= j.spec.priority || waited_on.count(j.id)) continue;
     std::vector<GpuUse> trial = use;
     std::vector<Job*> chosen;
     bool fits = false;
-    for (Job* v : victims) {
+    for (Job* v : candidates) {
+      if (v->spec.priority >= j.spec.priority) break;
+      if (v->state != State::kRunning) continue;  // already chosen for an earlier job this pass
       occupy(*v, trial, -1);
       chosen.push_back(v);
       Slot s2;
@@ -326,12 +341,13 @@ PassStats Scheduler::tick() {
       begin_stop(*v, fmt::format("preempted by job {}", j.id), "queued", now);
       ++st.preempted;
     }
+    waited_on.insert(j.id);
   }
   if (opt_.mps && mps_running_ && !share_running) {
     opt_.mps->stop();
     mps_running_ = false;
   }
-  for (const auto& j : store_.active()) {
+  for (const auto& j : jobs) {  // this pass's view, with its own changes applied
     st.queued += j.state == State::kQueued;
     st.running += j.state == State::kRunning || j.state == State::kStopping;
   }

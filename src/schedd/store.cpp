@@ -38,7 +38,9 @@ std::int64_t JobStore::insert(const JobSpec& spec, double now, State state, doub
 Job JobStore::read(SqliteStmt& st) {
   Job j;
   j.id = st.column_int(0);
-  j.spec = spec_from_json(nlohmann::json::parse(st.column_text(1)));
+  auto cached = specs_.find(j.id);
+  if (cached == specs_.end()) cached = specs_.emplace(j.id, spec_from_json(nlohmann::json::parse(st.column_text(1)))).first;
+  j.spec = cached->second;
   j.state = state_from(st.column_text(2));
   j.attempts = static_cast<int>(st.column_int(3));
   j.stop_reason = st.column_text(4);

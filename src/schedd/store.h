@@ -3,6 +3,7 @@
 #pragma once
 
 #include <mutex>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,7 @@ class JobStore {
   Job read(SqliteStmt& st);
   std::mutex mu_;
   SqliteDb db_;
+  std::unordered_map<std::int64_t, JobSpec> specs_;  // specs never change: parsed once
 };
 
 }  // namespace frugal::schedd

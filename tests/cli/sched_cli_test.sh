@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# `frugal sched serve` and its client end to end: two jobs sharing one GPU at 50% each run at the
+# same time with their MPS variables, a windowed job waits for its window, logs and cancel work,
+# the API refuses mutations without the token (401) and names the bad field (400), and the daemon
+# refuses a non-loopback address without an explicit token file.
+set -euo pipefail
+frugal="$1"; data="$2"
+export FRUGAL_DATA_DIR="$data" TZ=UTC
+tmp=$(mktemp -d); trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
+export FRUGAL_SCHED_DIR="$tmp/state"
+cd "$tmp"
+port=$(( 20000 + RANDOM % 20000 ))
+export FRUGAL_SCHED_URL="http://127.0.0.1:$port"
+"$frugal" sched serve --gpus 1xH100-80GB --listen "127.0.0.1:$port" --interval 50ms > "$tmp/daemon.out" 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do curl -sf "$FRUGAL_SCHED_URL/v1/health" >/dev/null && break; sleep 0.05; done
+fail() { echo "FAIL: $*"; cat "$tmp/daemon.out"; exit 1; }
+[[ $(stat -c %a "$tmp/state/token") == 600 ]] || fail "token file must be mode 0600"
+# Two halves of one GPU, at the same time.
+a=$("$frugal" submit --gpus 0.5 --name half-a -- sh -c 'date +%s.%N > a.start; env | grep ^CUDA_ | sort; sleep 1; date +%s.%N > a.end' | awk '{print $3}')
+b=$("$frugal" submit --gpus 0.5 --gpu-mem 20GiB --name half-b -- sh -c 'date +%s.%N > b.start; sleep 1; date +%s.%N > b.end' | awk '{print $3}')
+# A nightly job whose window is not now.
+h=$(date -u +%H); w1=$(printf '%02d:00' $(( (10#$h + 2) % 24 ))); w2=$(printf '%02d:00' $(( (10#$h + 3) % 24 )))
+n=$("$frugal" submit --gpus 1 --window "$w1-$w2" --name nightly -- true | awk '{print $3}')
+for _ in $(seq 1 100); do
+  "$frugal" --format json jobs | grep -q '"state": "running"' && [[ $("$frugal" --format json jobs --state running | grep -c '"id"') -eq 2 ]] && break
+  sleep 0.05
+done
+[[ $("$frugal" --format json jobs --state running | grep -c '"id"') -eq 2 ]] || fail "both halves must run at once: $("$frugal" jobs)"
+"$frugal" logs -f "$a" > "$tmp/a.log"
+grep -q 'CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=50' "$tmp/a.log" || fail "MPS share variable missing: $(cat "$tmp/a.log")"
+grep -q 'CUDA_VISIBLE_DEVICES=GPU-declared-0000' "$tmp/a.log" || fail "device variable missing"
+for _ in $(seq 1 100); do [[ -s b.end ]] && break; sleep 0.05; done
+awk -v as="$(cat a.start)" -v ae="$(cat a.end)" -v bs="$(cat b.start)" -v be="$(cat b.end)" 'BEGIN{ exit !(as < be && bs < ae) }' || fail "the halves did not overlap"
+"$frugal" show "$b" | grep -q '"gpu_mem_mib": 20480' || fail "gpu-mem not recorded"
+"$frugal" --format json jobs --state queued | grep -q '"name": "nightly"' || fail "the windowed job must wait for $w1-$w2"
+"$frugal" cancel "$n" | grep -q cancelled || fail "cancel"
+# No token, no mutation; a bad field is named.
+code=$(curl -s -o "$tmp/r" -w '%{http_code}' -X POST "$FRUGAL_SCHED_URL/v1/jobs" -d '{"argv":["true"]}')
+[[ "$code" == 401 ]] || fail "no token: expected 401, got $code"
+if FRUGAL_SCHED_TOKEN=wrong "$frugal" submit -- true 2>"$tmp/err"; then fail "a wrong token must be refused"; fi
+grep -q 'HTTP 401' "$tmp/err" || fail "wrong token: $(cat "$tmp/err")"
+code=$(curl -s -o "$tmp/r" -w '%{http_code}' -X POST -H "Authorization: Bearer $(cat "$tmp/state/token")" "$FRUGAL_SCHED_URL/v1/jobs" -d '{"argv":["true"],"gpus":-1}')
+[[ "$code" == 400 ]] && grep -q '"field":"gpus"' "$tmp/r" || fail "bad field: $code $(cat "$tmp/r")"
+if "$frugal" submit --gpus 2 -- true 2>"$tmp/err"; then fail "2 GPUs on a 1-GPU machine must be refused"; fi
+grep -q 'this machine has 1' "$tmp/err" || fail "refusal reason: $(cat "$tmp/err")"
+# Beyond loopback only with an explicit token file.
+if "$frugal" sched serve --gpus 1xH100-80GB --listen "0.0.0.0:$((port + 1))" --state-dir "$tmp/other" 2>"$tmp/err"; then fail "non-loopback without token file"; fi
+grep -q 'token-file' "$tmp/err" || fail "non-loopback refusal: $(cat "$tmp/err")"
+echo "sched cli: 1 passed, 0 failed"
