@@ -294,7 +294,14 @@ PassStats Scheduler::tick() {
   });
   for (Job* jp : queue) {
     Job& j = *jp;
-    if (!in_window(j.spec, now)) continue;
+    if (!in_window(j.spec, now)) {
+      const std::string note = fmt::format("waiting for its window {}", j.spec.window);
+      if (j.note.rfind(note, 0) != 0) {
+        j.note = j.attempts ? fmt::format("{} (attempt {} done)", note, j.attempts) : note;
+        store_.update(j);
+      }
+      continue;
+    }
     Slot slot;
     if (place(j, use, slot)) {
       j.state = State::kRunning;

@@ -134,7 +134,8 @@ TEST(Sched, WindowOpensAndClosesWithTheClock) {
   ASSERT_TRUE(f.tick_until([&] { return f.job(id).state == State::kQueued; }));
   EXPECT_EQ(f.read("ckpt"), "checkpoint\n");  // it got the checkpoint signal and saved
   EXPECT_EQ(f.job(id).attempts, 1);
-  EXPECT_NE(f.job(id).note.find("window closed"), std::string::npos);
+  EXPECT_EQ(f.job(id).stop_reason, "window closed");
+  EXPECT_EQ(f.job(id).note, "waiting for its window 02:00-06:00 (attempt 1 done)");
   f.sched.tick();
   EXPECT_EQ(f.job(id).state, State::kQueued);  // 06:01: waits for tomorrow's window
   f.sched.cancel(id);
