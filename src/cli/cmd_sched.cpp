@@ -151,7 +151,7 @@ Table jobs_table(const nlohmann::json& a) {
 struct SubmitOptions {
   ClientOptions client;
   std::vector<std::string> argv, env;
-  std::string name, gpu_mem, mig, window, cron, grace = "30s", signal = "TERM", cwd, max_memory, max_runtime;
+  std::string name, gpu_mem, mig, window, cron, grace = "30s", signal = "TERM", cwd, user, max_memory, max_runtime;
   double gpus = 0;
   int priority = 0;
   bool preemptible = false, window_finish = false, fail_on_crash = false;
@@ -176,6 +176,7 @@ void submit(const GlobalOptions& g, const SubmitOptions& o) {
   if (!o.window.empty()) spec["window"] = o.window;
   if (!o.cron.empty()) spec["cron"] = o.cron;
   spec["cwd"] = o.cwd.empty() ? std::filesystem::current_path().string() : o.cwd;
+  if (!o.user.empty()) spec["user"] = o.user;
   nlohmann::json env = nlohmann::json::object();
   for (const auto& kv : o.env) {
     const auto eq = kv.find('=');
@@ -216,6 +217,7 @@ void register_sched(CLI::App& app, GlobalOptions& g) {
   sup->add_option("--pid-file", sv->pid_file)->required();
   sup->add_option("--log", sv->log_file)->required();
   sup->add_option("--cwd", sv->cwd);
+  sup->add_option("--user", sv->user);
   sup->add_option("--attempt", sv->attempt);
   sup->add_option("--max-memory-mib", sv->max_memory_mib);
   sup->add_option("argv", sv->argv)->required();
@@ -236,6 +238,7 @@ void register_sched(CLI::App& app, GlobalOptions& g) {
   sub->add_option("--name", o->name, "Job name (default: the command)");
   sub->add_option("--env", o->env, "KEY=VALUE for the job's environment (repeatable)");
   sub->add_option("--cwd", o->cwd, "Working directory (default: the current one)");
+  sub->add_option("--user", o->user, "Run as this user (the daemon must run as root)");
   sub->add_option("--grace", o->grace, "Time between the checkpoint signal and SIGKILL (default 30s)");
   sub->add_option("--signal", o->signal, "Checkpoint signal (default TERM)");
   sub->add_option("--max-memory", o->max_memory, "Address-space limit of the command, e.g. 64GiB");

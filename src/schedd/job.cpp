@@ -29,6 +29,7 @@ nlohmann::json spec_to_json(const JobSpec& s) {
           {"argv", s.argv},
           {"env", s.env},
           {"cwd", s.cwd},
+          {"user", s.user},
           {"gpus", s.gpus},
           {"gpu_mem_mib", s.gpu_mem_mib},
           {"mig", s.mig},
@@ -66,6 +67,7 @@ JobSpec spec_from_json(const nlohmann::json& j) {
         s.env[ek] = ev.get<std::string>();
       }
     } else if (k == "cwd") want(v.is_string(), "a string"), s.cwd = v.get<std::string>();
+    else if (k == "user") want(v.is_string(), "a user name"), s.user = v.get<std::string>();
     else if (k == "gpus") {
       want(v.is_number() && v.get<double>() >= 0 && std::isfinite(v.get<double>()), "a number >= 0");
       s.gpus = v.get<double>();

@@ -24,6 +24,7 @@ struct JobSpec {
   std::vector<std::string> argv;
   std::map<std::string, std::string> env;
   std::string cwd;
+  std::string user;             // run as this user (the daemon must be root for another user)
   double gpus = 0;              // < 1: a share of one GPU (MPS); >= 1: whole GPUs (integer)
   std::int64_t gpu_mem_mib = 0; // MPS pinned memory limit (0: the share of the GPU's memory)
   std::string mig;              // MIG profile ("1g.10gb"); exclusive with gpus

@@ -1,6 +1,8 @@
 #include "schedd/launcher.h"
 
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <fmt/format.h>
 #include <signal.h>
 #include <sys/file.h>
@@ -65,6 +67,7 @@ Launched PosixLauncher::launch(const Job& j, const std::map<std::string, std::st
                                    attempt_file(j, "exit"), "--pid-file", attempt_file(j, "cmdpid"), "--log",
                                    log_path(j.id), "--attempt", std::to_string(j.attempts)};
   if (!j.spec.cwd.empty()) args.insert(args.end(), {"--cwd", j.spec.cwd});
+  if (!j.spec.user.empty()) args.insert(args.end(), {"--user", j.spec.user});
   if (j.spec.max_memory_mib > 0) args.insert(args.end(), {"--max-memory-mib", std::to_string(j.spec.max_memory_mib)});
   args.push_back("--");
   args.insert(args.end(), j.spec.argv.begin(), j.spec.argv.end());
@@ -165,6 +168,17 @@ int supervise(const SuperviseArgs& a) {
     if (log >= 0) {
       ::dup2(log, 1);
       ::dup2(log, 2);
+    }
+    if (!a.user.empty()) {
+      const passwd* pw = ::getpwnam(a.user.c_str());
+      if (!pw || ::setgid(pw->pw_gid) != 0 || ::initgroups(a.user.c_str(), pw->pw_gid) != 0 || ::setuid(pw->pw_uid) != 0) {
+        const std::string m = fmt::format("frugal: cannot run as user {}: {}\n", a.user, std::strerror(errno));
+        (void)!::write(2, m.data(), m.size());
+        _exit(126);
+      }
+      ::setenv("USER", pw->pw_name, 1);
+      ::setenv("LOGNAME", pw->pw_name, 1);
+      ::setenv("HOME", pw->pw_dir, 1);
     }
     if (!a.cwd.empty() && ::chdir(a.cwd.c_str()) != 0) {
       const std::string m = fmt::format("frugal: cannot enter {}: {}\n", a.cwd, std::strerror(errno));

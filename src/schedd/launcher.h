@@ -63,7 +63,7 @@ std::int64_t process_start_time(std::int64_t pid);
 // `frugal sched supervise`: runs in the supervisor process. Returns its exit status.
 struct SuperviseArgs {
   int lock_fd = -1;
-  std::string exit_file, pid_file, log_file, cwd;
+  std::string exit_file, pid_file, log_file, cwd, user;
   std::int64_t max_memory_mib = 0;
   int attempt = 0;
   std::vector<std::string> argv;

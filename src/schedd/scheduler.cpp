@@ -1,7 +1,9 @@
 #include "schedd/scheduler.h"
 
 #include <fmt/format.h>
+#include <pwd.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -52,6 +54,13 @@ std::int64_t Scheduler::share_memory(const JobSpec& s, const Gpu& g) const {
 }
 
 std::string Scheduler::admit(const JobSpec& s) const {
+  if (!s.user.empty()) {
+    const passwd* pw = ::getpwnam(s.user.c_str());
+    if (!pw) return fmt::format("user: no such user '{}'", s.user);
+    if (::geteuid() != 0 && pw->pw_uid != ::geteuid()) {
+      return fmt::format("user: the daemon does not run as root, so jobs run as its own user, not '{}'", s.user);
+    }
+  }
   const int n = static_cast<int>(inv_.gpus.size());
   if ((s.gpus > 0 || !s.mig.empty()) && n == 0) return "this machine has no GPUs";
   if (is_whole(s) && s.gpus > n) return fmt::format("gpus: asks for {:g} GPUs, this machine has {}", s.gpus, n);

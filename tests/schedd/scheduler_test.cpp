@@ -12,6 +12,8 @@
 #include <sstream>
 #include <thread>
 
+#include <unistd.h>
+
 #include "core/error.h"
 #include "core/temp_dir.h"
 #include "schedd/timing.h"
@@ -233,4 +235,19 @@ TEST(SchedTiming, WindowsAndCronParsing) {
   EXPECT_EQ(Cron::parse("0 9 * * 1-5").next_after(static_cast<std::time_t>(at(10, 0))), static_cast<std::time_t>(at(24 + 9, 0)));
   EXPECT_EQ(Cron::parse("30 2 1 * *").next_after(static_cast<std::time_t>(at(3, 0))),
             static_cast<std::time_t>(1759285800));  // 2025-10-01 02:30 UTC
+}
+
+TEST(Sched, RunsAsTheRequestedUser) {
+  Fixture f;
+  auto s = f.sh("id -un");
+  s.user = "no-such-user-here";
+  EXPECT_THROW(f.sched.submit(s), Error);
+  if (::geteuid() != 0) GTEST_SKIP() << "switching users needs root";
+  s.user = "nobody";
+  s.cwd = "/";
+  const auto id = f.sched.submit(s);
+  ASSERT_TRUE(f.tick_until([&] { return f.job(id).state == State::kDone; }));
+  std::ifstream log(f.launcher.log_path(id));
+  const std::string text((std::istreambuf_iterator<char>(log)), {});
+  EXPECT_NE(text.find("\nnobody\n"), std::string::npos) << text;
 }
