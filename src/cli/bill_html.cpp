@@ -175,7 +175,7 @@ std::string opportunities_chart(const BillReport& r) {
     const double yy = 30 + rowh * static_cast<double>(i), w = bw * *o.saving_usd / mx;
     s += fmt::format(R"(<text x="{}" y="{:.1f}" text-anchor="end">{} {}</text>)", L - 8, yy + 15, o.kind, html_escape(o.instance_type));
     s += fmt::format(R"(<rect class="opportunity" x="{}" y="{:.1f}" width="{:.1f}" height="18" fill="{}"><title>{}</title></rect>)", L, yy + 2, w,
-                     o.kind == "spot" ? "#2ca02c" : "#1f77b4", html_escape(o.assumption + "; rate: " + o.source));
+                     o.kind == "spot" ? "#2ca02c" : o.kind == "idle" ? "#ff7f0e" : "#1f77b4", html_escape(o.assumption + "; rate: " + o.source));
     s += fmt::format(R"(<text x="{:.1f}" y="{:.1f}">{} ({:.0f}% of {})</text>)", L + w + 8, yy + 15, money(*o.saving_usd), o.discount * 100, money(o.current_usd));
   }
   return s + "</svg>";

@@ -29,6 +29,7 @@
 #include "catalog/catalog.h"
 #include "cli/aws_options.h"
 #include "cli/bill_html.h"
+#include "cli/bill_idle.h"
 #include "cli/common.h"
 #include "core/data_dir.h"
 #include "core/error.h"
@@ -45,6 +46,7 @@ struct BillOptions {
   std::string html;         // --html FILE: the self-contained report
   double commitment_discount_pct = -1;  // --commitment-discount; < 0 = not given
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::string> telemetry;  // --telemetry TYPE=HISTORY_DB
   std::string source = "cost-explorer", start, end, metric = "UnblendedCost";
   aws::AwsOptions aws;
 };
@@ -224,7 +226,11 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
   // Commitments and opportunities.
   billing::SavingsOptions so;
   if (o.commitment_discount_pct >= 0) so.commitment_discount = o.commitment_discount_pct / 100.0;
-  const auto savings = billing::analyze_savings(s, cat, billing::load_commitment_rates(resolve_data_dir(g.data_dir)), so);
+  std::vector<std::pair<std::string, std::string>> histories;
+  for (const auto& t : o.telemetry) histories.push_back(parse_telemetry_arg(t));
+  const AgentHistoryIdle idle(histories, resolve_data_dir(g.data_dir));
+  const auto savings = billing::analyze_savings(s, cat, billing::load_commitment_rates(resolve_data_dir(g.data_dir)), so,
+                                                histories.empty() ? nullptr : &idle);
   Table coverage;
   coverage.title = "Commitment coverage of GPU instance hours";
   coverage.columns = {{"instance_type", "instance type"}, {"on_demand_hours", "on-demand h", true},
@@ -386,6 +392,8 @@ void register_bill(CLI::App& app, GlobalOptions& g) {
   b->add_option("--commitment-discount", o->commitment_discount_pct,
                 "Savings Plan discount in % to price commitments for types without a published rate or plan usage in the bill")
       ->check(CLI::Range(0.0, 95.0));
+  b->add_option("--telemetry", o->telemetry,
+                "INSTANCE_TYPE=HISTORY_DB: idle GPU dollars measured by `frugal agent` on those instances (repeatable)");
   b->add_option("--threads", o->threads, "Threads reading large uncompressed files (default: one per core)")
       ->check(CLI::Range(1, 256));
   b->add_option("--source", o->source, "cost-explorer");

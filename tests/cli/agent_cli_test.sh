@@ -92,6 +92,18 @@ json=$("$frugal" --format json agent report --since 1h)
 grep -q '"idle_cost_usd"' <<<"$json" || fail "report json"
 echo "ok - history report and EMF output"
 
+# --- the agent's idle dollars as a `frugal bill` opportunity ---
+# A one-day synthetic bill for today, joined with the history the agent just wrote: the idle
+# GPU's dollars appear as an "idle" opportunity for p4d.24xlarge, equal to the report's idle cost.
+(cd "$tmp" && "$frugal" bill synth --days 1 --start "$(date -u +%Y-%m-%d)" --no-gzip >/dev/null)
+bill=$("$frugal" --format json bill "$tmp"/synthetic-cur-*.csv --telemetry "p4d.24xlarge=$XDG_STATE_HOME/frugal/telemetry.db")
+grep -q '"kind": "idle"' <<<"$bill" || fail "no idle opportunity from the agent history: $bill"
+idle_bill=$(grep -A12 '"kind": "idle"' <<<"$bill" | sed -n 's/.*"saving_usd": \([0-9.e-]*\).*/\1/p' | head -1)
+idle_report=$(grep -o '"idle_cost_usd": [0-9.e-]*' <<<"$json" | awk '{s += $2} END {printf "%.6f", s}')
+awk -v a="$idle_bill" -v b="$idle_report" 'BEGIN{ exit !(a > 0 && (a - b < 1e-6 && b - a < 1e-6)) }' || fail "idle dollars: bill $idle_bill vs agent report $idle_report"
+if "$frugal" bill "$tmp"/synthetic-cur-*.csv --telemetry nonsense 2>/dev/null; then fail "--telemetry without TYPE=DB must fail"; fi
+echo "ok - agent idle dollars in the bill's opportunities"
+
 # --- top under tmux ---
 tmux new-session -d -s "frugal-top-$$" -x 150 -y 30 \
   "env LD_LIBRARY_PATH='$fakelib' FAKE_NVML_SCENARIO='$scenarios/two_a100.json' FRUGAL_DATA_DIR='$data' AWS_EC2_METADATA_DISABLED=true XDG_STATE_HOME='$tmp/state' '$frugal' top --interval 0.2s --idle-grace 1s --instance-type p4d.24xlarge; sleep 30"

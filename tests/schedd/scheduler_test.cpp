@@ -121,7 +121,8 @@ TEST(Sched, WholeGpusMigAndRejections) {
 TEST(Sched, WindowOpensAndClosesWithTheClock) {
   Fixture f;
   f.clock.t = at(1, 0);
-  auto spec = f.sh("trap 'echo checkpoint >> " + f.path("ckpt") + "; exit 0' TERM; while true; do sleep 0.05; done", 1);
+  auto spec = f.sh("trap 'echo checkpoint >> " + f.path("ckpt") + "; exit 0' TERM; echo ready > " + f.path("ready") +
+                   "; while true; do sleep 0.05; done", 1);
   spec.window = "02:00-06:00";
   const auto id = f.sched.submit(spec);
   f.sched.tick();
@@ -129,7 +130,9 @@ TEST(Sched, WindowOpensAndClosesWithTheClock) {
   f.clock.t = at(2, 30);
   f.sched.tick();
   EXPECT_EQ(f.job(id).state, State::kRunning);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let the trap be installed
+  // Wait until the trap is installed (its "ready" file), however slow the start (sanitizers).
+  for (int i = 0; i < 400 && f.read("ready").empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  ASSERT_EQ(f.read("ready"), "ready\n");
   f.clock.t = at(6, 1);
   f.sched.tick();
   EXPECT_EQ(f.job(id).state, State::kStopping);
@@ -202,11 +205,15 @@ TEST(Sched, CronFiresEachTimeOnce) {
 
 TEST(Sched, ANewDaemonReadoptsRunningAttemptsAndRecordsFinishedOnes) {
   Fixture f;
-  const auto keeps = f.sched.submit(f.sh("sleep 1; echo once >> " + f.path("keeps")));
+  // `keeps` runs until the test creates its "go" file; `ends` exits at once.
+  const auto keeps = f.sched.submit(
+      f.sh("i=0; while [ ! -e " + f.path("go") + " ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; echo once >> " + f.path("keeps")));
   const auto ends = f.sched.submit(f.sh("exit 3"));
   f.sched.tick();
   ASSERT_EQ(f.job(keeps).state, State::kRunning);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  for (int i = 0; i < 400 && f.launcher.probe(f.job(ends)).fate == Fate::kRunning; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
   // A second scheduler on the same store and folder: what a restarted daemon sees.
   FakeClock clock2;
   Scheduler again(f.store, f.launcher, clock2, declared_inventory("2xH100-80GB", FRUGAL_TEST_DATA_DIR));
@@ -214,6 +221,7 @@ TEST(Sched, ANewDaemonReadoptsRunningAttemptsAndRecordsFinishedOnes) {
   EXPECT_EQ(f.job(keeps).state, State::kRunning);  // re-adopted, not relaunched
   EXPECT_EQ(f.job(ends).state, State::kFailed);
   EXPECT_EQ(f.job(ends).exit_code, 3);
+  std::ofstream(f.path("go")) << "go";
   for (int i = 0; i < 300 && f.job(keeps).state != State::kDone; ++i) {
     again.tick();
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
