@@ -154,8 +154,8 @@ SavingsAnalysis analyze_savings(const GpuSpend& s, const Catalog& cat, const std
       a.opportunities.push_back(std::move(o));
     }
   } else {
-    a.notes.push_back("idle or underused GPUs: not assessed, a bill cannot tell; `frugal agent` measures idle GPU "
-                      "dollars on the instances themselves (see docs/telemetry.md)");
+    a.notes.push_back("idle or underused GPUs: not assessed, a bill cannot tell; add --telemetry TYPE=HISTORY_DB with "
+                      "the history `frugal agent` keeps on those instances");
   }
   std::stable_sort(a.opportunities.begin(), a.opportunities.end(), [](const Opportunity& x, const Opportunity& y) {
     return x.saving_usd.value_or(-1) > y.saving_usd.value_or(-1);
