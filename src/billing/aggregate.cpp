@@ -88,6 +88,16 @@ void GpuAggregator::flush() {
   pending_.clear();
 }
 
+void TypeUsage::add(const TypeUsage& o) {
+  for (int p = 0; p < kPurchaseOptions; ++p) {
+    hours[p] += o.hours[p];
+    cost[p] += o.cost[p];
+    effective[p] += o.effective[p];
+    usage_list[p] += o.usage_list[p];
+    usage_effective[p] += o.usage_effective[p];
+  }
+}
+
 void GpuAggregator::merge(GpuAggregator& other) {
   flush();
   other.flush();
@@ -103,16 +113,7 @@ void GpuAggregator::merge(GpuAggregator& other) {
   add_map(s_.by_region, o.by_region);
   add_map(s_.by_tag, o.by_tag);
   add_map(s_.by_purchase_amortized, o.by_purchase_amortized);
-  for (const auto& [t, u] : o.usage) {
-    auto& m = s_.usage[t];
-    for (int p = 0; p < kPurchaseOptions; ++p) {
-      m.hours[p] += u.hours[p];
-      m.cost[p] += u.cost[p];
-      m.effective[p] += u.effective[p];
-      m.usage_list[p] += u.usage_list[p];
-      m.usage_effective[p] += u.usage_effective[p];
-    }
-  }
+  for (const auto& [t, u] : o.usage) s_.usage[t].add(u);
   for (const auto& [t, slots] : o.on_demand_slots) add_map(s_.on_demand_slots[t], slots);
   s_.first_slot = std::min(s_.first_slot, o.first_slot);
   s_.last_slot = std::max(s_.last_slot, o.last_slot);

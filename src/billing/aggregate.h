@@ -26,6 +26,7 @@ struct TypeUsage {
   // Usage lines only: on-demand (list) cost and amortized cost, for the realized discount.
   std::array<Nanos, kPurchaseOptions> usage_list{};
   std::array<Nanos, kPurchaseOptions> usage_effective{};
+  void add(const TypeUsage& o);  // sums every field
   double hours_of(PurchaseOption p) const { return hours[static_cast<int>(p)]; }
   Nanos cost_of(PurchaseOption p) const { return cost[static_cast<int>(p)]; }
   Nanos effective_of(PurchaseOption p) const { return effective[static_cast<int>(p)]; }

@@ -50,13 +50,7 @@ SavingsAnalysis analyze_savings(const GpuSpend& s, const Catalog& cat, const std
   // Coverage of GPU instance hours.
   TypeUsage all;
   for (const auto& [type, u] : s.usage) {
-    for (int p = 0; p < kPurchaseOptions; ++p) {
-      all.hours[p] += u.hours[p];
-      all.cost[p] += u.cost[p];
-      all.effective[p] += u.effective[p];
-      all.usage_list[p] += u.usage_list[p];
-      all.usage_effective[p] += u.usage_effective[p];
-    }
+    all.add(u);
     const CoverageRow r = coverage_of(type, u);
     if (r.on_demand_hours + r.savings_plan_hours + r.reserved_hours > 0) a.coverage.push_back(r);
   }

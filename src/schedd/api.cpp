@@ -66,7 +66,6 @@ struct ApiServer::Impl {
 
 ApiServer::ApiServer(Scheduler& sched, JobStore& store, Launcher& launcher, const std::string& listen, std::string token)
     : impl_(std::make_unique<Impl>()) {
-  auto [host, port] = telemetry::parse_listen(listen);
   auto& srv = impl_->server;
   srv.set_tcp_nodelay(true);  // replies are small: do not wait for delayed ACKs
   auto authorized = [token](const httplib::Request& req, httplib::Response& res) {
@@ -141,13 +140,7 @@ ApiServer::ApiServer(Scheduler& sched, JobStore& store, Launcher& launcher, cons
     res.set_header("X-Job-State", to_string(j->state));
     res.set_content(data, "text/plain");
   });
-  if (port == 0) {
-    port_ = srv.bind_to_any_port(host);
-    if (port_ < 0) throw Error(fmt::format("--listen {}: cannot bind", listen));
-  } else {
-    if (!srv.bind_to_port(host, port)) throw Error(fmt::format("--listen {}: cannot bind (in use?)", listen));
-    port_ = port;
-  }
+  port_ = telemetry::bind_listen(srv, listen);
   impl_->thread = std::thread([this] { impl_->server.listen_after_bind(); });
 }
 

@@ -121,7 +121,7 @@ bool PosixLauncher::signal(const Job& j, int sig) {
   if (f >> pid >> start && pid > 0 && process_start_time(pid) == start) return ::kill(static_cast<pid_t>(-pid), sig) == 0;
   // Not started yet (or gone): the supervisor, if it is still the one launched.
   if (j.pid > 0 && j.pid_start > 0 && process_start_time(j.pid) == j.pid_start) {
-    return ::kill(static_cast<pid_t>(j.pid), sig == SIGKILL ? SIGKILL : sig) == 0;
+    return ::kill(static_cast<pid_t>(j.pid), sig) == 0;
   }
   return false;
 }

@@ -28,6 +28,17 @@ std::pair<std::string, int> parse_listen(const std::string& listen) {
   return {host, port};
 }
 
+int bind_listen(httplib::Server& srv, const std::string& listen) {
+  const auto [host, port] = parse_listen(listen);
+  if (port == 0) {
+    const int bound = srv.bind_to_any_port(host);
+    if (bound < 0) throw Error(fmt::format("--listen {}: cannot bind", listen));
+    return bound;
+  }
+  if (!srv.bind_to_port(host, port)) throw Error(fmt::format("--listen {}: cannot bind (in use?)", listen));
+  return port;
+}
+
 struct MetricsServer::Impl {
   httplib::Server server;
   std::thread thread;
@@ -35,8 +46,7 @@ struct MetricsServer::Impl {
 
 MetricsServer::MetricsServer(Agent& agent, const std::string& listen, double interval_s)
     : impl_(std::make_unique<Impl>()) {
-  auto [host, port] = parse_listen(listen);
-  host_ = host;
+  host_ = parse_listen(listen).first;
   auto& srv = impl_->server;
   srv.Get("/metrics", [&agent](const httplib::Request& req, httplib::Response& res) {
     auto p = agent.latest();
@@ -72,13 +82,7 @@ MetricsServer::MetricsServer(Agent& agent, const std::string& listen, double int
     }
     res.set_content(published_json(*p).dump() + "\n", "application/json");
   });
-  if (port == 0) {
-    port_ = srv.bind_to_any_port(host);
-    if (port_ < 0) throw Error(fmt::format("--listen {}: cannot bind", listen));
-  } else {
-    if (!srv.bind_to_port(host, port)) throw Error(fmt::format("--listen {}: cannot bind (in use?)", listen));
-    port_ = port;
-  }
+  port_ = bind_listen(srv, listen);
   impl_->thread = std::thread([this] { impl_->server.listen_after_bind(); });
 }
 

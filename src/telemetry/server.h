@@ -8,6 +8,10 @@
 
 #include "telemetry/agent.h"
 
+namespace httplib {
+class Server;
+}
+
 namespace frugal::telemetry {
 
 class MetricsServer {
@@ -28,5 +32,8 @@ class MetricsServer {
 
 // "host:port" -> pair; throws Error on a malformed address.
 std::pair<std::string, int> parse_listen(const std::string& listen);
+// Binds `srv` to `listen` (port 0: any free port) and returns the bound port; throws Error when
+// the address cannot be bound. Shared by every frugal HTTP server.
+int bind_listen(httplib::Server& srv, const std::string& listen);
 
 }  // namespace frugal::telemetry
