@@ -157,28 +157,21 @@ class ClusteringPolicy : public Policy {
   std::vector<std::set<int>> tags_;  // kinds of the tasks placed on each node
 };
 
-// Dot product (Tetris): the smallest alignment between the task's demand and the node's free
-// resources (both normalised by node capacity) wins, i.e. the node the task fills best.
-class DotProductPolicy : public Policy {
+// Dot product (Tetris): the node whose free resources align least with the task's demand, i.e.
+// the node the task fills best. As in the paper's simulator (merged GPU dimension, both vectors
+// normalised by the largest node), the score is 100 x (1 - dot / 2) cut to an integer, so nodes
+// within one point tie and go to the first in cluster order; the GPU inside is the best fit.
+// Exact (unrounded) scores leave 8.1% unallocated instead of the paper's 9.4%.
+class DotProductPolicy : public NodeScorePolicy {
  public:
   std::string name() const override { return "dot-product"; }
-  Placement place(const Cluster& c, const Task& t, Rng& rng) override {
-    Best b;
-    for (int i = 0; i < static_cast<int>(c.nodes.size()); ++i) {
-      const Node& n = c.nodes[i];
-      if (!fits(n, t)) continue;
-      const double cpu_dot = (static_cast<double>(n.cpu_left) / n.cpu_total) * (static_cast<double>(t.cpu) / n.cpu_total);
-      for (auto& gpus : gpu_choices(n, t)) {
-        double gpu_dot = 0;
-        if (t.num_gpu > 0) {
-          double left = 0;
-          for (int g : gpus) left += n.gpu_left[g];
-          gpu_dot = (left / (kMilliPerGpu * static_cast<double>(gpus.size()))) * (t.gpu_milli / static_cast<double>(kMilliPerGpu));
-        }
-        b.offer(-(cpu_dot + gpu_dot), i, std::move(gpus), rng);
-      }
-    }
-    return b.where;
+
+ protected:
+  double score(const Node& n, const Task& t, const std::vector<int>&, const NodeSpec& max) const override {
+    const double cpu = (static_cast<double>(n.cpu_left) / max.cpu) * (static_cast<double>(t.cpu) / max.cpu);
+    const double gpu = (static_cast<double>(n.gpu_left_total()) / max.gpu_milli) *
+                       (static_cast<double>(t.gpu_request_milli()) / max.gpu_milli);
+    return std::floor(100.0 * (1.0 - (cpu + gpu) / 2.0));
   }
 };
 

@@ -72,6 +72,19 @@ TEST(Policy, DotProductFillsTheNodeTheTaskAlignsLeastWith) {
   EXPECT_EQ(place("dot-product", c, share(500)).node, 1);  // smaller free GPU: lower dot product
 }
 
+TEST(Policy, DotProductScoresOnTheIntegerScaleSoNearTiesGoToTheFirstNode) {
+  // Normalised by the largest node (128 CPUs, 8 GPUs), a 0.1-GPU task scores
+  // 100 x (1 - dot / 2): 98.98 on the empty 8-GPU node, 99.82 on the empty 1-GPU node and 99.86
+  // on the 1-GPU node with 600 milli left. Cut to integers the last two tie at 99, and the first
+  // of them in cluster order wins, as in the paper's Kubernetes simulator.
+  Cluster c;
+  c.nodes = {make_node("big", 8, 128000), make_node("empty", 1), make_node("partly", 1)};
+  c.nodes[2].gpu_left = {600};
+  EXPECT_EQ(place("dot-product", c, share(100)).node, 1);
+  c.nodes[1].gpu_left = {50};  // no room on node 1 now: the partly used node is next
+  EXPECT_EQ(place("dot-product", c, share(100)).node, 2);
+}
+
 TEST(Policy, FgdAvoidsCreatingFragments) {
   // Workload: 70% of tasks want 600 milli, 30% a whole GPU. Node 0 has a GPU with 700 left;
   // node 1 is empty. Putting a 600 task on node 0 leaves 100 milli (small fragment) while on node 1
