@@ -37,22 +37,109 @@ std::vector<TypicalTask> typical_tasks(const std::vector<Task>& tasks, double co
   return all;
 }
 
-double node_task_fragment(const Node& n, const Task& s) {
-  const int idle = n.gpu_left_total();
+namespace {
+bool model_in(int model, const Task& s) {
+  return s.models.empty() || std::find(s.models.begin(), s.models.end(), model) != s.models.end();
+}
+
+// The definition, on a node's state: shared by the Node overloads and the cache.
+double task_fragment(int model, std::int64_t cpu_left, const int* left, int gpus, const Task& s) {
+  int idle = 0;
+  for (int i = 0; i < gpus; ++i) idle += left[i];
   if (idle == 0) return 0;
-  if (!model_allowed(n, s) || n.cpu_left < s.cpu) return idle;
+  if (!model_in(model, s) || cpu_left < s.cpu) return idle;
   int room = 0, small = 0;
-  for (int g : n.gpu_left) {
-    if (g >= s.gpu_milli) ++room;
-    else small += g;
+  for (int i = 0; i < gpus; ++i) {
+    if (left[i] >= s.gpu_milli) ++room;
+    else small += left[i];
   }
   if (room < s.num_gpu) return idle;  // lacks GPU: every idle GPU is a fragment for this task
   return small;                       // only GPUs too small for it are fragments
 }
 
-double node_fragment(const Node& n, const std::vector<TypicalTask>& typical) {
+double expected_fragment(int model, std::int64_t cpu_left, const int* left, int gpus,
+                         const std::vector<TypicalTask>& typical) {
   double f = 0;
-  for (const auto& t : typical) f += t.weight * node_task_fragment(n, t.shape);
+  for (const auto& t : typical) f += t.weight * task_fragment(model, cpu_left, left, gpus, t.shape);
+  return f;
+}
+
+constexpr std::size_t kSlots = std::size_t{1} << 16;  // 1.5 MiB per cache
+}  // namespace
+
+double node_task_fragment(const Node& n, const Task& s) {
+  return task_fragment(n.model, n.cpu_left, n.gpu_left.data(), n.gpu_count(), s);
+}
+
+double node_fragment(const Node& n, const std::vector<TypicalTask>& typical) {
+  return expected_fragment(n.model, n.cpu_left, n.gpu_left.data(), n.gpu_count(), typical);
+}
+
+FragmentCache::FragmentCache(std::vector<TypicalTask> typical) : typical_(std::move(typical)), slots_(kSlots) {}
+
+namespace {
+std::uint64_t splitmix(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+// Two independent hashes of one GPU's room. They are summed over the GPUs, which makes the key
+// independent of GPU order (the fragment is too) without sorting, and lets a task's GPUs be
+// swapped out of the sum. Room is 0..1000 milli, so the hashes come from a table.
+struct GpuHashes {
+  std::uint64_t a[kMilliPerGpu + 1], b[kMilliPerGpu + 1];
+  GpuHashes() {
+    for (int v = 0; v <= kMilliPerGpu; ++v) {
+      a[v] = splitmix(static_cast<std::uint64_t>(v));
+      b[v] = splitmix(static_cast<std::uint64_t>(v) ^ 0x632BE59BD9B4E019ull);
+    }
+  }
+};
+const GpuHashes kGpuHashes;
+std::uint64_t gpu_a(int left) {
+  return left >= 0 && left <= kMilliPerGpu ? kGpuHashes.a[left] : splitmix(static_cast<std::uint64_t>(left));
+}
+std::uint64_t gpu_b(int left) {
+  return left >= 0 && left <= kMilliPerGpu ? kGpuHashes.b[left]
+                                           : splitmix(static_cast<std::uint64_t>(left) ^ 0x632BE59BD9B4E019ull);
+}
+}  // namespace
+
+double FragmentCache::operator()(const Node& n) { return after(n, Task{}, {}); }
+
+FragmentCache::StateKey FragmentCache::state_key(const Node& n, const Task& t, const std::vector<int>& gpus) {
+  std::uint64_t ga = 0, gb = 0;
+  for (int left : n.gpu_left) {
+    ga += gpu_a(left);
+    gb += gpu_b(left);
+  }
+  for (int g : gpus) {
+    const int left = n.gpu_left[g];
+    ga += gpu_a(left - t.gpu_milli) - gpu_a(left);
+    gb += gpu_b(left - t.gpu_milli) - gpu_b(left);
+  }
+  const std::uint64_t shape = splitmix(static_cast<std::uint64_t>(n.cpu_left - t.cpu) * 0x100000001B3ull +
+                                       static_cast<std::uint64_t>(n.model) * 131 + static_cast<std::uint64_t>(n.gpu_count()));
+  return {splitmix(ga ^ shape), splitmix(gb + (shape * 0xD6E8FEB86659FD93ull))};
+}
+
+double FragmentCache::after(const Node& n, const Task& t, const std::vector<int>& gpus) {
+  const StateKey k = state_key(n, t, gpus);
+  const std::uint64_t a = k.a, b = k.b;
+  const std::int64_t cpu_left = n.cpu_left - t.cpu;
+  Slot& slot = slots_[(a ^ (b >> 17)) & (kSlots - 1)];
+  if (slot.value >= 0 && slot.a == a && slot.b == b) return slot.value;
+  double f;
+  if (gpus.empty() && t.cpu == 0) {
+    f = node_fragment(n, typical_);
+  } else {
+    thread_local std::vector<int> left;
+    left = n.gpu_left;
+    for (int g : gpus) left[g] -= t.gpu_milli;
+    f = expected_fragment(n.model, cpu_left, left.data(), n.gpu_count(), typical_);
+  }
+  slot = {a, b, f};
   return f;
 }
 

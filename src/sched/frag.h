@@ -25,4 +25,34 @@ double node_task_fragment(const Node& n, const Task& shape);
 // Expected fragment over the typical tasks.
 double node_fragment(const Node& n, const std::vector<TypicalTask>& typical);
 
+// node_fragment memoised by node state (model, CPU left, multiset of GPU left, as a 128-bit hash). Most nodes of a
+// large cluster are in one of few states, so scoring every node for every task (FGD) hardly
+// ever recomputes. A direct-mapped table: a colliding state overwrites the slot, so memory stays
+// fixed; a hit needs the full 128-bit state hash to match. Not thread-safe (one per policy).
+class FragmentCache {
+ public:
+  explicit FragmentCache(std::vector<TypicalTask> typical);
+  const std::vector<TypicalTask>& typical() const { return typical_; }
+  // Fragment of `n` as it is.
+  double operator()(const Node& n);
+  // Fragment of `n` once `t` is placed on `gpus` (as sched::allocate would), without copying n.
+  double after(const Node& n, const Task& t, const std::vector<int>& gpus);
+
+  // 128-bit hash of the state that fragmentation depends on (of `n` after `t` on `gpus`, or of n
+  // itself by default). Nodes with equal keys have equal fragments for every task shape.
+  struct StateKey {
+    std::uint64_t a = 0, b = 0;
+    bool operator==(const StateKey& o) const { return a == o.a && b == o.b; }
+  };
+  static StateKey state_key(const Node& n, const Task& t = {}, const std::vector<int>& gpus = {});
+
+ private:
+  struct Slot {
+    std::uint64_t a = 0, b = 0;  // the state's 128-bit hash
+    double value = -1;           // < 0: empty
+  };
+  std::vector<TypicalTask> typical_;
+  std::vector<Slot> slots_;
+};
+
 }  // namespace frugal::sched

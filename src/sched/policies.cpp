@@ -14,24 +14,49 @@ namespace {
 
 // Largest-score search. Ties go to the first node in cluster order, which is what reproduces the
 // paper's figures (random tie-breaking makes FGD leave 5.4% instead of 4.7% unallocated, packing
-// 11.2% instead of 8.2%); the random policy asks for a uniform choice among ties instead
-// (reservoir sampling).
+// 11.2% instead of 8.2%).
 struct Best {
-  explicit Best(bool random_ties = false) : random_ties(random_ties) {}
-  bool random_ties;
   double score = -INFINITY;
   Placement where;
-  int ties = 0;
-  void offer(double s, int node, std::vector<int> gpus, Rng& rng) {
+  void offer(double s, int node, std::vector<int> gpus) {
     if (s > score) {
       score = s;
       where = {node, std::move(gpus)};
-      ties = 1;
-    } else if (s == score && random_ties) {
-      ++ties;
-      if (std::uniform_int_distribution<int>(0, ties - 1)(rng) == 0) where = {node, std::move(gpus)};
     }
   }
+};
+
+// The node states already scored in this placement: an open-addressing set, cleared in O(1) by
+// bumping the stamp.
+class SeenStates {
+ public:
+  void start(std::size_t nodes) {
+    std::size_t want = 16;
+    while (want < 4 * nodes) want *= 2;
+    if (slots_.size() != want) slots_.assign(want, {});
+    if (++stamp_ == 0) {
+      slots_.assign(want, {});
+      stamp_ = 1;
+    }
+  }
+  bool insert(const FragmentCache::StateKey& k) {  // false when already there
+    for (std::size_t i = k.a & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+      Slot& s = slots_[i];
+      if (s.stamp != stamp_) {
+        s = {k, stamp_};
+        return true;
+      }
+      if (s.key == k) return false;
+    }
+  }
+
+ private:
+  struct Slot {
+    FragmentCache::StateKey key;
+    std::uint32_t stamp = 0;
+  };
+  std::vector<Slot> slots_;
+  std::uint32_t stamp_ = 0;
 };
 
 // Candidate GPU choices for a task on a node: every single GPU that fits for a share; the
@@ -56,11 +81,13 @@ class RandomPolicy : public Policy {
  public:
   std::string name() const override { return "random"; }
   Placement place(const Cluster& c, const Task& t, Rng& rng) override {
-    Best b(/*random_ties=*/true);
+    fitting_.clear();
     for (int i = 0; i < static_cast<int>(c.nodes.size()); ++i) {
-      if (fits(c.nodes[i], t)) b.offer(0, i, {}, rng);
+      if (fits(c.nodes[i], t)) fitting_.push_back(i);
     }
-    if (!b.where.ok()) return b.where;
+    Best b;
+    if (fitting_.empty()) return b.where;
+    b.where.node = fitting_[std::uniform_int_distribution<std::size_t>(0, fitting_.size() - 1)(rng)];
     const Node& n = c.nodes[b.where.node];
     if (t.is_sharing()) {  // random everywhere: a random GPU among those with room
       int seen = 0;
@@ -72,26 +99,42 @@ class RandomPolicy : public Policy {
     }
     return b.where;
   }
+
+ private:
+  std::vector<int> fitting_;  // reused between calls
 };
 
 // Score-based policies that pick the best-fit GPU inside the chosen node.
 class NodeScorePolicy : public Policy {
  public:
-  Placement place(const Cluster& c, const Task& t, Rng& rng) override {
+  Placement place(const Cluster& c, const Task& t, Rng& /*rng*/) override {
     Best b;
-    const NodeSpec max = max_node_spec(c);
+    // Node capacities are fixed for a cluster's life, so the largest node is found once.
+    if (spec_for_ != c.nodes.size()) {
+      max_ = max_node_spec(c);
+      spec_for_ = c.nodes.size();
+    }
+    const NodeSpec& max = max_;
+    seen_.start(c.nodes.size());
     for (int i = 0; i < static_cast<int>(c.nodes.size()); ++i) {
       const Node& n = c.nodes[i];
       if (!fits(n, t)) continue;
+      // Scores depend on the node's state only: a node like an earlier one would lose the tie.
+      if (!seen_.insert(FragmentCache::state_key(n))) continue;
       auto gpus = best_fit_gpus(n, t);
       const double s = score(n, t, gpus, max);  // before `gpus` is moved into the offer
-      b.offer(s, i, std::move(gpus), rng);
+      b.offer(s, i, std::move(gpus));
     }
     return b.where;
   }
 
  protected:
   virtual double score(const Node& n, const Task& t, const std::vector<int>& gpus, const NodeSpec& max) const = 0;
+
+ private:
+  SeenStates seen_;
+  NodeSpec max_;
+  std::size_t spec_for_ = 0;  // the node count max_ was computed for
 };
 
 // Best fit: least normalised CPU and GPU left after placement (weights 0.5/0.5, normalised by the
@@ -132,7 +175,7 @@ class PackingPolicy : public NodeScorePolicy {
 class ClusteringPolicy : public Policy {
  public:
   std::string name() const override { return "clustering"; }
-  Placement place(const Cluster& c, const Task& t, Rng& rng) override {
+  Placement place(const Cluster& c, const Task& t, Rng& /*rng*/) override {
     if (tags_.size() != c.nodes.size()) tags_.assign(c.nodes.size(), {});
     Best b;
     const NodeSpec max = max_node_spec(c);
@@ -146,7 +189,7 @@ class ClusteringPolicy : public Policy {
         if (tags.count(tag(t))) s = (tags.size() == 1 ? 75 : 50) + used;
         else s = (tags.empty() ? 25 : 0) + used;
       }
-      b.offer(std::floor(s), i, best_fit_gpus(n, t), rng);
+      b.offer(std::floor(s), i, best_fit_gpus(n, t));
     }
     if (b.where.ok() && t.num_gpu > 0) tags_[b.where.node].insert(tag(t));
     return b.where;
@@ -175,84 +218,40 @@ class DotProductPolicy : public NodeScorePolicy {
   }
 };
 
-// Caches node_fragment by node state (model, CPU left, multiset of GPU left): most nodes of a
-// large cluster are in one of few states, so this removes nearly all recomputation.
-class FragCache {
- public:
-  explicit FragCache(const std::vector<TypicalTask>& typical) : typical_(typical) {}
-  double operator()(const Node& n) {
-    std::uint64_t h1 = 1469598103934665603ull, h2 = 0x9E3779B97F4A7C15ull;
-    auto mix = [&](std::uint64_t v) {
-      h1 = (h1 ^ v) * 1099511628211ull;
-      h2 = (h2 ^ (v + 0x632BE59BD9B4E019ull)) * 0xBF58476D1CE4E5B9ull;
-      h2 ^= h2 >> 31;
-    };
-    mix(static_cast<std::uint64_t>(n.model));
-    mix(static_cast<std::uint64_t>(n.cpu_left));
-    int sorted[16];
-    const int g = std::min(n.gpu_count(), 16);
-    for (int i = 0; i < g; ++i) sorted[i] = n.gpu_left[i];
-    std::sort(sorted, sorted + g);
-    for (int i = 0; i < g; ++i) mix(static_cast<std::uint64_t>(sorted[i]) + 7919u * i);
-    mix(static_cast<std::uint64_t>(n.gpu_count()));
-    const Key k{h1, h2};
-    auto it = cache_.find(k);
-    if (it != cache_.end()) return it->second;
-    const double f = node_fragment(n, typical_);
-    if (cache_.size() > 1'000'000) cache_.clear();
-    cache_.emplace(k, f);
-    return f;
-  }
-
- private:
-  struct Key {
-    std::uint64_t a, b;
-    bool operator==(const Key& o) const { return a == o.a && b == o.b; }
-  };
-  struct KeyHash {
-    std::size_t operator()(const Key& k) const { return static_cast<std::size_t>(k.a ^ (k.b << 1)); }
-  };
-  const std::vector<TypicalTask>& typical_;
-  std::unordered_map<Key, double, KeyHash> cache_;
-};
-
 // FGD: place where the expected fragmentation grows least. Like the paper's simulator the score
-// is sigmoid(decrease / 1000) scaled to an integer 0..100 (Kubernetes scores are integers), and
-// ties are broken at random.
+// is sigmoid(decrease / 1000) scaled to an integer 0..100 (Kubernetes scores are integers); ties
+// go to the first node in cluster order.
+// Ours (frugal) widens the band to 1/kFrugalBands: placements whose fragmentation gradients are
+// nearly equal consolidate onto the same nodes (first fit), keeping the rest of the cluster whole
+// for large tasks. docs/sched.md has the sweep that chose the width.
 class FgdPolicy : public Policy {
  public:
   static constexpr double kFrugalBands = 25;
-  FgdPolicy(const std::vector<TypicalTask>& typical, bool ours) : typical_(typical), frag_(typical_), ours_(ours) {}
+  FgdPolicy(std::vector<TypicalTask> typical, bool ours) : frag_(std::move(typical)), ours_(ours) {}
   std::string name() const override { return ours_ ? "frugal" : "fgd"; }
-  Placement place(const Cluster& c, const Task& t, Rng& rng) override {
+  Placement place(const Cluster& c, const Task& t, Rng& /*rng*/) override {
     Best b;
-    Node tmp;
+    const double levels = ours_ ? kFrugalBands : 100.0;
+    seen_.start(c.nodes.size());
     for (int i = 0; i < static_cast<int>(c.nodes.size()); ++i) {
       const Node& n = c.nodes[i];
       if (!fits(n, t)) continue;
+      // A node in the same state as an earlier one scores the same and would lose the tie.
+      if (!seen_.insert(FragmentCache::state_key(n))) continue;
       const double before = frag_(n);
       for (auto& gpus : gpu_choices(n, t)) {
-        tmp = n;
-        allocate(tmp, t, gpus);
-        const double delta = before - frag_(tmp);  // > 0: fragmentation shrinks
-        double s;
-        // FGD scores sigmoid(decrease in GPUs) on Kubernetes' integer 0..100 scale; nodes whose
-        // gradients fall in the same band tie and go to the first node in cluster order.
-        // Ours widens the band to 1/kFrugalBands: placements whose fragmentation gradients are
-        // nearly equal consolidate onto the same nodes (first fit), keeping the rest of the
-        // cluster whole for large tasks. docs/sched.md has the sweep that chose the width.
-        const double levels = ours_ ? kFrugalBands : 100.0;
-        s = std::floor(levels / (1.0 + std::exp(-delta / 1000.0)));
-        b.offer(s, i, std::move(gpus), rng);
+        const double delta = before - frag_.after(n, t, gpus);  // > 0: fragmentation shrinks
+        const double s = std::floor(levels / (1.0 + std::exp(-delta / 1000.0)));
+        b.offer(s, i, std::move(gpus));
       }
     }
     return b.where;
   }
 
  private:
-  std::vector<TypicalTask> typical_;
-  FragCache frag_;
+  FragmentCache frag_;
   bool ours_;
+  SeenStates seen_;
 };
 
 }  // namespace

@@ -32,13 +32,14 @@ std::vector<sched::Task> inflate(const std::vector<TraceTask>& trace, std::int64
 }
 
 namespace {
-CurvePoint measure(const sched::Cluster& c, const std::vector<sched::TypicalTask>& typical, int pct) {
+// `node_frag` holds each node's current fragment (kept up to date as tasks are placed).
+CurvePoint measure(const sched::Cluster& c, const std::vector<double>& node_frag, int pct) {
   CurvePoint p;
   p.arrived_pct = pct;
   const double cap = static_cast<double>(c.gpu_capacity_milli());
   const double alloc = static_cast<double>(c.gpu_allocated_milli());
   double frag = 0;
-  for (const auto& n : c.nodes) frag += sched::node_fragment(n, typical);
+  for (double f : node_frag) frag += f;
   p.allocated_pct = 100.0 * alloc / cap;
   p.frag_pct = 100.0 * frag / cap;
   p.frag_rate_pct = cap > alloc ? 100.0 * frag / (cap - alloc) : 0;
@@ -54,7 +55,9 @@ SimResult simulate(const sched::Cluster& cluster, const std::vector<TraceTask>& 
   for (const auto& t : trace) all.push_back(t.task);
   // Every GPU task shape, weighted by popularity (coverage 100%): with the 60% cut of the paper's
   // simulator defaults FGD sees too few shapes and ties too often (10% unallocated, not 4.7%).
-  const auto typical = sched::typical_tasks(all, 1.0);
+  sched::FragmentCache frag(sched::typical_tasks(all, 1.0));
+  std::vector<double> node_frag;
+  for (const auto& n : c.nodes) node_frag.push_back(frag(n));
   auto pol = sched::make_policy(policy, all);
   const auto tasks = inflate(trace, c.gpu_capacity_milli(), opt.target_ratio, seed);
 
@@ -75,13 +78,14 @@ SimResult simulate(const sched::Cluster& cluster, const std::vector<TraceTask>& 
     }
     if (where.ok()) {
       sched::allocate(c.nodes[where.node], t, where.gpus);
+      node_frag[where.node] = frag(c.nodes[where.node]);
       ++r.placed;
     } else {
       ++r.pending;
     }
     arrived += t.gpu_request_milli();
     while (next_pct <= last_pct && arrived >= next_pct / 100.0 * cap) {
-      r.curve.push_back(measure(c, typical, next_pct));
+      r.curve.push_back(measure(c, node_frag, next_pct));
       ++next_pct;
     }
   }

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
+
 #include "fixtures.h"
 
 using namespace frugal::sched;
@@ -42,4 +45,35 @@ TEST(Frag, TypicalTasksWeighByPopularity) {
   EXPECT_EQ(typ[0].shape.gpu_milli, 500);
   EXPECT_DOUBLE_EQ(typ[0].weight, 0.75);
   EXPECT_DOUBLE_EQ(typ[1].weight, 0.25);
+}
+
+TEST(Frag, CacheMatchesTheDefinitionAndIgnoresGpuOrder) {
+  // Random node states on a 4-GPU node: the cached value, the value after a placement (computed
+  // without copying the node) and the value for the same GPUs in another order all equal the
+  // direct computation.
+  std::vector<Task> workload = {share(300), share(500), share(500), whole(1), whole(2), share(700, 30000)};
+  const auto typ = typical_tasks(workload);
+  FragmentCache cache(typ);
+  std::mt19937_64 rng(3);
+  std::uniform_int_distribution<int> left(0, 10), cpu(0, 32);
+  for (int i = 0; i < 2000; ++i) {
+    Node n = make_node("n", 4);
+    for (int& g : n.gpu_left) g = left(rng) * 100;
+    n.cpu_left = cpu(rng) * 1000;
+    ASSERT_DOUBLE_EQ(cache(n), node_fragment(n, typ));
+    Node reversed = n;
+    std::reverse(reversed.gpu_left.begin(), reversed.gpu_left.end());
+    EXPECT_EQ(FragmentCache::state_key(n), FragmentCache::state_key(reversed));
+    ASSERT_DOUBLE_EQ(cache(reversed), node_fragment(n, typ));
+    const Task t = share(200, 1000);
+    if (!fits(n, t)) continue;
+    const auto gpus = best_fit_gpus(n, t);
+    Node placed = n;
+    allocate(placed, t, gpus);
+    ASSERT_DOUBLE_EQ(cache.after(n, t, gpus), node_fragment(placed, typ));
+    EXPECT_EQ(FragmentCache::state_key(n, t, gpus), FragmentCache::state_key(placed));
+  }
+  Node a = make_node("a", 4), b = make_node("b", 4);
+  b.cpu_left -= 1000;  // a different state must have a different key
+  EXPECT_FALSE(FragmentCache::state_key(a) == FragmentCache::state_key(b));
 }
