@@ -25,14 +25,14 @@ double node_task_fragment(const Node& n, const Task& shape);
 // Expected fragment over the typical tasks.
 double node_fragment(const Node& n, const std::vector<TypicalTask>& typical);
 
-// node_fragment memoised by node state (model, CPU left, multiset of GPU left, as a 128-bit hash). Most nodes of a
-// large cluster are in one of few states, so scoring every node for every task (FGD) hardly
-// ever recomputes. A direct-mapped table: a colliding state overwrites the slot, so memory stays
-// fixed; a hit needs the full 128-bit state hash to match. Not thread-safe (one per policy).
+// node_fragment memoised by node state (model, CPU left, multiset of GPU left, as a 128-bit
+// hash). Most nodes of a large cluster are in one of few states, so scoring every node for every
+// task (FGD) hardly ever recomputes. A direct-mapped table: a colliding state overwrites the
+// slot, so memory stays fixed; a hit needs the full 128-bit hash to match. Not thread-safe (one
+// per policy or simulation).
 class FragmentCache {
  public:
   explicit FragmentCache(std::vector<TypicalTask> typical);
-  const std::vector<TypicalTask>& typical() const { return typical_; }
   // Fragment of `n` as it is.
   double operator()(const Node& n);
   // Fragment of `n` once `t` is placed on `gpus` (as sched::allocate would), without copying n.
