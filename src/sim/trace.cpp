@@ -29,6 +29,7 @@ sched::Cluster load_nodes(const std::string& path) {
     c.nodes.push_back(std::move(n));
   }
   if (c.nodes.empty()) fail_at({path, 1, 1}, "expected at least one node");
+  if (c.gpu_capacity_milli() == 0) fail_at({path, 1, 1}, "expected at least one node with GPUs");
   return c;
 }
 
