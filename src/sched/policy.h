@@ -29,4 +29,8 @@ class Policy {
 std::unique_ptr<Policy> make_policy(const std::string& name, const std::vector<Task>& workload);
 const std::vector<std::string>& policy_names();
 
+// The order in which the frugal policy fills nodes: a hash of each node's name, so it mixes GPU
+// models and sizes and does not depend on how the node list is sorted.
+std::vector<int> frugal_fill_order(const Cluster& c);
+
 }  // namespace frugal::sched
