@@ -126,20 +126,19 @@ FragmentCache::StateKey FragmentCache::state_key(const Node& n, const Task& t, c
 
 double FragmentCache::after(const Node& n, const Task& t, const std::vector<int>& gpus) {
   const StateKey k = state_key(n, t, gpus);
-  const std::uint64_t a = k.a, b = k.b;
+  Slot& slot = slots_[(k.a ^ (k.b >> 17)) & (kSlots - 1)];
+  if (slot.value >= 0 && slot.a == k.a && slot.b == k.b) return slot.value;
   const std::int64_t cpu_left = n.cpu_left - t.cpu;
-  Slot& slot = slots_[(a ^ (b >> 17)) & (kSlots - 1)];
-  if (slot.value >= 0 && slot.a == a && slot.b == b) return slot.value;
   double f;
-  if (gpus.empty() && t.cpu == 0) {
-    f = node_fragment(n, typical_);
+  if (gpus.empty()) {
+    f = expected_fragment(n.model, cpu_left, n.gpu_left.data(), n.gpu_count(), typical_);
   } else {
     thread_local std::vector<int> left;
     left = n.gpu_left;
     for (int g : gpus) left[g] -= t.gpu_milli;
     f = expected_fragment(n.model, cpu_left, left.data(), n.gpu_count(), typical_);
   }
-  slot = {a, b, f};
+  slot = {k.a, k.b, f};
   return f;
 }
 
