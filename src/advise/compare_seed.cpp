@@ -25,7 +25,7 @@ std::vector<SeedRow> compare_seed(const AdvisorContext& ctx, const std::string& 
     if (!m) throw Error(fmt::format("seed comparison: model '{}' missing from data/models", mname));
     for (const auto& [hw, iname] : hardware) {
       const InstanceType* it = cat.find_instance(iname);
-      if (!it || !it->accelerator || !it->on_demand_hourly) {
+      if (!it || !it->accelerator || !it->on_demand_hourly()) {
         throw Error(fmt::format("seed comparison: instance '{}' missing or unpriced in the catalog", iname));
       }
       SeedRow r;
@@ -47,7 +47,7 @@ std::vector<SeedRow> compare_seed(const AdvisorContext& ctx, const std::string& 
             r.ms_per_token = e.tpot_s * 1e3;
             r.ttft_ms = e.ttft_s * 1e3;
             const double replicas = it->devices / t;
-            r.cost_per_million_tokens = *it->on_demand_hourly / (replicas * e.tokens_per_s * 3600) * 1e6;
+            r.cost_per_million_tokens = *it->on_demand_hourly() / (replicas * e.tokens_per_s * 3600) * 1e6;
           }
         }
       }

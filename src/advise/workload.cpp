@@ -58,7 +58,7 @@ std::vector<Workload> load_workloads(const std::string& path) {
   if (!arr || arr->empty()) fail_at({path, 1, 1}, "expected one or more [[workload]] tables");
   static const std::set<std::string> known = {
       "name", "model", "task", "prompt_tokens", "output_tokens", "rate", "tpot_slo", "ttft_slo",
-      "latency_slo", "tokens", "deadline", "seq_len", "precision", "purchase", "instances"};
+      "latency_slo", "tokens", "deadline", "seq_len", "precision", "purchase", "instances", "region"};
   std::vector<Workload> out;
   for (const auto& node : *arr) {
     const auto* t = node.as_table();
@@ -93,6 +93,11 @@ std::vector<Workload> load_workloads(const std::string& path) {
     w.precisions = strings(*t, "precision", path);
     w.purchase = strings(*t, "purchase", path);
     w.instances = strings(*t, "instances", path);
+    if (const auto* r = t->get("region"); r && r->is_string()) {
+      w.regions = {*r->value<std::string>()};
+    } else {
+      w.regions = strings(*t, "region", path);
+    }
     if (w.task == Task::kTrain && w.train_tokens <= 0) {
       fail_at(location_of(*t, path), fmt::format("workload '{}': training needs tokens > 0", w.name));
     }

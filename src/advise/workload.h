@@ -31,6 +31,10 @@ struct Workload {
   std::vector<std::string> precisions;
   std::vector<std::string> purchase;
   std::vector<std::string> instances;  // only these instance types (exact names or family prefix "p5")
+  std::vector<std::string> regions;    // empty: the caller's region; "all": every priced region
+  std::optional<double> headroom;      // overrides both headrooms of the defaults
+  std::string ri_class;                // "standard" / "convertible"; empty: the defaults
+  std::string upfront;                 // "no-upfront" / "partial-upfront" / "all-upfront"; empty: defaults
 };
 
 const char* to_string(Task t);

@@ -63,15 +63,30 @@ void validate(const ProvisionOptions& o) {
   }
 }
 
+// AWS publishes billing metrics (AWS/Billing EstimatedCharges) in US East (N. Virginia) only:
+// "Billing metric data is stored in the US East (N. Virginia) Region and represents worldwide
+// charges" (CloudWatch User Guide, "Create a billing alarm to monitor your estimated AWS charges").
+constexpr const char* kBillingMetricsRegion = "us-east-1";
+
+const char* billing_metrics_region() { return kBillingMetricsRegion; }
+
+static void billing_region_note(const ProvisionOptions& o, const std::string& region, ProvisionResult& r) {
+  if (o.kind != "alarm") return;
+  r.notes.push_back(fmt::format("billing metrics exist only in {}: the alarm and its SNS topic are created there{}",
+                                kBillingMetricsRegion,
+                                region.empty() || region == kBillingMetricsRegion ? "" : fmt::format(", not in {}", region)));
+}
+
 ProvisionResult plan(const ProvisionOptions& o, const std::string& region) {
   validate(o);
   ProvisionResult r;
+  billing_region_note(o, region, r);
   if (o.kind == "alarm") {
     r.calls.push_back({"sns", "CreateTopic", "Name=" + o.name});
     r.calls.push_back({"sns", "Subscribe", "Protocol=email Endpoint=" + o.email});
     r.calls.push_back({"monitoring", "PutMetricAlarm",
                        fmt::format("AlarmName={} DIFF(AWS/Billing EstimatedCharges Currency=USD, 1 day) > {:.2f} in {}", o.name,
-                                   o.daily_threshold_usd, region)});
+                                   o.daily_threshold_usd, kBillingMetricsRegion)});
   } else {
     r.calls.push_back({"sts", "GetCallerIdentity", "account id for the budget"});
     r.calls.push_back({"budgets", "CreateBudget",
@@ -81,9 +96,14 @@ ProvisionResult plan(const ProvisionOptions& o, const std::string& region) {
   return r;
 }
 
-ProvisionResult provision(const ProvisionOptions& o, const aws::AwsConfig& cfg) {
+ProvisionResult provision(const ProvisionOptions& o, const aws::AwsConfig& profile_cfg) {
   validate(o);
   ProvisionResult r;
+  billing_region_note(o, profile_cfg.region, r);
+  // The alarm watches AWS/Billing, which only exists in us-east-1, and an alarm can only notify an
+  // SNS topic of its own region: both go there, whatever region the profile names.
+  aws::AwsConfig cfg = profile_cfg;
+  if (o.kind == "alarm") cfg.region = kBillingMetricsRegion;
   if (o.kind == "alarm") {
     aws::AwsClient sns(cfg, "sns");
     auto topic = sns.query("CreateTopic", "2010-03-31", {{"Name", o.name}});  // idempotent by name

@@ -31,7 +31,11 @@ struct ProvisionResult {
   std::vector<PlannedCall> calls;  // what was (or would be) done, in order
   std::vector<std::string> changed;   // resources created or updated
   std::vector<std::string> unchanged; // resources already as asked
+  std::vector<std::string> notes;     // what the user should know (where the alarm went)
 };
+
+// The only region with billing metrics (AWS/Billing): where billing alarms and their topic go.
+const char* billing_metrics_region();
 
 // Checks the options (threshold > 0, a plausible email); throws Error naming the option.
 void validate(const ProvisionOptions& o);

@@ -159,4 +159,27 @@ AwsConfig resolve_config(const AwsOptions& opt, const Environment& env, bool reg
   return c;
 }
 
+ResolvedRegion resolve_region(const AwsOptions& opt, const Environment& env,
+                              const std::function<std::optional<std::string>()>& imds_region) {
+  if (!opt.region.empty()) return {opt.region, "--region"};
+  if (auto v = env.get("AWS_REGION"); v && !v->empty()) return {*v, "AWS_REGION"};
+  if (auto v = env.get("AWS_DEFAULT_REGION"); v && !v->empty()) return {*v, "AWS_DEFAULT_REGION"};
+  std::string profile = !opt.profile.empty() ? opt.profile : env.get("AWS_PROFILE").value_or("default");
+  if (profile.empty()) profile = "default";
+  const std::string conf_path = home_file(env, "AWS_CONFIG_FILE", ".aws/config");
+  if (auto t = env.read_file(conf_path)) {
+    auto ini = parse_ini(*t, conf_path);
+    auto sec = ini.find(profile == "default" ? "default" : "profile " + profile);
+    if (sec != ini.end()) {
+      if (auto r = sec->second.find("region"); r != sec->second.end() && !r->second.empty()) {
+        return {r->second, fmt::format("profile {} in {}", profile, conf_path)};
+      }
+    }
+  }
+  if (imds_region) {
+    if (auto r = imds_region()) return {*r, "EC2 instance metadata"};
+  }
+  return {};
+}
+
 }  // namespace frugal::aws

@@ -11,7 +11,9 @@
 // Errors never contain secret values.
 #pragma once
 
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "aws/environment.h"
@@ -40,6 +42,16 @@ struct AwsConfig {
 // Parses an INI file as the AWS CLI writes them: "[section]" headers, "key = value" lines, "#"
 // or ";" comments. Throws Error naming file:line on a malformed line.
 std::map<std::string, std::map<std::string, std::string>> parse_ini(const std::string& text, const std::string& name);
+
+// The region alone, without credentials (pricing needs no account): --region, AWS_REGION,
+// AWS_DEFAULT_REGION, the profile's region, then `imds_region` (EC2 instance metadata) when given.
+// An empty region when none of them says.
+struct ResolvedRegion {
+  std::string region;
+  std::string from;  // "--region", "AWS_REGION", "profile default in ~/.aws/config", ...
+};
+ResolvedRegion resolve_region(const AwsOptions& opt, const Environment& env,
+                              const std::function<std::optional<std::string>()>& imds_region = {});
 
 // Throws Error when no credentials or no region can be found (with what was tried).
 AwsConfig resolve_config(const AwsOptions& opt, const Environment& env, bool region_required = true);

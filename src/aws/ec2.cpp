@@ -33,4 +33,13 @@ std::vector<SpotPrice> describe_spot_price_history(AwsClient& ec2, const std::ve
   return out;
 }
 
+std::vector<AvailabilityZone> describe_availability_zones(AwsClient& ec2) {
+  auto doc = ec2.query("DescribeAvailabilityZones", "2016-11-15", {{"AllAvailabilityZones", "true"}});
+  std::vector<AvailabilityZone> out;
+  for (auto item : doc.child("DescribeAvailabilityZonesResponse").child("availabilityZoneInfo").children("item")) {
+    out.push_back({item.child_value("zoneName"), item.child_value("zoneId"), item.child_value("zoneType")});
+  }
+  return out;
+}
+
 }  // namespace frugal::aws

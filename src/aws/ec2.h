@@ -21,4 +21,14 @@ struct SpotPrice {
 std::vector<SpotPrice> describe_spot_price_history(AwsClient& ec2, const std::vector<std::string>& instance_types,
                                                    std::time_t start);
 
+struct AvailabilityZone {
+  std::string name;       // "us-east-1a"
+  std::string id;         // "use1-az1"
+  std::string zone_type;  // "availability-zone", "local-zone" or "wavelength-zone"
+};
+
+// DescribeAvailabilityZones with AllAvailabilityZones=true: every zone of the client's region,
+// opted in or not, so spot prices from Local and Wavelength zones can be told apart.
+std::vector<AvailabilityZone> describe_availability_zones(AwsClient& ec2);
+
 }  // namespace frugal::aws

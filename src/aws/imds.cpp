@@ -11,7 +11,7 @@ std::unique_ptr<HttpTransport> make_imds_transport() {
   return make_curl_transport(o);
 }
 
-ImdsResult imds_instance_type(HttpTransport& http, const Environment& env) {
+ImdsResult imds_get(HttpTransport& http, const Environment& env, const std::string& what) {
   ImdsResult r;
   if (auto d = env.get("AWS_EC2_METADATA_DISABLED"); d && (*d == "true" || *d == "1")) {
     r.why = "AWS_EC2_METADATA_DISABLED is set";
@@ -30,15 +30,23 @@ ImdsResult imds_instance_type(HttpTransport& http, const Environment& env) {
     return r;
   }
   HttpRequest get;
-  get.path = "/latest/meta-data/instance-type";
+  get.path = "/latest/meta-data/" + what;
   get.set_header("X-aws-ec2-metadata-token", t.body);
   const HttpResponse ty = http.send(endpoint, get);
   if (ty.status != 200 || ty.body.empty()) {
-    r.why = fmt::format("instance metadata instance-type request got HTTP {}", ty.status);
+    r.why = fmt::format("instance metadata {} request got HTTP {}", what, ty.status);
     return r;
   }
   r.instance_type = ty.body;
   return r;
+}
+
+ImdsResult imds_instance_type(HttpTransport& http, const Environment& env) {
+  return imds_get(http, env, "instance-type");
+}
+
+ImdsResult imds_region(HttpTransport& http, const Environment& env) {
+  return imds_get(http, env, "placement/region");
 }
 
 }  // namespace frugal::aws

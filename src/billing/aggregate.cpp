@@ -7,14 +7,17 @@
 namespace frugal::billing {
 
 GpuAggregator::GpuAggregator(const Catalog& cat) {
-  for (const auto& it : cat.instances()) {
-    if (it.accelerated()) accelerated_.insert(it.name);
+  for (const auto& [name, f] : cat.families()) {
+    if (f.counts_as_accelerated_spend) families_.insert(name);
   }
 }
 
 bool GpuAggregator::is_accelerated(const std::string& t) const {
-  if (t.rfind("ml.", 0) == 0) return accelerated_.count(t.substr(3)) > 0;
-  return accelerated_.count(t) > 0;
+  std::string_view v = t;
+  if (v.rfind("ml.", 0) == 0) v.remove_prefix(3);
+  const auto dot = v.find('.');
+  if (dot == std::string_view::npos) return false;
+  return families_.find(v.substr(0, dot)) != families_.end();
 }
 
 std::size_t GpuAggregator::KeyHash::operator()(const KeyView& k) const {
@@ -74,6 +77,7 @@ void GpuAggregator::flush() {
     s_.by_purchase_amortized[purchase] += x.amortized;
     s_.by_account[k.account] += x.cost;
     s_.by_region[k.region] += x.cost;
+    s_.type_region[k.type][k.region] += x.cost;
     s_.by_tag[k.tag] += x.cost;
     auto& u = s_.usage[k.type];
     u.hours[k.purchase] += x.hours;
@@ -86,6 +90,20 @@ void GpuAggregator::flush() {
     }
   }
   pending_.clear();
+}
+
+std::string GpuSpend::main_region(const std::string& type) const {
+  auto t = type_region.find(type);
+  if (t == type_region.end()) return "";
+  std::string best;
+  Nanos most = -1;
+  for (const auto& [r, c] : t->second) {
+    if (c > most) {
+      most = c;
+      best = r;
+    }
+  }
+  return best;
 }
 
 void TypeUsage::add(const TypeUsage& o) {
@@ -111,6 +129,7 @@ void GpuAggregator::merge(GpuAggregator& other) {
   add_map(s_.by_purchase, o.by_purchase);
   add_map(s_.by_account, o.by_account);
   add_map(s_.by_region, o.by_region);
+  for (const auto& [t, regions] : o.type_region) add_map(s_.type_region[t], regions);
   add_map(s_.by_tag, o.by_tag);
   add_map(s_.by_purchase_amortized, o.by_purchase_amortized);
   for (const auto& [t, u] : o.usage) s_.usage[t].add(u);

@@ -42,6 +42,9 @@ struct GpuSpend {
   std::map<std::string, Nanos> by_type, by_purchase, by_account, by_region, by_tag;
   std::map<std::string, Nanos> by_purchase_amortized;
   std::map<std::string, TypeUsage> usage;  // instance type -> hours and cost per purchase option
+  std::map<std::string, std::map<std::string, Nanos>> type_region;  // instance type -> region -> cost
+  // The region where most of a type's spend is (its prices price the type's opportunities), or "".
+  std::string main_region(const std::string& type) const;
   // On-demand instances running per time slot, per type: slot = day * 24 + hour for hourly bills,
   // day for daily ones (then hours / 24). Slots without lines count as 0 instances.
   std::map<std::string, std::unordered_map<long, double>> on_demand_slots;
@@ -66,7 +69,8 @@ class GpuAggregator {
   // The result; on_demand_slots and first/last slot are normalised (daily slots) on first call
   // after the last add() when no line was hourly.
   const GpuSpend& result();
-  // "p5.48xlarge" or "ml.g5.xlarge" with an accelerator in the catalog.
+  // "p5.48xlarge", "g3.4xlarge" or "ml.g5.xlarge": an accelerated family that counts as GPU /
+  // AI-accelerator spend (data/catalog/accelerated_families.csv), priced or not.
   bool is_accelerated(const std::string& instance_type) const;
 
  private:
@@ -107,7 +111,7 @@ class GpuAggregator {
   };
   void flush();
 
-  std::set<std::string> accelerated_;
+  std::set<std::string, std::less<>> families_;  // accelerated families that count as GPU spend
   std::unordered_map<Key, Sums, KeyHash, KeyEq> pending_;
   GpuSpend s_;
   std::string last_date_;

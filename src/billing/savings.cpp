@@ -69,8 +69,8 @@ SavingsAnalysis analyze_savings(const GpuSpend& s, const Catalog& cat, const std
     return 1.0 - static_cast<double>(u.usage_effective[kSp]) / static_cast<double>(u.usage_list[kSp]);
   };
   const std::optional<double> fleet_realized = realized(all);
-  std::map<std::string, const CommitmentRate*> rate_of;
-  for (const auto& r : rates) rate_of[r.instance_type] = &r;
+  std::map<std::string, const CommitmentRate*> neuron_rate;
+  for (const auto& r : rates) neuron_rate[r.instance_type] = &r;
 
   std::map<std::string, double> best;  // per type
   for (const auto& [type, u] : s.usage) {
@@ -79,6 +79,17 @@ SavingsAnalysis analyze_savings(const GpuSpend& s, const Catalog& cat, const std
     if (od_usd <= 0) continue;
     const bool sagemaker = type.rfind("ml.", 0) == 0;
     const InstanceType* it = cat.find_instance(sagemaker ? type.substr(3) : type);
+    // Prices of the region the type's spend is in (a bill's lines say), else the catalog's region.
+    const std::string bill_region = s.main_region(type);
+    const std::string base_type = sagemaker ? type.substr(3) : type;
+    const RegionPrices* rp = cat.price_book().find(bill_region, base_type);
+    std::string region = bill_region;
+    if (!rp || (!rp->on_demand && !rp->spot)) {
+      rp = it ? it->prices : nullptr;
+      region = cat.region();
+    }
+    const auto od_rate = rp ? frugal::rate_of(rp->on_demand) : std::nullopt;
+    const auto spot_rate_cat = rp ? frugal::rate_of(rp->spot) : std::nullopt;
     // Spot: the same on-demand hours at the spot rate. The bill's own spot rate for this type when
     // it has spot hours, else the catalog's median spot price (relative to its on-demand price, so
     // a region's price level carries over).
@@ -88,15 +99,15 @@ SavingsAnalysis analyze_savings(const GpuSpend& s, const Catalog& cat, const std
       o.instance_type = type;
       o.hours = od_hours;
       o.current_usd = od_usd;
-      const std::string bucket = it->spot_interruption.empty() ? "unknown" : it->spot_interruption;
+      const std::string bucket = !rp || rp->spot_interruption.empty() ? "unknown" : rp->spot_interruption;
       if (u.hours[kSpot] > 0 && od_hours > 0) {
         const double spot_rate = usd(u.cost[kSpot]) / u.hours[kSpot];
         o.saving_usd = std::max(0.0, od_usd - od_hours * spot_rate);
         o.source = fmt::format("your bill's spot rate, ${:.4f}/h over {:.0f} h; interruptions {}", spot_rate, u.hours[kSpot], bucket);
-      } else if (it->spot_hourly && it->on_demand_hourly && *it->on_demand_hourly > 0) {
-        o.saving_usd = std::max(0.0, od_usd * (1.0 - *it->spot_hourly / *it->on_demand_hourly));
-        o.source = fmt::format("catalog median spot ${:.4f}/h vs ${:.4f}/h on demand; interruptions {}", *it->spot_hourly,
-                               *it->on_demand_hourly, bucket);
+      } else if (spot_rate_cat && od_rate && *od_rate > 0) {
+        o.saving_usd = std::max(0.0, od_usd * (1.0 - *spot_rate_cat / *od_rate));
+        o.source = fmt::format("{} {} ${:.4f}/h vs ${:.4f}/h on demand ({}); interruptions {}", region, rp->spot->label,
+                               *spot_rate_cat, *od_rate, rp->spot->as_of, bucket);
       }
       if (o.saving_usd && *o.saving_usd > 0) {
         o.discount = *o.saving_usd / od_usd;
@@ -115,11 +126,12 @@ SavingsAnalysis analyze_savings(const GpuSpend& s, const Catalog& cat, const std
       o.hours = steady * static_cast<double>(s.slot_count()) * s.hours_per_slot();
       o.current_usd = o.hours * od_usd / od_hours;  // at the bill's own on-demand rate
       std::optional<double> d;
-      auto r = rate_of.find(sagemaker ? "" : type);
-      if (r != rate_of.end() && it && it->on_demand_hourly && *it->on_demand_hourly > 0) {
-        d = 1.0 - r->second->usd_per_hour / *it->on_demand_hourly;
+      auto r = neuron_rate.find(sagemaker ? "" : type);
+      const ReservedRate* ri = rp && !sagemaker ? rp->find_reserved(1, "standard", "no-upfront") : nullptr;
+      if (r != neuron_rate.end() && od_rate && *od_rate > 0) {
+        d = 1.0 - r->second->usd_per_hour / *od_rate;
         o.source = fmt::format("{} ${:.4f}/h vs ${:.4f}/h on demand (Neuron docs)", r->second->term, r->second->usd_per_hour,
-                               *it->on_demand_hourly);
+                               *od_rate);
       } else if (auto own = realized(u)) {
         d = own;
         o.source = fmt::format("the {:.1f}% your savings plan realized on {} in this bill", *own * 100, type);
@@ -129,6 +141,12 @@ SavingsAnalysis analyze_savings(const GpuSpend& s, const Catalog& cat, const std
       } else if (opt.commitment_discount) {
         d = opt.commitment_discount;
         o.source = fmt::format("--commitment-discount {:.1f}%", *opt.commitment_discount * 100);
+      } else if (ri && od_rate && *od_rate > 0) {
+        // The published rate of the bill's region: a 1-year Standard RI with no upfront, the
+        // commitment with the least capital and lock-in (a Savings Plan usually discounts less).
+        d = 1.0 - ri->rate.usd_per_hour / *od_rate;
+        o.source = fmt::format("{} {} ${:.4f}/h vs ${:.4f}/h on demand ({})", region, ri->rate.label, ri->rate.usd_per_hour,
+                               *od_rate, ri->rate.as_of);
       } else {
         o.source = "no rate known: pass --commitment-discount";
       }

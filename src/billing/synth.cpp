@@ -115,7 +115,7 @@ class Writer {
 
 const InstanceType& need(const Catalog& c, const std::string& name) {
   const InstanceType* it = c.find_instance(name);
-  if (!it || !it->on_demand_hourly) throw Error(fmt::format("bill synth: catalog has no on-demand price for {}", name));
+  if (!it || !it->on_demand_hourly()) throw Error(fmt::format("bill synth: catalog has no on-demand price for {}", name));
   return *it;
 }
 
@@ -140,8 +140,8 @@ SynthResult synthesize_bill(const Catalog& catalog, const SynthFigures& fig, con
   const InstanceType& inf2 = need(catalog, "inf2.xlarge");
   const InstanceType& m5 = need(catalog, "m5.2xlarge");
   auto spot = [](const InstanceType& t) {
-    if (!t.spot_hourly) throw Error(fmt::format("bill synth: catalog has no spot price for {}", t.name));
-    return *t.spot_hourly;
+    if (!t.spot_hourly()) throw Error(fmt::format("bill synth: catalog has no spot price for {}", t.name));
+    return *t.spot_hourly();
   };
 
   std::mt19937_64 rng(opt.seed);
@@ -159,10 +159,10 @@ SynthResult synthesize_bill(const Catalog& catalog, const SynthFigures& fig, con
   if (opt.days >= 21) {
     r.incidents.push_back({civil_from_days(first + forgotten_day), 2, "p5.48xlarge",
                            fmt::format("{} forgotten p5.48xlarge left running on demand", forgotten_n),
-                           2 * 24 * forgotten_n * *p5.on_demand_hourly});
+                           2 * 24 * forgotten_n * *p5.on_demand_hourly()});
     r.incidents.push_back({civil_from_days(first + runaway_day), 1, "g5.xlarge",
                            fmt::format("inference autoscaler runaway: {} extra g5.xlarge for a day", runaway_n),
-                           24 * runaway_n * *g5x.on_demand_hourly});
+                           24 * runaway_n * *g5x.on_demand_hourly()});
   }
   double gpu = 0;
   for (int d = 0; d < opt.days; ++d) {
@@ -178,10 +178,10 @@ SynthResult synthesize_bill(const Catalog& catalog, const SynthFigures& fig, con
       for (int i = 0; i < train_od; ++i) {
         const bool covered = i == 0;
         w.line(hr, "p4d.24xlarge", fmt::format("i-train-od-{}", i), covered ? "SavingsPlan" : "OnDemand",
-               *p4d.on_demand_hourly, *p4d.on_demand_hourly * kSpRateShare, "ml-training");
-        gpu += covered ? *p4d.on_demand_hourly * kSpRateShare : *p4d.on_demand_hourly;
+               *p4d.on_demand_hourly(), *p4d.on_demand_hourly() * kSpRateShare, "ml-training");
+        gpu += covered ? *p4d.on_demand_hourly() * kSpRateShare : *p4d.on_demand_hourly();
       }
-      const double sp_used = *p4d.on_demand_hourly * kSpRateShare;
+      const double sp_used = *p4d.on_demand_hourly() * kSpRateShare;
       w.savings_plan_fee(hr, sp_used * fig.savings_plan_commitment_vs_use, sp_used);
       for (int i = 0; i < train_spot; ++i) {
         if (spot_back[i] > h) continue;
@@ -196,32 +196,32 @@ SynthResult synthesize_bill(const Catalog& catalog, const SynthFigures& fig, con
       const double traffic = 0.55 + 0.45 * std::cos((h - 14) * M_PI / 12);
       const int replicas = std::max(1, static_cast<int>(std::lround(serve_peak * traffic * (weekend ? 0.6 : 1.0))));
       for (int i = 0; i < replicas; ++i) {
-        w.line(hr, "g5.xlarge", fmt::format("i-serve-{}", i), "OnDemand", *g5x.on_demand_hourly, *g5x.on_demand_hourly, "inference");
-        gpu += *g5x.on_demand_hourly;
+        w.line(hr, "g5.xlarge", fmt::format("i-serve-{}", i), "OnDemand", *g5x.on_demand_hourly(), *g5x.on_demand_hourly(), "inference");
+        gpu += *g5x.on_demand_hourly();
       }
       for (int i = 0; i < inf2_n; ++i) {
-        w.line(hr, "inf2.xlarge", fmt::format("i-inf2-{}", i), "OnDemand", *inf2.on_demand_hourly, *inf2.on_demand_hourly, "inference");
-        gpu += *inf2.on_demand_hourly;
+        w.line(hr, "inf2.xlarge", fmt::format("i-inf2-{}", i), "OnDemand", *inf2.on_demand_hourly(), *inf2.on_demand_hourly(), "inference");
+        gpu += *inf2.on_demand_hourly();
       }
       // Dev boxes that nobody stops.
       for (int i = 0; i < dev; ++i) {
-        w.line(hr, "g5.2xlarge", fmt::format("i-dev-{}", i), "OnDemand", *g5.on_demand_hourly, *g5.on_demand_hourly, "research");
-        gpu += *g5.on_demand_hourly;
+        w.line(hr, "g5.2xlarge", fmt::format("i-dev-{}", i), "OnDemand", *g5.on_demand_hourly(), *g5.on_demand_hourly(), "research");
+        gpu += *g5.on_demand_hourly();
       }
       for (int i = 0; i < cpu; ++i) {
-        w.line(hr, "m5.2xlarge", fmt::format("i-ctl-{}", i), "OnDemand", *m5.on_demand_hourly, *m5.on_demand_hourly, "platform");
+        w.line(hr, "m5.2xlarge", fmt::format("i-ctl-{}", i), "OnDemand", *m5.on_demand_hourly(), *m5.on_demand_hourly(), "platform");
       }
       // Incidents.
       if (opt.days >= 21 && (d == forgotten_day || d == forgotten_day + 1)) {
         for (int i = 0; i < forgotten_n; ++i) {
-          w.line(hr, "p5.48xlarge", fmt::format("i-forgotten-{}", i), "OnDemand", *p5.on_demand_hourly, *p5.on_demand_hourly, "ml-training");
-          gpu += *p5.on_demand_hourly;
+          w.line(hr, "p5.48xlarge", fmt::format("i-forgotten-{}", i), "OnDemand", *p5.on_demand_hourly(), *p5.on_demand_hourly(), "ml-training");
+          gpu += *p5.on_demand_hourly();
         }
       }
       if (opt.days >= 21 && d == runaway_day) {
         for (int i = 0; i < runaway_n; ++i) {
-          w.line(hr, "g5.xlarge", fmt::format("i-runaway-{}", i), "OnDemand", *g5x.on_demand_hourly, *g5x.on_demand_hourly, "inference");
-          gpu += *g5x.on_demand_hourly;
+          w.line(hr, "g5.xlarge", fmt::format("i-runaway-{}", i), "OnDemand", *g5x.on_demand_hourly(), *g5x.on_demand_hourly(), "inference");
+          gpu += *g5x.on_demand_hourly();
         }
       }
     }

@@ -11,10 +11,14 @@
 #include "core/csv.h"
 #include "core/error.h"
 #include "core/stats.h"
+#include "core/suggest.h"
 #include "core/toml_util.h"
 
 namespace frugal {
 namespace {
+
+// Prices shown until the caller selects a region: AWS's own default region for the price APIs.
+constexpr const char* kDefaultPriceRegion = "us-east-1";
 
 const Accelerator* match_accelerator(const std::deque<Accelerator>& accs, const std::string& name,
                                      std::optional<double> memory_mib) {
@@ -128,6 +132,11 @@ ModelSpec Catalog::load_model(const std::string& path) {
   m.active_experts = i("active_experts", false);
   m.shared_experts = i("shared_experts", false);
   m.default_sequence = i("default_sequence", false);
+  m.sliding_window = i("sliding_window", false);
+  m.sliding_window_layers = i("sliding_window_layers", false);
+  if (m.sliding_window < 0 || m.sliding_window_layers < 0 || m.sliding_window_layers > m.layers) {
+    fail_at({path, 1, 1}, "expected sliding_window >= 0 and 0 <= sliding_window_layers <= layers");
+  }
   if (m.layers <= 0 || m.hidden <= 0 || m.heads <= 0 || m.kv_heads <= 0) {
     fail_at({path, 1, 1}, "expected positive layers, hidden, heads and kv_heads");
   }
@@ -137,18 +146,20 @@ ModelSpec Catalog::load_model(const std::string& path) {
   return m;
 }
 
-Catalog Catalog::load(const std::string& data_dir, const std::string& spot_cache) {
+Catalog Catalog::load(const std::string& data_dir, const Extra& extra) {
+  const std::string& spot_cache = extra.spot_cache;
   namespace fs = std::filesystem;
   Catalog c;
   const std::string cat = data_dir + "/catalog/";
   c.accelerators_ = load_accelerators(cat + "accelerators.csv");
+  c.book_ = PriceBook::load(data_dir);
   c.precisions_ = load_precisions(data_dir + "/perf/precisions.csv");
 
   // Instance types: Karpenter's full list, then the supplement for types it lacks (p3.*).
   auto inst = CsvTable::load(cat + "instances.csv");
   inst.require_columns({"InstanceType", "Family", "vCPUs", "MemoryMiB", "GpuName", "GpuCount",
                         "GpuMemoryMiB", "AcceleratorName", "AcceleratorCount", "NeuronCores",
-                        "OnDemandUSDPerHour_us_east_1", "source"});
+                        "OnDemandUSDPerHour_us_east_1", "PriceAsOf", "source"});
   std::unordered_map<std::string, std::size_t> index;
   for (std::size_t i = 0; i < inst.size(); ++i) {
     auto r = inst.row(i);
@@ -157,8 +168,10 @@ Catalog Catalog::load(const std::string& data_dir, const std::string& spot_cache
     it.family = r.get("Family");
     it.vcpus = static_cast<int>(r.number("vCPUs"));
     it.memory_gib = r.number("MemoryMiB") / 1024.0;
-    it.on_demand_hourly = r.optional_number("OnDemandUSDPerHour_us_east_1");
     it.source = r.get("source");
+    if (auto od = r.optional_number("OnDemandUSDPerHour_us_east_1"); od && *od > 0) {
+      c.book_.offer_on_demand("us-east-1", it.name, Rate{*od, "on-demand", r.get("PriceAsOf"), it.source});
+    }
     if (inst.has_column("EFA")) it.efa_interfaces = static_cast<int>(r.optional_number("EFA").value_or(0));
     if (!r.empty("GpuName")) {
       it.gpu_name = r.get("GpuName");
@@ -184,7 +197,7 @@ Catalog Catalog::load(const std::string& data_dir, const std::string& spot_cache
   }
   auto sup = CsvTable::load(cat + "instances_supplement.csv");
   sup.require_columns({"InstanceType", "Accelerator", "AcceleratorCount", "AccelMemoryGiBEach",
-                       "vCPUs", "MemoryGiB", "NeuronCores", "OnDemandUSDPerHour", "source"});
+                       "vCPUs", "MemoryGiB", "NeuronCores", "OnDemandUSDPerHour", "PriceAsOf", "source"});
   for (std::size_t i = 0; i < sup.size(); ++i) {
     auto r = sup.row(i);
     const std::string& name = r.get("InstanceType");
@@ -200,99 +213,110 @@ Catalog Catalog::load(const std::string& data_dir, const std::string& spot_cache
     it.devices = static_cast<int>(r.number("AcceleratorCount"));
     if (auto nc = r.optional_number("NeuronCores")) it.devices = static_cast<int>(*nc);
     it.device_memory_gib = mem_gib;
-    it.on_demand_hourly = r.optional_number("OnDemandUSDPerHour");
+    if (auto od = r.optional_number("OnDemandUSDPerHour"); od && *od > 0) {
+      c.book_.offer_on_demand("us-east-1", it.name, Rate{*od, "on-demand", r.get("PriceAsOf"), r.get("source")});
+    }
     it.efa_interfaces = static_cast<int>(r.optional_number("EFA").value_or(0));
     it.source = r.get("source");
     index.emplace(it.name, c.instances_.size());
     c.instances_.push_back(std::move(it));
   }
 
-  // Spot: median and minimum over us-east-1 AZs that have a real spot price.
-  auto spot = CsvTable::load(cat + "spot_prices.csv");
-  spot.require_columns({"InstanceType", "Price", "SpotPrice", "Region", "AvailabilityZone", "source"});
-  std::map<std::string, std::vector<double>> spots;
-  std::map<std::string, std::string> spot_src;
-  for (std::size_t i = 0; i < spot.size(); ++i) {
-    auto r = spot.row(i);
-    if (r.get("Region") != "us-east-1") continue;
-    auto sp = r.optional_number("SpotPrice");
-    auto od = r.optional_number("Price");
-    if (!sp || (od && *sp >= *od)) continue;  // spot == on-demand means "no spot history"
-    spots[r.get("InstanceType")].push_back(*sp);
-    spot_src[r.get("InstanceType")] = r.get("source");
-  }
-  for (auto& [name, v] : spots) {
-    auto it = index.find(name);
-    if (it == index.end()) continue;
-    auto& inst_ref = c.instances_[it->second];
-    inst_ref.spot_hourly = median(v);
-    inst_ref.spot_min_hourly = *std::min_element(v.begin(), v.end());
-    inst_ref.spot_source = spot_src[name];
-  }
-
-  auto adv = CsvTable::load(cat + "spot_advisor.csv");
-  adv.require_columns({"region", "os", "instance_type", "savings_vs_ondemand_pct", "interruption_bucket"});
-  for (std::size_t i = 0; i < adv.size(); ++i) {
-    auto r = adv.row(i);
-    if (r.get("region") != "us-east-1" || r.get("os") != "Linux") continue;
-    auto it = index.find(r.get("instance_type"));
-    if (it == index.end()) continue;
-    c.instances_[it->second].spot_interruption = r.get("interruption_bucket");
-    c.instances_[it->second].spot_advisor_savings_pct = r.optional_number("savings_vs_ondemand_pct");
-  }
-
-  auto sm = CsvTable::load(cat + "sagemaker_lambda_prices.csv");
-  sm.require_columns({"service", "usage", "instance_type", "region", "usd"});
-  for (std::size_t i = 0; i < sm.size(); ++i) {
-    auto r = sm.row(i);
-    if (r.get("service") != "sagemaker" || r.get("usage") != "hosting") continue;
-    const std::string& ml = r.get("instance_type");
-    if (ml.rfind("ml.", 0) != 0) continue;
-    auto it = index.find(ml.substr(3));
-    if (it == index.end() || c.instances_[it->second].sagemaker_hourly) continue;
-    c.instances_[it->second].sagemaker_hourly = r.number("usd");
-  }
-
   if (!spot_cache.empty() && fs::exists(spot_cache)) {
     const int n = c.apply_spot_cache(spot_cache);
     c.spot_cache_note = fmt::format("spot prices for {} instance types from {} (frugal catalog refresh --spot)", n, spot_cache);
   }
+  c.load_families(cat + "accelerated_families.csv");
+  c.select_region(kDefaultPriceRegion);
 
-  std::vector<std::string> files;
-  for (const auto& e : fs::directory_iterator(data_dir + "/models")) {
-    if (e.path().extension() == ".toml") files.push_back(e.path().string());
+  std::vector<std::string> dirs{data_dir + "/models"};
+  dirs.insert(dirs.end(), extra.model_dirs.begin(), extra.model_dirs.end());
+  for (std::size_t d = 0; d < dirs.size(); ++d) {
+    if (d > 0 && !fs::is_directory(dirs[d])) continue;
+    std::vector<std::string> files;
+    for (const auto& e : fs::directory_iterator(dirs[d])) {
+      if (e.path().extension() == ".toml") files.push_back(e.path().string());
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) {
+      ModelSpec m = load_model(f);
+      auto same = std::find_if(c.models_.begin(), c.models_.end(), [&](const ModelSpec& x) { return lower(x.name) == lower(m.name); });
+      if (same != c.models_.end()) *same = std::move(m);
+      else c.models_.push_back(std::move(m));
+    }
   }
-  std::sort(files.begin(), files.end());
-  for (const auto& f : files) c.models_.push_back(load_model(f));
   return c;
 }
 
 int Catalog::apply_spot_cache(const std::string& path) {
   auto t = CsvTable::load(path);
-  t.require_columns({"InstanceType", "AvailabilityZone", "SpotPrice", "Timestamp", "Region", "source"});
-  // Newest price per (type, AZ); timestamps are ISO 8601 strings, which sort chronologically.
-  std::map<std::string, std::map<std::string, std::pair<std::string, double>>> latest;
-  std::map<std::string, std::string> src;
+  t.require_columns({"InstanceType", "AvailabilityZone", "ZoneType", "SpotPrice", "Timestamp", "Region", "source"});
+  // Newest price per (region, type, AZ); timestamps are ISO 8601 strings, which sort chronologically.
+  struct Latest {
+    std::string timestamp, zone_kind;
+    double price = 0;
+  };
+  std::map<std::pair<std::string, std::string>, std::map<std::string, Latest>> latest;
+  std::map<std::pair<std::string, std::string>, std::string> src;
   for (std::size_t i = 0; i < t.size(); ++i) {
     auto r = t.row(i);
     const double price = r.number("SpotPrice");
-    if (price < 0) fail_at(r.where("SpotPrice"), "expected a non-negative price");
-    auto& slot = latest[r.get("InstanceType")][r.get("AvailabilityZone")];
-    if (slot.first.empty() || r.get("Timestamp") > slot.first) slot = {r.get("Timestamp"), price};
-    src[r.get("InstanceType")] = r.get("source");
+    if (!(price > 0)) fail_at(r.where("SpotPrice"), "expected a positive price");
+    const std::string& zt = r.get("ZoneType");
+    // DescribeAvailabilityZones ZoneType: availability-zone, local-zone, wavelength-zone.
+    const std::string kind = zt == "availability-zone" ? "standard" : zt == "local-zone" ? "local" : "wavelength";
+    const std::pair<std::string, std::string> key{r.get("Region"), r.get("InstanceType")};
+    auto& slot = latest[key][r.get("AvailabilityZone")];
+    if (slot.timestamp.empty() || r.get("Timestamp") > slot.timestamp) slot = {r.get("Timestamp"), kind, price};
+    src[key] = r.get("source");
   }
   int updated = 0;
-  for (auto& it : instances_) {
-    auto l = latest.find(it.name);
-    if (l == latest.end()) continue;
-    std::vector<double> v;
-    for (const auto& [az, p] : l->second) v.push_back(p.second);
-    it.spot_hourly = median(v);
-    it.spot_min_hourly = *std::min_element(v.begin(), v.end());
-    it.spot_source = src[it.name];
+  for (const auto& [key, azs] : latest) {
+    auto& p = book_.at(key.first, key.second);
+    std::vector<PriceBook::AzSpot> v;
+    std::string newest;
+    for (const auto& [az, l] : azs) {
+      v.push_back({az, l.zone_kind, l.price, rate_of(p.on_demand)});
+      newest = std::max(newest, l.timestamp);
+    }
+    PriceBook::set_spot_from_azs(p, v, newest.substr(0, 10), src[key]);
     ++updated;
   }
   return updated;
+}
+
+void Catalog::load_families(const std::string& path) {
+  auto t = CsvTable::load(path);
+  t.require_columns({"family", "kind", "accelerator", "counts_as_accelerated_spend", "source"});
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    auto r = t.row(i);
+    const std::string& counts = r.get("counts_as_accelerated_spend");
+    if (counts != "yes" && counts != "no") fail_at(r.where("counts_as_accelerated_spend"), "expected yes or no");
+    families_[r.get("family")] = {r.get("family"), r.get("kind"), r.get("accelerator"), counts == "yes"};
+  }
+}
+
+const AcceleratedFamily* Catalog::find_family(const std::string& instance_type) const {
+  std::string t = instance_type.rfind("ml.", 0) == 0 ? instance_type.substr(3) : instance_type;
+  auto f = families_.find(t.substr(0, t.find('.')));
+  return f == families_.end() ? nullptr : &f->second;
+}
+
+void Catalog::select_region(const std::string& region) {
+  const Region* r = book_.find_region(region);
+  if (!r) {
+    std::vector<std::string> codes;
+    for (const auto& x : book_.regions()) codes.push_back(x.code);
+    throw Error(fmt::format("--region: unknown region '{}'{}", region, did_you_mean(region, codes)));
+  }
+  if (r->kind != "commercial") {
+    throw Error(fmt::format("--region: {} is a {} region; frugal prices commercial regions only", region, r->kind));
+  }
+  region_ = region;
+  for (auto& it : instances_) {
+    const RegionPrices* p = book_.find(region, it.name);
+    it.prices = p ? p : &no_prices_;
+  }
 }
 
 const InstanceType* Catalog::find_instance(const std::string& name) const {
@@ -303,14 +327,44 @@ const InstanceType* Catalog::find_instance(const std::string& name) const {
 }
 
 const ModelSpec* Catalog::find_model(const std::string& name) const {
+  auto match = [&](const std::string& n) -> const ModelSpec* {
+    for (const auto& m : models_) {
+      if (lower(m.name) == n) return &m;
+      for (const auto& a : m.aliases) {
+        if (lower(a) == n) return &m;
+      }
+    }
+    return nullptr;
+  };
   const std::string n = lower(name);
-  for (const auto& m : models_) {
-    if (lower(m.name) == n) return &m;
-    for (const auto& a : m.aliases) {
-      if (lower(a) == n) return &m;
+  if (const ModelSpec* m = match(n)) return m;
+  // A Hugging Face id ("meta-llama/Llama-3.1-8B-Instruct") whose repository name is a known name,
+  // or is one with a fine-tune suffix: instruct and chat variants share the base architecture.
+  std::string repo = n.substr(n.rfind('/') == std::string::npos ? 0 : n.rfind('/') + 1);
+  if (repo != n) {
+    if (const ModelSpec* m = match(repo)) return m;
+  }
+  for (const char* suffix : {"-instruct", "-chat", "-hf", "-base", "-it"}) {
+    const std::string sfx = suffix;
+    if (repo.size() > sfx.size() && repo.compare(repo.size() - sfx.size(), sfx.size(), sfx) == 0) {
+      if (const ModelSpec* m = match(repo.substr(0, repo.size() - sfx.size()))) return m;
     }
   }
   return nullptr;
+}
+
+std::vector<std::string> Catalog::model_names() const {
+  std::vector<std::string> out;
+  for (const auto& m : models_) {
+    out.push_back(m.name);
+    out.insert(out.end(), m.aliases.begin(), m.aliases.end());
+  }
+  return out;
+}
+
+std::string Catalog::unknown_model_message(const std::string& name) const {
+  return fmt::format("--model: unknown model '{}'{} (frugal catalog models lists them; frugal catalog add-model "
+                     "config.json adds one)", name, did_you_mean(name, model_names()));
 }
 
 const Precision* Catalog::find_precision(const std::string& name) const {

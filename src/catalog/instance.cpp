@@ -4,11 +4,13 @@
 
 namespace frugal {
 
-std::string InstanceType::unusable_reason() const {
+std::string InstanceType::unusable_reason(const std::string& region) const {
   if (!accelerated()) return "CPU-only instance type";
   if (!accelerator) return fmt::format("no sourced spec for accelerator '{}'", gpu_name);
-  if (!on_demand_hourly) return "no us-east-1 on-demand price in the catalog";
   if (devices <= 0) return "no accelerator count";
+  if (!prices->on_demand && !prices->spot && prices->reserved.empty() && !prices->capacity_block) {
+    return fmt::format("no price in {} in the bundled sources", region);
+  }
   return "";
 }
 

@@ -1,10 +1,17 @@
 #include "catalog/model.h"
 
+#include <algorithm>
+
 namespace frugal {
 
 double ModelSpec::kv_elements_per_token_per_layer() const {
   if (kv_latent_dim > 0) return kv_latent_dim;
   return 2.0 * kv_heads * head_dim;
+}
+
+double ModelSpec::kv_layer_tokens(double context) const {
+  const int windowed = sliding_window > 0 ? sliding_window_layers : 0;
+  return (layers - windowed) * context + windowed * std::min<double>(context, sliding_window);
 }
 
 double ModelSpec::params_per_expert() const {

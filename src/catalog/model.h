@@ -26,6 +26,8 @@ struct ModelSpec {
   int shared_experts = 0;
   int vocab = 0;
   int max_context = 0;
+  int sliding_window = 0;         // tokens a sliding-window layer attends to (and caches); 0: none
+  int sliding_window_layers = 0;  // how many of the layers use the window (the rest attend fully)
   int default_sequence = 0;    // encoders: tokens per request when the workload gives none
   double flops_per_sample = 0; // vision models: forward FLOPs per input
   std::string source;
@@ -34,6 +36,9 @@ struct ModelSpec {
   bool is_moe() const { return experts > 0; }
   // KV-cache elements stored per token per layer (K and V, all KV heads; or the MLA latent).
   double kv_elements_per_token_per_layer() const;
+  // Layer-tokens of KV cache one sequence of `context` tokens holds: full-attention layers cache
+  // every token, sliding-window layers at most the window.
+  double kv_layer_tokens(double context) const;
   // Parameters of one routed expert (all layers), derived from total/active counts.
   double params_per_expert() const;
 };

@@ -4,6 +4,8 @@
 
 #include "core/units.h"
 
+#include <set>
+
 namespace frugal::cli {
 namespace {
 
@@ -44,45 +46,61 @@ std::vector<Table> advice_tables(const Advice& a, int top, bool explain) {
     t.columns = {{"rank", "#", true},          {"instance", "instance"},          {"purchase", "purchase"},
                  {"instances", "instances", true}, {"devices", "devices", true},   {"run_hours", "hours", true},
                  {"cost_per_hour", "$/hour", true}, {"run_cost", "$/run", true},   {"mfu", "MFU", true},
-                 {"spot_interruption", "spot risk"}};
+                 {"spot_interruption", "spot risk"}, {"break_even_utilisation", "break-even", true}};
   } else if (decoder) {
     t.columns = {{"rank", "#", true},           {"instance", "instance"},        {"purchase", "purchase"},
                  {"precision", "prec"},         {"tp", "TP", true},              {"batch", "batch", true},
                  {"instances", "inst", true},   {"ttft_s", "TTFT", true},        {"tpot_s", "TPOT", true},
                  {"cost_per_hour", "$/hour", true}, {"monthly_cost", "$/month", true},
                  {"cost_per_million_tokens", "$/1M tok", true}, {"tokens_per_dollar", "tok/$", true},
-                 {"spot_interruption", "spot risk"}};
+                 {"spot_interruption", "spot risk"}, {"break_even_utilisation", "break-even", true}};
   } else {
     t.columns = {{"rank", "#", true},         {"instance", "instance"},       {"purchase", "purchase"},
                  {"precision", "prec"},       {"batch", "batch", true},       {"instances", "inst", true},
                  {"latency_s", "latency", true}, {"capacity_rps", "capacity req/s", true},
                  {"cost_per_hour", "$/hour", true}, {"monthly_cost", "$/month", true},
-                 {"cost_per_million_requests", "$/1M req", true}, {"spot_interruption", "spot risk"}};
+                 {"cost_per_million_requests", "$/1M req", true}, {"spot_interruption", "spot risk"},
+                 {"break_even_utilisation", "break-even", true}};
   }
+  std::set<std::string> regions;
+  for (const auto& c : a.ranked) regions.insert(c.region);
+  const bool many_regions = regions.size() > 1;
+  if (many_regions) t.columns.insert(t.columns.begin() + 2, Column{"region", "region"});
   int rank = 0;
   for (const auto& c : a.ranked) {
     if (++rank > top) break;
     const std::string risk = c.spot_interruption.empty() ? "" : c.spot_interruption;
     const std::string inst = c.instance->name + (c.calibrated ? "" : "*");
+    const Cell be = c.break_even_utilisation > 0
+                        ? Cell(fmt::format("{:.0f}%", c.break_even_utilisation * 100), c.break_even_utilisation)
+                        : Cell("", nullptr);
+    const std::size_t before = t.rows.size();
     if (train) {
       t.rows.push_back({count(rank), Cell(inst, c.instance->name), Cell(c.purchase), count(c.instances),
                         count(c.instances * c.instance->devices), Cell(fmt::format("{:.1f}", c.run_hours), c.run_hours),
                         money(c.cost_per_hour), money(c.run_cost, 0), Cell(fmt::format("{:.0f}%", c.train.mfu * 100), c.train.mfu),
-                        Cell(risk)});
+                        Cell(risk), be});
     } else if (decoder) {
       t.rows.push_back({count(rank), Cell(inst, c.instance->name), Cell(c.purchase), Cell(c.precision), count(c.tp),
                         count(c.serve.batch), count(c.instances), dur(c.serve.ttft_s), dur(c.serve.tpot_s),
                         money(c.cost_per_hour), money(c.monthly_cost, 0), money(c.cost_per_million_tokens, 3),
-                        Cell(human_count(c.tokens_per_dollar), c.tokens_per_dollar), Cell(risk)});
+                        Cell(human_count(c.tokens_per_dollar), c.tokens_per_dollar), Cell(risk), be});
     } else {
       t.rows.push_back({count(rank), Cell(inst, c.instance->name), Cell(c.purchase), Cell(c.precision), count(c.serve.batch),
                         count(c.instances), dur(c.serve.request_latency_s),
                         Cell(fmt::format("{:.0f}", c.capacity_rps), c.capacity_rps), money(c.cost_per_hour),
-                        money(c.monthly_cost, 0), money(c.cost_per_million_tokens, 3), Cell(risk)});
+                        money(c.monthly_cost, 0), money(c.cost_per_million_tokens, 3), Cell(risk), be});
     }
+    if (many_regions && t.rows.size() > before) t.rows.back().insert(t.rows.back().begin() + 2, Cell(c.region));
   }
   if (a.ranked.empty()) {
-    t.notes.push_back("No feasible configuration: see the rejections below (--explain) or relax the SLOs.");
+    std::string take;
+    if (a.fewest_instances_needed > 0) {
+      take = fmt::format(" The request would take at least {} x {} (the limit is {} instances per configuration: "
+                         "max_instances in data/advise/defaults.toml).", human_count(a.fewest_instances_needed),
+                         a.fewest_instances_type, a.max_instances);
+    }
+    t.notes.push_back("No feasible configuration: see the rejections below, or relax the SLOs." + take);
   } else {
     const auto& best = a.ranked.front();
     if (a.baseline) {
@@ -91,11 +109,18 @@ std::vector<Table> advice_tables(const Advice& a, int top, bool explain) {
                                     train ? fmt::format("${:.0f} per run", a.baseline->run_cost)
                                           : fmt::format("${:.0f}/month", a.baseline->monthly_cost)));
     } else {
-      t.notes.push_back("The baseline (p4d.24xlarge on-demand) cannot run this workload.");
+      t.notes.push_back(fmt::format("No baseline comparison: the baseline ({} on-demand) {}.", a.baseline_instance, a.baseline_missing));
     }
     t.notes.push_back(fmt::format("Saves {:.0f}% against the most expensive feasible option; {} configurations evaluated.",
                                   a.savings_vs_most_expensive * 100, a.configurations_evaluated));
     for (const auto& n : best.notes) t.notes.push_back("Top choice: " + n);
+    bool any_commitment = false;
+    for (int i = 0; i < top && i < static_cast<int>(a.ranked.size()); ++i) any_commitment |= a.ranked[i].break_even_utilisation > 0;
+    if (any_commitment) {
+      t.notes.push_back("break-even: the share of hours a commitment (RI, Savings Plan, Capacity Block) must be used to cost "
+                        "less than on-demand; the monthly figures assume full use.");
+    }
+    for (const auto& p : price_source_lines(a.ranked, top)) t.notes.push_back("Prices: " + p);
     bool any_uncal = false;
     for (int i = 0; i < top && i < static_cast<int>(a.ranked.size()); ++i) any_uncal |= !a.ranked[i].calibrated;
     if (any_uncal) {
@@ -130,6 +155,8 @@ nlohmann::json advice_json(const Advice& a, int top) {
                         {"instance", c.instance->name},
                         {"accelerator", c.instance->accelerator->id},
                         {"purchase", c.purchase},
+                        {"region", c.region},
+                        {"rate", {{"label", c.rate.label}, {"usd_per_hour", c.rate.usd_per_hour}, {"as_of", c.rate.as_of}, {"source", c.rate.source}}},
                         {"precision", c.precision},
                         {"instances", c.instances},
                         {"hourly_price", c.hourly_price},
@@ -138,11 +165,19 @@ nlohmann::json advice_json(const Advice& a, int top) {
                         {"calibrated", c.calibrated},
                         {"notes", c.notes}};
     if (!c.spot_interruption.empty()) j["spot_interruption"] = c.spot_interruption;
+    if (!c.commitment.empty()) {
+      j["commitment"] = {{"what", c.commitment}, {"term_years", c.term_years}, {"break_even_utilisation", c.break_even_utilisation}};
+      if (c.upfront_usd) j["commitment"]["upfront_usd"] = *c.upfront_usd;
+    }
     if (w.task == Task::kTrain) {
       j["devices"] = c.instances * c.instance->devices;
       j["run_hours"] = c.run_hours;
       j["run_cost"] = c.run_cost;
       j["mfu"] = c.train.mfu;
+      if (c.checkpoint_interval_s > 0) {
+        j["spot_checkpoint_interval_s"] = c.checkpoint_interval_s;
+        j["spot_restart_overhead"] = c.restart_overhead;
+      }
       j["memory_per_device_bytes"] = c.train.memory_per_device;
     } else {
       j["stack"] = c.stack;
@@ -182,7 +217,9 @@ nlohmann::json advice_json(const Advice& a, int top) {
                       {"savings_vs_most_expensive", a.savings_vs_most_expensive},
                       {"configurations_evaluated", a.configurations_evaluated},
                       {"explanation", a.explanation},
-                      {"notes", a.notes}};
+                      {"notes", a.notes},
+                      {"price_sources", price_source_lines(a.ranked, top)}};
+  if (!a.baseline) j["baseline_missing"] = a.baseline_missing;
   if (a.baseline) {
     j["baseline"] = {{"instance", a.baseline->instance->name}, {"purchase", a.baseline->purchase},
                      {"cost_per_hour", a.baseline->cost_per_hour}, {"monthly_cost", a.baseline->monthly_cost}};

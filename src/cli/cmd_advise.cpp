@@ -5,6 +5,7 @@
 #include "advise/advisor.h"
 #include "advise/compare_seed.h"
 #include "cli/advise_render.h"
+#include "cli/catalog_open.h"
 #include "cli/common.h"
 #include "core/data_dir.h"
 #include "core/error.h"
@@ -15,6 +16,7 @@ namespace {
 
 struct AdviseOptions {
   std::string model, task = "serve", rate, tpot_slo, ttft_slo, latency_slo, tokens, deadline, workloads;
+  std::string region, profile, headroom, ri_class, upfront;
   double prompt = 0, output = 0, seq_len = 0;
   CLI::Option* prompt_opt = nullptr;  // given on the command line? (else the data defaults apply)
   CLI::Option* output_opt = nullptr;
@@ -40,33 +42,64 @@ Workload workload_from(const AdviseOptions& o) {
   w.precisions = o.precision;
   w.purchase = o.purchase;
   w.instances = o.instances;
+  if (!o.headroom.empty()) w.headroom = parse_fraction(o.headroom, "--headroom");
+  w.ri_class = o.ri_class;
+  w.upfront = o.upfront;
   if (w.task == Task::kTrain && w.train_tokens <= 0) throw Error("--tokens: training needs the number of tokens, e.g. --tokens 2e9");
   return w;
 }
 
 }  // namespace
 
-// Runs advise for `workloads` and renders them all (used by `advise` and `demo`).
-void run_advice(const GlobalOptions& g, const std::vector<Workload>& workloads, int top, bool explain) {
+// Runs advise for `workloads` and renders them all (used by `advise` and `demo`). `region`: the
+// --region flag (empty: the AWS conventions); a workload's own `region` wins. Throws
+// NoResultError after printing when a workload has no feasible configuration.
+void run_advice(const GlobalOptions& g, const std::vector<Workload>& workloads, int top, bool explain,
+                const std::string& region, const std::string& profile) {
   const std::string dir = resolve_data_dir(g.data_dir);
-  auto cat = Catalog::load(dir, default_spot_cache());
+  auto cat = open_catalog(dir);
   auto eff = Efficiency::load(dir + "/perf/efficiency.toml");
   auto defaults = AdviseDefaults::load(dir + "/advise/defaults.toml");
   AdvisorContext ctx{&cat, &eff, &defaults};
   if (top <= 0) top = defaults.top;
   std::vector<Table> tables;
   nlohmann::json j = nlohmann::json::array();
+  std::vector<std::string> empty;
+  std::optional<PricingRegions> cli_regions;
   for (const auto& w : workloads) {
-    auto a = advise(w, ctx);
-    for (auto& t : advice_tables(a, top, explain)) tables.push_back(std::move(t));
+    PricingRegions pr;
+    if (!w.regions.empty()) {
+      std::string list;
+      for (const auto& r : w.regions) list += (list.empty() ? "" : ",") + r;
+      pr = pricing_regions(list, profile, cat);
+      pr.from = "the workload's region";
+    } else {
+      if (!cli_regions) cli_regions = pricing_regions(region, profile, cat);
+      pr = *cli_regions;
+    }
+    auto a = advise_regions(w, cat, ctx, pr.regions);
+    if (pr.regions.size() == 1 && pr.from != "--region") {
+      a.notes.insert(a.notes.begin(), fmt::format("Region {} (from {}); --region REGION, a list or 'all' compares others.",
+                                                  pr.regions[0], pr.from));
+    }
+    if (a.ranked.empty()) empty.push_back(w.name);
+    for (auto& t : advice_tables(a, top, explain || a.ranked.empty())) tables.push_back(std::move(t));
     j.push_back(advice_json(a, top));
+    if (a.ranked.empty() && a.fewest_instances_needed > 0) {
+      j.back()["would_take"] = {{"instances", a.fewest_instances_needed}, {"instance_type", a.fewest_instances_type}};
+    }
   }
   emit(g, tables, workloads.size() == 1 ? j[0] : nlohmann::json{{"workloads", j}});
+  if (!empty.empty()) {
+    std::string names;
+    for (const auto& n : empty) names += (names.empty() ? "" : ", ") + n;
+    throw NoResultError(fmt::format("no feasible configuration for {} (the rejections are printed above)", names));
+  }
 }
 
 void run_compare_seed(const GlobalOptions& g, std::optional<double> prompt_tokens, std::optional<double> output_tokens) {
   const std::string dir = resolve_data_dir(g.data_dir);
-  auto cat = Catalog::load(dir);
+  auto cat = open_catalog(dir);
   auto eff = Efficiency::load(dir + "/perf/efficiency.toml");
   auto defaults = AdviseDefaults::load(dir + "/advise/defaults.toml");
   const double prompt = prompt_tokens.value_or(defaults.prompt_tokens);
@@ -93,7 +126,17 @@ void register_advise(CLI::App& app, GlobalOptions& g) {
   c->add_option("--deadline", o->deadline, "Training deadline, e.g. 7d");
   c->add_option("--seq-len", o->seq_len, "Training sequence length (default from data/advise/defaults.toml)");
   c->add_option("--precision", o->precision, "Precisions to consider: fp32,fp16,bf16,fp8,int8,int4 or all")->delimiter(',');
-  c->add_option("--purchase", o->purchase, "Purchase options: on-demand,spot,sagemaker")->delimiter(',');
+  c->add_option("--purchase", o->purchase,
+                "Purchase options: on-demand,spot,ri-1y,ri-3y,sp-1y,sp-3y,capacity-block,sagemaker (default: all)")
+      ->delimiter(',');
+  c->add_option("--region", o->region,
+                "Region to price, a comma-separated list, or 'all' (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's, "
+                "instance metadata, else us-east-1)");
+  c->add_option("--profile", o->profile, "AWS profile whose region to use (no credentials are needed)");
+  c->add_option("--headroom", o->headroom, "Memory and latency kept in reserve, e.g. 10% or 0 (default in data/advise/defaults.toml)");
+  c->add_option("--ri-class", o->ri_class, "Reserved Instance class for ri-1y/ri-3y rows")->check(CLI::IsMember({"standard", "convertible"}));
+  c->add_option("--upfront", o->upfront, "Payment option for ri-*/sp-* rows")
+      ->check(CLI::IsMember({"no-upfront", "partial-upfront", "all-upfront"}));
   c->add_option("--instances", o->instances, "Only these instance types or families, e.g. p5,g6e.xlarge")->delimiter(',');
   c->add_option("--workloads", o->workloads, "TOML file with [[workload]] tables (see examples/workloads.toml)");
   c->add_option("--top", o->top, "Rows to show per workload")->check(CLI::Range(1, 1000));
@@ -112,7 +155,7 @@ void register_advise(CLI::App& app, GlobalOptions& g) {
       if (o->model.empty()) throw Error("--model is required (or --workloads FILE, or --compare-seed)");
       ws.push_back(workload_from(*o));
     }
-    run_advice(g, ws, o->top, o->explain);
+    run_advice(g, ws, o->top, o->explain, o->region, o->profile);
   });
 }
 

@@ -62,7 +62,9 @@ struct AgentCmd {
 };
 
 void run_agent(const GlobalOptions& g, const AgentCmd& o) {
-  TelemetrySetup s = setup_telemetry(g, o.t);
+  TelemetryOptions t = o.t;
+  t.region = o.aws.region;  // one --region: where CloudWatch goes and whose prices apply
+  TelemetrySetup s = setup_telemetry(g, t);
   if (!s.source) throw Error(s.why);
   const std::string file = s.data_dir + "/telemetry/defaults.toml";
   const toml::table defaults = load_toml_file(file);
@@ -162,7 +164,7 @@ void run_report(const GlobalOptions& g, const ReportCmd& o) {
 void register_agent(CLI::App& app, GlobalOptions& g) {
   auto o = std::make_shared<AgentCmd>();
   auto* a = app.add_subcommand("agent", "Sample GPUs via NVML, price idle time, serve Prometheus /metrics");
-  add_telemetry_options(a, o->t);
+  add_telemetry_options(a, o->t, /*region_option=*/false);  // --region comes with the AWS options
   a->add_option("--listen", o->listen, "HOST:PORT for /metrics, /healthz, /api/v1/gpus (default 0.0.0.0:9401)");
   a->add_option("--textfile", o->textfile, "Also write the metrics to this node_exporter textfile (*.prom)");
   a->add_flag("--no-history", o->no_history, "Do not keep history in SQLite");

@@ -28,13 +28,15 @@ void run_provision(const GlobalOptions& g, const AlertOptions& o) {
     r = alert::provision(o.p, cfg);
   }
   Table t;
-  t.title = o.dry_run ? "Calls frugal would make (dry run: nothing sent)" : fmt::format("Provisioned in {}", region);
+  const std::string where = o.p.kind == "alarm" ? fmt::format("{} (billing metrics)", alert::billing_metrics_region()) : region;
+  t.title = o.dry_run ? "Calls frugal would make (dry run: nothing sent)" : fmt::format("Provisioned in {}", where);
   t.columns = {{"service", "service"}, {"action", "action"}, {"detail", "detail"}};
   for (const auto& c : r.calls) t.rows.push_back({Cell(c.service), Cell(c.action), Cell(c.detail)});
+  for (const auto& n : r.notes) t.notes.push_back(n);
   for (const auto& c : r.changed) t.notes.push_back("changed: " + c);
   for (const auto& c : r.unchanged) t.notes.push_back("unchanged: " + c);
   if (!o.dry_run && r.changed.empty()) t.notes.push_back("nothing to do: everything already as asked");
-  nlohmann::json j = {{"dry_run", o.dry_run}, {"calls", t.to_json()["rows"]}, {"changed", r.changed}, {"unchanged", r.unchanged}};
+  nlohmann::json j = {{"dry_run", o.dry_run}, {"calls", t.to_json()["rows"]}, {"changed", r.changed}, {"unchanged", r.unchanged}, {"notes", r.notes}};
   emit(g, {t}, j);
 }
 

@@ -138,10 +138,10 @@ void run_estimate(const GlobalOptions& g, const PerfOptions& o) {
   auto cat = Catalog::load(dir);
   auto eff = Efficiency::load(dir + "/perf/efficiency.toml");
   const ModelSpec* m = cat.find_model(o.model);
-  if (!m) throw Error(fmt::format("--model: unknown model '{}' (see frugal catalog models)", o.model));
+  if (!m) throw Error(cat.unknown_model_message(o.model));
   const InstanceType* it = cat.find_instance(o.instance);
   if (!it) throw Error(fmt::format("--instance: unknown instance type '{}'", o.instance));
-  if (!it->accelerator) throw Error(fmt::format("--instance {}: {}", o.instance, it->unusable_reason()));
+  if (!it->accelerator) throw Error(fmt::format("--instance {}: {}", o.instance, it->unusable_reason(cat.region())));
   const Precision* p = cat.find_precision(o.precision);
   if (!p) throw Error(fmt::format("--precision: expected fp32, fp16, bf16, fp8, int8 or int4, got '{}'", o.precision));
   if (o.tp < 1 || o.tp > it->devices) {

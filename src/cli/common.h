@@ -24,11 +24,17 @@ struct GlobalOptions {
 // CSV carries the first table only: one header, one kind of row.
 void emit(const GlobalOptions& g, const std::vector<Table>& tables, const nlohmann::json& json);
 
+// "; did you mean '--model'?" for a CLI11 error naming arguments that were not expected (or no
+// subcommand, then the first word of `args`), from every subcommand and long option name in
+// `app`; "" when nothing is close.
+std::string suggest_for_parse_error(const CLI::App& app, const std::string& message, const std::vector<std::string>& args);
+
 // Each command file registers its subcommand(s).
 void register_advise(CLI::App& app, GlobalOptions& g);
 void register_sched(CLI::App& app, GlobalOptions& g);  // sched serve, submit, jobs, show, logs, cancel
 void register_perf(CLI::App& app, GlobalOptions& g);
 void register_catalog(CLI::App& app, GlobalOptions& g);
+void register_add_model(CLI::App* catalog, GlobalOptions& g);  // catalog add-model
 void register_demo(CLI::App& app, GlobalOptions& g);
 void register_simulate(CLI::App& app, GlobalOptions& g);
 void register_alert(CLI::App& app, GlobalOptions& g);

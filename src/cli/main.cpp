@@ -38,9 +38,12 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    // One line, like every other error.
-    std::cerr << "frugal: " << e.what() << " (see frugal --help)\n";
+    // One line, like every other error, with the nearest known names for a mistyped one.
+    std::cerr << "frugal: " << e.what() << frugal::cli::suggest_for_parse_error(app, e.what(), std::vector<std::string>(argv + 1, argv + argc)) << " (see frugal --help)\n";
     return 2;
+  } catch (const frugal::NoResultError& e) {
+    std::cerr << "frugal: " << e.what() << "\n";
+    return 4;
   } catch (const frugal::InputError& e) {
     // An input file that does not parse: file:line:column and what was expected.
     std::cerr << "frugal: " << e.what() << "\n";

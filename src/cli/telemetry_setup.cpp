@@ -5,6 +5,7 @@
 #include "aws/environment.h"
 #include "aws/imds.h"
 #include "catalog/catalog.h"
+#include "cli/catalog_open.h"
 #include "core/data_dir.h"
 #include "core/error.h"
 #include "core/toml_util.h"
@@ -13,9 +14,12 @@
 
 namespace frugal::cli {
 
-void add_telemetry_options(CLI::App* cmd, TelemetryOptions& o) {
+void add_telemetry_options(CLI::App* cmd, TelemetryOptions& o, bool region_option) {
   cmd->add_option("--instance-type", o.instance_type,
                   "EC2 instance type that prices the GPUs (default: from EC2 instance metadata)");
+  if (region_option) {
+    cmd->add_option("--region", o.region, "Region whose prices apply (default: AWS_REGION, the profile's, instance metadata, else us-east-1)");
+  }
   cmd->add_option("--purchase", o.purchase, "Price list: on-demand or spot")->check(CLI::IsMember({"on-demand", "spot"}));
   cmd->add_option("--price-per-hour", o.price_per_hour,
                   "Your own hourly price for the whole instance (savings plan, reserved, negotiated)")
@@ -58,8 +62,12 @@ TelemetrySetup setup_telemetry(const GlobalOptions& g, const TelemetryOptions& o
       imds_note = r.why;
     }
   }
-  const Catalog catalog = Catalog::load(s.data_dir, default_spot_cache());
+  Catalog catalog = open_catalog(s.data_dir);
+  const auto regions = pricing_regions(o.region, "", catalog);
+  if (regions.regions.size() != 1) throw Error("--region: the agent prices one region");
+  catalog.select_region(regions.regions[0]);
   s.price = telemetry::gpu_price(catalog, type, o.purchase, o.price_per_hour, nvml_gpus);
+  if (!o.price_per_hour && s.price.instance_hourly > 0) s.price.note += fmt::format(" in {} (region from {})", catalog.region(), regions.from);
   if (!imds_note.empty()) s.price.note += " (" + imds_note + ")";
   return s;
 }

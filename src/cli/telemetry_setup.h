@@ -17,6 +17,7 @@ namespace frugal::cli {
 
 struct TelemetryOptions {
   std::string instance_type;
+  std::string region;  // prices of this region; empty: AWS conventions, instance metadata, us-east-1
   std::string purchase = "on-demand";
   std::optional<double> price_per_hour;
   std::optional<double> idle_threshold;
@@ -26,7 +27,9 @@ struct TelemetryOptions {
   std::string db;          // history file; empty = default path
 };
 
-void add_telemetry_options(CLI::App* cmd, TelemetryOptions& o);
+// `region_option`: add --region (false where the command's AWS options already have one and
+// copy it into TelemetryOptions::region).
+void add_telemetry_options(CLI::App* cmd, TelemetryOptions& o, bool region_option = true);
 
 struct TelemetrySetup {
   std::unique_ptr<telemetry::NvmlSource> source;  // null when NVML is unusable (why says so)

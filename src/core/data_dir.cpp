@@ -37,4 +37,10 @@ std::string cache_dir() {
   return ".frugal-cache";
 }
 std::string default_spot_cache() { return cache_dir() + "/spot_prices.csv"; }
+std::string user_data_dir() {
+  if (const char* f = std::getenv("FRUGAL_HOME"); f && *f) return f;
+  if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return std::string(x) + "/frugal";
+  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.local/share/frugal";
+  return ".frugal";
+}
 }  // namespace frugal

@@ -29,6 +29,13 @@ class InputError : public Error {
   using Error::Error;
 };
 
+// The command ran and printed what it found, but found nothing usable (no feasible
+// configuration). The CLI exits 4 for these, after the output.
+class NoResultError : public Error {
+ public:
+  using Error::Error;
+};
+
 // Throws InputError("file:line:column: what").
 [[noreturn]] void fail_at(const SourceLocation& where, std::string_view what);
 

@@ -45,10 +45,11 @@ double scaled(std::string_view s, std::string_view what, std::string_view expect
               const std::vector<std::pair<std::string_view, double>>& units, bool unit_optional) {
   double v = 0;
   std::string unit;
-  if (split_number(s, v, unit) && v >= 0) {
+  // NaN and infinity are never a quantity; neither is a value that overflows once scaled.
+  if (split_number(s, v, unit) && v >= 0 && std::isfinite(v)) {
     if (unit.empty() && unit_optional) return v;
     for (const auto& [name, factor] : units) {
-      if (unit == name) return v * factor;
+      if (unit == name && std::isfinite(v * factor)) return v * factor;
     }
   }
   throw Error(fmt::format("{}: expected {}, got '{}'", what, expected, s));
@@ -83,6 +84,13 @@ double parse_bytes(std::string_view s, std::string_view what) {
       {"TB", 1e12},      {"KiB", 1024.0},    {"MiB", 1048576.0},  {"GiB", 1073741824.0},
       {"TiB", 1099511627776.0}};
   return scaled(s, what, "a size like 20GiB or 512MB", units, false);
+}
+
+double parse_fraction(std::string_view s, std::string_view what) {
+  static const std::vector<std::pair<std::string_view, double>> units = {{"%", 0.01}};
+  const double v = scaled(s, what, "a fraction like 10% or 0.1", units, true);
+  if (v >= 1) throw Error(fmt::format("{}: expected a fraction below 100%, got '{}'", what, s));
+  return v;
 }
 
 std::string human_count(double v) {

@@ -15,6 +15,8 @@ double parse_rate(std::string_view s, std::string_view what);
 double parse_count(std::string_view s, std::string_view what);
 // "20GiB", "80GB", "512MiB" -> bytes.
 double parse_bytes(std::string_view s, std::string_view what);
+// "10%" -> 0.1, "0.1" -> 0.1; must be in [0, 1).
+double parse_fraction(std::string_view s, std::string_view what);
 
 // Human forms used in output: 1234567 -> "1.23M", 0.0123 s -> "12.3 ms", 1.5e11 B -> "150 GB".
 std::string human_count(double v);

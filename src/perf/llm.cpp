@@ -28,6 +28,11 @@ double bandwidth(const LlmConfig& c) {
 
 double weight_bytes(const ModelSpec& m, const Precision& p) { return m.params * p.weight_bytes; }
 
+double kv_bytes_for_context(const ModelSpec& m, const Precision& p, double context) {
+  if (m.kind != ModelKind::kDecoder) return 0;
+  return m.kv_layer_tokens(context) * m.kv_elements_per_token_per_layer() * p.kv_bytes;
+}
+
 double kv_bytes_per_token(const ModelSpec& m, const Precision& p) {
   if (m.kind != ModelKind::kDecoder) return 0;
   return m.layers * m.kv_elements_per_token_per_layer() * p.kv_bytes;
@@ -74,7 +79,7 @@ MemoryBreakdown memory_for(const LlmConfig& c, int batch, double context) {
   MemoryBreakdown b;
   b.capacity = c.device.memory_gib * kGiB;
   b.weights = weight_bytes(m, *c.precision) / c.tp;
-  b.kv_cache = kv_bytes_per_token(m, *c.precision) * context * batch / kv_shards(c);
+  b.kv_cache = kv_bytes_for_context(m, *c.precision, context) * batch / kv_shards(c);
   if (m.kind == ModelKind::kVision) {
     b.activations = 0;
   } else {
@@ -98,7 +103,7 @@ double pass_time(const LlmConfig& c, double batch, double new_tokens, double con
   const double t_compute = (linear_flops(m, tokens) / (fam.compute_eff * w4) +
                             attention_flops(m, tokens, context) / fam.attn_eff) / (c.tp * peak(c));
   double bytes = params_read(m, tokens) * c.precision->weight_bytes / c.tp;
-  bytes += kv_bytes_per_token(m, *c.precision) * context * batch / kv_shards(c);
+  bytes += kv_bytes_for_context(m, *c.precision, context) * batch / kv_shards(c);
   const double t_memory = bytes / (bandwidth(c) * fam.mem_eff);
   double t_comm = 0;
   if (c.tp > 1 && m.kind != ModelKind::kVision) {

@@ -43,6 +43,8 @@ struct ServeEstimate {
 double weight_bytes(const ModelSpec& m, const Precision& p);
 // KV-cache bytes for one token of context, whole model (all layers), before TP sharding.
 double kv_bytes_per_token(const ModelSpec& m, const Precision& p);
+// KV-cache bytes of one sequence holding `context` tokens (sliding-window layers capped), whole model.
+double kv_bytes_for_context(const ModelSpec& m, const Precision& p, double context);
 // Forward FLOPs for `tokens` new tokens each attending to `context` earlier tokens on average:
 // the matrix multiplications with the weights (linear) plus attention scores and values.
 double linear_flops(const ModelSpec& m, double tokens);

@@ -24,17 +24,17 @@ GpuPrice gpu_price(const Catalog& catalog, const std::string& instance_type, con
     p.note += fmt::format("'{}' is not in the catalog: dollars not counted (give --price-per-hour)", instance_type);
     return p;
   } else if (purchase == "spot") {
-    if (!it->spot_hourly) {
+    if (!it->spot_hourly()) {
       p.note += fmt::format("no spot price for {} in the catalog", instance_type);
       return p;
     }
-    p.instance_hourly = *it->spot_hourly;
+    p.instance_hourly = *it->spot_hourly();
   } else {
-    if (!it->on_demand_hourly) {
+    if (!it->on_demand_hourly()) {
       p.note += fmt::format("no on-demand price for {} in the catalog", instance_type);
       return p;
     }
-    p.instance_hourly = *it->on_demand_hourly;
+    p.instance_hourly = *it->on_demand_hourly();
   }
   if (p.gpus <= 0) {
     p.note += "GPU count unknown: dollars not counted";

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "core/error.h"
 
 using namespace frugal;
@@ -89,7 +91,14 @@ TEST(Advise, TrainingMeetsDeadlineAndMemory) {
   for (const auto& c : a.ranked) {
     EXPECT_LE(c.run_hours * 3600, 7 * 86400 + 1) << c.instance->name;
     EXPECT_TRUE(c.train.fits()) << c.instance->name;
-    EXPECT_NEAR(c.run_cost, c.cost_per_hour * c.run_hours, 1e-6);
+    if (c.purchase == "capacity-block") {
+      // Blocks are bought in whole days, paid upfront.
+      const double days = std::ceil(c.run_hours / 24);
+      EXPECT_NEAR(c.run_cost, c.cost_per_hour * days * 24, 1e-6);
+      EXPECT_NEAR(c.upfront_usd.value(), c.run_cost, 1e-6);
+    } else {
+      EXPECT_NEAR(c.run_cost, c.cost_per_hour * c.run_hours, 1e-6);
+    }
     if (c.instances > 1) EXPECT_GT(c.instance->efa_interfaces, 0) << c.instance->name;
   }
 }

@@ -146,7 +146,7 @@ TEST(Reader, TotalsMatchSqlite) {
   const std::string dir = std::string(FRUGAL_TEST_FIXTURES) + "/billing/";
   for (const auto& [file, cost_col, gpu_filter] :
        std::vector<std::tuple<std::string, std::string, std::string>>{
-           {"focus1.0_official_sample_1000.csv", "BilledCost", "ChargeDescription LIKE '% g5.%'"},
+           {"focus1.0_official_sample_1000.csv", "BilledCost", "ChargeDescription LIKE '% g5.%' OR ChargeDescription LIKE '% g3.%'"},
            {"cur_legacy_sample_2023-11.csv", "lineItem/UnblendedCost", "0"}}) {
     GpuAggregator agg(cat());
     read_bill_file(dir + file, [&](const LineItem& li) { agg.add(li); });

@@ -64,7 +64,7 @@ std::string fleet(bool with_savings_plan) {
       b += "2025-09-01T0" + std::to_string(h) + ":00:00Z,SavingsPlanRecurringFee,ComputeSP:1yrNoUpfront,1,16,,arn:sp,,16,15\n";
     }
     // inf2.xlarge: one on demand all the time, at the catalog's price.
-    b += od(h, "inf2.xlarge", *cat().find_instance("inf2.xlarge")->on_demand_hourly);
+    b += od(h, "inf2.xlarge", *cat().find_instance("inf2.xlarge")->on_demand_hourly());
   }
   // p5: spot for an hour at $10, on demand for another at $40 (never steady).
   b += "2025-09-01T00:00:00Z,Usage,USE1-SpotUsage:p5.48xlarge,1,10,p5.48xlarge,,,,\n";
@@ -106,7 +106,7 @@ TEST(Savings, CoverageUtilizationAndOpportunitiesFromTheBill) {
   EXPECT_DOUBLE_EQ(c->instances, 2);
   EXPECT_NEAR(*c->saving_usd, 2 * 3 * 1.006 * 0.25, 1e-9);
   // inf2.xlarge commitment: Neuron's published 3-year RI rate.
-  const double inf2_od = *cat().find_instance("inf2.xlarge")->on_demand_hourly;
+  const double inf2_od = *cat().find_instance("inf2.xlarge")->on_demand_hourly();
   c = find(a, "commitment", "inf2.xlarge");
   ASSERT_TRUE(c && c->saving_usd);
   EXPECT_NEAR(*c->saving_usd, 3 * (inf2_od - 0.328), 1e-6);
@@ -121,7 +121,7 @@ TEST(Savings, CoverageUtilizationAndOpportunitiesFromTheBill) {
   const auto* g5 = cat().find_instance("g5.xlarge");
   sp = find(a, "spot", "g5.xlarge");
   ASSERT_TRUE(sp && sp->saving_usd);
-  EXPECT_NEAR(*sp->saving_usd, 7 * 1.006 * (1 - *g5->spot_hourly / *g5->on_demand_hourly), 1e-6);
+  EXPECT_NEAR(*sp->saving_usd, 7 * 1.006 * (1 - *g5->spot_hourly() / *g5->on_demand_hourly()), 1e-6);
   // Largest first; the idle seam reports "not assessed" without evidence.
   for (std::size_t i = 1; i < a.opportunities.size(); ++i) {
     EXPECT_GE(a.opportunities[i - 1].saving_usd.value_or(-1), a.opportunities[i].saving_usd.value_or(-1));
@@ -129,15 +129,16 @@ TEST(Savings, CoverageUtilizationAndOpportunitiesFromTheBill) {
   EXPECT_NE(a.notes.front().find("not assessed"), std::string::npos);
 }
 
-TEST(Savings, WithoutAKnownRateTheCommitmentIsUnpricedUntilTheUserGivesOne) {
+TEST(Savings, WithoutARateFromTheBillTheRegionsRiRateThenTheUsersDiscount) {
   GpuAggregator agg(cat());
   const GpuSpend s = read_spend(fleet(false), agg);
   const auto rates = load_commitment_rates(FRUGAL_TEST_DATA_DIR);
   auto a = analyze_savings(s, cat(), rates, {});
   const Opportunity* c = find(a, "commitment", "g5.xlarge");
-  ASSERT_TRUE(c);
-  EXPECT_FALSE(c->saving_usd);
-  EXPECT_NE(c->source.find("--commitment-discount"), std::string::npos);
+  ASSERT_TRUE(c && c->saving_usd);
+  // us-east-1 g5.xlarge 1-year Standard no-upfront RI 0.63378 against 1.006 on demand.
+  EXPECT_NEAR(*c->saving_usd, 2 * 3 * 1.006 * (1 - 0.63378 / 1.006), 1e-9);
+  EXPECT_NE(c->source.find("RI 1y standard no-upfront"), std::string::npos) << c->source;
   SavingsOptions o;
   o.commitment_discount = 0.3;
   a = analyze_savings(s, cat(), rates, o);

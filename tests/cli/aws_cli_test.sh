@@ -27,6 +27,20 @@ grep -q "changed: alarm frugal-daily-spend" <<<"$first" || { echo "FAIL first pr
 second=$("$frugal" alert provision --daily-threshold 1000 --email admin@company.com --endpoint-url "$url")
 grep -q "nothing to do" <<<"$second" || { echo "FAIL second provision: $second"; exit 1; }
 pass=$((pass+1))
+# A billing alarm asked for in eu-west-1 goes to us-east-1 (billing metrics exist only there):
+# moto keeps regions apart, so asking again from us-east-1 finds it already there.
+eu=$("$frugal" alert provision --daily-threshold 500 --email eu@company.com --name frugal-eu --region eu-west-1 --endpoint-url "$url")
+grep -q "created there, not in eu-west-1" <<<"$eu" || { echo "FAIL eu provision note: $eu"; exit 1; }
+again=$("$frugal" alert provision --daily-threshold 500 --email eu@company.com --name frugal-eu --region us-east-1 --endpoint-url "$url")
+grep -q "nothing to do" <<<"$again" || { echo "FAIL eu alarm not in us-east-1: $again"; exit 1; }
+pass=$((pass+1))
+# moto's spot history is a constant $0.00001 dated 2006: the refresh refuses it and writes nothing.
+cache="$XDG_CACHE_HOME/frugal/spot_prices.csv"
+if err=$("$frugal" catalog refresh --spot --endpoint-url "$url" 2>&1); then echo "FAIL refresh accepted moto's fake spot prices: $err"; exit 1; fi
+grep -q "refused to write the cache" <<<"$err" || { echo "FAIL refresh message: $err"; exit 1; }
+grep -q "dated 2006" <<<"$err" || { echo "FAIL refresh reason: $err"; exit 1; }
+[[ ! -e "$cache" ]] || { echo "FAIL refresh wrote $cache"; exit 1; }
+pass=$((pass+1))
 # A gzipped FOCUS export uploaded to moto's S3 is listed, streamed and analysed like a local file.
 tmpgz=$(mktemp --suffix .csv.gz)
 gzip -c "$(dirname "$0")/../data/billing/focus1.0_official_sample_1000.csv" > "$tmpgz"
@@ -34,7 +48,7 @@ curl -s -f -o /dev/null -X PUT "$url/billing-exports"
 curl -s -f -o /dev/null -X PUT -H "Content-Type: application/octet-stream" --data-binary @"$tmpgz" "$url/billing-exports/focus/2024-09/part-0.csv.gz"
 rm -f "$tmpgz"
 out=$("$frugal" --format json bill s3://billing-exports/focus/ --endpoint-url "$url")
-grep -q '"gpu_usd": 10.2' <<<"$out" || { echo "FAIL bill s3: $out"; exit 1; }
+grep -q '"gpu_usd": 12.126' <<<"$out" || { echo "FAIL bill s3: $out"; exit 1; }
 pass=$((pass+1))
 # A CUR manifest in S3 names the report's files; only those are read (the decoy beside them is
 # not), from the bucket the manifest names.
@@ -42,7 +56,7 @@ curl -s -f -o /dev/null -X PUT -H "Content-Type: application/octet-stream" --dat
 curl -s -f -o /dev/null -X PUT -H "Content-Type: application/octet-stream" --data-binary 'not,a,bill' "$url/billing-exports/cur/r/20240901-20241001/abc/decoy.csv"
 curl -s -f -o /dev/null -X PUT -H "Content-Type: application/octet-stream" --data-binary '{"bucket":"billing-exports","reportKeys":["cur/r/20240901-20241001/abc/r-1.csv"]}' "$url/billing-exports/cur/r/20240901-20241001/r-Manifest.json"
 out=$("$frugal" --format json bill s3://billing-exports/cur/r/20240901-20241001/r-Manifest.json --endpoint-url "$url")
-grep -q '"gpu_usd": 10.2' <<<"$out" || { echo "FAIL bill s3 manifest: $out"; exit 1; }
+grep -q '"gpu_usd": 12.126' <<<"$out" || { echo "FAIL bill s3 manifest: $out"; exit 1; }
 pass=$((pass+1))
 if "$frugal" alert provision --daily-threshold 1000 --email admin@company.com --endpoint-url "http://127.0.0.1:1" 2>/dev/null; then
   echo "FAIL: an unreachable endpoint must fail"; exit 1

@@ -6,6 +6,10 @@ set -uo pipefail
 frugal="$1"; data="$2"; dir="$3"
 export FRUGAL_DATA_DIR="$data"
 export XDG_CACHE_HOME=$(mktemp -d)  # no refreshed price cache from the machine leaks into goldens
+export FRUGAL_HOME=$(mktemp -d)     # nor models the machine's user added
+# The region comes from the flags only: no environment, profile or instance metadata.
+unset AWS_REGION AWS_DEFAULT_REGION AWS_PROFILE
+export AWS_CONFIG_FILE=/nonexistent AWS_EC2_METADATA_DISABLED=true
 pass=0; fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 while IFS='|' read -r name rc args; do

@@ -105,12 +105,12 @@ TEST(Accounting, WithoutUtilizationAGpuIsLowWhenNoProcessRuns) {
 TEST(Pricing, CatalogPriceDividedByGpus) {
   const auto cat = frugal::Catalog::load(FRUGAL_TEST_DATA_DIR);
   const auto* p4d = cat.find_instance("p4d.24xlarge");
-  ASSERT_TRUE(p4d && p4d->on_demand_hourly);
+  ASSERT_TRUE(p4d && p4d->on_demand_hourly());
   const GpuPrice od = gpu_price(cat, "p4d.24xlarge", "on-demand", std::nullopt, 8);
   EXPECT_EQ(od.gpus, 8);
-  EXPECT_DOUBLE_EQ(od.per_gpu_hour, *p4d->on_demand_hourly / 8);
+  EXPECT_DOUBLE_EQ(od.per_gpu_hour, *p4d->on_demand_hourly() / 8);
   const GpuPrice spot = gpu_price(cat, "p4d.24xlarge", "spot", std::nullopt, 8);
-  EXPECT_DOUBLE_EQ(spot.per_gpu_hour, *p4d->spot_hourly / 8);
+  EXPECT_DOUBLE_EQ(spot.per_gpu_hour, *p4d->spot_hourly() / 8);
   const GpuPrice own = gpu_price(cat, "p4d.24xlarge", "on-demand", 20.0, 8);
   EXPECT_DOUBLE_EQ(own.per_gpu_hour, 2.5);
   EXPECT_EQ(own.purchase, "custom");
