@@ -412,9 +412,10 @@ void search_train(SearchState& s, const InstanceType& it) {
         continue;
       }
       c.notes.push_back(fmt::format(
-          "spot: checkpoint every {} (Young/Daly: sqrt(2 x MTBF {} x checkpoint {})), +{:.1f}% expected time for checkpoints "
+          "spot: checkpoint every {}{} (Young/Daly: sqrt(2 x MTBF {} x checkpoint {})), +{:.1f}% expected time for checkpoints "
           "and restarts; interruption frequency {} (Spot Advisor{})",
-          human_duration(sp.interval_s), human_duration(sp.mtbf_s), human_duration(sp.checkpoint_s), sp.overhead * 100,
+          human_duration(sp.interval_s), sp.interval_s > c.run_hours * 3600 ? ", longer than the run: checkpoint at least once" : "",
+          human_duration(sp.mtbf_s), human_duration(sp.checkpoint_s), sp.overhead * 100,
           c.spot_interruption, c.spot_interruption == "unknown" ? ": unknown, priced as the worst bucket" : ""));
     }
     c.run_cost = c.cost_per_hour * c.run_hours;
@@ -563,19 +564,27 @@ Advice advise(const Workload& w, const AdvisorContext& ctx) {
     s.precisions.push_back(p);
   }
 
-  int considered = 0;
+  int matched = 0;
   for (const auto& it : cat.instances()) {
     if (!it.accelerated() || !instance_selected(it, w.instances)) continue;
+    ++matched;
     if (auto why = it.unusable_reason(cat.region()); !why.empty()) {
       s.log.add(it.name, 9, why);
       continue;
     }
-    ++considered;
     if (w.task == Task::kTrain) search_train(s, it);
     else search_serve(s, it);
   }
-  if (!w.instances.empty() && considered == 0) {
-    throw Error("--instances: no accelerated instance type in the catalog matches the filter");
+  if (!w.instances.empty() && matched == 0) {
+    std::vector<std::string> names;
+    for (const auto& it : cat.instances()) {
+      if (it.accelerated()) {
+        names.push_back(it.name);
+        names.push_back(it.family);
+      }
+    }
+    throw Error(fmt::format("--instances: no accelerated instance type in the catalog matches '{}'{}", w.instances[0],
+                            did_you_mean(w.instances[0], names)));
   }
   a.configurations_evaluated = s.evaluated;
   a.rejected = s.log.list();
@@ -679,6 +688,7 @@ Advice advise_regions(const Workload& w, Catalog& catalog, const AdvisorContext&
   }
   if (!merged) throw Error("--region: no region given");
   Advice& m = *merged;
+  m.regions = regions;
   if (regions.size() > 1) {
     std::stable_sort(m.ranked.begin(), m.ranked.end(), [](const Candidate& x, const Candidate& y) {
       if (x.rank_cost != y.rank_cost) return x.rank_cost < y.rank_cost;

@@ -74,6 +74,8 @@ struct Advice {
   // Why the baseline has no row ("filtered out by --instances"), when it has none.
   std::string baseline_missing;
   std::string baseline_instance;  // the defaults' baseline type
+  std::vector<std::string> regions;  // priced regions (advise_regions)
+  std::string region_from;           // how the caller chose them ("--region", "AWS_REGION", ...)
   int max_instances = 0;          // the defaults' limit per configuration
   // The fewest instances any rejected configuration needed, when capacity was the limit (an
   // absurd rate says what it would take).

@@ -40,6 +40,14 @@ std::vector<Table> advice_tables(const Advice& a, int top, bool explain) {
   const auto& m = *a.model;
   Table t;
   t.title = workload_title(a);
+  if (a.regions.size() == 1) {
+    t.title += fmt::format("; prices in {}{}", a.regions[0],
+                           a.region_from.empty() || a.region_from == "--region" ? ""
+                           : a.region_from.rfind("default", 0) == 0  ? " (" + a.region_from + ")"
+                                                                     : " (region from " + a.region_from + ")");
+  } else if (a.regions.size() > 1) {
+    t.title += fmt::format("; {} regions compared", a.regions.size());
+  }
   const bool train = w.task == Task::kTrain;
   const bool decoder = m.kind == ModelKind::kDecoder;
   if (train) {
@@ -211,6 +219,8 @@ nlohmann::json advice_json(const Advice& a, int top) {
     wl["tokens"] = w.train_tokens;
     if (w.deadline_s) wl["deadline_s"] = *w.deadline_s;
   }
+  wl["regions"] = a.regions;
+  if (!a.region_from.empty()) wl["region_from"] = a.region_from;
   nlohmann::json j = {{"workload", wl},
                       {"ranked", ranked},
                       {"rejected", rejected},

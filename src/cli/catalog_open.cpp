@@ -61,7 +61,7 @@ PricingRegions pricing_regions(const std::string& flag, const std::string& profi
   auto r = aws::resolve_region(opt, env, imds);
   if (r.region.empty()) {
     out.regions = {"us-east-1"};
-    out.from = "no region configured (--region, AWS_REGION, AWS_DEFAULT_REGION, profile, instance metadata): us-east-1";
+    out.from = "default: no region configured";
     return out;
   }
   check(r.region);

@@ -78,10 +78,7 @@ void run_advice(const GlobalOptions& g, const std::vector<Workload>& workloads, 
       pr = *cli_regions;
     }
     auto a = advise_regions(w, cat, ctx, pr.regions);
-    if (pr.regions.size() == 1 && pr.from != "--region") {
-      a.notes.insert(a.notes.begin(), fmt::format("Region {} (from {}); --region REGION, a list or 'all' compares others.",
-                                                  pr.regions[0], pr.from));
-    }
+    a.region_from = pr.from;
     if (a.ranked.empty()) empty.push_back(w.name);
     for (auto& t : advice_tables(a, top, explain || a.ranked.empty())) tables.push_back(std::move(t));
     j.push_back(advice_json(a, top));

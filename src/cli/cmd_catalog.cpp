@@ -54,7 +54,7 @@ void run_instances(const GlobalOptions& g, const InstancesOptions& o) {
   Table t;
   t.title = fmt::format("{} ({}){}", o.all ? "Accelerated instance types, usable or not" : "Accelerated instance types the advisor uses",
                         many ? fmt::format("{} regions", pr.regions.size()) : pr.regions[0],
-                        many || pr.from == "--region" ? "" : ", region from " + pr.from);
+                        many || pr.from == "--region" ? "" : pr.from.rfind("default", 0) == 0 ? ", " + pr.from : ", region from " + pr.from);
   t.columns = {{"instance", "instance"},
                {"accelerator", "accelerator"},
                {"devices", "devices", true},

@@ -4,6 +4,7 @@
 #include <httplib.h>
 
 
+#include "aws/config.h"
 #include "aws/imds.h"
 #include "fake_environment.h"
 #include "loopback_server.h"
@@ -27,6 +28,13 @@ struct ImdsServer : LoopbackServer {
         return;
       }
       res.set_content("p5.48xlarge", "text/plain");
+    });
+    server.Get("/latest/meta-data/placement/region", [](const httplib::Request& req, httplib::Response& res) {
+      if (req.get_header_value("X-aws-ec2-metadata-token") != "tok-123") {
+        res.status = 401;
+        return;
+      }
+      res.set_content("eu-west-1", "text/plain");
     });
     start();
   }
@@ -57,4 +65,43 @@ TEST(Imds, DisabledByEnvironment) {
   env.vars["AWS_EC2_METADATA_DISABLED"] = "true";
   auto http = make_imds_transport();
   EXPECT_EQ(imds_instance_type(*http, env).why, "AWS_EC2_METADATA_DISABLED is set");
+}
+
+TEST(Imds, ReadsRegionWithToken) {
+  ImdsServer srv;
+  FakeEnvironment env;
+  env.vars["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = srv.url();
+  auto http = make_imds_transport();
+  const ImdsResult r = imds_region(*http, env);
+  ASSERT_TRUE(r.instance_type) << r.why;
+  EXPECT_EQ(*r.instance_type, "eu-west-1");
+}
+
+// The pricing region follows the AWS conventions, without credentials: flag, AWS_REGION,
+// AWS_DEFAULT_REGION, the profile's region, then instance metadata.
+TEST(ResolveRegion, FlagEnvProfileThenInstanceMetadata) {
+  FakeEnvironment env;
+  env.vars["HOME"] = "/home/u";
+  int imds_calls = 0;
+  auto imds = [&]() -> std::optional<std::string> {
+    ++imds_calls;
+    return std::string("ap-south-1");
+  };
+  EXPECT_EQ(resolve_region({}, env, imds).region, "ap-south-1");
+  EXPECT_EQ(resolve_region({}, env, imds).from, "EC2 instance metadata");
+  env.files["/home/u/.aws/config"] = "[default]\nregion = us-west-2\n[profile eu]\nregion = eu-central-1\n";
+  EXPECT_EQ(resolve_region({}, env, imds).region, "us-west-2");
+  AwsOptions eu;
+  eu.profile = "eu";
+  EXPECT_EQ(resolve_region(eu, env, imds).region, "eu-central-1");
+  env.vars["AWS_DEFAULT_REGION"] = "sa-east-1";
+  EXPECT_EQ(resolve_region({}, env, imds).region, "sa-east-1");
+  env.vars["AWS_REGION"] = "eu-west-3";
+  EXPECT_EQ(resolve_region({}, env, imds).from, "AWS_REGION");
+  AwsOptions flag;
+  flag.region = "us-east-2";
+  EXPECT_EQ(resolve_region(flag, env, imds).region, "us-east-2");
+  EXPECT_EQ(imds_calls, 2);  // asked only when nothing else said
+  FakeEnvironment bare;
+  EXPECT_EQ(resolve_region({}, bare).region, "");  // no metadata lookup given: nothing found
 }
