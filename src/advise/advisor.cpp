@@ -627,7 +627,8 @@ Advice advise(const Workload& w, const AdvisorContext& ctx) {
     a.notes.push_back("Reserved Instances and Savings Plans commit for 1-3 years, so they are not the price of one run: "
                       "ask with --purchase ri-1y,ri-3y to compare them.");
   }
-  if (!cat.spot_cache_note.empty()) a.notes.insert(a.notes.begin() + 1, "Refreshed " + cat.spot_cache_note + ".");
+  if (!cat.spot_cache_note.empty()) a.notes.insert(a.notes.begin(), "Refreshed " + cat.spot_cache_note + ".");
+  if (!cat.price_cache_note.empty()) a.notes.insert(a.notes.begin(), "Refreshed " + cat.price_cache_note + ".");
   if (w.task == Task::kServe && m.kind == ModelKind::kDecoder) {
     a.notes.insert(a.notes.end(), defaults.decoder_serving_notes.begin(), defaults.decoder_serving_notes.end());
   }

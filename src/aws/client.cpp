@@ -61,7 +61,9 @@ HttpResponse AwsClient::call(HttpRequest req, const BodySink& sink) {
 HttpResponse AwsClient::call_impl(HttpRequest req, const BodySink* sink, const std::size_t* delivered) {
   const std::string host = url_host(endpoint_);
   SigningParams p;
-  p.region = service_ == "ce" || service_ == "budgets" ? "us-east-1" : cfg_.region;
+  // Global services and the Price List API sign for us-east-1 whatever the profile's region.
+  p.region = service_ == "ce" || service_ == "budgets" || service_ == "pricing" || service_ == "savingsplans" ? "us-east-1"
+                                                                                                              : cfg_.region;
   p.service = service_;
   if (service_ == "s3") {
     p.normalize_path = false;

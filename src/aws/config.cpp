@@ -77,6 +77,8 @@ std::string AwsConfig::endpoint(const std::string& service) const {
   if (auto it = profile_settings.find("endpoint_url"); it != profile_settings.end()) return it->second;
   if (service == "ce") return "https://ce.us-east-1.amazonaws.com";
   if (service == "budgets") return "https://budgets.amazonaws.com";
+  if (service == "pricing") return "https://api.pricing.us-east-1.amazonaws.com";  // the Price List API's home
+  if (service == "savingsplans") return "https://savingsplans.amazonaws.com";
   return fmt::format("https://{}.{}.amazonaws.com", service, region);
 }
 

@@ -226,6 +226,10 @@ Catalog Catalog::load(const std::string& data_dir, const Extra& extra) {
     const int n = c.apply_spot_cache(spot_cache);
     c.spot_cache_note = fmt::format("spot prices for {} instance types from {} (frugal catalog refresh --spot)", n, spot_cache);
   }
+  if (!extra.price_cache.empty() && fs::exists(extra.price_cache)) {
+    const int n = c.apply_price_cache(extra.price_cache);
+    c.price_cache_note = fmt::format("{} live rates from {} (frugal catalog refresh)", n, extra.price_cache);
+  }
   c.load_families(cat + "accelerated_families.csv");
   c.select_region(kDefaultPriceRegion);
 
@@ -283,6 +287,46 @@ int Catalog::apply_spot_cache(const std::string& path) {
     ++updated;
   }
   return updated;
+}
+
+int Catalog::apply_price_cache(const std::string& path) {
+  auto t = CsvTable::load(path);
+  t.require_columns({"instance_type", "region", "kind", "years", "offering_class", "payment", "plan_type", "usd_per_hour",
+                     "as_of", "source"});
+  int n = 0;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    auto r = t.row(i);
+    const double usd = r.number("usd_per_hour");
+    if (!(usd > 0)) fail_at(r.where("usd_per_hour"), "expected a positive price");
+    const std::string& kind = r.get("kind");
+    auto& p = book_.at(r.get("region"), r.get("instance_type"));
+    const int years = static_cast<int>(r.number("years"));
+    Rate rate{usd, "", r.get("as_of"), r.get("source")};
+    if (kind == "on-demand") {
+      rate.label = "on-demand (live)";
+      p.on_demand = rate;  // live replaces the snapshot whatever its date
+    } else if (kind == "ri") {
+      rate.label = fmt::format("RI {}y {} {} (live)", years, r.get("offering_class"), r.get("payment"));
+      ReservedRate rr{years, r.get("offering_class"), r.get("payment"), rate};
+      auto same = std::find_if(p.reserved.begin(), p.reserved.end(), [&](const ReservedRate& x) {
+        return x.years == rr.years && x.offering_class == rr.offering_class && x.payment == rr.payment;
+      });
+      if (same != p.reserved.end()) *same = rr;
+      else p.reserved.push_back(rr);
+    } else if (kind == "sp") {
+      rate.label = fmt::format("Savings Plan {}y {} {} (live)", years, r.get("plan_type"), r.get("payment"));
+      SavingsPlanRate sr{years, r.get("plan_type"), r.get("payment"), rate};
+      auto same = std::find_if(p.savings_plans.begin(), p.savings_plans.end(), [&](const SavingsPlanRate& x) {
+        return x.years == sr.years && x.plan_type == sr.plan_type && x.payment == sr.payment;
+      });
+      if (same != p.savings_plans.end()) *same = sr;
+      else p.savings_plans.push_back(sr);
+    } else {
+      fail_at(r.where("kind"), "expected on-demand, ri or sp");
+    }
+    ++n;
+  }
+  return n;
 }
 
 void Catalog::load_families(const std::string& path) {

@@ -30,6 +30,9 @@ class Catalog {
     // A price cache written by `frugal catalog refresh --spot`; when the file exists its prices
     // replace the bundled spot prices of the (region, type) pairs it lists.
     std::string spot_cache;
+    // A price cache written by `frugal catalog refresh --prices/--savings-plans` (on-demand, RI
+    // and Savings Plans rates, live); when the file exists its rates replace the bundled ones.
+    std::string price_cache;
     // Folders of model files (*.toml) beyond data_dir/models, e.g. `frugal catalog add-model`'s.
     // A missing folder is skipped; a user model with a bundled model's name replaces it.
     std::vector<std::string> model_dirs;
@@ -62,6 +65,11 @@ class Catalog {
   // source): the median over standard AZs of each AZ's newest price. Returns the (region, type)
   // pairs updated.
   int apply_spot_cache(const std::string& path);
+  // Applies a live price cache (instance_type,region,kind,years,offering_class,payment,plan_type,
+  // usd_per_hour,as_of,source). Returns the rates applied.
+  int apply_price_cache(const std::string& path);
+  // Set when a price cache was applied.
+  std::string price_cache_note;
 
   // Prices: every instance type's `prices` point at this region's (us-east-1 after load). Throws
   // Error for an unknown or non-commercial region, with a suggestion. Not thread-safe against

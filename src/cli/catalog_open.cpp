@@ -16,6 +16,7 @@ namespace frugal::cli {
 Catalog open_catalog(const std::string& data_dir) {
   Catalog::Extra extra;
   extra.spot_cache = default_spot_cache();
+  extra.price_cache = default_price_cache();
   extra.model_dirs.push_back(user_data_dir() + "/models");
   return Catalog::load(data_dir, extra);
 }

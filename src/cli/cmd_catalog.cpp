@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -13,9 +14,11 @@
 #include "catalog/catalog.h"
 #include "cli/catalog_open.h"
 #include "cli/aws_options.h"
+#include "pricing/live_rates.h"
 #include "pricing/spot_refresh.h"
 #include "cli/common.h"
 #include "core/data_dir.h"
+#include "core/csv.h"
 #include "core/error.h"
 #include "core/output.h"
 #include "core/suggest.h"
@@ -180,16 +183,93 @@ void run_models(const GlobalOptions& g) {
 }
 
 struct RefreshOptions {
-  bool spot = false;
-  std::string cache;
+  bool spot = false, prices = false, savings_plans = false;
+  std::string cache, price_cache;
   int days = 1;
   aws::AwsOptions aws;
 };
 
 // Live spot prices for the region of the AWS options, checked, then written atomically to the
 // spot cache the advisor and catalog read. Nothing is written when a sanity check fails.
+// Live on-demand/RI (Price List API) and Savings Plans rates for the region of the AWS options,
+// checked, then merged into the price cache (rows of other regions kept). Nothing is written when
+// a sanity check fails.
+void run_live_refresh(const GlobalOptions& g, const RefreshOptions& o) {
+  const std::string dir = resolve_data_dir(g.data_dir);
+  auto bundled = Catalog::load(dir);
+  aws::SystemEnvironment env;
+  auto cfg = aws::resolve_config(o.aws, env);
+  bundled.select_region(cfg.region);
+  const Region* region = bundled.price_book().find_region(cfg.region);
+  std::vector<std::string> types;
+  for (const auto& it : bundled.instances()) {
+    if (it.accelerated() && it.accelerator) types.push_back(it.name);
+  }
+  std::vector<pricing::LiveRate> rates;
+  if (o.prices) {
+    aws::AwsClient api(cfg, "pricing");
+    auto r = pricing::fetch_price_list(api, cfg.region, region->name, types);
+    rates.insert(rates.end(), r.begin(), r.end());
+  }
+  if (o.savings_plans) {
+    aws::AwsClient api(cfg, "savingsplans");
+    auto r = pricing::fetch_savings_plans(api, cfg.region, types);
+    const std::string today = aws::iso8601(api.clock()).substr(0, 10);
+    for (auto& x : r) x.as_of = today;  // the API gives no date: the rate is as of the call
+    rates.insert(rates.end(), r.begin(), r.end());
+  }
+  const auto bad = pricing::check_rates(rates, bundled);
+  if (!bad.empty()) {
+    std::string why;
+    for (std::size_t i = 0; i < bad.size() && i < 3; ++i) why += (i ? "; " : "") + bad[i];
+    throw frugal::Error(fmt::format("catalog refresh: refused to write the price cache, {} rate{} look wrong: {}{}", bad.size(),
+                                    bad.size() > 1 ? "s" : "", why, bad.size() > 3 ? "; ..." : ""));
+  }
+  if (rates.empty()) throw frugal::Error(fmt::format("catalog refresh: the APIs returned no rate for {}; the cache is unchanged", cfg.region));
+  const std::string path = o.price_cache.empty() ? default_price_cache() : o.price_cache;
+  std::string csv = pricing::rates_csv(rates);
+  if (std::filesystem::exists(path)) {  // keep other regions' rows
+    auto old = CsvTable::load(path);
+    old.require_columns({"region"});
+    std::istringstream in(csv);
+    std::ifstream prev(path);
+    std::string header, line;
+    std::getline(prev, header);
+    for (std::size_t i = 0; std::getline(prev, line) && i < old.size(); ++i) {
+      if (old.row(i).get("region") != cfg.region) csv += line + "\n";
+    }
+  }
+  const auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent);
+  write_file_atomic(path, csv);
+  Table t;
+  t.title = fmt::format("Live rates for {} written to {}", cfg.region, path);
+  t.columns = {{"instance", "instance"}, {"rate", "rate"}, {"usd_per_hour", "$/h", true}, {"bundled", "bundled $/h", true}};
+  for (const auto& r : rates) {
+    const InstanceType* it = bundled.find_instance(r.instance_type);
+    std::optional<double> before;
+    std::string label = r.kind;
+    if (r.kind == "on-demand" && it) before = it->on_demand_hourly();
+    if (r.kind == "ri") {
+      label = fmt::format("RI {}y {} {}", r.years, r.offering_class, r.payment);
+      if (it) {
+        if (const auto* x = it->prices->find_reserved(r.years, r.offering_class, r.payment)) before = x->rate.usd_per_hour;
+      }
+    }
+    if (r.kind == "sp") label = fmt::format("Savings Plan {}y {} {}", r.years, r.plan_type, r.payment);
+    t.rows.push_back({Cell(r.instance_type), Cell(label), Cell(fmt::format("${:.4f}", r.usd_per_hour), r.usd_per_hour),
+                      opt_money(before)});
+  }
+  t.notes.push_back(fmt::format("{} rates; frugal advise and catalog use them from now on (delete {} to go back)", rates.size(), path));
+  emit(g, {t}, t.to_json());
+}
+
 void run_refresh(const GlobalOptions& g, const RefreshOptions& o) {
-  if (!o.spot) throw frugal::Error("catalog refresh: nothing to refresh (pass --spot)");
+  if (!o.spot && !o.prices && !o.savings_plans) {
+    throw frugal::Error("catalog refresh: nothing to refresh (pass --spot, --prices or --savings-plans)");
+  }
+  if (o.prices || o.savings_plans) run_live_refresh(g, o);
+  if (!o.spot) return;
   const std::string dir = resolve_data_dir(g.data_dir);
   auto bundled = Catalog::load(dir);
   aws::SystemEnvironment env;
@@ -207,7 +287,7 @@ void run_refresh(const GlobalOptions& g, const RefreshOptions& o) {
   const auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
   write_file_atomic(path, r.cache_csv);
-  Catalog refreshed = Catalog::load(dir, {path, {}});
+  Catalog refreshed = Catalog::load(dir, {.spot_cache = path});
   refreshed.select_region(cfg.region);
   Table t;
   t.title = fmt::format("Spot prices refreshed from EC2 in {} ({} price points, {} instance types asked)", cfg.region,
@@ -245,8 +325,11 @@ void register_catalog(CLI::App& app, GlobalOptions& g) {
   c->add_subcommand("models", "Model architectures")->callback([&g] { run_models(g); });
   register_add_model(c, g);
   auto r = std::make_shared<RefreshOptions>();
-  auto* rf = c->add_subcommand("refresh", "Refresh prices from AWS (spot: EC2 DescribeSpotPriceHistory)");
-  rf->add_flag("--spot", r->spot, "Refresh spot prices of the GPU/accelerator instance types");
+  auto* rf = c->add_subcommand("refresh", "Refresh prices from AWS (spot, on-demand, Reserved Instances, Savings Plans)");
+  rf->add_flag("--spot", r->spot, "Refresh spot prices of the GPU/accelerator instance types (EC2)");
+  rf->add_flag("--prices", r->prices, "Refresh on-demand and Reserved Instance rates (Price List API)");
+  rf->add_flag("--savings-plans", r->savings_plans, "Fetch Savings Plans rates (savingsplans API; needs credentials)");
+  rf->add_option("--price-cache", r->price_cache, "Price cache file (default: ~/.cache/frugal/prices.csv)");
   rf->add_option("--days", r->days, "History to read, in days")->check(CLI::Range(1, 90));
   rf->add_option("--cache", r->cache, "Cache file (default: ~/.cache/frugal/spot_prices.csv)");
   add_aws_options(rf, r->aws);

@@ -37,6 +37,7 @@ std::string cache_dir() {
   return ".frugal-cache";
 }
 std::string default_spot_cache() { return cache_dir() + "/spot_prices.csv"; }
+std::string default_price_cache() { return cache_dir() + "/prices.csv"; }
 std::string user_data_dir() {
   if (const char* f = std::getenv("FRUGAL_HOME"); f && *f) return f;
   if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return std::string(x) + "/frugal";

@@ -16,6 +16,8 @@ namespace frugal {
 std::string cache_dir();
 // The spot price cache `frugal catalog refresh --spot` writes and the advisor reads.
 std::string default_spot_cache();
+// The live price cache `frugal catalog refresh --prices/--savings-plans` writes.
+std::string default_price_cache();
 // Where frugal keeps what the user added (models from `frugal catalog add-model`):
 // $FRUGAL_HOME, else $XDG_DATA_HOME/frugal, else ~/.local/share/frugal (not created).
 std::string user_data_dir();
