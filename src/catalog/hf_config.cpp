@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <set>
 
@@ -16,6 +17,15 @@ const std::set<std::string> kDense = {"llama", "mistral", "qwen2", "qwen3", "phi
 const std::set<std::string> kMoe = {"mixtral", "qwen2_moe", "qwen3_moe", "deepseek_v2", "deepseek_v3", "gpt_oss"};
 const std::set<std::string> kEncoder = {"bert", "roberta", "xlm-roberta"};
 
+constexpr double kMaxField = 1e9;
+constexpr double kMaxLayers = 10000;
+
+// A derived size as int; every input is bounded by kMaxField, products are checked here.
+int as_int(double v, const std::string& file) {
+  if (!(v >= 0 && v <= 2147483647.0)) throw Error(fmt::format("{}: a derived size ({:g}) is out of range", file, v));
+  return static_cast<int>(v);
+}
+
 class Fields {
  public:
   Fields(const json& j, std::string file) : j_(j), file_(std::move(file)) {}
@@ -24,7 +34,9 @@ class Fields {
     if (!has(k)) throw Error(fmt::format("{}: missing field '{}'", file_, k));
     if (!j_[k].is_number()) throw Error(fmt::format("{}: field '{}' must be a number", file_, k));
     const double v = j_[k].get<double>();
-    if (v < 0) throw Error(fmt::format("{}: field '{}' must not be negative", file_, k));
+    if (!(v >= 0)) throw Error(fmt::format("{}: field '{}' must not be negative", file_, k));
+    // Every size in a config is far below this; larger is corruption, not a model.
+    if (v > kMaxField) throw Error(fmt::format("{}: field '{}' is implausibly large ({:g})", file_, k, v));
     return v;
   }
   double num(const char* k, double dflt) const { return has(k) ? num(k) : dflt; }
@@ -51,7 +63,21 @@ std::string model_file_stem(const std::string& name) {
   return out;
 }
 
+namespace {
+HfImport import_checked(const json& config, const std::string& name, const std::string& file);
+}  // namespace
+
 HfImport import_hf_config(const json& config, const std::string& name, const std::string& file) {
+  try {
+    return import_checked(config, name, file);
+  } catch (const nlohmann::json::exception& e) {
+    // A field of the wrong JSON type ("model_type": 3): say so in one line, as for any bad input.
+    throw Error(fmt::format("{}: unexpected field type ({})", file, e.what()));
+  }
+}
+
+namespace {
+HfImport import_checked(const json& config, const std::string& name, const std::string& file) {
   if (!config.is_object()) throw Error(fmt::format("{}: expected a JSON object (a Hugging Face config.json)", file));
   HfImport out;
   std::string type = config.value("model_type", "");
@@ -77,20 +103,21 @@ HfImport import_hf_config(const json& config, const std::string& name, const std
   m.name = name;
   const double H = f.num("hidden_size"), L = f.num("num_hidden_layers"), nh = f.num("num_attention_heads");
   const double V = f.num("vocab_size");
+  if (L > kMaxLayers) throw Error(fmt::format("{}: field 'num_hidden_layers' is implausibly large ({:g})", file, L));
   if (H <= 0 || L <= 0 || nh <= 0 || V <= 0) throw Error(fmt::format("{}: hidden_size, num_hidden_layers, num_attention_heads and vocab_size must be positive", file));
-  m.hidden = static_cast<int>(H);
-  m.layers = static_cast<int>(L);
-  m.heads = static_cast<int>(nh);
-  m.vocab = static_cast<int>(V);
-  m.max_context = static_cast<int>(f.num("max_position_embeddings", 0));
+  m.hidden = as_int(H, file);
+  m.layers = as_int(L, file);
+  m.heads = as_int(nh, file);
+  m.vocab = as_int(V, file);
+  m.max_context = as_int(f.num("max_position_embeddings", 0), file);
   if (m.max_context <= 0) throw Error(fmt::format("{}: missing field 'max_position_embeddings' (the context window)", file));
 
   if (kEncoder.count(type)) {
     m.kind = ModelKind::kEncoder;
     const double I = f.num("intermediate_size");
     m.kv_heads = m.heads;
-    m.head_dim = static_cast<int>(H / nh);
-    m.ffn = static_cast<int>(I);
+    m.head_dim = as_int(H / nh, file);
+    m.ffn = as_int(I, file);
     const double emb = V * H + m.max_context * H + f.num("type_vocab_size", 2) * H + 2 * H;
     const double layer = 4 * (H * H + H) + 2 * H + (H * I + I) + (I * H + H) + 2 * H;
     const double pooler = H * H + H;
@@ -103,8 +130,8 @@ HfImport import_hf_config(const json& config, const std::string& name, const std
   m.kind = ModelKind::kDecoder;
   const double nkv = f.num("num_key_value_heads", nh);
   const double hd = f.num("head_dim", H / nh);
-  m.kv_heads = static_cast<int>(nkv);
-  m.head_dim = static_cast<int>(hd);
+  m.kv_heads = as_int(nkv, file);
+  m.head_dim = as_int(hd, file);
   const bool gemma = type.rfind("gemma", 0) == 0;
   const bool tied = f.flag("tie_word_embeddings", gemma);
   const double embeddings = V * H * (tied ? 1 : 2);
@@ -117,8 +144,8 @@ HfImport import_hf_config(const json& config, const std::string& name, const std
     const double nope = f.num("qk_nope_head_dim"), rope = f.num("qk_rope_head_dim"), vd = f.num("v_head_dim");
     attn = ql > 0 ? H * ql + ql + ql * nh * (nope + rope) : H * nh * (nope + rope);
     attn += H * (kvl + rope) + kvl + kvl * nh * (nope + vd) + nh * vd * H;
-    m.kv_latent_dim = static_cast<int>(kvl + rope);
-    m.head_dim = static_cast<int>(nope + rope);
+    m.kv_latent_dim = as_int(kvl + rope, file);
+    m.head_dim = as_int(nope + rope, file);
     out.notes.push_back(fmt::format("MLA: {} latent + {} rope elements cached per token per layer", kvl, rope));
   } else {
     attn = H * nh * hd + 2 * H * nkv * hd + nh * hd * H;
@@ -153,11 +180,12 @@ HfImport import_hf_config(const json& config, const std::string& name, const std
       shared = 3 * H * si + H;  // shared expert and its gate
       m.shared_experts = 1;
     }
-    const double step = f.num("decoder_sparse_step", 1);
+    const int step = as_int(f.num("decoder_sparse_step", 1), file);
+    if (step < 1) throw Error(fmt::format("{}: field 'decoder_sparse_step' must be at least 1", file));
     int only_mlp = 0;
     if (f.has("mlp_only_layers") && f.raw("mlp_only_layers").is_array()) only_mlp = static_cast<int>(f.raw("mlp_only_layers").size());
-    for (int l = 0; l < m.layers; ++l) moe_layers += step > 0 && (l + 1) % static_cast<int>(step) == 0;
-    moe_layers -= only_mlp;
+    for (int l = 0; l < m.layers; ++l) moe_layers += (l + 1) % step == 0;
+    moe_layers = std::max(0, moe_layers - only_mlp);
   } else if (type == "deepseek_v2" || type == "deepseek_v3") {
     E = f.num("n_routed_experts");
     k = f.num("num_experts_per_tok");
@@ -165,9 +193,10 @@ HfImport import_hf_config(const json& config, const std::string& name, const std
     expert = 3 * H * mi;
     const double ns = f.num("n_shared_experts", 0);
     shared = ns * 3 * H * mi;
-    m.shared_experts = static_cast<int>(ns);
+    m.shared_experts = as_int(ns, file);
     router = H * E + (type == "deepseek_v3" ? E : 0);  // v3 adds a routing bias per expert
-    const int dense_layers = static_cast<int>(f.num("first_k_dense_replace", 0));
+    const int dense_layers = as_int(f.num("first_k_dense_replace", 0), file);
+    if (dense_layers > m.layers) throw Error(fmt::format("{}: field 'first_k_dense_replace' exceeds num_hidden_layers", file));
     moe_layers = m.layers - dense_layers;
     if (f.num("num_nextn_predict_layers", 0) > 0) {
       out.notes.push_back("multi-token-prediction layers are not counted (not used for plain decoding)");
@@ -186,11 +215,11 @@ HfImport import_hf_config(const json& config, const std::string& name, const std
   m.params = embeddings + H + L * per_layer_common + dense_layers * dense_ffn + moe_layers * (E * expert + shared + router);
   m.active_params = m.params - moe_layers * (E - k) * expert;
   if (moe_layers > 0) {
-    m.experts = static_cast<int>(E);
-    m.active_experts = static_cast<int>(k);
-    m.ffn = static_cast<int>(expert / (3 * H) * k);
+    m.experts = as_int(E, file);
+    m.active_experts = as_int(k, file);
+    m.ffn = as_int(expert / (3 * H) * k, file);
   } else {
-    m.ffn = static_cast<int>(I);
+    m.ffn = as_int(I, file);
   }
 
   // Sliding-window attention: which layers use the window.
@@ -202,19 +231,21 @@ HfImport import_hf_config(const json& config, const std::string& name, const std
     } else if (type == "gemma2") {
       windowed = m.layers / 2;  // alternating local/global layers
     } else if (type == "gemma3_text") {
-      const int pattern = static_cast<int>(f.num("sliding_window_pattern", 6));
+      const int pattern = as_int(f.num("sliding_window_pattern", 6), file);
       windowed = pattern > 0 ? m.layers - m.layers / pattern : 0;
     } else if (f.flag("use_sliding_window", type == "mistral")) {
       windowed = m.layers;
     }
+    windowed = std::min(windowed, m.layers);
     if (windowed > 0) {
-      m.sliding_window = static_cast<int>(window);
+      m.sliding_window = as_int(window, file);
       m.sliding_window_layers = windowed;
       out.notes.push_back(fmt::format("sliding window of {} tokens on {} of {} layers", m.sliding_window, windowed, m.layers));
     }
   }
   return out;
 }
+}  // namespace
 
 std::string model_toml(const ModelSpec& m, const std::vector<std::string>& notes) {
   auto q = [](const std::string& s) {

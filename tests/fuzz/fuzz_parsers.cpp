@@ -12,6 +12,7 @@
 
 #include "billing/inputs.h"
 #include "billing/reader.h"
+#include "catalog/hf_config.h"
 #include "core/csv.h"
 #include "core/csv_span.h"
 #include "core/error.h"
@@ -67,9 +68,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         for (std::size_t i = 0; i < t.size(); ++i) (void)t.row(i).line();
         break;
       }
-      case 1:
-        (void)frugal::parse_toml(input, "fuzz.toml");
+      case 1: {
+        // Configuration files: TOML, and a Hugging Face config.json imported as a model (whose
+        // model file must load back).
+        try {
+          (void)frugal::parse_toml(input, "fuzz.toml");
+        } catch (const frugal::Error&) {
+        }
+        nlohmann::json j;
+        try {
+          j = nlohmann::json::parse(input);
+        } catch (const nlohmann::json::exception&) {
+          break;
+        }
+        auto imp = frugal::import_hf_config(j, "fuzz", "config.json");
+        (void)frugal::parse_toml(frugal::model_toml(imp.model, imp.notes), "model.toml");
         break;
+      }
       case 3: {
         // Bill readers with a tag looked up (map-column parsing), then the manifest parser.
         std::istringstream in(input);
@@ -88,6 +103,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (void)frugal::parse_rate(input, "r");
         (void)frugal::parse_count(input, "c");
         (void)frugal::parse_bytes(input, "b");
+        (void)frugal::parse_fraction(input, "f");
     }
   } catch (const frugal::Error&) {
   }
