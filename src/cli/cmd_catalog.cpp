@@ -128,8 +128,14 @@ void run_prices(const GlobalOptions& g, const PricesOptions& o) {
     const auto od = rate_of(p.on_demand);
     auto add = [&](const Rate& r) {
       Cell vs = od ? Cell(fmt::format("{:+.0f}%", (r.usd_per_hour / *od - 1) * 100), r.usd_per_hour / *od) : Cell("", nullptr);
+      // The table shows the first clause of the source and date; JSON and CSV carry them whole.
+      auto clause = [](const std::string& x, std::size_t n) {
+        std::string c = x.substr(0, x.find_first_of(";("));
+        while (!c.empty() && c.back() == ' ') c.pop_back();
+        return c.size() > n ? c.substr(0, n - 3) + "..." : c;
+      };
       t.rows.push_back({Cell(region), Cell(r.label), Cell(fmt::format("${:.4f}", r.usd_per_hour), r.usd_per_hour), vs,
-                        Cell(r.as_of), Cell(r.source)});
+                        Cell(clause(r.as_of, 30), r.as_of), Cell(clause(r.source, 70), r.source)});
     };
     if (p.on_demand) add(*p.on_demand);
     if (p.spot) add(*p.spot);
