@@ -41,8 +41,14 @@ GpuPrice gpu_price(const Catalog& catalog, const std::string& instance_type, con
     return p;
   }
   p.per_gpu_hour = p.instance_hourly / p.gpus;
-  p.note += fmt::format("{} {} ${:.4g}/h / {} GPUs", instance_type.empty() ? "instance" : instance_type, p.purchase,
-                        p.instance_hourly, p.gpus);
+  // Which rate and how old: "on-demand, 2026-07-20" or "spot median of 4 standard AZs, undated".
+  std::string basis;
+  if (!instance_price && it) {
+    const auto& r = purchase == "spot" ? it->prices->spot : it->prices->on_demand;
+    if (r) basis = fmt::format(" ({}, {})", r->label.substr(0, r->label.find(" (")), r->as_of);
+  }
+  p.note += fmt::format("{} {} ${:.4g}/h{} / {} GPUs", instance_type.empty() ? "instance" : instance_type, p.purchase,
+                        p.instance_hourly, basis, p.gpus);
   return p;
 }
 
