@@ -13,7 +13,7 @@ port=$(( 20000 + RANDOM % 20000 ))
 export FRUGAL_SCHED_URL="http://127.0.0.1:$port"
 "$frugal" sched serve --gpus 1xH100-80GB --listen "127.0.0.1:$port" --interval 50ms > "$tmp/daemon.out" 2>&1 &
 pid=$!
-for _ in $(seq 1 100); do curl -sf "$FRUGAL_SCHED_URL/v1/health" >/dev/null && break; sleep 0.05; done
+for _ in $(seq 1 600); do curl -sf "$FRUGAL_SCHED_URL/v1/health" >/dev/null && break; sleep 0.05; done
 fail() { echo "FAIL: $*"; cat "$tmp/daemon.out"; exit 1; }
 [[ $(stat -c %a "$tmp/state/token") == 600 ]] || fail "token file must be mode 0600"
 # Two halves of one GPU, at the same time.
