@@ -307,20 +307,18 @@ int Catalog::apply_price_cache(const std::string& path) {
       p.on_demand = rate;  // live replaces the snapshot whatever its date
     } else if (kind == "ri") {
       rate.label = fmt::format("RI {}y {} {} (live)", years, r.get("offering_class"), r.get("payment"));
-      ReservedRate rr{years, r.get("offering_class"), r.get("payment"), rate};
-      auto same = std::find_if(p.reserved.begin(), p.reserved.end(), [&](const ReservedRate& x) {
-        return x.years == rr.years && x.offering_class == rr.offering_class && x.payment == rr.payment;
-      });
-      if (same != p.reserved.end()) *same = rr;
-      else p.reserved.push_back(rr);
+      if (ReservedRate* same = p.find_reserved(years, r.get("offering_class"), r.get("payment"))) {
+        same->rate = rate;
+      } else {
+        p.reserved.push_back({years, r.get("offering_class"), r.get("payment"), rate});
+      }
     } else if (kind == "sp") {
       rate.label = fmt::format("Savings Plan {}y {} {} (live)", years, r.get("plan_type"), r.get("payment"));
-      SavingsPlanRate sr{years, r.get("plan_type"), r.get("payment"), rate};
-      auto same = std::find_if(p.savings_plans.begin(), p.savings_plans.end(), [&](const SavingsPlanRate& x) {
-        return x.years == sr.years && x.plan_type == sr.plan_type && x.payment == sr.payment;
-      });
-      if (same != p.savings_plans.end()) *same = sr;
-      else p.savings_plans.push_back(sr);
+      if (SavingsPlanRate* same = p.find_savings_plan(years, r.get("plan_type"), r.get("payment"))) {
+        same->rate = rate;
+      } else {
+        p.savings_plans.push_back({years, r.get("plan_type"), r.get("payment"), rate});
+      }
     } else {
       fail_at(r.where("kind"), "expected on-demand, ri or sp");
     }

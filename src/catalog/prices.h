@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace frugal {
@@ -51,6 +52,12 @@ struct RegionPrices {
 
   const ReservedRate* find_reserved(int years, const std::string& offering_class, const std::string& payment) const;
   const SavingsPlanRate* find_savings_plan(int years, const std::string& plan_type, const std::string& payment) const;
+  ReservedRate* find_reserved(int years, const std::string& offering_class, const std::string& payment) {
+    return const_cast<ReservedRate*>(std::as_const(*this).find_reserved(years, offering_class, payment));
+  }
+  SavingsPlanRate* find_savings_plan(int years, const std::string& plan_type, const std::string& payment) {
+    return const_cast<SavingsPlanRate*>(std::as_const(*this).find_savings_plan(years, plan_type, payment));
+  }
 };
 
 struct Region {
