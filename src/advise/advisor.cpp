@@ -524,7 +524,7 @@ Advice advise(const Workload& w, const AdvisorContext& ctx) {
   if (!(w.train_tokens >= 0 && std::isfinite(w.train_tokens))) throw Error("--tokens: expected a finite, positive count");
   if (w.headroom && !(*w.headroom >= 0 && *w.headroom < 0.9)) throw Error("--headroom: expected 0% to 90%");
 
-  SearchState s{w, 0, 0, m, ctx, {}, w.purchase.empty() ? defaults.purchase : w.purchase, {}, {}, 0};
+  SearchState s{w, 0, 0, m, ctx, {}, w.purchase.empty() ? defaults.purchase : w.purchase, {}, {}, 0, {}, 0, 0, 0, {}};
   s.ps = {w.ri_class.empty() ? defaults.ri_class : w.ri_class, w.upfront.empty() ? defaults.ri_payment : w.upfront,
           defaults.savings_plan_type};
   s.memory_headroom = w.headroom.value_or(defaults.memory_headroom);

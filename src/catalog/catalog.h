@@ -36,6 +36,22 @@ class Catalog {
     // Folders of model files (*.toml) beyond data_dir/models, e.g. `frugal catalog add-model`'s.
     // A missing folder is skipped; a user model with a bundled model's name replaces it.
     std::vector<std::string> model_dirs;
+
+    static Extra spot(std::string path) {
+      Extra e;
+      e.spot_cache = std::move(path);
+      return e;
+    }
+    static Extra prices(std::string path) {
+      Extra e;
+      e.price_cache = std::move(path);
+      return e;
+    }
+    static Extra models(std::vector<std::string> dirs) {
+      Extra e;
+      e.model_dirs = std::move(dirs);
+      return e;
+    }
   };
   // Loads data_dir/catalog/*.csv (+ regions/), data_dir/perf/precisions.csv and
   // data_dir/models/*.toml. Throws Error naming file:line:column on any malformed row.

@@ -293,7 +293,7 @@ void run_refresh(const GlobalOptions& g, const RefreshOptions& o) {
   const auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
   write_file_atomic(path, r.cache_csv);
-  Catalog refreshed = Catalog::load(dir, {.spot_cache = path});
+  Catalog refreshed = Catalog::load(dir, Catalog::Extra::spot(path));
   refreshed.select_region(cfg.region);
   Table t;
   t.title = fmt::format("Spot prices refreshed from EC2 in {} ({} price points, {} instance types asked)", cfg.region,

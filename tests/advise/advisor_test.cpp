@@ -44,7 +44,9 @@ TEST(Advise, EveryRankedServingCandidateMeetsSlosMemoryAndRate) {
     EXPECT_DOUBLE_EQ(c.cost_per_hour, c.instances * c.hourly_price);
     // $/1M output tokens at the requested 5 req/s x 256 tokens.
     EXPECT_NEAR(c.cost_per_million_tokens, c.cost_per_hour / (5.0 * 256 * 3600) * 1e6, 1e-9);
-    if (i) EXPECT_LE(a.ranked[i - 1].rank_cost, c.rank_cost);
+    if (i) {
+      EXPECT_LE(a.ranked[i - 1].rank_cost, c.rank_cost);
+    }
   }
   EXPECT_GT(a.savings_vs_most_expensive, 0);
   ASSERT_TRUE(a.baseline.has_value());
@@ -77,7 +79,9 @@ TEST(Advise, TighterSloNeverLowersCost) {
   tight.tpot_slo_s = 0.03;
   auto a = advise(loose, env().ctx()), b = advise(tight, env().ctx());
   ASSERT_FALSE(a.ranked.empty());
-  if (!b.ranked.empty()) EXPECT_GE(b.ranked.front().rank_cost, a.ranked.front().rank_cost);
+  if (!b.ranked.empty()) {
+    EXPECT_GE(b.ranked.front().rank_cost, a.ranked.front().rank_cost);
+  }
 }
 
 TEST(Advise, TrainingMeetsDeadlineAndMemory) {
@@ -99,7 +103,9 @@ TEST(Advise, TrainingMeetsDeadlineAndMemory) {
     } else {
       EXPECT_NEAR(c.run_cost, c.cost_per_hour * c.run_hours, 1e-6);
     }
-    if (c.instances > 1) EXPECT_GT(c.instance->efa_interfaces, 0) << c.instance->name;
+    if (c.instances > 1) {
+      EXPECT_GT(c.instance->efa_interfaces, 0) << c.instance->name;
+    }
   }
 }
 

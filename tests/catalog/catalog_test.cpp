@@ -194,7 +194,7 @@ TEST(Catalog, SpotCacheUsesNewestPricePerStandardAzAndTheMedian) {
                          "p5.48xlarge,us-east-1b,availability-zone,14.0,2026-11-21T00:00:00Z,us-east-1,test\n"
                          "p5.48xlarge,us-east-1c,availability-zone,30.0,2026-11-21T00:00:00Z,us-east-1,test\n"
                          "p5.48xlarge,us-east-1-atl-2a,local-zone,1.0,2026-11-21T00:00:00Z,us-east-1,test\n");
-  auto c = Catalog::load(FRUGAL_TEST_DATA_DIR, {.spot_cache = path});
+  auto c = Catalog::load(FRUGAL_TEST_DATA_DIR, Catalog::Extra::spot(path));
   const auto* p5 = c.find_instance("p5.48xlarge");
   EXPECT_DOUBLE_EQ(p5->spot_hourly().value(), 14.0);  // median of 10, 14, 30; the Local Zone's 1.0 left out
   EXPECT_DOUBLE_EQ(p5->prices->spot_min.value(), 10.0);
@@ -204,10 +204,10 @@ TEST(Catalog, SpotCacheUsesNewestPricePerStandardAzAndTheMedian) {
   EXPECT_DOUBLE_EQ(c.find_instance("p6-b200.48xlarge")->spot_hourly().value(), 24.402);
   auto bad = write_temp("frugal_spot_bad.csv",
                         "InstanceType,AvailabilityZone,ZoneType,SpotPrice,Timestamp,Region,source\nx,a,availability-zone,cheap,t,r,s\n");
-  EXPECT_THROW(Catalog::load(FRUGAL_TEST_DATA_DIR, {.spot_cache = bad}), Error);
+  EXPECT_THROW(Catalog::load(FRUGAL_TEST_DATA_DIR, Catalog::Extra::spot(bad)), Error);
   auto zero = write_temp("frugal_spot_zero.csv",
                          "InstanceType,AvailabilityZone,ZoneType,SpotPrice,Timestamp,Region,source\nx,a,availability-zone,0,t,r,s\n");
-  EXPECT_THROW(Catalog::load(FRUGAL_TEST_DATA_DIR, {.spot_cache = zero}), Error);
+  EXPECT_THROW(Catalog::load(FRUGAL_TEST_DATA_DIR, Catalog::Extra::spot(zero)), Error);
 }
 
 TEST(Catalog, UserModelDirAddsAndShadowsModels) {
@@ -219,7 +219,7 @@ TEST(Catalog, UserModelDirAddsAndShadowsModels) {
                                       "heads = 4\nkv_heads = 4\nffn = 128\nvocab = 100\nmax_context = 2048\nsource = \"t\"\n";
   std::ofstream(dir / "shadow.toml") << "name = \"llama-3.1-8b\"\nkind = \"decoder\"\nparams = 8e9\nlayers = 32\nhidden = 4096\n"
                                         "heads = 32\nkv_heads = 8\nffn = 14336\nvocab = 128256\nmax_context = 8192\nsource = \"user\"\n";
-  auto c = Catalog::load(FRUGAL_TEST_DATA_DIR, {.model_dirs = {dir.string(), (dir / "missing").string()}});
+  auto c = Catalog::load(FRUGAL_TEST_DATA_DIR, Catalog::Extra::models({dir.string(), (dir / "missing").string()}));
   ASSERT_TRUE(c.find_model("my-model"));
   EXPECT_EQ(c.find_model("llama-3.1-8b")->max_context, 8192);
   EXPECT_EQ(c.find_model("llama-3.1-8b")->source, "user");

@@ -225,7 +225,7 @@ TEST(LiveRates, CacheRoundTripsIntoTheCatalog) {
   rates.insert(rates.end(), sp.begin(), sp.end());
   const auto path = std::filesystem::temp_directory_path() / "frugal_live_prices.csv";
   std::ofstream(path) << pricing::rates_csv(rates);
-  Catalog c = Catalog::load(FRUGAL_TEST_DATA_DIR, {.price_cache = path.string()});
+  Catalog c = Catalog::load(FRUGAL_TEST_DATA_DIR, Catalog::Extra::prices(path.string()));
   c.select_region("eu-west-1");
   const auto& g5 = *c.find_instance("g5.xlarge")->prices;
   EXPECT_EQ(g5.on_demand->label, "on-demand (live)");
