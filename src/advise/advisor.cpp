@@ -511,7 +511,11 @@ Advice advise(const Workload& w, const AdvisorContext& ctx) {
   Advice a;
   a.workload = w;
   a.model = cat.find_model(w.model);
-  if (!a.model) throw Error(cat.unknown_model_message(w.model));
+  if (!a.model) {
+    // From a workloads file: name the place, as for any bad input in a file.
+    if (!w.where.empty()) throw InputError(w.where + ": " + cat.unknown_model_message(w.model));
+    throw Error("--model: " + cat.unknown_model_message(w.model));
+  }
   const ModelSpec& m = *a.model;
   if (w.task == Task::kServe && !(w.rate_rps >= 0 && std::isfinite(w.rate_rps))) {
     throw Error("--rate: expected a finite, positive rate");

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <set>
 
 #include "core/error.h"
@@ -28,7 +29,13 @@ std::optional<double> quantity(const toml::table& t, std::string_view key, const
   const auto where = location_of(*n, path);
   try {
     if (auto s = n->value<std::string>()) return parse(*s, std::string(key));
-    if (auto d = n->value<double>()) return *d;
+    if (auto d = n->value<double>()) {
+      // TOML has nan and inf literals; no quantity here is either, or negative.
+      if (!(std::isfinite(*d) && *d >= 0)) fail_at(where, fmt::format("expected a finite, non-negative number for '{}'", key));
+      return *d;
+    }
+  } catch (const InputError&) {
+    throw;
   } catch (const Error& e) {
     fail_at(where, e.what());
   }
@@ -70,6 +77,7 @@ std::vector<Workload> load_workloads(const std::string& path) {
     }
     Workload w;
     w.model = require_string(*t, "model", path);
+    w.where = location_of(*t->get("model"), path).str();
     w.name = optional_string(*t, "name", path).value_or(w.model);
     if (auto task = optional_string(*t, "task", path)) {
       try {
@@ -100,6 +108,10 @@ std::vector<Workload> load_workloads(const std::string& path) {
     }
     if (w.task == Task::kTrain && w.train_tokens <= 0) {
       fail_at(location_of(*t, path), fmt::format("workload '{}': training needs tokens > 0", w.name));
+    }
+    for (auto [v, key] : {std::pair{w.tpot_slo_s, "tpot_slo"}, {w.ttft_slo_s, "ttft_slo"}, {w.latency_slo_s, "latency_slo"},
+                          {w.deadline_s, "deadline"}, {w.seq_len, "seq_len"}}) {
+      if (v && *v <= 0) fail_at(location_of(*t->get(key), path), fmt::format("workload '{}': {} must be positive", w.name, key));
     }
     if (w.prompt_tokens.value_or(1) < 1 || w.output_tokens.value_or(1) < 1) {
       fail_at(location_of(*t, path), fmt::format("workload '{}': prompt_tokens and output_tokens must be >= 1", w.name));

@@ -35,6 +35,7 @@ struct Workload {
   std::optional<double> headroom;      // overrides both headrooms of the defaults
   std::string ri_class;                // "standard" / "convertible"; empty: the defaults
   std::string upfront;                 // "no-upfront" / "partial-upfront" / "all-upfront"; empty: defaults
+  std::string where;                   // "file:line:column" of the model key when read from a file
 };
 
 const char* to_string(Task t);

@@ -405,7 +405,7 @@ std::vector<std::string> Catalog::model_names() const {
 }
 
 std::string Catalog::unknown_model_message(const std::string& name) const {
-  return fmt::format("--model: unknown model '{}'{} (frugal catalog models lists them; frugal catalog add-model "
+  return fmt::format("unknown model '{}'{} (frugal catalog models lists them; frugal catalog add-model "
                      "config.json adds one)", name, did_you_mean(name, model_names()));
 }
 

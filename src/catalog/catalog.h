@@ -73,7 +73,7 @@ class Catalog {
   const ModelSpec* find_model(const std::string& name) const;
   // Every model name and alias (for suggestions).
   std::vector<std::string> model_names() const;
-  // "--model: unknown model 'x'; did you mean ...? (...)".
+  // "unknown model 'x'; did you mean ...? (...)".
   std::string unknown_model_message(const std::string& name) const;
   const Precision* find_precision(const std::string& name) const;
   const Accelerator* find_accelerator(const std::string& id) const;

@@ -18,6 +18,7 @@ struct AdviseOptions {
   std::string model, task = "serve", rate, tpot_slo, ttft_slo, latency_slo, tokens, deadline, workloads;
   std::string region, profile, headroom, ri_class, upfront;
   double prompt = 0, output = 0, seq_len = 0;
+  CLI::Option* seq_len_opt = nullptr;
   CLI::Option* prompt_opt = nullptr;  // given on the command line? (else the data defaults apply)
   CLI::Option* output_opt = nullptr;
   std::vector<std::string> precision, purchase, instances;
@@ -38,7 +39,7 @@ Workload workload_from(const AdviseOptions& o) {
   if (!o.latency_slo.empty()) w.latency_slo_s = parse_duration(o.latency_slo, "--latency-slo");
   if (!o.tokens.empty()) w.train_tokens = parse_count(o.tokens, "--tokens");
   if (!o.deadline.empty()) w.deadline_s = parse_duration(o.deadline, "--deadline");
-  if (o.seq_len > 0) w.seq_len = o.seq_len;
+  if (o.seq_len_opt->count()) w.seq_len = o.seq_len;  // advise() refuses a non-positive or NaN length
   w.precisions = o.precision;
   w.purchase = o.purchase;
   w.instances = o.instances;
@@ -121,7 +122,7 @@ void register_advise(CLI::App& app, GlobalOptions& g) {
   c->add_option("--latency-slo", o->latency_slo, "Max request latency (encoders, vision), e.g. 50ms");
   c->add_option("--tokens", o->tokens, "Training tokens, e.g. 2e9");
   c->add_option("--deadline", o->deadline, "Training deadline, e.g. 7d");
-  c->add_option("--seq-len", o->seq_len, "Training sequence length (default from data/advise/defaults.toml)");
+  o->seq_len_opt = c->add_option("--seq-len", o->seq_len, "Training sequence length (default from data/advise/defaults.toml)");
   c->add_option("--precision", o->precision, "Precisions to consider: fp32,fp16,bf16,fp8,int8,int4 or all")->delimiter(',');
   c->add_option("--purchase", o->purchase,
                 "Purchase options: on-demand,spot,ri-1y,ri-3y,sp-1y,sp-3y,capacity-block,sagemaker (default: all)")

@@ -138,7 +138,7 @@ void run_estimate(const GlobalOptions& g, const PerfOptions& o) {
   auto cat = Catalog::load(dir);
   auto eff = Efficiency::load(dir + "/perf/efficiency.toml");
   const ModelSpec* m = cat.find_model(o.model);
-  if (!m) throw Error(cat.unknown_model_message(o.model));
+  if (!m) throw Error("--model: " + cat.unknown_model_message(o.model));
   const InstanceType* it = cat.find_instance(o.instance);
   if (!it) throw Error(fmt::format("--instance: unknown instance type '{}'", o.instance));
   if (!it->accelerator) throw Error(fmt::format("--instance {}: {}", o.instance, it->unusable_reason(cat.region())));

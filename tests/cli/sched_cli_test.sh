@@ -27,7 +27,7 @@ n=$("$frugal" submit --gpus 1 --window "$w1-$w2" --name nightly -- true | awk '{
 "$frugal" logs -f "$a" > "$tmp/a.log"
 grep -q 'CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=50' "$tmp/a.log" || fail "MPS share variable missing: $(cat "$tmp/a.log")"
 grep -q 'CUDA_VISIBLE_DEVICES=GPU-declared-0000' "$tmp/a.log" || fail "device variable missing"
-for _ in $(seq 1 600); do [[ -s b.end ]] && break; sleep 0.05; done
+for _ in $(seq 1 600); do [[ -s a.end && -s b.end ]] && break; sleep 0.05; done
 awk -v as="$(cat a.start)" -v ae="$(cat a.end)" -v bs="$(cat b.start)" -v be="$(cat b.end)" 'BEGIN{ exit !(as < be && bs < ae) }' || fail "the halves did not overlap"
 "$frugal" show "$b" | grep -q '"gpu_mem_mib": 20480' || fail "gpu-mem not recorded"
 "$frugal" --format json jobs --state queued | grep -q '"name": "nightly"' || fail "the windowed job must wait for $w1-$w2"
