@@ -17,7 +17,8 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; exit 1; }
-export FRUGAL_DATA_DIR="$data" AWS_EC2_METADATA_DISABLED=true XDG_CACHE_HOME="$tmp/cache" XDG_STATE_HOME="$tmp/state"
+unset AWS_REGION AWS_DEFAULT_REGION AWS_PROFILE  # prices of the default region, whatever the machine says
+export AWS_CONFIG_FILE=/nonexistent FRUGAL_DATA_DIR="$data" AWS_EC2_METADATA_DISABLED=true XDG_CACHE_HOME="$tmp/cache" XDG_STATE_HOME="$tmp/state"
 export LD_LIBRARY_PATH="$fakelib" FAKE_NVML_SCENARIO="$scenarios/two_a100.json"
 
 # --- the agent ---
