@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cctype>
+#include <optional>
 #include <sstream>
 
 namespace frugal::telemetry {
@@ -88,26 +90,64 @@ std::string render_openmetrics(const std::vector<MetricFamily>& families) {
   return out;
 }
 
-bool accepts_openmetrics(const std::string& accept) {
-  double om = -1, text = -1;
-  std::stringstream ss(accept);
-  std::string part;
-  while (std::getline(ss, part, ',')) {
-    double q = 1;
-    if (auto p = part.find("q="); p != std::string::npos) {
-      try {
-        q = std::stod(part.substr(p + 2));
-      } catch (const std::exception&) {
-        q = 0;
-      }
-    }
-    if (part.find("application/openmetrics-text") != std::string::npos) {
-      om = std::max(om, q);
-    } else if (part.find("text/plain") != std::string::npos) {
-      text = std::max(text, q);
-    }
+namespace {
+
+std::string trim_lower(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  std::string out(v);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// RFC 9110 section 12.4.2 qvalue: "0" ["." 0*3DIGIT] or "1" ["." 0*3("0")]; nullopt when malformed.
+std::optional<double> qvalue(const std::string& v) {
+  if (v.empty() || v.size() > 5 || (v[0] != '0' && v[0] != '1')) return std::nullopt;
+  if (v.size() > 1 && v[1] != '.') return std::nullopt;
+  for (std::size_t i = 2; i < v.size(); ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(v[i])) || (v[0] == '1' && v[i] != '0')) return std::nullopt;
   }
-  return om >= 0 && om >= text;
+  return std::stod(v.size() == 2 ? v.substr(0, 1) : v);
+}
+
+}  // namespace
+
+bool accepts_openmetrics(const std::string& accept) {
+  // The q of the most specific range matching each type (RFC 9110 12.5.1): exact type/subtype,
+  // then type/*, then */*. Media types match case-insensitively and whole ("openmetrics-textx" is
+  // another type). A malformed q makes its element unacceptable (q = 0).
+  int om_rank = 0, text_rank = 0;  // 3 exact, 2 type/*, 1 */*, 0 none
+  double om = 0, text = 0;
+  std::stringstream ss(accept);
+  std::string element;
+  while (std::getline(ss, element, ',')) {
+    std::stringstream ps(element);
+    std::string range, param;
+    std::getline(ps, range, ';');
+    range = trim_lower(range);
+    if (range.empty()) continue;
+    double q = 1;
+    while (std::getline(ps, param, ';')) {
+      const auto eq = param.find('=');
+      if (eq == std::string::npos || trim_lower(param.substr(0, eq)) != "q") continue;
+      q = qvalue(trim_lower(param.substr(eq + 1))).value_or(0);
+    }
+    auto consider = [&](const std::string& type, int& rank, double& best) {
+      const std::string major = type.substr(0, type.find('/'));
+      const int r = range == type ? 3 : range == major + "/*" ? 2 : range == "*/*" ? 1 : 0;
+      if (r > rank) {
+        rank = r;
+        best = q;
+      } else if (r == rank && r > 0) {
+        best = std::max(best, q);
+      }
+    };
+    consider("application/openmetrics-text", om_rank, om);
+    consider("text/plain", text_rank, text);
+  }
+  // OpenMetrics only when asked for by name (or application/*), acceptable, and at least as
+  // wanted as plain text; anything else gets the Prometheus text format.
+  return om_rank >= 2 && om > 0 && om >= (text_rank > 0 ? text : 0);
 }
 
 }  // namespace frugal::telemetry

@@ -34,8 +34,10 @@ std::string render_openmetrics(const std::vector<MetricFamily>& families);
 constexpr const char* kPrometheusTextContentType = "text/plain; version=0.0.4; charset=utf-8";
 constexpr const char* kOpenMetricsContentType = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-// True when an Accept header asks for OpenMetrics at least as much as for plain text (Prometheus
-// sends "application/openmetrics-text;version=1.0.0,...;q=0.75,text/plain;version=0.0.4;q=0.5").
+// True when an Accept header asks for OpenMetrics by name (or application/*), with q > 0, at
+// least as much as for plain text; RFC 9110 content negotiation: case-insensitive whole media
+// types, the most specific range decides, q=0 or a malformed q is "not acceptable". (Prometheus
+// sends "application/openmetrics-text;version=1.0.0,...;q=0.75,text/plain;version=0.0.4;q=0.5".)
 bool accepts_openmetrics(const std::string& accept);
 
 // A sample value as both formats write it: shortest round-trip decimal, NaN, +Inf, -Inf.

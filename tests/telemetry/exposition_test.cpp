@@ -70,6 +70,18 @@ TEST(Exposition, ContentNegotiation) {
   EXPECT_FALSE(accepts_openmetrics(""));
   EXPECT_FALSE(accepts_openmetrics("*/*"));
   EXPECT_FALSE(accepts_openmetrics("application/openmetrics-text;q=0.2,text/plain;q=0.9"));
+  // RFC 9110: q=0 means "not acceptable"; media types are case-insensitive and match whole.
+  EXPECT_FALSE(accepts_openmetrics("application/openmetrics-text;q=0"));
+  EXPECT_FALSE(accepts_openmetrics("application/openmetrics-text;q=0.000,text/plain"));
+  EXPECT_TRUE(accepts_openmetrics("Application/OpenMetrics-Text; Q=0.9"));
+  EXPECT_FALSE(accepts_openmetrics("application/openmetrics-textx"));
+  EXPECT_FALSE(accepts_openmetrics("xapplication/openmetrics-text"));
+  EXPECT_FALSE(accepts_openmetrics("application/openmetrics-text;q=2"));  // malformed q: unacceptable
+  EXPECT_FALSE(accepts_openmetrics("application/openmetrics-text;q=abc"));
+  EXPECT_TRUE(accepts_openmetrics("application/*;q=0.8,text/plain;q=0.5"));
+  EXPECT_TRUE(accepts_openmetrics("application/openmetrics-text;version=1.0.0;q=1.0"));
+  // The most specific range wins: text/plain explicitly refused, OpenMetrics via */*: still text.
+  EXPECT_FALSE(accepts_openmetrics("text/plain;q=0,*/*"));
 }
 
 TEST(Exposition, EveryFamilyFollowsNamingRules) {
