@@ -236,7 +236,9 @@ void register_sched(CLI::App& app, GlobalOptions& g) {
   sub->add_flag("--window-finish", o->window_finish, "Let it finish when its window closes (default: stop and requeue)");
   sub->add_option("--cron", o->cron, "Queue a copy at each firing of this 5-field cron schedule");
   sub->add_option("--name", o->name, "Job name (default: the command)");
-  sub->add_option("--env", o->env, "KEY=VALUE for the job's environment (repeatable)");
+  // One KEY=VALUE per --env: a vector option would otherwise swallow the words after it, and
+  // everything after `--` is the command (`--env A=1 -- sh -c 'echo hi'`).
+  sub->add_option("--env", o->env, "KEY=VALUE for the job's environment (repeatable)")->allow_extra_args(false);
   sub->add_option("--cwd", o->cwd, "Working directory (default: the current one)");
   sub->add_option("--user", o->user, "Run as this user (the daemon must run as root)");
   sub->add_option("--grace", o->grace, "Time between the checkpoint signal and SIGKILL (default 30s)");

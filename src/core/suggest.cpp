@@ -33,6 +33,7 @@ int edit_distance(std::string_view a, std::string_view b) {
 std::vector<std::string> closest(std::string_view typed, const std::vector<std::string>& candidates, std::size_t limit) {
   const int max_edits = std::max<int>(2, static_cast<int>(typed.size() / 4));
   const std::string ft = fold(typed);
+  if (ft.size() < 3) return {};  // "-c" or "x": too short for a suggestion to mean anything
   std::vector<std::pair<int, std::string>> scored;
   for (const auto& c : candidates) {
     int d = edit_distance(typed, c);

@@ -32,6 +32,10 @@ awk -v as="$(cat a.start)" -v ae="$(cat a.end)" -v bs="$(cat b.start)" -v be="$(
 "$frugal" show "$b" | grep -q '"gpu_mem_mib": 20480' || fail "gpu-mem not recorded"
 "$frugal" --format json jobs --state queued | grep -q '"name": "nightly"' || fail "the windowed job must wait for $w1-$w2"
 "$frugal" cancel "$n" | grep -q cancelled || fail "cancel"
+# Everything after -- is the command, options before it included (--env is one KEY=VALUE each).
+e=$("$frugal" submit --env GREETING=hi --env B=2 -- sh -c 'echo "$GREETING-$B"' | awk '{print $3}')
+[[ -n "$e" ]] || fail "submit --env ... -- sh -c was refused"
+"$frugal" logs -f "$e" | grep -q '^hi-2$' || fail "--env then -- sh -c: $("$frugal" logs "$e")"
 # No token, no mutation; a bad field is named.
 code=$(curl -s -o "$tmp/r" -w '%{http_code}' -X POST "$FRUGAL_SCHED_URL/v1/jobs" -d '{"argv":["true"]}')
 [[ "$code" == 401 ]] || fail "no token: expected 401, got $code"
