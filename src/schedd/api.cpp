@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <charconv>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "core/error.h"
@@ -74,7 +76,14 @@ ApiServer::ApiServer(Scheduler& sched, JobStore& store, Launcher& launcher, cons
     error_reply(res, 401, "authorization: a bearer token is required for this call (see the daemon's token file)");
     return false;
   };
-  auto job_id = [](const httplib::Request& req) { return std::stoll(req.matches[1]); };
+  // Ids past int64 (a 20-digit id) are no job, not a server error.
+  auto job_id = [](const httplib::Request& req) -> std::optional<std::int64_t> {
+    const std::string s = req.matches[1];
+    std::int64_t v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+    return v;
+  };
   srv.Get("/v1/health", [&sched](const httplib::Request&, httplib::Response& res) {
     json_reply(res, 200, {{"status", "ok"}, {"gpus", sched.inventory().gpus.size()}, {"inventory", sched.inventory().source}});
   });
@@ -112,25 +121,36 @@ ApiServer::ApiServer(Scheduler& sched, JobStore& store, Launcher& launcher, cons
     json_reply(res, 200, a);
   });
   srv.Get(R"(/v1/jobs/(\d+))", [&store, job_id](const httplib::Request& req, httplib::Response& res) {
-    auto j = store.get(job_id(req));
+    const auto id = job_id(req);
+    auto j = id ? store.get(*id) : std::nullopt;
     if (!j) return error_reply(res, 404, "id: no such job");
     json_reply(res, 200, to_json(*j));
   });
   srv.Post(R"(/v1/jobs/(\d+)/cancel)", [&sched, &store, authorized, job_id](const httplib::Request& req, httplib::Response& res) {
     if (!authorized(req, res)) return;
-    const auto id = job_id(req);
-    auto j = store.get(id);
+    const auto parsed = job_id(req);
+    auto j = parsed ? store.get(*parsed) : std::nullopt;
     if (!j) return error_reply(res, 404, "id: no such job");
+    const std::int64_t id = *parsed;
     if (!sched.cancel(id)) return error_reply(res, 409, fmt::format("id: job {} already ended ({})", id, to_string(j->state)));
     json_reply(res, 200, to_json(*store.get(id)));
   });
   srv.Get(R"(/v1/jobs/(\d+)/logs)", [&store, &launcher, job_id](const httplib::Request& req, httplib::Response& res) {
-    const auto id = job_id(req);
-    auto j = store.get(id);
+    const auto parsed = job_id(req);
+    auto j = parsed ? store.get(*parsed) : std::nullopt;
     if (!j) return error_reply(res, 404, "id: no such job");
+    const std::int64_t id = *parsed;
+    std::ifstream f(launcher.log_path(id), std::ios::binary | std::ios::ate);
+    const std::int64_t size = f ? static_cast<std::int64_t>(f.tellg()) : 0;
     std::int64_t offset = 0;
-    if (req.has_param("offset")) offset = std::atoll(req.get_param_value("offset").c_str());
-    std::ifstream f(launcher.log_path(id), std::ios::binary);
+    if (req.has_param("offset")) {
+      // A byte offset into the log: 0 .. its current size; anything else is the client's mistake.
+      const std::string s = req.get_param_value("offset");
+      auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), offset);
+      if (ec != std::errc() || p != s.data() + s.size() || offset < 0 || offset > size) {
+        return error_reply(res, 400, fmt::format("offset: expected a byte offset from 0 to the log's size {}, got '{}'", size, s));
+      }
+    }
     std::string data;
     if (f) {
       f.seekg(offset);

@@ -36,6 +36,21 @@ awk -v as="$(cat a.start)" -v ae="$(cat a.end)" -v bs="$(cat b.start)" -v be="$(
 e=$("$frugal" submit --env GREETING=hi --env B=2 -- sh -c 'echo "$GREETING-$B"' | awk '{print $3}')
 [[ -n "$e" ]] || fail "submit --env ... -- sh -c was refused"
 "$frugal" logs -f "$e" | grep -q '^hi-2$' || fail "--env then -- sh -c: $("$frugal" logs "$e")"
+# A 20-digit id is no job (not a server error); log offsets outside the log are refused.
+code=$(curl -s -o "$tmp/r" -w '%{http_code}' "$FRUGAL_SCHED_URL/v1/jobs/99999999999999999999")
+[[ "$code" == 404 ]] || fail "20-digit id: expected 404, got $code"
+code=$(curl -s -o "$tmp/r" -w '%{http_code}' "$FRUGAL_SCHED_URL/v1/jobs/99999999999999999999/logs")
+[[ "$code" == 404 ]] || fail "20-digit id logs: expected 404, got $code"
+for off in -1 99999999999999999999 9999999 abc; do
+  code=$(curl -s -o "$tmp/r" -w '%{http_code}' -D "$tmp/h" "$FRUGAL_SCHED_URL/v1/jobs/$e/logs?offset=$off")
+  [[ "$code" == 400 ]] || fail "offset $off: expected 400, got $code"
+  grep -q '"offset: expected a byte offset' "$tmp/r" || fail "offset $off message: $(cat "$tmp/r")"
+done
+curl -s -o "$tmp/full" "$FRUGAL_SCHED_URL/v1/jobs/$e/logs"
+size=$(stat -c %s "$tmp/full")
+curl -s -D "$tmp/h" -o "$tmp/r" "$FRUGAL_SCHED_URL/v1/jobs/$e/logs?offset=$((size - 3))"
+grep -qi "^X-Next-Offset: $size" "$tmp/h" || fail "next offset after the last 3 of $size bytes: $(cat "$tmp/h")"
+tail -c 3 "$tmp/full" | cmp -s - "$tmp/r" || fail "log from offset $((size - 3)) is not the last 3 bytes: $(cat "$tmp/r")"
 # No token, no mutation; a bad field is named.
 code=$(curl -s -o "$tmp/r" -w '%{http_code}' -X POST "$FRUGAL_SCHED_URL/v1/jobs" -d '{"argv":["true"]}')
 [[ "$code" == 401 ]] || fail "no token: expected 401, got $code"
