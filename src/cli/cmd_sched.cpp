@@ -2,6 +2,8 @@
 // the client commands `frugal submit`, `jobs`, `show`, `logs`, `cancel`, which talk to the
 // daemon's HTTP API.
 #include <CLI/CLI.hpp>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <fmt/format.h>
 #include <httplib.h>
 #include <unistd.h>
@@ -43,7 +45,20 @@ struct ServeOptions {
 
 void serve(const GlobalOptions& g, const ServeOptions& o) {
   const std::string dir = o.state_dir.empty() ? default_state_dir() : o.state_dir;
+  // The state (job specs with their environments, logs, the token) is the daemon's user's alone:
+  // the folder 0700 and the database 0600 (SQLite gives its -wal and -shm files the database's
+  // mode). Not through umask, which the jobs would inherit.
   std::filesystem::create_directories(dir);
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
+  // One daemon per state folder: a second one would record the first one's jobs as failed.
+  const std::string lock_path = dir + "/daemon.lock";
+  const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd < 0) throw Error(fmt::format("{}: cannot open the daemon lock", lock_path));
+  // The descriptor stays open (and locked) for the daemon's life; the kernel drops it at exit.
+  if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(lock_fd);
+    throw Error(fmt::format("--state-dir {}: another frugal sched serve is running on it ({} is locked)", dir, lock_path));
+  }
   const auto [host, port] = telemetry::parse_listen(o.listen);
   if (!schedd::is_loopback(host) && o.token_file.empty()) {
     throw Error(fmt::format("--listen {}: not a loopback address; pass --token-file to serve beyond this machine", o.listen));
@@ -61,6 +76,11 @@ void serve(const GlobalOptions& g, const ServeOptions& o) {
   }
   const double interval = parse_duration(o.interval, "--interval");
   schedd::JobStore store(dir + "/jobs.db");
+  for (const char* f : {"/jobs.db", "/jobs.db-wal", "/jobs.db-shm"}) {
+    std::error_code ec;  // -wal/-shm exist only once written: absent is fine
+    std::filesystem::permissions(dir + f, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                                 std::filesystem::perm_options::replace, ec);
+  }
   char self[4096];
   const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
   if (n <= 0) throw Error("cannot find this executable (/proc/self/exe)");

@@ -30,12 +30,20 @@ std::pair<std::string, int> parse_listen(const std::string& listen) {
 
 int bind_listen(httplib::Server& srv, const std::string& listen) {
   const auto [host, port] = parse_listen(listen);
+  // SO_REUSEADDR (a restart may rebind over TIME_WAIT) but never SO_REUSEPORT, cpp-httplib's
+  // default: with it a second daemon binds the same port and requests split between the two.
+  srv.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<void*>(&yes), sizeof yes);
+  });
   if (port == 0) {
     const int bound = srv.bind_to_any_port(host);
     if (bound < 0) throw Error(fmt::format("--listen {}: cannot bind", listen));
     return bound;
   }
-  if (!srv.bind_to_port(host, port)) throw Error(fmt::format("--listen {}: cannot bind (in use?)", listen));
+  if (!srv.bind_to_port(host, port)) {
+    throw Error(fmt::format("--listen {}: cannot bind: the port is in use (another agent or daemon?) or the address is not this machine's", listen));
+  }
   return port;
 }
 

@@ -16,6 +16,17 @@ pid=$!
 for _ in $(seq 1 600); do curl -sf "$FRUGAL_SCHED_URL/v1/health" >/dev/null && break; sleep 0.05; done
 fail() { echo "FAIL: $*"; cat "$tmp/daemon.out"; exit 1; }
 [[ $(stat -c %a "$tmp/state/token") == 600 ]] || fail "token file must be mode 0600"
+[[ $(stat -c %a "$tmp/state") == 700 ]] || fail "state dir must be mode 0700, is $(stat -c %a "$tmp/state")"
+[[ $(stat -c %a "$tmp/state/jobs.db") == 600 ]] || fail "jobs.db must be mode 0600, is $(stat -c %a "$tmp/state/jobs.db")"
+# One daemon per state dir, one per port: a second one fails with the reason, and takes no requests.
+if "$frugal" sched serve --gpus 1xH100-80GB --listen 127.0.0.1:0 --state-dir "$tmp/state" >"$tmp/second.out" 2>&1; then
+  fail "a second daemon on the same state dir started"
+fi
+grep -q "another frugal sched serve is running on it" "$tmp/second.out" || fail "second daemon message: $(cat "$tmp/second.out")"
+if "$frugal" sched serve --gpus 1xH100-80GB --listen "127.0.0.1:$port" --state-dir "$tmp/state2" >"$tmp/port.out" 2>&1; then
+  fail "a second daemon on the same port started"
+fi
+grep -q "the port is in use" "$tmp/port.out" || fail "port in use message: $(cat "$tmp/port.out")"
 # Two halves of one GPU, at the same time.
 # Each half waits (up to 20 s) for the other to have started: they only both finish quickly if
 # the scheduler ran them at the same time.
