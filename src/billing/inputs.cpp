@@ -87,6 +87,7 @@ std::string find_key(const fs::path& dir, const std::string& key) {
 std::vector<std::string> expand_bill_inputs(const std::vector<std::string>& inputs) {
   std::vector<std::string> files;
   for (const auto& in : inputs) {
+   try {
     if (fs::is_directory(in)) {
       std::vector<std::string> found;
       for (const auto& e : fs::recursive_directory_iterator(in)) {
@@ -122,6 +123,10 @@ std::vector<std::string> expand_bill_inputs(const std::vector<std::string>& inpu
     } else {
       throw Error(fmt::format("{}: no such file or folder", in));
     }
+   } catch (const fs::filesystem_error& e) {
+    // A symlink loop, a folder that cannot be read: the path and the system's reason, exit 1.
+    throw Error(fmt::format("{}: {}", e.path1().empty() ? in : e.path1().string(), e.code().message()));
+   }
   }
   return files;
 }

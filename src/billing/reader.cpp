@@ -191,7 +191,12 @@ void read_rows(Records& reader, const std::vector<std::string>& header, const st
   std::vector<std::string_view> f;
   const Columns want = columns_for(st.format);
   std::map<std::string, int> idx;
-  for (std::size_t i = 0; i < header.size(); ++i) idx[header[i]] = static_cast<int>(i);
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    // Two columns of one name: which one holds the cost is anyone's guess, so neither is taken.
+    if (auto [it, fresh] = idx.emplace(header[i], static_cast<int>(i)); !fresh) {
+      fail_at({name, 1, 1}, fmt::format("duplicate column '{}' (columns {} and {})", header[i], it->second + 1, i + 1));
+    }
+  }
   auto col = [&](const std::string& c, bool required) {
     if (c.empty()) return -1;
     auto it = idx.find(c);
