@@ -375,11 +375,49 @@ ReadStats read_bill(std::istream& in, const std::string& name, const LineSink& s
   return st;
 }
 
+namespace {
+
+// Why a gzip file does not decompress to its end (a bad block, a CRC mismatch, truncation), or "".
+// Deflate cannot tell garbage from data before the member's CRC, so a file corrupt half-way first
+// shows as nonsense CSV: this decides which of the two errors is the real one.
+std::string gzip_problem(const std::string& path) {
+  gzFile f = gzopen(path.c_str(), "rb");
+  if (!f) return "";
+  if (gzdirect(f)) {  // not compressed at all
+    gzclose(f);
+    return "";
+  }
+  char buf[1 << 16];
+  std::string why;
+  for (;;) {
+    const int n = gzread(f, buf, sizeof buf);
+    int errnum = Z_OK;
+    const char* msg = gzerror(f, &errnum);
+    if (n < 0 || (errnum != Z_OK && errnum != Z_STREAM_END)) {
+      why = msg ? msg : "inflate error";
+      break;
+    }
+    if (n == 0) break;
+  }
+  gzclose(f);
+  if (why.rfind(path + ": ", 0) == 0) why = why.substr(path.size() + 2);  // zlib prefixes the path
+  return why;
+}
+
+}  // namespace
+
 ReadStats read_bill_file(const std::string& path, const LineSink& sink, const ReadOptions& opt) {
   GzBuf buf(path);
   if (!buf.ok()) throw Error(fmt::format("{}: cannot open file", path));
   std::istream in(&buf);
-  ReadStats st = read_bill(in, path, sink, opt);
+  ReadStats st;
+  try {
+    st = read_bill(in, path, sink, opt);
+  } catch (const InputError&) {
+    const std::string why = buf.error.empty() ? gzip_problem(path) : buf.error;
+    if (!why.empty()) throw InputError(fmt::format("{}: corrupt or truncated gzip data ({})", path, why));
+    throw;
+  }
   if (!buf.error.empty()) throw InputError(fmt::format("{}: corrupt or truncated gzip data ({})", path, buf.error));
   return st;
 }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <fstream>
 #include <sstream>
 
 #include "billing/aggregate.h"
@@ -170,6 +171,25 @@ TEST(Reader, GzipFilesAndTruncation) {
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("frugal_bill_cut.csv.gz"), std::string::npos) << e.what();
+  }
+}
+
+// Deflate decodes garbage until the member's CRC: a file corrupt half-way first looks like bad
+// CSV. The error must say what it is: corrupt gzip, with the file.
+TEST(Reader, GzipCorruptHalfWayIsAGzipError) {
+  const std::string dir = std::string(FRUGAL_TEST_FIXTURES) + "/billing/";
+  std::ifstream f(dir + "focus1.0_official_sample_1000.csv", std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  std::string gz = gzip_bytes(ss.str());
+  for (std::size_t i = gz.size() / 2; i < gz.size() / 2 + 64; ++i) gz[i] = static_cast<char>(gz[i] ^ 0x5a);
+  auto bad = write_temp("frugal_bill_corrupt.csv.gz", gz);
+  try {
+    read_bill_file(bad, [](const LineItem&) {});
+    FAIL() << "expected an error";
+  } catch (const InputError& e) {
+    const std::string m = e.what();
+    EXPECT_EQ(m.rfind(bad + ": corrupt or truncated gzip data (", 0), 0u) << m;
   }
 }
 
