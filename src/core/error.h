@@ -36,7 +36,10 @@ class NoResultError : public Error {
   using Error::Error;
 };
 
-// Throws InputError("file:line:column: what").
+// `s` with control bytes (NUL, newline, ...) written as \xNN, for quoting input in a message.
+std::string escape_control(std::string_view s);
+
+// Throws InputError("file:line:column: what"), control bytes in `what` escaped.
 [[noreturn]] void fail_at(const SourceLocation& where, std::string_view what);
 
 }  // namespace frugal
