@@ -89,10 +89,7 @@ std::optional<Offer> offer_for(const InstanceType& it, const std::string& purcha
     const int years = purchase == "sp-1y" ? 1 : 3;
     const SavingsPlanRate* r = p.find_savings_plan(years, ps.sp_type, ps.payment);
     if (!r) return std::nullopt;
-    std::optional<double> upfront;
-    if (ps.payment == "no-upfront") upfront = 0.0;
-    if (ps.payment == "all-upfront") upfront = r->rate.usd_per_hour * 8760 * years;
-    return Offer{r->rate, years, upfront, break_even_of(it, r->rate.usd_per_hour),
+    return Offer{r->rate, years, upfront_for(ps.payment, r->rate.usd_per_hour, years), break_even_of(it, r->rate.usd_per_hour),
                  fmt::format("{}y {} Savings Plan, {}", years, ps.sp_type, ps.payment)};
   }
   if (purchase == "capacity-block") {
@@ -429,7 +426,7 @@ void search_train(SearchState& s, const InstanceType& it) {
     } else if (!c.commitment.empty()) {
       c.notes.push_back(fmt::format("{}: commits ${:.0f} over the term for {} instance{}; beats on-demand only if they are used "
                                     "{:.0f}% of hours ({:.0f} h/month), beyond this run",
-                                    c.commitment, c.cost_per_hour * 8760 * c.term_years, c.instances, c.instances > 1 ? "s" : "",
+                                    c.commitment, c.cost_per_hour * kTermHoursPerYear * c.term_years, c.instances, c.instances > 1 ? "s" : "",
                                     c.break_even_utilisation * 100, c.break_even_utilisation * defaults.hours_per_month));
     }
     c.rank_cost = c.run_cost;

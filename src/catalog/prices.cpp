@@ -12,9 +12,6 @@
 namespace frugal {
 namespace {
 
-// Hours in a reservation term (365-day years, as AWS computes effective rates).
-constexpr double kHoursPerYear = 8760;
-
 struct RiColumn {
   int years;
   const char* offering_class;
@@ -49,11 +46,13 @@ bool is_spot_floor_artefact(double spot, double on_demand) {
   return on_demand > 0 && std::fabs(spot / on_demand - 0.1) < 1e-4;
 }
 
-std::optional<double> ReservedRate::upfront_usd() const {
+std::optional<double> upfront_for(const std::string& payment, double rate, int years) {
   if (payment == "no-upfront") return 0.0;
-  if (payment == "all-upfront") return rate.usd_per_hour * kHoursPerYear * years;
+  if (payment == "all-upfront") return rate * kTermHoursPerYear * years;
   return std::nullopt;
 }
+
+std::optional<double> ReservedRate::upfront_usd() const { return upfront_for(payment, rate.usd_per_hour, years); }
 
 const ReservedRate* RegionPrices::find_reserved(int years, const std::string& offering_class,
                                                 const std::string& payment) const {

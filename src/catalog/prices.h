@@ -13,6 +13,13 @@
 
 namespace frugal {
 
+// Hours in a year of a commitment term: AWS spreads upfront fees over 365-day years.
+constexpr double kTermHoursPerYear = 8760;
+
+// The upfront payment of one instance over a `years` term at effective hourly `rate`, when the
+// payment option determines it: no-upfront 0, all-upfront rate x term hours; nullopt for partial.
+std::optional<double> upfront_for(const std::string& payment, double rate, int years);
+
 struct Rate {
   double usd_per_hour = 0;
   std::string label;   // what rate this is: "on-demand", "spot median of 4 standard AZs", "RI 3y Standard no-upfront"

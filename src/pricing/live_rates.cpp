@@ -14,7 +14,6 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr double kHoursPerYear = 8760;   // AWS spreads upfront fees over 365-day years
 constexpr double kMaxOnDemandRatio = 10;  // a live on-demand price this far off the snapshot is wrong
 constexpr std::size_t kTypesPerSpCall = 20;
 
@@ -69,7 +68,7 @@ void parse_product(const json& item, const std::string& region, std::vector<Live
       if (dim.value("unit", "") == "Hrs") hourly += usd(dim);
       else if (dim.value("unit", "") == "Quantity") upfront += usd(dim);
     }
-    out.push_back({type, region, "ri", years, cls, payment, "", hourly + upfront / (years * kHoursPerYear), as_of, source});
+    out.push_back({type, region, "ri", years, cls, payment, "", hourly + upfront / (years * kTermHoursPerYear), as_of, source});
   }
 }
 
