@@ -225,12 +225,7 @@ void run_live_refresh(const GlobalOptions& g, const RefreshOptions& o) {
     rates.insert(rates.end(), r.begin(), r.end());
   }
   const auto bad = pricing::check_rates(rates, bundled);
-  if (!bad.empty()) {
-    std::string why;
-    for (std::size_t i = 0; i < bad.size() && i < 3; ++i) why += (i ? "; " : "") + bad[i];
-    throw frugal::Error(fmt::format("catalog refresh: refused to write the price cache, {} rate{} look wrong: {}{}", bad.size(),
-                                    bad.size() > 1 ? "s" : "", why, bad.size() > 3 ? "; ..." : ""));
-  }
+  if (!bad.empty()) throw frugal::Error("catalog refresh: " + pricing::refusal("price cache", bad));
   if (rates.empty()) throw frugal::Error(fmt::format("catalog refresh: the APIs returned no rate for {}; the cache is unchanged", cfg.region));
   const std::string path = o.price_cache.empty() ? default_price_cache() : o.price_cache;
   std::string csv = pricing::rates_csv(rates);
@@ -283,12 +278,7 @@ void run_refresh(const GlobalOptions& g, const RefreshOptions& o) {
   bundled.select_region(cfg.region);
   aws::AwsClient ec2(cfg, "ec2");
   const auto r = pricing::refresh_spot(ec2, bundled, cfg.region, o.days, ec2.clock());
-  if (!r.refused.empty()) {
-    std::string why;
-    for (std::size_t i = 0; i < r.refused.size() && i < 3; ++i) why += (i ? "; " : "") + r.refused[i];
-    throw frugal::Error(fmt::format("catalog refresh --spot: refused to write the cache, {} price{} look wrong: {}{}",
-                                    r.refused.size(), r.refused.size() > 1 ? "s" : "", why, r.refused.size() > 3 ? "; ..." : ""));
-  }
+  if (!r.refused.empty()) throw frugal::Error("catalog refresh --spot: " + pricing::refusal("cache", r.refused));
   const std::string path = o.cache.empty() ? default_spot_cache() : o.cache;
   const auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);

@@ -190,6 +190,13 @@ std::vector<std::string> check_rates(const std::vector<LiveRate>& rates, const C
   return bad;
 }
 
+std::string refusal(const std::string& what, const std::vector<std::string>& reasons) {
+  std::string why;
+  for (std::size_t i = 0; i < reasons.size() && i < 3; ++i) why += (i ? "; " : "") + reasons[i];
+  return fmt::format("refused to write the {}, {} rate{} look wrong: {}{}", what, reasons.size(), reasons.size() > 1 ? "s" : "",
+                     why, reasons.size() > 3 ? "; ..." : "");
+}
+
 std::string rates_csv(const std::vector<LiveRate>& rates) {
   std::ostringstream o;
   o << "instance_type,region,kind,years,offering_class,payment,plan_type,usd_per_hour,as_of,source\n";

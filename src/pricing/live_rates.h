@@ -40,6 +40,9 @@ std::vector<LiveRate> fetch_savings_plans(aws::AwsClient& savingsplans, const st
 // on-demand rate more than 10x off the bundled one, a commitment rate above on-demand.
 std::vector<std::string> check_rates(const std::vector<LiveRate>& rates, const Catalog& bundled);
 
+// "refused to write the <what>, N rates look wrong: a; b; c; ..." (the first three reasons).
+std::string refusal(const std::string& what, const std::vector<std::string>& reasons);
+
 // The price cache Catalog::apply_price_cache reads.
 std::string rates_csv(const std::vector<LiveRate>& rates);
 
