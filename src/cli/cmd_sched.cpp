@@ -26,7 +26,7 @@
 #include "schedd/scheduler.h"
 #include "schedd/store.h"
 #include "telemetry/nvml.h"
-#include "telemetry/server.h"
+#include "http/server.h"
 
 namespace frugal::cli {
 namespace {
@@ -59,7 +59,7 @@ void serve(const GlobalOptions& g, const ServeOptions& o) {
     ::close(lock_fd);
     throw Error(fmt::format("--state-dir {}: another frugal sched serve is running on it ({} is locked)", dir, lock_path));
   }
-  const auto [host, port] = telemetry::parse_listen(o.listen);
+  const auto [host, port] = http::parse_listen(o.listen);
   if (!schedd::is_loopback(host) && o.token_file.empty()) {
     throw Error(fmt::format("--listen {}: not a loopback address; pass --token-file to serve beyond this machine", o.listen));
   }
@@ -127,8 +127,9 @@ struct Client {
     http.set_connection_timeout(5);
     http.set_tcp_nodelay(true);
     http.set_read_timeout(60);
+    // Every call carries the token: the daemon answers reads only to its token's holders too.
+    http.set_default_headers({{"Authorization", "Bearer " + token}});
   }
-  httplib::Headers auth() const { return {{"Authorization", "Bearer " + token}}; }
   nlohmann::json check(const httplib::Result& r) {
     if (!r) throw Error(fmt::format("cannot reach the scheduler at {} ({}); is `frugal sched serve` running?", url, httplib::to_string(r.error())));
     auto j = nlohmann::json::parse(r->body, nullptr, false);
@@ -205,7 +206,7 @@ void submit(const GlobalOptions& g, const SubmitOptions& o) {
   }
   spec["env"] = env;
   Client c(o.client);
-  const auto r = c.check(c.http.Post("/v1/jobs", c.auth(), spec.dump(), "application/json"));
+  const auto r = c.check(c.http.Post("/v1/jobs", spec.dump(), "application/json"));
   const auto id = r["id"].get<long long>();
   if (g.format == "json") {
     std::cout << r.dump(2) << "\n";
@@ -303,6 +304,8 @@ void register_sched(CLI::App& app, GlobalOptions& g) {
       if (!r || r->status != 200) c.check(r);
       std::cout << r->body << std::flush;
       offset = std::atoll(r->get_header_value("X-Next-Offset").c_str());
+      // The daemon answers a page (1 MiB) at a time: fetch the rest before deciding anything.
+      if (offset < std::atoll(r->get_header_value("X-Log-Size").c_str())) continue;
       const std::string st = r->get_header_value("X-Job-State");
       if (!*follow || st == "done" || st == "failed" || st == "cancelled") {
         if (!*follow || r->body.empty()) break;
@@ -317,7 +320,7 @@ void register_sched(CLI::App& app, GlobalOptions& g) {
   cancel->add_option("id", *id)->required();
   cancel->callback([co, id] {
     Client c(*co);
-    const auto j = c.check(c.http.Post(fmt::format("/v1/jobs/{}/cancel", *id), c.auth(), "", "application/json"));
+    const auto j = c.check(c.http.Post(fmt::format("/v1/jobs/{}/cancel", *id), "", "application/json"));
     std::cout << fmt::format("job {}: {} ({})\n", *id, j["state"].get<std::string>(), j["note"].get<std::string>());
   });
 }

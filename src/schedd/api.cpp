@@ -2,28 +2,56 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <httplib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <filesystem>
+#include <algorithm>
+#include <cctype>
+#include <cmath>
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <optional>
-#include <thread>
 
 #include "core/error.h"
-#include "telemetry/server.h"
 
 namespace frugal::schedd {
 
 bool is_loopback(const std::string& host) { return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0; }
 
+namespace {
+// Bits of a token that was drawn uniformly from the smallest usual alphabet holding all its
+// characters: a generous estimate for a random token, and a low one for a word.
+double token_bits(const std::string& t) {
+  auto all = [&](auto pred) { return std::all_of(t.begin(), t.end(), [&](char c) { return pred(static_cast<unsigned char>(c)); }); };
+  double alphabet = 94;
+  if (all([](unsigned char c) { return std::isdigit(c) != 0; })) alphabet = 10;
+  else if (all([](unsigned char c) { return std::isxdigit(c) != 0; })) alphabet = 16;
+  else if (all([](unsigned char c) { return std::isalnum(c) != 0; })) alphabet = 62;
+  else if (all([](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_' || c == '+' || c == '/' || c == '='; })) alphabet = 64;
+  return static_cast<double>(t.size()) * std::log2(alphabet);
+}
+constexpr double kMinTokenBits = 256;  // 32 random bytes, what the daemon itself generates
+}  // namespace
+
 std::string load_or_create_token(const std::string& path) {
   {
     std::ifstream in(path);
     std::string t;
-    if (in >> t && !t.empty()) return t;
+    if (in >> t && !t.empty()) {
+      struct stat st {};
+      if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+        throw Error(fmt::format("{}: the token file is readable by other users (mode {:04o}); run chmod 600 {}", path,
+                                st.st_mode & 07777, path));
+      }
+      const bool printable = std::all_of(t.begin(), t.end(), [](char c) { return c > ' ' && c < 0x7f; });
+      if (!printable || token_bits(t) < kMinTokenBits) {
+        throw Error(fmt::format("{}: the token is too weak ({:.0f} bits; at least {:.0f} needed, e.g. 64 hex characters from "
+                                "`openssl rand -hex 32`)",
+                                path, printable ? token_bits(t) : 0.0, kMinTokenBits));
+      }
+      return t;
+    }
   }
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());
   unsigned char raw[32];
@@ -42,11 +70,15 @@ std::string load_or_create_token(const std::string& path) {
 }
 
 namespace {
-void json_reply(httplib::Response& res, int status, const nlohmann::json& j) {
-  res.status = status;
-  res.set_content(j.dump() + "\n", "application/json");
-}
-void error_reply(httplib::Response& res, int status, const std::string& msg) {
+// Bounds on what a client can make the daemon hold: a submit is a small JSON object, and a log is
+// read in pages (the client follows X-Next-Offset).
+constexpr std::size_t kMaxSubmitBytes = 1 << 20;
+constexpr int kMaxJsonDepth = 32;
+constexpr std::int64_t kMaxLogPage = 1 << 20;
+constexpr int kMaxListLimit = 100000;
+
+void json_reply(http::Response& res, int status, const nlohmann::json& j) { res.set(status, j.dump() + "\n", "application/json"); }
+void error_reply(http::Response& res, int status, const std::string& msg) {
   nlohmann::json j = {{"error", msg}};
   const auto colon = msg.find(':');
   if (colon != std::string::npos && msg.find(' ') > colon) j["field"] = msg.substr(0, colon);
@@ -59,35 +91,52 @@ bool same(const std::string& a, const std::string& b) {
   for (std::size_t i = 0; i < a.size(); ++i) d |= static_cast<unsigned char>(a[i] ^ b[i]);
   return d == 0;
 }
+// A decimal integer and nothing else; nullopt for anything else, including past int64.
+std::optional<std::int64_t> integer(const std::string& s) {
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+struct TooDeep {};
 }  // namespace
 
-struct ApiServer::Impl {
-  httplib::Server server;
-  std::thread thread;
-};
+nlohmann::json parse_json_body(const std::string& body) {
+  // nlohmann's parser keeps its own stack, so depth costs memory, not the call stack: a 10 MB
+  // "[[[[..." would build millions of nested values. The callback stops it at kMaxJsonDepth.
+  nlohmann::json::parser_callback_t limit = [](int depth, nlohmann::json::parse_event_t ev, nlohmann::json&) {
+    if ((ev == nlohmann::json::parse_event_t::object_start || ev == nlohmann::json::parse_event_t::array_start) && depth >= kMaxJsonDepth) {
+      throw TooDeep{};
+    }
+    return true;
+  };
+  try {
+    auto j = nlohmann::json::parse(body, limit, false);
+    if (j.is_discarded()) throw Error("body: expected JSON");
+    return j;
+  } catch (const TooDeep&) {
+    throw Error(fmt::format("body: JSON nested deeper than {} levels", kMaxJsonDepth));
+  }
+}
 
-ApiServer::ApiServer(Scheduler& sched, JobStore& store, Launcher& launcher, const std::string& listen, std::string token)
-    : impl_(std::make_unique<Impl>()) {
-  auto& srv = impl_->server;
-  srv.set_tcp_nodelay(true);  // replies are small: do not wait for delayed ACKs
-  auto authorized = [token](const httplib::Request& req, httplib::Response& res) {
-    const std::string h = req.get_header_value("Authorization");
-    if (h.rfind("Bearer ", 0) == 0 && same(h.substr(7), token)) return true;
-    error_reply(res, 401, "authorization: a bearer token is required for this call (see the daemon's token file)");
-    return false;
-  };
-  // Ids past int64 (a 20-digit id) are no job, not a server error.
-  auto job_id = [](const httplib::Request& req) -> std::optional<std::int64_t> {
-    const std::string s = req.matches[1];
-    std::int64_t v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-    return v;
-  };
-  srv.Get("/v1/health", [&sched](const httplib::Request&, httplib::Response& res) {
-    json_reply(res, 200, {{"status", "ok"}, {"gpus", sched.inventory().gpus.size()}, {"inventory", sched.inventory().source}});
+http::Router api_router(Scheduler& sched, JobStore& store, Launcher& launcher, std::string token) {
+  http::Router router;
+  // Every route needs the token, reads too: job specs and logs are the submitter's business.
+  router.set_authorizer([token = std::move(token)](const http::Request& req) {
+    const std::string h = req.header("authorization");
+    return h.rfind("Bearer ", 0) == 0 && same(h.substr(7), token);
   });
-  srv.Get("/v1/gpus", [&sched](const httplib::Request&, httplib::Response& res) {
+  router.set_unauthorized_body(
+      nlohmann::json({{"error", "authorization: a bearer token is required (see the daemon's token file)"}, {"field", "authorization"}}).dump() + "\n",
+      "application/json");
+  const http::RouteOptions read{.needs_auth = true, .max_body = 0};
+  // A cancel may carry an empty JSON body; a submit up to kMaxSubmitBytes.
+  const http::RouteOptions cancel{.needs_auth = true, .max_body = 4096};
+  const http::RouteOptions submit{.needs_auth = true, .max_body = kMaxSubmitBytes};
+  router.add("GET", "/v1/health", [&sched](const http::Request&, http::Response& res) {
+    json_reply(res, 200, {{"status", "ok"}, {"gpus", sched.inventory().gpus.size()}, {"inventory", sched.inventory().source}});
+  }, read);
+  router.add("GET", "/v1/gpus", [&sched](const http::Request&, http::Response& res) {
     nlohmann::json a = nlohmann::json::array();
     for (const auto& g : sched.inventory().gpus) {
       nlohmann::json mig = nlohmann::json::array();
@@ -95,48 +144,49 @@ ApiServer::ApiServer(Scheduler& sched, JobStore& store, Launcher& launcher, cons
       a.push_back({{"index", g.index}, {"uuid", g.uuid}, {"name", g.name}, {"memory_mib", g.memory_mib}, {"mig_profiles", mig}});
     }
     json_reply(res, 200, a);
-  });
-  srv.Post("/v1/jobs", [&sched, authorized](const httplib::Request& req, httplib::Response& res) {
-    if (!authorized(req, res)) return;
-    auto body = nlohmann::json::parse(req.body, nullptr, false);
-    if (body.is_discarded()) return error_reply(res, 400, "body: expected JSON");
+  }, read);
+  router.add("POST", "/v1/jobs", [&sched](const http::Request& req, http::Response& res) {
     try {
-      const std::int64_t id = sched.submit(spec_from_json(body));
+      const std::int64_t id = sched.submit(spec_from_json(parse_json_body(req.body)));
       json_reply(res, 201, {{"id", id}});
     } catch (const Error& e) {
       error_reply(res, 400, e.what());
     }
-  });
-  srv.Get("/v1/jobs", [&store](const httplib::Request& req, httplib::Response& res) {
+  }, submit);
+  router.add("GET", "/v1/jobs", [&store](const http::Request& req, http::Response& res) {
     std::vector<State> states;
     int limit = 1000;
     try {
-      if (req.has_param("state")) states.push_back(state_from(req.get_param_value("state")));
-      if (req.has_param("limit")) limit = std::stoi(req.get_param_value("limit"));
+      if (req.has_param("state")) states.push_back(state_from(req.param("state")));
     } catch (const std::exception& e) {
       return error_reply(res, 400, std::string("state: ") + e.what());
+    }
+    if (req.has_param("limit")) {
+      const auto v = integer(req.param("limit"));
+      if (!v || *v < 1 || *v > kMaxListLimit) return error_reply(res, 400, fmt::format("limit: expected 1 to {} jobs", kMaxListLimit));
+      limit = static_cast<int>(*v);
     }
     nlohmann::json a = nlohmann::json::array();
     for (const auto& j : store.list(states, limit)) a.push_back(to_json(j));
     json_reply(res, 200, a);
-  });
-  srv.Get(R"(/v1/jobs/(\d+))", [&store, job_id](const httplib::Request& req, httplib::Response& res) {
-    const auto id = job_id(req);
+  }, read);
+  // Ids past int64 (a 20-digit id) are no job, not a server error.
+  router.add("GET", "/v1/jobs/*", [&store](const http::Request& req, http::Response& res) {
+    const auto id = integer(req.captures[0]);
     auto j = id ? store.get(*id) : std::nullopt;
     if (!j) return error_reply(res, 404, "id: no such job");
     json_reply(res, 200, to_json(*j));
-  });
-  srv.Post(R"(/v1/jobs/(\d+)/cancel)", [&sched, &store, authorized, job_id](const httplib::Request& req, httplib::Response& res) {
-    if (!authorized(req, res)) return;
-    const auto parsed = job_id(req);
+  }, read);
+  router.add("POST", "/v1/jobs/*/cancel", [&sched, &store](const http::Request& req, http::Response& res) {
+    const auto parsed = integer(req.captures[0]);
     auto j = parsed ? store.get(*parsed) : std::nullopt;
     if (!j) return error_reply(res, 404, "id: no such job");
     const std::int64_t id = *parsed;
     if (!sched.cancel(id)) return error_reply(res, 409, fmt::format("id: job {} already ended ({})", id, to_string(j->state)));
     json_reply(res, 200, to_json(*store.get(id)));
-  });
-  srv.Get(R"(/v1/jobs/(\d+)/logs)", [&store, &launcher, job_id](const httplib::Request& req, httplib::Response& res) {
-    const auto parsed = job_id(req);
+  }, cancel);
+  router.add("GET", "/v1/jobs/*/logs", [&store, &launcher](const http::Request& req, http::Response& res) {
+    const auto parsed = integer(req.captures[0]);
     auto j = parsed ? store.get(*parsed) : std::nullopt;
     if (!j) return error_reply(res, 404, "id: no such job");
     const std::int64_t id = *parsed;
@@ -145,28 +195,35 @@ ApiServer::ApiServer(Scheduler& sched, JobStore& store, Launcher& launcher, cons
     std::int64_t offset = 0;
     if (req.has_param("offset")) {
       // A byte offset into the log: 0 .. its current size; anything else is the client's mistake.
-      const std::string s = req.get_param_value("offset");
-      auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), offset);
-      if (ec != std::errc() || p != s.data() + s.size() || offset < 0 || offset > size) {
+      const std::string s = req.param("offset");
+      const auto v = integer(s);
+      if (!v || *v < 0 || *v > size) {
         return error_reply(res, 400, fmt::format("offset: expected a byte offset from 0 to the log's size {}, got '{}'", size, s));
       }
+      offset = *v;
     }
-    std::string data;
-    if (f) {
+    // One page per call, so a large log never sits whole in the daemon's memory.
+    std::string data(static_cast<std::size_t>(std::min(size - offset, kMaxLogPage)), '\0');
+    if (f && !data.empty()) {
       f.seekg(offset);
-      data.assign(std::istreambuf_iterator<char>(f), {});
+      f.read(data.data(), static_cast<std::streamsize>(data.size()));
+      data.resize(static_cast<std::size_t>(f.gcount()));
     }
-    res.set_header("X-Next-Offset", std::to_string(offset + static_cast<std::int64_t>(data.size())));
+    res.set(200, std::move(data), "text/plain; charset=utf-8");
+    res.set_header("X-Next-Offset", std::to_string(offset + static_cast<std::int64_t>(res.body.size())));
+    res.set_header("X-Log-Size", std::to_string(size));
     res.set_header("X-Job-State", to_string(j->state));
-    res.set_content(data, "text/plain");
-  });
-  port_ = telemetry::bind_listen(srv, listen);
-  impl_->thread = std::thread([this] { impl_->server.listen_after_bind(); });
+  }, read);
+  return router;
 }
 
-ApiServer::~ApiServer() {
-  impl_->server.stop();
-  if (impl_->thread.joinable()) impl_->thread.join();
+ApiServer::ApiServer(Scheduler& sched, JobStore& store, Launcher& launcher, const std::string& listen, std::string token,
+                     http::Limits limits)
+    : server_(std::make_unique<http::Server>(api_router(sched, store, launcher, std::move(token)), limits)) {
+  port_ = server_->bind(listen);
+  server_->start();
 }
+
+ApiServer::~ApiServer() { server_->stop(); }
 
 }  // namespace frugal::schedd

@@ -13,8 +13,13 @@ port=$(( 20000 + RANDOM % 20000 ))
 export FRUGAL_SCHED_URL="http://127.0.0.1:$port"
 "$frugal" sched serve --gpus 1xH100-80GB --listen "127.0.0.1:$port" --interval 50ms > "$tmp/daemon.out" 2>&1 &
 pid=$!
-for _ in $(seq 1 600); do curl -sf "$FRUGAL_SCHED_URL/v1/health" >/dev/null && break; sleep 0.05; done
 fail() { echo "FAIL: $*"; cat "$tmp/daemon.out"; exit 1; }
+# Every route needs the token, health included; the daemon writes it before it listens.
+for _ in $(seq 1 600); do
+  [[ -s "$tmp/state/token" ]] && curl -sf -H "Authorization: Bearer $(cat "$tmp/state/token")" "$FRUGAL_SCHED_URL/v1/health" >/dev/null && break
+  sleep 0.05
+done
+auth="Authorization: Bearer $(cat "$tmp/state/token")"
 [[ $(stat -c %a "$tmp/state/token") == 600 ]] || fail "token file must be mode 0600"
 [[ $(stat -c %a "$tmp/state") == 700 ]] || fail "state dir must be mode 0700, is $(stat -c %a "$tmp/state")"
 [[ $(stat -c %a "$tmp/state/jobs.db") == 600 ]] || fail "jobs.db must be mode 0600, is $(stat -c %a "$tmp/state/jobs.db")"
@@ -48,26 +53,37 @@ e=$("$frugal" submit --env GREETING=hi --env B=2 -- sh -c 'echo "$GREETING-$B"' 
 [[ -n "$e" ]] || fail "submit --env ... -- sh -c was refused"
 "$frugal" logs -f "$e" | grep -q '^hi-2$' || fail "--env then -- sh -c: $("$frugal" logs "$e")"
 # A 20-digit id is no job (not a server error); log offsets outside the log are refused.
-code=$(curl -s -o "$tmp/r" -w '%{http_code}' "$FRUGAL_SCHED_URL/v1/jobs/99999999999999999999")
+code=$(curl -s -o "$tmp/r" -w '%{http_code}' -H "$auth" "$FRUGAL_SCHED_URL/v1/jobs/99999999999999999999")
 [[ "$code" == 404 ]] || fail "20-digit id: expected 404, got $code"
-code=$(curl -s -o "$tmp/r" -w '%{http_code}' "$FRUGAL_SCHED_URL/v1/jobs/99999999999999999999/logs")
+code=$(curl -s -o "$tmp/r" -w '%{http_code}' -H "$auth" "$FRUGAL_SCHED_URL/v1/jobs/99999999999999999999/logs")
 [[ "$code" == 404 ]] || fail "20-digit id logs: expected 404, got $code"
 for off in -1 99999999999999999999 9999999 abc; do
-  code=$(curl -s -o "$tmp/r" -w '%{http_code}' -D "$tmp/h" "$FRUGAL_SCHED_URL/v1/jobs/$e/logs?offset=$off")
+  code=$(curl -s -o "$tmp/r" -w '%{http_code}' -D "$tmp/h" -H "$auth" "$FRUGAL_SCHED_URL/v1/jobs/$e/logs?offset=$off")
   [[ "$code" == 400 ]] || fail "offset $off: expected 400, got $code"
   grep -q '"offset: expected a byte offset' "$tmp/r" || fail "offset $off message: $(cat "$tmp/r")"
 done
-curl -s -o "$tmp/full" "$FRUGAL_SCHED_URL/v1/jobs/$e/logs"
+curl -s -o "$tmp/full" -H "$auth" "$FRUGAL_SCHED_URL/v1/jobs/$e/logs"
 size=$(stat -c %s "$tmp/full")
-curl -s -D "$tmp/h" -o "$tmp/r" "$FRUGAL_SCHED_URL/v1/jobs/$e/logs?offset=$((size - 3))"
+curl -s -D "$tmp/h" -o "$tmp/r" -H "$auth" "$FRUGAL_SCHED_URL/v1/jobs/$e/logs?offset=$((size - 3))"
 grep -qi "^X-Next-Offset: $size" "$tmp/h" || fail "next offset after the last 3 of $size bytes: $(cat "$tmp/h")"
 tail -c 3 "$tmp/full" | cmp -s - "$tmp/r" || fail "log from offset $((size - 3)) is not the last 3 bytes: $(cat "$tmp/r")"
+# No token, no read: another local user can reach the loopback port but not the jobs or their logs.
+for path in /v1/health /v1/jobs "/v1/jobs/$e" "/v1/jobs/$e/logs"; do
+  code=$(curl -s -o "$tmp/r" -w '%{http_code}' "$FRUGAL_SCHED_URL$path")
+  [[ "$code" == 401 ]] || fail "GET $path without the token: expected 401, got $code"
+  if grep -q 'hi-2' "$tmp/r"; then fail "GET $path without the token leaked the log"; fi
+done
+# Env values never leave the daemon: show lists the names only.
+"$frugal" show "$e" > "$tmp/show"
+grep -q '"GREETING"' "$tmp/show" || fail "show must list the env names: $(cat "$tmp/show")"
+if grep -q '"hi"' "$tmp/show"; then fail "show leaked an env value: $(cat "$tmp/show")"; fi
+if curl -s -H "$auth" "$FRUGAL_SCHED_URL/v1/jobs?limit=100" | grep -q '"hi"'; then fail "the job list leaked an env value"; fi
 # No token, no mutation; a bad field is named.
 code=$(curl -s -o "$tmp/r" -w '%{http_code}' -X POST "$FRUGAL_SCHED_URL/v1/jobs" -d '{"argv":["true"]}')
 [[ "$code" == 401 ]] || fail "no token: expected 401, got $code"
 if FRUGAL_SCHED_TOKEN=wrong "$frugal" submit -- true 2>"$tmp/err"; then fail "a wrong token must be refused"; fi
 grep -q 'HTTP 401' "$tmp/err" || fail "wrong token: $(cat "$tmp/err")"
-code=$(curl -s -o "$tmp/r" -w '%{http_code}' -X POST -H "Authorization: Bearer $(cat "$tmp/state/token")" "$FRUGAL_SCHED_URL/v1/jobs" -d '{"argv":["true"],"gpus":-1}')
+code=$(curl -s -o "$tmp/r" -w '%{http_code}' -X POST -H "$auth" "$FRUGAL_SCHED_URL/v1/jobs" -d '{"argv":["true"],"gpus":-1}')
 [[ "$code" == 400 ]] && grep -q '"field":"gpus"' "$tmp/r" || fail "bad field: $code $(cat "$tmp/r")"
 if "$frugal" submit --gpus 2 -- true 2>"$tmp/err"; then fail "2 GPUs on a 1-GPU machine must be refused"; fi
 grep -q 'this machine has 1' "$tmp/err" || fail "refusal reason: $(cat "$tmp/err")"

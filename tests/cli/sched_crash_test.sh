@@ -16,7 +16,11 @@ export FRUGAL_SCHED_URL="http://127.0.0.1:$port"
 start() {
   "$frugal" sched serve --gpus 4xH100-80GB --listen "127.0.0.1:$port" --interval 20ms >> "$tmp/daemon.out" 2>&1 &
   pid=$!
-  for _ in $(seq 1 200); do curl -sf "$FRUGAL_SCHED_URL/v1/health" >/dev/null && return; sleep 0.02; done
+  # Every route needs the token, health included; the daemon writes it before it listens.
+  for _ in $(seq 1 200); do
+    [[ -s "$tmp/state/token" ]] && curl -sf -H "Authorization: Bearer $(cat "$tmp/state/token")" "$FRUGAL_SCHED_URL/v1/health" >/dev/null && return
+    sleep 0.02
+  done
   echo "daemon did not start"; cat "$tmp/daemon.out"; exit 1
 }
 start
@@ -32,17 +36,17 @@ survived=0; busy=0
 for k in $(seq 1 "$kills"); do
   sleep "0.$(( RANDOM % 4 ))$(( RANDOM % 10 ))"
   # Kills that land while jobs are still queued or running are the ones that matter.
-  curl -sf "$FRUGAL_SCHED_URL/v1/jobs?state=running&limit=1" | grep -q '"id"' && busy=$((busy + 1))
+  curl -sf -H "Authorization: Bearer $token" "$FRUGAL_SCHED_URL/v1/jobs?state=running&limit=1" | grep -q '"id"' && busy=$((busy + 1))
   kill -9 "$pid"; wait "$pid" 2>/dev/null || true
   survived=$((survived + 1))
   start
 done
-done_count() { curl -sf "$FRUGAL_SCHED_URL/v1/jobs?state=done&limit=100000" | grep -o '"id":' | wc -l; }
+done_count() { curl -sf -H "Authorization: Bearer $token" "$FRUGAL_SCHED_URL/v1/jobs?state=done&limit=100000" | grep -o '"id":' | wc -l; }
 for _ in $(seq 1 600); do [[ $(done_count) -eq $jobs ]] && break; sleep 0.05; done
 n=$(done_count)
-[[ "$n" -eq "$jobs" ]] || { echo "FAIL: $n of $jobs jobs done after $survived kills"; curl -s "$FRUGAL_SCHED_URL/v1/jobs?limit=100000" | grep -o '"state":"[a-z]*"' | sort | uniq -c; exit 1; }
+[[ "$n" -eq "$jobs" ]] || { echo "FAIL: $n of $jobs jobs done after $survived kills"; curl -s -H "Authorization: Bearer $token" "$FRUGAL_SCHED_URL/v1/jobs?limit=100000" | grep -o '"state":"[a-z]*"' | sort | uniq -c; exit 1; }
 ran=$(sort -n "$tmp/ran" | uniq | wc -l); total=$(wc -l < "$tmp/ran"); dup=$(sort -n "$tmp/ran" | uniq -d | head -5 | tr '\n' ' ')
 [[ "$ran" -eq "$jobs" && "$total" -eq "$jobs" ]] || { echo "FAIL: $total runs of $ran distinct jobs (want $jobs each once); repeated: $dup"; exit 1; }
-requeued=$(curl -sf "$FRUGAL_SCHED_URL/v1/jobs?limit=100000" | grep -o '"attempts":[0-9]*' | grep -vc '"attempts":1$' || true)
+requeued=$(curl -sf -H "Authorization: Bearer $token" "$FRUGAL_SCHED_URL/v1/jobs?limit=100000" | grep -o '"attempts":[0-9]*' | grep -vc '"attempts":1$' || true)
 echo "sched crash: $jobs jobs each ran exactly once to completion across $survived SIGKILLs of the daemon ($busy of them while jobs ran; $requeued jobs needed more than one attempt)"
 echo "sched crash: 1 passed, 0 failed"

@@ -96,7 +96,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       }
       case 4:
         (void)frugal::telemetry::accepts_openmetrics(input);
-        (void)frugal::telemetry::parse_listen(input);
+        (void)frugal::http::parse_listen(input);
         break;
       default:
         (void)frugal::parse_duration(input, "d");

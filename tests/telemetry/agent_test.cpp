@@ -183,9 +183,9 @@ TEST(Agent, ScrapeDoesNotWaitForNvml) {
 }
 
 TEST(Agent, ListenAddressErrors) {
-  EXPECT_THROW(parse_listen("9401"), frugal::Error);
-  EXPECT_THROW(parse_listen(":99999"), frugal::Error);
-  EXPECT_THROW(parse_listen("host:abc"), frugal::Error);
-  EXPECT_EQ(parse_listen(":9401"), std::make_pair(std::string("0.0.0.0"), 9401));
-  EXPECT_EQ(parse_listen("[::1]:9401"), std::make_pair(std::string("::1"), 9401));
+  EXPECT_THROW(frugal::http::parse_listen("9401"), frugal::Error);
+  EXPECT_THROW(frugal::http::parse_listen(":99999"), frugal::Error);
+  EXPECT_THROW(frugal::http::parse_listen("host:abc"), frugal::Error);
+  EXPECT_EQ(frugal::http::parse_listen(":9401"), std::make_pair(std::string("0.0.0.0"), 9401));
+  EXPECT_EQ(frugal::http::parse_listen("[::1]:9401"), std::make_pair(std::string("::1"), 9401));
 }
