@@ -23,7 +23,7 @@ namespace {
 class NoProcessLauncher : public Launcher {
  public:
   Launched launch(const Job&, const std::map<std::string, std::string>&) override { return {0, 0}; }
-  Probe probe(const Job&) override { return {Fate::kRunning, 0}; }
+  Probe probe(const Job&) override { return {Fate::kRunning, 0, ""}; }
   bool signal(const Job&, int) override { return true; }
   void reap() override {}
   std::string log_path(std::int64_t) const override { return "/dev/null"; }

@@ -40,6 +40,8 @@ std::string default_state_dir() {
 
 struct ServeOptions {
   std::string state_dir, listen = "127.0.0.1:9402", gpus, policy = "best-fit", token_file, interval = "250ms";
+  std::string crash_backoff = "2s";
+  int max_crash_requeues = schedd::SchedulerOptions{}.max_crash_requeues;
   bool mps = false;
 };
 
@@ -90,6 +92,8 @@ void serve(const GlobalOptions& g, const ServeOptions& o) {
   schedd::SchedulerOptions so;
   so.policy = o.policy;
   so.mps = o.mps ? &mps : nullptr;
+  so.max_crash_requeues = o.max_crash_requeues;
+  so.crash_backoff_s = parse_duration(o.crash_backoff, "--crash-backoff");
   schedd::Scheduler sched(store, launcher, clock, inv, so);
   // Recovery first: attempts of a previous daemon are re-adopted, recorded or requeued.
   const auto first = sched.tick();
@@ -227,6 +231,11 @@ void register_sched(CLI::App& app, GlobalOptions& g) {
   serve_cmd->add_option("--policy", so->policy, "Placement policy of the shared engine")->check(CLI::IsMember(sched::policy_names()));
   serve_cmd->add_option("--token-file", so->token_file, "API token file (created, mode 0600, when missing)");
   serve_cmd->add_option("--interval", so->interval, "Time between scheduling passes (default 250ms)");
+  serve_cmd->add_option("--max-crash-requeues", so->max_crash_requeues,
+                        "Requeue a job whose attempt vanished at most this often, then fail it (default 5)")
+      ->check(CLI::Range(0, 1000));
+  serve_cmd->add_option("--crash-backoff", so->crash_backoff,
+                        "Wait before retrying a vanished attempt, doubled each time up to 5 min (default 2s)");
   serve_cmd->add_flag("--mps", so->mps, "Start nvidia-cuda-mps-control while GPU shares run, stop it after");
   serve_cmd->callback([&g, so] { serve(g, *so); });
 
@@ -237,6 +246,7 @@ void register_sched(CLI::App& app, GlobalOptions& g) {
   sup->add_option("--exit-file", sv->exit_file)->required();
   sup->add_option("--pid-file", sv->pid_file)->required();
   sup->add_option("--log", sv->log_file)->required();
+  sup->add_option("--error-file", sv->error_file)->required();
   sup->add_option("--cwd", sv->cwd);
   sup->add_option("--user", sv->user);
   sup->add_option("--attempt", sv->attempt);

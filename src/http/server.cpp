@@ -50,6 +50,7 @@ struct Conn {
   int fd;
   Session session;
   bool eof = false;
+  std::size_t trimmed_after = 0;  // the largest body after which memory was handed back
 };
 }  // namespace
 
@@ -198,7 +199,10 @@ void Server::loop() {
         }
       }
       if (c.session.deadline() <= t) c.session.on_timeout(t);
-      trimmed_body = std::max(trimmed_body, c.session.largest_body());
+      if (c.session.largest_body() > c.trimmed_after) {
+        trimmed_body = std::max(trimmed_body, c.session.largest_body());
+        c.trimmed_after = c.session.largest_body();
+      }
     }
     for (auto it = conns.begin(); it != conns.end();) {
       // Timed-out or finished connections may still have a last response to flush.
@@ -236,7 +240,7 @@ void Server::loop() {
         }
         int one = 1;
         ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // replies are small
-        conns.push_back(Conn{fd, Session(router_, limits_, t, peer_name(ss))});
+        conns.push_back(Conn{fd, Session(router_, limits_, t, peer_name(ss)), false, 0});
         ++open_;
       }
     }

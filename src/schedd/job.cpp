@@ -137,6 +137,8 @@ nlohmann::json to_json(const Job& j) {
   o["id"] = j.id;
   o["state"] = to_string(j.state);
   o["attempts"] = j.attempts;
+  o["crashes"] = j.crashes;
+  o["not_before"] = j.not_before;
   o["stop_reason"] = j.stop_reason;
   o["pid"] = j.pid;
   o["gpu_indices"] = j.gpu_indices;

@@ -46,6 +46,8 @@ struct Job {
   JobSpec spec;
   State state = State::kQueued;
   int attempts = 0;                // launches so far
+  int crashes = 0;                 // attempts that vanished (requeued while under the limit)
+  double not_before = 0;           // a requeued job waits until then (crash backoff)
   std::string stop_reason;         // "preempted by 12", "window closed", "cancelled"
   std::string stop_then;           // state after stopping: queued / cancelled / failed
   std::int64_t pid = 0;            // the supervisor (frugal sched supervise) of the running attempt

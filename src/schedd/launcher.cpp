@@ -65,7 +65,8 @@ Launched PosixLauncher::launch(const Job& j, const std::map<std::string, std::st
   }
   std::vector<std::string> args = {self_, "sched", "supervise", "--lock-fd", std::to_string(fd), "--exit-file",
                                    attempt_file(j, "exit"), "--pid-file", attempt_file(j, "cmdpid"), "--log",
-                                   log_path(j.id), "--attempt", std::to_string(j.attempts)};
+                                   log_path(j.id), "--error-file", attempt_file(j, "error"), "--attempt",
+                                   std::to_string(j.attempts)};
   if (!j.spec.cwd.empty()) args.insert(args.end(), {"--cwd", j.spec.cwd});
   if (!j.spec.user.empty()) args.insert(args.end(), {"--user", j.spec.user});
   if (j.spec.max_memory_mib > 0) args.insert(args.end(), {"--max-memory-mib", std::to_string(j.spec.max_memory_mib)});
@@ -82,20 +83,42 @@ Launched PosixLauncher::launch(const Job& j, const std::map<std::string, std::st
   std::vector<std::string> env_strings;
   for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
   std::vector<char*> argv, envp;
-  for (auto& a : args) argv.push_back(a.data());
+  std::size_t bytes = 0;
+  for (auto& a : args) argv.push_back(a.data()), bytes += a.size() + 1 + sizeof(char*);
   argv.push_back(nullptr);
-  for (auto& e : env_strings) envp.push_back(e.data());
+  for (auto& e : env_strings) envp.push_back(e.data()), bytes += e.size() + 1 + sizeof(char*);
   envp.push_back(nullptr);
+  // The child reports a failed exec through a close-on-exec pipe: EOF means the supervisor runs,
+  // an errno means it never will (and the job must fail now, not vanish and be requeued).
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) {
+    ::close(fd);
+    throw Error(fmt::format("pipe: {}", std::strerror(errno)));
+  }
   const pid_t pid = ::fork();
   if (pid < 0) {
-    ::close(fd);
-    throw Error(fmt::format("fork: {}", std::strerror(errno)));
+    const int err = errno;
+    ::close(fd), ::close(report[0]), ::close(report[1]);
+    throw Error(fmt::format("cannot start the job's supervisor: fork: {}", std::strerror(err)));
   }
   if (pid == 0) {
     ::execve(self_.c_str(), argv.data(), envp.data());
+    const int err = errno;
+    (void)!::write(report[1], &err, sizeof err);
     _exit(127);
   }
   ::close(fd);  // the child holds the lock now
+  ::close(report[1]);
+  int err = 0;
+  ssize_t n;
+  while ((n = ::read(report[0], &err, sizeof err)) < 0 && errno == EINTR) {
+  }
+  ::close(report[0]);
+  if (n == static_cast<ssize_t>(sizeof err)) {
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    throw Error(exec_failure(err, "the job", bytes));
+  }
   Launched l{pid, 0};
   for (int i = 0; i < 100 && l.pid_start == 0; ++i) l.pid_start = process_start_time(pid);
   return l;
@@ -106,12 +129,17 @@ Probe PosixLauncher::probe(const Job& j) {
   if (fd >= 0) {
     const bool held = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
     ::close(fd);
-    if (held) return {Fate::kRunning, 0};
+    if (held) return {Fate::kRunning, 0, ""};
   }
   std::ifstream exit(attempt_file(j, "exit"));
   int code = 0;
-  if (exit >> code) return {Fate::kExited, code};
-  return {Fate::kVanished, 0};
+  if (exit >> code) {
+    std::ifstream error(attempt_file(j, "error"));
+    std::string reason;
+    std::getline(error, reason);
+    return {Fate::kExited, code, reason};
+  }
+  return {Fate::kVanished, 0, ""};
 }
 
 bool PosixLauncher::signal(const Job& j, int sig) {
@@ -128,6 +156,21 @@ bool PosixLauncher::signal(const Job& j, int sig) {
 
 void PosixLauncher::reap() {
   while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+  }
+}
+
+std::string exec_failure(int err, const std::string& what, std::size_t bytes) {
+  const char* name = ::strerrorname_np(err);
+  const std::string code = fmt::format("{} ({})", std::strerror(err), name ? name : "?");
+  switch (err) {
+    case E2BIG:
+      return fmt::format("cannot start {}: {}: its command line and environment take {} bytes; this machine allows {} in "
+                         "all and {} per argument or variable",
+                         what, code, bytes, ::sysconf(_SC_ARG_MAX), 32 * ::sysconf(_SC_PAGESIZE));
+    case ENOENT: return fmt::format("cannot start {}: {}: no such program (is it on the daemon's PATH?)", what, code);
+    case EACCES: return fmt::format("cannot start {}: {}: not executable, or a folder on its path is not searchable", what, code);
+    case ENOEXEC: return fmt::format("cannot start {}: {}: not a program this machine can run (no #! line?)", what, code);
+    default: return fmt::format("cannot start {}: {}", what, code);
   }
 }
 
@@ -157,10 +200,25 @@ int supervise(const SuperviseArgs& a) {
   }
   std::vector<std::string> args = a.argv;
   std::vector<char*> argv;
-  for (auto& s : args) argv.push_back(s.data());
+  std::size_t bytes = 0;
+  for (auto& s : args) argv.push_back(s.data()), bytes += s.size() + 1 + sizeof(char*);
   argv.push_back(nullptr);
+  for (char** e = environ; *e; ++e) bytes += std::strlen(*e) + 1 + sizeof(char*);
+  // The command reports why it could not start through a close-on-exec pipe (EOF: it runs).
+  int report[2] = {-1, -1};
+  if (::pipe2(report, O_CLOEXEC) != 0) report[0] = report[1] = -1;
+  auto fail_start = [&](int code, const std::string& why) {
+    const std::string m = "frugal: " + why + "\n";
+    (void)!::write(2, m.data(), m.size());
+    if (report[1] >= 0) (void)!::write(report[1], why.data(), why.size());
+    _exit(code);
+  };
   const pid_t child = ::fork();
-  if (child < 0) return 1;
+  if (child < 0) {
+    write_atomic(a.error_file, fmt::format("cannot start the job: fork: {}\n", std::strerror(errno)));
+    write_atomic(a.exit_file, "126\n");
+    return 0;
+  }
   if (child == 0) {
     ::setpgid(0, 0);
     const int devnull = ::open("/dev/null", O_RDONLY);
@@ -172,18 +230,14 @@ int supervise(const SuperviseArgs& a) {
     if (!a.user.empty()) {
       const passwd* pw = ::getpwnam(a.user.c_str());
       if (!pw || ::setgid(pw->pw_gid) != 0 || ::initgroups(a.user.c_str(), pw->pw_gid) != 0 || ::setuid(pw->pw_uid) != 0) {
-        const std::string m = fmt::format("frugal: cannot run as user {}: {}\n", a.user, std::strerror(errno));
-        (void)!::write(2, m.data(), m.size());
-        _exit(126);
+        fail_start(126, fmt::format("cannot run as user {}: {}", a.user, pw ? std::strerror(errno) : "no such user"));
       }
       ::setenv("USER", pw->pw_name, 1);
       ::setenv("LOGNAME", pw->pw_name, 1);
       ::setenv("HOME", pw->pw_dir, 1);
     }
     if (!a.cwd.empty() && ::chdir(a.cwd.c_str()) != 0) {
-      const std::string m = fmt::format("frugal: cannot enter {}: {}\n", a.cwd, std::strerror(errno));
-      (void)!::write(2, m.data(), m.size());
-      _exit(126);
+      fail_start(126, fmt::format("cannot enter {}: {}", a.cwd, std::strerror(errno)));
     }
     if (a.max_memory_mib > 0) {
       const rlim_t bytes = static_cast<rlim_t>(a.max_memory_mib) << 20;
@@ -191,10 +245,23 @@ int supervise(const SuperviseArgs& a) {
       ::setrlimit(RLIMIT_AS, &lim);
     }
     ::execvp(argv[0], argv.data());
-    const std::string m = fmt::format("frugal: cannot run {}: {}\n", argv[0], std::strerror(errno));
-    (void)!::write(2, m.data(), m.size());
-    _exit(127);
+    const int err = errno;
+    fail_start(err == ENOENT ? 127 : 126, exec_failure(err, fmt::format("'{}'", argv[0]), bytes));
   }
+  if (report[1] >= 0) ::close(report[1]);
+  std::string why;
+  if (report[0] >= 0) {
+    char buf[1024];
+    ssize_t n;
+    while ((n = ::read(report[0], buf, sizeof buf)) != 0) {
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) break;
+      why.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(report[0]);
+  }
+  // Written before the exit file, so whoever sees the exit status also sees why.
+  if (!why.empty()) write_atomic(a.error_file, why + "\n");
   ::setpgid(child, child);  // also here, so the group exists before any signal is forwarded
   g_command_pgid = child;
   std::int64_t start = 0;

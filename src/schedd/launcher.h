@@ -26,12 +26,16 @@ enum class Fate { kRunning, kExited, kVanished };
 struct Probe {
   Fate fate = Fate::kVanished;
   int exit_code = 0;  // kExited: >= 0 status, < 0 -signal
+  std::string reason; // kExited: why the command could not be started ("" when it ran)
 };
 
 class Launcher {
  public:
   virtual ~Launcher() = default;
-  // Starts attempt `job.attempts` of `job` with `env` added to the daemon's environment.
+  // Starts attempt `job.attempts` of `job` with `env` added to the daemon's environment. Throws
+  // Error with the reason when the attempt cannot even start (fork, or exec refused: E2BIG when
+  // the command line and environment pass the kernel's limit), so the job fails once instead of
+  // vanishing and being requeued.
   virtual Launched launch(const Job& job, const std::map<std::string, std::string>& env) = 0;
   virtual Probe probe(const Job& job) = 0;
   // Sends `sig` to the job's command (its process group); false when it is not running.
@@ -60,10 +64,15 @@ class PosixLauncher : public Launcher {
 // /proc/<pid>/stat start time (clock ticks after boot); 0 when the process does not exist.
 std::int64_t process_start_time(std::int64_t pid);
 
-// `frugal sched supervise`: runs in the supervisor process. Returns its exit status.
+// Why exec refused `argv`+`envp`, for a person: the errno's name and what to do about it.
+std::string exec_failure(int err, const std::string& what, std::size_t bytes);
+
+// `frugal sched supervise`: runs in the supervisor process. Returns its exit status. When the
+// command cannot be started (not found, not executable, not a program, too big, no such user or
+// directory) it writes the reason to `error_file`, and the exit file says 127 (or 126).
 struct SuperviseArgs {
   int lock_fd = -1;
-  std::string exit_file, pid_file, log_file, cwd, user;
+  std::string exit_file, pid_file, log_file, error_file, cwd, user;
   std::int64_t max_memory_mib = 0;
   int attempt = 0;
   std::vector<std::string> argv;

@@ -247,10 +247,22 @@ PassStats Scheduler::tick() {
     } else if (p.fate == Fate::kExited) {
       j.state = p.exit_code == 0 ? State::kDone : State::kFailed;
       j.note = p.exit_code >= 0 ? fmt::format("exit {}", p.exit_code) : fmt::format("killed by signal {}", -p.exit_code);
+      if (!p.reason.empty()) j.note = fmt::format("{} ({})", p.reason, j.note);
     } else {
-      j.state = j.spec.requeue_on_crash ? State::kQueued : State::kFailed;
-      j.note = fmt::format("attempt {} vanished (daemon or supervisor killed); {}", j.attempts,
-                           j.spec.requeue_on_crash ? "requeued" : "failed");
+      ++j.crashes;
+      const bool again = j.spec.requeue_on_crash && j.crashes <= opt_.max_crash_requeues;
+      j.state = again ? State::kQueued : State::kFailed;
+      const std::string what = fmt::format("attempt {} vanished (daemon or supervisor killed)", j.attempts);
+      if (again) {
+        const double wait = std::min(opt_.crash_backoff_max_s, opt_.crash_backoff_s * std::pow(2.0, j.crashes - 1));
+        j.not_before = now + wait;
+        j.note = fmt::format("{}; requeued (crash {} of at most {}), next try in {:g} s", what, j.crashes,
+                             opt_.max_crash_requeues, wait);
+      } else {
+        j.note = j.spec.requeue_on_crash
+                     ? fmt::format("{}; failed: {} crashes, more than the {} requeues allowed", what, j.crashes, opt_.max_crash_requeues)
+                     : fmt::format("{}; failed (requeue_on_crash is off)", what);
+      }
     }
     if (j.state == State::kQueued) {
       j.gpu_indices.clear();
@@ -311,6 +323,7 @@ PassStats Scheduler::tick() {
       }
       continue;
     }
+    if (j.not_before > now) continue;  // crash backoff: its note says when
     Slot slot;
     if (place(j, use, slot)) {
       j.state = State::kRunning;

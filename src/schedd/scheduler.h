@@ -41,6 +41,13 @@ class MpsControl {
 struct SchedulerOptions {
   std::string policy = "best-fit";  // any of sched::policy_names()
   MpsControl* mps = nullptr;        // null: MPS is not managed (variables are still set)
+  // An attempt that vanishes (its supervisor killed, or the daemon killed between recording and
+  // launching it) is requeued at most this many times, waiting crash_backoff_s, then twice that,
+  // and so on up to crash_backoff_max_s; past the limit the job fails. A job that keeps
+  // vanishing is broken, and requeuing it forever only burns a GPU slot in a loop.
+  int max_crash_requeues = 5;
+  double crash_backoff_s = 2;
+  double crash_backoff_max_s = 300;
 };
 
 struct PassStats {

@@ -7,7 +7,7 @@ namespace frugal::schedd {
 namespace {
 constexpr const char* kColumns =
     "id, spec, state, attempts, stop_reason, stop_then, pid, pid_start, gpu_indices, devices, exit_code, submitted, "
-    "started, finished, stop_sent, next_fire, parent, note";
+    "started, finished, stop_sent, next_fire, parent, note, crashes, not_before";
 }
 
 JobStore::JobStore(const std::string& path) : db_(path) {
@@ -22,6 +22,14 @@ JobStore::JobStore(const std::string& path) : db_(path) {
       " started REAL NOT NULL DEFAULT 0, finished REAL NOT NULL DEFAULT 0, stop_sent REAL NOT NULL DEFAULT 0,"
       " next_fire REAL NOT NULL DEFAULT 0, parent INTEGER NOT NULL DEFAULT 0, note TEXT NOT NULL DEFAULT '');"
       "CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);");
+  // Columns added after the first release: a state dir from an older frugal gains them in place.
+  bool has_crashes = false;
+  auto cols = db_.prepare("PRAGMA table_info(jobs)");
+  while (cols.step()) has_crashes |= cols.column_text(1) == "crashes";
+  if (!has_crashes) {
+    db_.exec("ALTER TABLE jobs ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0;"
+             "ALTER TABLE jobs ADD COLUMN not_before REAL NOT NULL DEFAULT 0;");
+  }
 }
 
 std::int64_t JobStore::insert(const JobSpec& spec, double now, State state, double next_fire, std::int64_t parent) {
@@ -57,6 +65,8 @@ Job JobStore::read(SqliteStmt& st) {
   j.next_fire = st.column_double(15);
   j.parent = st.column_int(16);
   j.note = st.column_text(17);
+  j.crashes = static_cast<int>(st.column_int(18));
+  j.not_before = st.column_double(19);
   return j;
 }
 
@@ -91,11 +101,11 @@ std::vector<Job> JobStore::active() {
 void JobStore::write(const Job& j) {
   auto st = db_.prepare(
       "UPDATE jobs SET state=?, attempts=?, stop_reason=?, stop_then=?, pid=?, pid_start=?, gpu_indices=?, devices=?,"
-      " exit_code=?, started=?, finished=?, stop_sent=?, next_fire=?, note=? WHERE id=?");
+      " exit_code=?, started=?, finished=?, stop_sent=?, next_fire=?, note=?, crashes=?, not_before=? WHERE id=?");
   st.bind(1, std::string(to_string(j.state))).bind(2, j.attempts).bind(3, j.stop_reason).bind(4, j.stop_then);
   st.bind(5, j.pid).bind(6, j.pid_start).bind(7, nlohmann::json(j.gpu_indices).dump()).bind(8, nlohmann::json(j.devices).dump());
   st.bind(9, j.exit_code).bind(10, j.started).bind(11, j.finished).bind(12, j.stop_sent).bind(13, j.next_fire);
-  st.bind(14, j.note).bind(15, j.id);
+  st.bind(14, j.note).bind(15, j.crashes).bind(16, j.not_before).bind(17, j.id);
   st.run();
 }
 

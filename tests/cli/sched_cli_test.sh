@@ -87,6 +87,38 @@ code=$(curl -s -o "$tmp/r" -w '%{http_code}' -X POST -H "$auth" "$FRUGAL_SCHED_U
 [[ "$code" == 400 ]] && grep -q '"field":"gpus"' "$tmp/r" || fail "bad field: $code $(cat "$tmp/r")"
 if "$frugal" submit --gpus 2 -- true 2>"$tmp/err"; then fail "2 GPUs on a 1-GPU machine must be refused"; fi
 grep -q 'this machine has 1' "$tmp/err" || fail "refusal reason: $(cat "$tmp/err")"
+# Values that would be narrowed or cut are refused with the field named, not stored changed.
+post() { curl -s -o "$tmp/r" -w '%{http_code}' -X POST -H "$auth" "$FRUGAL_SCHED_URL/v1/jobs" -d "$1"; }
+for bad in '{"argv":["true"],"priority":99999999999}|priority' '{"argv":["true"],"checkpoint_signal":4294967305}|checkpoint_signal' \
+           '{"argv":["true","a\u0000b"]}|argv' '{"argv":["true"],"env":{"A":"x\u0000y"}}|env'; do
+  code=$(post "${bad%|*}")
+  [[ "$code" == 400 ]] && grep -q "\"field\":\"${bad#*|}\"" "$tmp/r" || fail "${bad%|*}: expected 400 naming ${bad#*|}, got $code $(cat "$tmp/r")"
+done
+# A 1 MB argument can never be exec'd: refused at submit, not relaunched in a loop.
+xs() { head -c "$1" /dev/zero | tr '\0' "$2"; }
+printf '{"argv":["echo","%s"]}' "$(xs 1000000 x)" > "$tmp/big.json"
+code=$(curl -s -o "$tmp/r" -w '%{http_code}' -X POST -H "$auth" "$FRUGAL_SCHED_URL/v1/jobs" --data-binary @"$tmp/big.json")
+[[ "$code" == 400 ]] && grep -q 'an exec argument may have' "$tmp/r" || fail "1 MB argument: $code $(cat "$tmp/r")"
+# A program that does not exist fails once, with the reason in show.
+m=$("$frugal" submit -- frugal-no-such-program | awk '{print $3}')
+for _ in $(seq 1 200); do "$frugal" show "$m" | grep -q '"state": "failed"' && break; sleep 0.05; done
+"$frugal" show "$m" > "$tmp/show"
+grep -q '"state": "failed"' "$tmp/show" && grep -q '"attempts": 1' "$tmp/show" && grep -q 'ENOENT' "$tmp/show" || fail "missing program: $(cat "$tmp/show")"
+# Arguments within the per-argument limit but past the whole command line's (ARG_MAX, a quarter
+# of the stack limit: 128 KiB here) fail the job once with E2BIG, instead of 111 relaunches.
+port3=$((port + 2))
+( ulimit -s 512; exec "$frugal" sched serve --gpus 1xH100-80GB --listen "127.0.0.1:$port3" --state-dir "$tmp/small" --interval 50ms ) > "$tmp/small.out" 2>&1 &
+pid3=$!
+for _ in $(seq 1 600); do [[ -s "$tmp/small/token" ]] && break; sleep 0.05; done
+y=$(xs 60000 y); printf '{"argv":["echo","%s","%s","%s"]}' "$y" "$y" "$y" > "$tmp/wide.json"
+export FRUGAL_SCHED_URL3="http://127.0.0.1:$port3"
+for _ in $(seq 1 600); do curl -sf -H "Authorization: Bearer $(cat "$tmp/small/token")" "$FRUGAL_SCHED_URL3/v1/health" >/dev/null && break; sleep 0.05; done
+curl -sf -X POST -H "Authorization: Bearer $(cat "$tmp/small/token")" "$FRUGAL_SCHED_URL3/v1/jobs" --data-binary @"$tmp/wide.json" > "$tmp/r" || fail "wide submit: $(cat "$tmp/r")"
+w=$(grep -o '"id":[0-9]*' "$tmp/r" | head -1 | cut -d: -f2)
+sleep 1  # twenty passes: a job that looped would be on its tenth attempt by now
+FRUGAL_SCHED_URL="$FRUGAL_SCHED_URL3" FRUGAL_SCHED_TOKEN="$(cat "$tmp/small/token")" "$frugal" show "$w" > "$tmp/show"
+kill "$pid3"; wait "$pid3" 2>/dev/null || true
+grep -q '"state": "failed"' "$tmp/show" && grep -q '"attempts": 1' "$tmp/show" && grep -q 'E2BIG' "$tmp/show" || fail "E2BIG job: $(cat "$tmp/show")"
 # Beyond loopback only with an explicit token file.
 if "$frugal" sched serve --gpus 1xH100-80GB --listen "0.0.0.0:$((port + 1))" --state-dir "$tmp/other" 2>"$tmp/err"; then fail "non-loopback without token file"; fi
 grep -q 'token-file' "$tmp/err" || fail "non-loopback refusal: $(cat "$tmp/err")"

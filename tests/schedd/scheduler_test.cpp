@@ -259,3 +259,124 @@ TEST(Sched, RunsAsTheRequestedUser) {
   const std::string text((std::istreambuf_iterator<char>(log)), {});
   EXPECT_NE(text.find("\nnobody\n"), std::string::npos) << text;
 }
+
+// Launch failures fail the job once, with the reason (issue 14: a 1 MB argument was relaunched 111
+// times in 40 s, because the supervisor's exec failed and the attempt looked like a crash).
+TEST(Sched, LaunchFailuresFailTheJobOnceWithTheReason) {
+  Fixture f;
+  // Each argument within the kernel's 128 KiB, all of them past its total (ARG_MAX; the kernel
+  // allows at most 6 MiB whatever the stack limit).
+  JobSpec too_big;
+  too_big.argv = {"/bin/echo"};
+  const long total = std::min<long>(::sysconf(_SC_ARG_MAX), 6L << 20) + (1L << 20);
+  for (long bytes = 0; bytes < total; bytes += 100000) too_big.argv.push_back(std::string(100000, 'x'));
+  const auto big = f.sched.submit(too_big);
+  JobSpec missing;
+  missing.argv = {"frugal-no-such-program-anywhere"};
+  const auto enoent = f.sched.submit(missing);
+  const std::string script = f.path("not-executable.sh");
+  { std::ofstream(script) << "#!/bin/sh\necho hi\n"; }
+  JobSpec denied;
+  denied.argv = {script};
+  const auto eacces = f.sched.submit(denied);
+  ASSERT_TRUE(f.tick_until([&] {
+    return is_final(f.job(big).state) && is_final(f.job(enoent).state) && is_final(f.job(eacces).state);
+  }));
+  for (int i = 0; i < 20; ++i) f.sched.tick();  // nothing is relaunched afterwards
+  const Job b = f.job(big), n = f.job(enoent), a = f.job(eacces);
+  EXPECT_EQ(b.state, State::kFailed);
+  EXPECT_EQ(b.attempts, 1);
+  EXPECT_NE(b.note.find("E2BIG"), std::string::npos) << b.note;
+  EXPECT_NE(b.note.find("per argument"), std::string::npos) << b.note;
+  EXPECT_EQ(n.state, State::kFailed);
+  EXPECT_EQ(n.attempts, 1);
+  EXPECT_EQ(n.exit_code, 127);
+  EXPECT_NE(n.note.find("'frugal-no-such-program-anywhere'"), std::string::npos) << n.note;
+  EXPECT_NE(n.note.find("ENOENT"), std::string::npos) << n.note;
+  EXPECT_EQ(a.state, State::kFailed);
+  EXPECT_EQ(a.attempts, 1);
+  EXPECT_EQ(a.exit_code, 126);
+  EXPECT_NE(a.note.find("EACCES"), std::string::npos) << a.note;
+}
+
+namespace {
+// Every attempt vanishes, as when a supervisor is killed each time it starts.
+class VanishingLauncher : public Launcher {
+ public:
+  int launches = 0;
+  Launched launch(const Job&, const std::map<std::string, std::string>&) override { return {++launches, 1}; }
+  Probe probe(const Job&) override { return {Fate::kVanished, 0, ""}; }
+  bool signal(const Job&, int) override { return false; }
+  void reap() override {}
+  std::string log_path(std::int64_t) const override { return "/dev/null"; }
+};
+}  // namespace
+
+TEST(Sched, CrashRequeuesAreBoundedWithBackoff) {
+  TempDir dir{"frugal-sched-test-", "the test"};
+  JobStore store{(dir.path() / "jobs.db").string()};
+  VanishingLauncher launcher;
+  FakeClock clock;
+  clock.t = at(12, 0);
+  SchedulerOptions opt;
+  opt.max_crash_requeues = 3;
+  opt.crash_backoff_s = 10;
+  Scheduler sched(store, launcher, clock, declared_inventory("1xH100-80GB", FRUGAL_TEST_DATA_DIR), opt);
+  JobSpec s;
+  s.argv = {"true"};
+  const auto id = sched.submit(s);
+  sched.tick();  // launch 1
+  EXPECT_EQ(launcher.launches, 1);
+  double waited = 0;
+  for (int crash = 1; crash <= 3; ++crash) {
+    sched.tick();  // the attempt vanished: requeued with a doubling wait
+    Job j = *store.get(id);
+    ASSERT_EQ(j.state, State::kQueued) << j.note;
+    EXPECT_EQ(j.crashes, crash);
+    const double wait = 10.0 * (1 << (crash - 1));
+    EXPECT_DOUBLE_EQ(j.not_before, clock.t + wait);
+    EXPECT_NE(j.note.find(fmt::format("crash {} of at most 3", crash)), std::string::npos) << j.note;
+    clock.t += wait - 1;  // not yet
+    sched.tick();
+    EXPECT_EQ(launcher.launches, crash);
+    clock.t += 1;
+    waited += wait;
+    sched.tick();
+    EXPECT_EQ(launcher.launches, crash + 1);
+  }
+  sched.tick();  // the fourth vanish is one too many
+  const Job j = *store.get(id);
+  EXPECT_EQ(j.state, State::kFailed);
+  EXPECT_EQ(j.crashes, 4);
+  EXPECT_NE(j.note.find("more than the 3 requeues allowed"), std::string::npos) << j.note;
+  EXPECT_DOUBLE_EQ(waited, 70);
+  for (int i = 0; i < 5; ++i) clock.t += 1000, sched.tick();
+  EXPECT_EQ(launcher.launches, 4);
+}
+
+// A jobs.db written before crash counts existed gains the columns in place, its jobs intact.
+TEST(Sched, StoreMigratesAnOlderDatabase) {
+  TempDir dir{"frugal-sched-test-", "the test"};
+  const std::string path = (dir.path() / "jobs.db").string();
+  {
+    SqliteDb db(path);
+    db.exec(
+        "CREATE TABLE jobs(id INTEGER PRIMARY KEY AUTOINCREMENT, spec TEXT NOT NULL, state TEXT NOT NULL, priority INTEGER NOT NULL,"
+        " attempts INTEGER NOT NULL DEFAULT 0, stop_reason TEXT NOT NULL DEFAULT '', stop_then TEXT NOT NULL DEFAULT '',"
+        " pid INTEGER NOT NULL DEFAULT 0, pid_start INTEGER NOT NULL DEFAULT 0, gpu_indices TEXT NOT NULL DEFAULT '[]',"
+        " devices TEXT NOT NULL DEFAULT '[]', exit_code INTEGER NOT NULL DEFAULT 0, submitted REAL NOT NULL DEFAULT 0,"
+        " started REAL NOT NULL DEFAULT 0, finished REAL NOT NULL DEFAULT 0, stop_sent REAL NOT NULL DEFAULT 0,"
+        " next_fire REAL NOT NULL DEFAULT 0, parent INTEGER NOT NULL DEFAULT 0, note TEXT NOT NULL DEFAULT '');"
+        "INSERT INTO jobs(spec, state, priority, attempts, note) VALUES('{\"argv\":[\"true\"]}', 'done', 0, 1, 'exit 0');");
+  }
+  JobStore store(path);
+  const auto j = store.get(1);
+  ASSERT_TRUE(j);
+  EXPECT_EQ(j->state, State::kDone);
+  EXPECT_EQ(j->note, "exit 0");
+  EXPECT_EQ(j->crashes, 0);
+  Job changed = *j;
+  changed.crashes = 2;
+  store.update(changed);
+  EXPECT_EQ(store.get(1)->crashes, 2);
+}
