@@ -52,6 +52,7 @@ struct AgentCmd {
   std::string listen;
   std::string textfile;
   bool no_history = false;
+  bool expose_cmdline = false;
   bool cloudwatch = false;
   std::string emf;
   std::string namespace_;
@@ -73,6 +74,7 @@ void run_agent(const GlobalOptions& g, const AgentCmd& o) {
   telemetry::AgentOptions ao;
   ao.interval_s = s.interval_s;
   ao.textfile = o.textfile;
+  ao.expose_cmdline = o.expose_cmdline;
   ao.publish_interval_s = o.publish_interval.empty() ? require_number(defaults, "cloudwatch_interval_seconds", file)
                                                      : parse_duration(o.publish_interval, "--publish-interval");
   ao.context = {s.price.instance_type, s.price.purchase};
@@ -168,6 +170,8 @@ void register_agent(CLI::App& app, GlobalOptions& g) {
   a->add_option("--listen", o->listen, "HOST:PORT for /metrics, /healthz, /api/v1/gpus (default 0.0.0.0:9401)");
   a->add_option("--textfile", o->textfile, "Also write the metrics to this node_exporter textfile (*.prom)");
   a->add_flag("--no-history", o->no_history, "Do not keep history in SQLite");
+  a->add_flag("--expose-cmdline", o->expose_cmdline,
+              "Serve process command lines (label/field `command`); off: they can hold secrets, only names are served");
   a->add_flag("--cloudwatch", o->cloudwatch, "Publish to CloudWatch with PutMetricData");
   a->add_option("--emf", o->emf, "Append CloudWatch Embedded Metric Format lines to FILE (for the CloudWatch agent)");
   a->add_option("--cloudwatch-namespace", o->namespace_, "CloudWatch namespace (default frugal/GPU)");

@@ -46,6 +46,7 @@ void run_top(const GlobalOptions& g, const TopCmd& o) {
   telemetry::CostAccountant acct(s.policy, s.price.per_gpu_hour);
   telemetry::AgentOptions ao;
   ao.context = {s.price.instance_type, s.price.purchase};
+  ao.expose_cmdline = true;  // a local view on the caller's terminal, like top(1); nothing is served
   telemetry::Agent agent(*s.source, acct, nullptr, nullptr, ao);
 
   telemetry::TopView view;

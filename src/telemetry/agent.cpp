@@ -83,6 +83,12 @@ void Agent::cycle(double now) {
   auto pub = std::make_shared<Published>();
   pub->time = now;
   pub->snapshot = source_.sample(now);
+  if (!options_.expose_cmdline) {
+    // Cleared here, so no reader (/metrics, /api/v1/gpus, textfile, CloudWatch) can serve it.
+    for (auto& g : pub->snapshot.gpus) {
+      for (auto& p : g.processes) p.command.clear();
+    }
+  }
   const std::vector<AccountStep> steps = accountant_.update(pub->snapshot);
   pub->accounts = accountant_.accounts();
   for (const auto& g : pub->snapshot.gpus) {
@@ -150,8 +156,10 @@ nlohmann::json published_json(const Published& p) {
   for (const auto& g : p.snapshot.gpus) {
     json procs = json::array();
     for (const auto& pr : g.processes) {
-      procs.push_back({{"pid", pr.pid}, {"user", pr.user}, {"command", pr.command}, {"memory_bytes", opt(pr.memory_bytes)},
-                       {"sm_ratio", opt(pr.sm_ratio)}, {"gpu_instance", opt(pr.gpu_instance)}});
+      json o = {{"pid", pr.pid}, {"user", pr.user}, {"process", pr.name}, {"memory_bytes", opt(pr.memory_bytes)},
+                {"sm_ratio", opt(pr.sm_ratio)}, {"gpu_instance", opt(pr.gpu_instance)}};
+      if (!pr.command.empty()) o["command"] = pr.command;
+      procs.push_back(std::move(o));
     }
     json migs = json::array();
     for (const auto& m : g.mig_instances) {

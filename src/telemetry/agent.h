@@ -27,6 +27,10 @@ struct AgentOptions {
   std::vector<std::pair<std::string, std::string>> cloud_dimensions;  // added to every CloudWatch metric
   double prune_interval_s = 60;
   CollectContext context;
+  // Process command lines in what the agent serves. Off by default: arguments can carry secrets,
+  // and the agent listens on all interfaces (it is a scrape target); the executable's name, user
+  // and pid are always there.
+  bool expose_cmdline = false;
 };
 
 // What a reader gets: immutable once published.

@@ -69,7 +69,9 @@ std::vector<MetricFamily> collect_families(const Snapshot& snap, const CostAccou
         mig_mem.samples.push_back({{{"gpu", gpu}, {"uuid", g.uuid}, {"mig_uuid", m.uuid}}, static_cast<double>(*m.memory_used_bytes)});
     }
     for (const auto& p : g.processes) {
-      Labels pl = {{"gpu", gpu}, {"uuid", g.uuid}, {"pid", std::to_string(p.pid)}, {"user", p.user}, {"command", p.command}};
+      // `process` is the executable's name; the command line only when the agent exposes it.
+      Labels pl = {{"gpu", gpu}, {"uuid", g.uuid}, {"pid", std::to_string(p.pid)}, {"user", p.user}, {"process", p.name}};
+      if (!p.command.empty()) pl.emplace_back("command", p.command);
       if (p.memory_bytes) proc_mem.samples.push_back({pl, static_cast<double>(*p.memory_bytes)});
       if (p.sm_ratio) proc_sm.samples.push_back({pl, *p.sm_ratio});
     }

@@ -328,6 +328,7 @@ Snapshot NvmlSource::sample(double now) {
     for (auto& p : g.processes) {
       ProcessOwner o = lookup_process(p.pid);
       p.user = std::move(o.user);
+      p.name = std::move(o.name);
       p.command = std::move(o.command);
     }
     snap.gpus.push_back(std::move(g));

@@ -33,10 +33,11 @@ ProcessOwner lookup_process(unsigned pid, const std::string& proc_root) {
     if (c == '\0') c = ' ';
   }
   if (cmd.size() > kMaxCommand) cmd.resize(kMaxCommand);
-  if (cmd.empty()) {  // kernel threads and zombies have no cmdline; use the comm name
-    std::ifstream comm(dir + "/comm");
-    std::getline(comm, cmd);
-  }
+  std::string name;
+  std::ifstream comm(dir + "/comm");
+  std::getline(comm, name);
+  if (!name.empty()) owner.name = name;
+  if (cmd.empty()) cmd = name;  // kernel threads and zombies have no cmdline
   if (!cmd.empty()) owner.command = cmd;
   return owner;
 }

@@ -8,6 +8,7 @@ namespace frugal::telemetry {
 
 struct ProcessOwner {
   std::string user = "?";     // "?" when the pid is not visible (another PID namespace, gone)
+  std::string name = "?";     // /proc/PID/comm: the executable's name, at most 15 bytes
   std::string command = "?";  // argv joined with spaces, at most 200 bytes
 };
 

@@ -12,7 +12,10 @@ namespace frugal::telemetry {
 struct GpuProcess {
   unsigned pid = 0;
   std::string user;     // from /proc; "?" when the process is not visible (other namespace)
-  std::string command;  // argv joined by spaces, truncated; "?" when not visible
+  std::string name;     // the executable's name (/proc/PID/comm, at most 15 bytes); "?" when not visible
+  std::string command;  // argv joined by spaces, truncated; "?" when not visible. Arguments can
+                        // hold secrets (tokens, URLs with passwords): the agent serves it only
+                        // with --expose-cmdline, and clears it otherwise (AgentOptions).
   std::optional<std::uint64_t> memory_bytes;
   std::optional<double> sm_ratio;  // share of the GPU's SMs this process used, 0..1
   std::optional<unsigned> gpu_instance;  // MIG GPU instance id when it runs in one

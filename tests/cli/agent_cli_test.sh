@@ -41,6 +41,10 @@ promtool check metrics < "$tmp/frugal.prom" || fail "promtool rejected the textf
 grep -q '^frugal_gpu_utilization_ratio{gpu="0",uuid="GPU-aaaaaaaa-0000-0000-0000-000000000000"} 0.85$' "$tmp/metrics.txt" || fail "utilization line"
 grep -q '^frugal_gpu_idle{gpu="1",uuid="GPU-bbbbbbbb-0000-0000-0000-000000000000"} 1$' "$tmp/metrics.txt" || fail "GPU 1 not idle: $(grep frugal_gpu_idle "$tmp/metrics.txt")"
 curl -sf -H 'Accept: application/openmetrics-text;version=1.0.0' "http://127.0.0.1:$port/metrics" | tail -1 | grep -qx '# EOF' || fail "OpenMetrics"
+# Process command lines (which can hold secrets) are not served by default; the name is.
+grep -q '^frugal_gpu_process_memory_used_bytes{.*process="' "$tmp/metrics.txt" || fail "process name label missing"
+if grep -q 'command="' "$tmp/metrics.txt" "$tmp/frugal.prom"; then fail "a command line was served without --expose-cmdline"; fi
+if curl -sf "http://127.0.0.1:$port/api/v1/gpus" | grep -q '"command"'; then fail "/api/v1/gpus served a command line"; fi
 echo "ok - /metrics and textfile pass promtool"
 
 # --- a real Prometheus scrapes it ---

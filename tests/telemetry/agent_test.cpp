@@ -2,6 +2,7 @@
 // history and EMF outputs; and a scrape while NVML hangs.
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -31,6 +32,10 @@ double value_of(const std::string& text, const std::string& series) {
   const auto p = text.find(series + " ");
   if (p == std::string::npos) return std::nan("");
   return std::stod(text.substr(p + series.size() + 1));
+}
+std::string me() {
+  struct passwd* pw = getpwuid(getuid());
+  return pw ? pw->pw_name : std::to_string(getuid());
 }
 std::string tmp(const std::string& name) {
   auto p = std::filesystem::temp_directory_path() / ("frugal_agent_" + std::to_string(getpid()) + "_" + name);
@@ -78,7 +83,9 @@ TEST(Agent, ServesMetricsHealthAndJson) {
     EXPECT_NE(m.find("frugal_gpu_power_watts{gpu=\"0\",uuid=\"GPU-aaaaaaaa-0000-0000-0000-000000000000\"} 250\n"), std::string::npos);
     EXPECT_NE(m.find("frugal_gpu_memory_used_bytes{gpu=\"0\",uuid=\"GPU-aaaaaaaa-0000-0000-0000-000000000000\"} 10737418240\n"), std::string::npos);
     EXPECT_NE(m.find("frugal_gpu_process_memory_used_bytes{gpu=\"0\",uuid=\"GPU-aaaaaaaa-0000-0000-0000-000000000000\",pid=\"" +
-                     std::to_string(getpid()) + "\""), std::string::npos);
+                     std::to_string(getpid()) + "\",user=\"" + me() + "\",process=\"telemetry_test\"} "), std::string::npos) << m;
+    // Command lines can carry secrets and the agent listens on all interfaces: not by default.
+    EXPECT_EQ(m.find("command="), std::string::npos);
     // 120 s charged at $4/GPU-h = $0.1333...; GPU 1 sat at 0% for 120 s, under the 300 s grace.
     EXPECT_NEAR(value_of(m, "frugal_gpu_cost_dollars_total{gpu=\"1\",uuid=\"GPU-bbbbbbbb-0000-0000-0000-000000000000\"}"), 120 * 4.0 / 3600, 1e-12);
     EXPECT_NE(m.find("frugal_gpu_idle_seconds_total{gpu=\"1\",uuid=\"GPU-bbbbbbbb-0000-0000-0000-000000000000\"} 0\n"), std::string::npos);
@@ -101,6 +108,8 @@ TEST(Agent, ServesMetricsHealthAndJson) {
     const auto j = nlohmann::json::parse(api->body);
     ASSERT_EQ(j["gpus"].size(), 2u);
     EXPECT_EQ(j["gpus"][0]["processes"][0]["pid"], getpid());
+    EXPECT_EQ(j["gpus"][0]["processes"][0]["process"], "telemetry_test");
+    EXPECT_FALSE(j["gpus"][0]["processes"][0].contains("command"));
     EXPECT_DOUBLE_EQ(j["gpus"][1]["watched_seconds"].get<double>(), 120);
 
     // The textfile holds the same exposition as the last scrape.
@@ -188,4 +197,33 @@ TEST(Agent, ListenAddressErrors) {
   EXPECT_THROW(frugal::http::parse_listen("host:abc"), frugal::Error);
   EXPECT_EQ(frugal::http::parse_listen(":9401"), std::make_pair(std::string("0.0.0.0"), 9401));
   EXPECT_EQ(frugal::http::parse_listen("[::1]:9401"), std::make_pair(std::string("::1"), 9401));
+}
+
+// --expose-cmdline: the owner of the machine chose to serve command lines; they come with the name.
+TEST(Agent, ServesCommandLinesOnlyWhenAskedTo) {
+  std::ifstream in(scenario_file("two_a100.json"));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  for (const bool expose : {false, true}) {
+    SCOPED_TRACE(expose);
+    auto src = open_fake(ss.str());
+    ASSERT_TRUE(src);
+    CostAccountant acct(IdlePolicy{0.10, 300, 60}, 4.0);
+    AgentOptions opt;
+    opt.expose_cmdline = expose;
+    Agent agent(*src, acct, nullptr, nullptr, opt);
+    agent.cycle(1000);
+    const auto p = agent.latest();
+    const std::string& m = p->prometheus_text;
+    const auto j = published_json(*p);
+    const auto& proc = j["gpus"][0]["processes"][0];
+    EXPECT_EQ(proc["process"], "telemetry_test");
+    if (expose) {
+      EXPECT_NE(m.find("process=\"telemetry_test\",command=\""), std::string::npos) << m;
+      EXPECT_NE(proc["command"].get<std::string>().find("telemetry_test"), std::string::npos);
+    } else {
+      EXPECT_EQ(m.find("command="), std::string::npos) << m;
+      EXPECT_FALSE(proc.contains("command"));
+    }
+  }
 }

@@ -91,7 +91,7 @@ TEST(Exposition, EveryFamilyFollowsNamingRules) {
   g.uuid = "GPU-1";
   g.utilization = 0.5;
   g.energy_joules = 10;
-  g.processes.push_back({1, "u", "c", 5, 0.5, std::nullopt});
+  g.processes.push_back({1, "u", "n", "c", 5, 0.5, std::nullopt});
   s.gpus.push_back(g);
   CostAccountant acct(IdlePolicy{0.1, 300, 60}, 1);
   acct.update(s);
