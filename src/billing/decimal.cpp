@@ -14,7 +14,7 @@ std::optional<Nanos> parse_amount(std::string_view s) {
   bool neg = false;
   std::size_t i = 0;
   if (s[i] == '-' || s[i] == '+') neg = s[i++] == '-';
-  __int128 v = 0;
+  Nanos v = 0;
   int frac = -1, digits = 0;
   bool round_up = false;
   for (; i < s.size(); ++i) {
@@ -31,7 +31,7 @@ std::optional<Nanos> parse_amount(std::string_view s) {
       v = v * 10 + (c - '0');
       // Past 1e28 the amount cannot fit int64 nano-dollars after scaling; stopping here also keeps
       // the scaling below from overflowing __int128 (found by the fuzzer).
-      if (v > static_cast<__int128>(10'000'000'000'000'000'000ULL) * 1'000'000'000) return std::nullopt;
+      if (v > static_cast<Nanos>(10'000'000'000'000'000'000ULL) * 1'000'000'000) return std::nullopt;
     } else if (c == '.' && frac < 0) {
       frac = 0;
     } else if (c == 'e' || c == 'E') {
@@ -48,21 +48,31 @@ std::optional<Nanos> parse_amount(std::string_view s) {
   if (i == 0 || (neg && s.size() == 1)) return std::nullopt;
   for (int k = frac < 0 ? 0 : frac; k < 9; ++k) v *= 10;
   if (round_up) v += 1;
-  if (v > static_cast<__int128>(INT64_MAX)) return std::nullopt;
+  if (v > static_cast<Nanos>(INT64_MAX)) return std::nullopt;
   return neg ? -static_cast<Nanos>(v) : static_cast<Nanos>(v);
 }
 
 double to_usd(Nanos n) { return static_cast<double>(n) / 1e9; }
 
+Nanos from_usd(double usd) { return std::isfinite(usd) ? static_cast<Nanos>(std::round(usd * 1e9)) : 0; }
+
 std::string format_usd(Nanos n) {
+  // Integer rounding to the cent, half away from zero: exact at any size a sum can reach.
   const bool neg = n < 0;
-  const long long cents = std::llround(std::fabs(static_cast<double>(n)) / 1e7);
-  std::string whole = std::to_string(cents / 100), grouped;
-  for (std::size_t i = 0; i < whole.size(); ++i) {
-    if (i && (whole.size() - i) % 3 == 0) grouped += ',';
-    grouped += whole[i];
+  Nanos cents = ((neg ? -n : n) + 5'000'000) / 10'000'000;
+  std::string digits;
+  const int rest = static_cast<int>(cents % 100);
+  cents /= 100;
+  do {
+    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(cents % 10)));
+    cents /= 10;
+  } while (cents > 0);
+  std::string grouped;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) grouped += ',';
+    grouped += digits[i];
   }
-  return fmt::format("{}${}.{:02d}", neg ? "-" : "", grouped, cents % 100);
+  return fmt::format("{}${}.{:02d}", neg ? "-" : "", grouped, rest);
 }
 
 }  // namespace frugal::billing

@@ -86,9 +86,14 @@ std::string find_key(const fs::path& dir, const std::string& key) {
 
 std::vector<std::string> expand_bill_inputs(const std::vector<std::string>& inputs) {
   std::vector<std::string> files;
+  bool stdin_taken = false;
   for (const auto& in : inputs) {
    try {
-    if (fs::is_directory(in)) {
+    if (in == "-") {  // standard input, read once
+      if (stdin_taken) throw Error("-: standard input can be read only once; name it once");
+      stdin_taken = true;
+      files.push_back(in);
+    } else if (fs::is_directory(in)) {
       std::vector<std::string> found;
       for (const auto& e : fs::recursive_directory_iterator(in)) {
         const std::string p = e.path().string();

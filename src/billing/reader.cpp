@@ -9,8 +9,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <climits>
+#include <cstring>
 #include <string_view>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <streambuf>
@@ -252,7 +257,20 @@ void read_rows(Records& reader, const std::vector<std::string>& header, const st
   auto amount = [&](int c, const char* what) -> Nanos {
     if (c < 0) return 0;
     auto v = parse_amount(get(c));
-    if (!v) fail_at(reader.field_location(c), fmt::format("expected a decimal amount in {}, got '{}'", what, get(c)));
+    if (!v) {
+      // A well-formed number that is only too big gets its own reason: one line is at most
+      // INT64_MAX nano-dollars (sums are 128-bit and cannot wrap).
+      const std::string_view text = get(c);
+      const std::string copy(text);
+      char* stop = nullptr;
+      const double d = std::strtod(copy.c_str(), &stop);
+      const bool numeric = !copy.empty() && stop == copy.c_str() + copy.size() && std::isfinite(d) &&
+                           copy.find_first_of("xXnN") == std::string::npos;  // not hex, inf or nan
+      fail_at(reader.field_location(c),
+              numeric ? fmt::format("amount in {} out of range: '{}' (one line may carry at most {} either way)", what, text,
+                                        format_usd(std::numeric_limits<std::int64_t>::max()))
+                      : fmt::format("expected a decimal amount in {}, got '{}'", what, text));
+    }
     return *v;
   };
 
@@ -427,14 +445,69 @@ ReadStats read_bill_file(const std::string& path, const LineSink& sink, const Re
 namespace frugal::billing {
 namespace {
 
-// A read-only mapping of a whole file.
+// Inflates a whole gzip buffer (concatenated members too, as `cat a.gz b.gz` makes); throws
+// InputError naming `name` when it is corrupt or ends early.
+std::string gunzip(const char* data, std::size_t size, const std::string& name) {
+  std::string out;
+  z_stream z{};
+  if (inflateInit2(&z, 15 + 32) != Z_OK) throw Error("zlib: inflateInit2 failed");
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data));
+  z.avail_in = static_cast<uInt>(std::min<std::size_t>(size, UINT32_MAX));
+  std::size_t left = size - z.avail_in;
+  char buf[1 << 16];
+  int rc = Z_OK;
+  for (;;) {
+    z.next_out = reinterpret_cast<Bytef*>(buf);
+    z.avail_out = sizeof buf;
+    rc = inflate(&z, Z_NO_FLUSH);
+    out.append(buf, sizeof buf - z.avail_out);
+    if (z.avail_in == 0 && left > 0) {
+      const std::size_t more = std::min<std::size_t>(left, UINT32_MAX);
+      z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data + (size - left)));
+      z.avail_in = static_cast<uInt>(more);
+      left -= more;
+    }
+    if (rc == Z_STREAM_END) {
+      if (z.avail_in == 0 && left == 0) break;
+      inflateReset(&z);  // another member follows
+      continue;
+    }
+    if (rc == Z_BUF_ERROR && z.avail_in == 0 && left == 0) break;  // ended inside a member
+    if (rc != Z_OK) break;
+  }
+  const std::string why = rc == Z_STREAM_END ? "" : rc == Z_OK || rc == Z_BUF_ERROR ? "unexpected end of file" : (z.msg ? z.msg : "inflate error");
+  inflateEnd(&z);
+  if (!why.empty()) throw InputError(fmt::format("{}: corrupt or truncated gzip data ({})", name, why));
+  return out;
+}
+
+// A read-only view of a whole input: a regular file is mapped; standard input ("-"), a pipe or a
+// device (/dev/stdin, <(zcat ...)) cannot be, and is read into memory (and inflated there when
+// it is gzip, since it cannot be read twice).
 class MappedFile {
  public:
-  explicit MappedFile(const std::string& path) {
-    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) throw Error(fmt::format("{}: cannot open file", path));
+  explicit MappedFile(const std::string& path, const std::string& name) {
+    fd_ = path == "-" ? ::fcntl(0, F_DUPFD_CLOEXEC, 0) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) throw Error(fmt::format("{}: cannot open file", name));
     struct stat sb {};
-    if (::fstat(fd_, &sb) != 0) throw Error(fmt::format("{}: cannot stat file", path));
+    if (::fstat(fd_, &sb) != 0) throw Error(fmt::format("{}: cannot stat file", name));
+    if (!S_ISREG(sb.st_mode)) {
+      char buf[1 << 16];
+      for (;;) {
+        const ssize_t n = ::read(fd_, buf, sizeof buf);
+        if (n == 0) break;
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw Error(fmt::format("{}: read failed ({})", name, std::strerror(errno)));
+        owned_.append(buf, static_cast<std::size_t>(n));
+      }
+      if (owned_.size() >= 2 && static_cast<unsigned char>(owned_[0]) == 0x1f && static_cast<unsigned char>(owned_[1]) == 0x8b) {
+        owned_ = gunzip(owned_.data(), owned_.size(), name);
+      }
+      in_memory_ = true;
+      data_ = owned_.data();
+      size_ = owned_.size();
+      return;
+    }
     size_ = static_cast<std::size_t>(sb.st_size);
     if (size_ == 0) return;
     void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd_, 0);
@@ -443,7 +516,7 @@ class MappedFile {
     ::madvise(p, size_, MADV_SEQUENTIAL);
   }
   ~MappedFile() {
-    if (data_) ::munmap(const_cast<char*>(data_), size_);
+    if (data_ && !in_memory_) ::munmap(const_cast<char*>(data_), size_);
     if (fd_ >= 0) ::close(fd_);
   }
   MappedFile(const MappedFile&) = delete;
@@ -451,8 +524,11 @@ class MappedFile {
   const char* data() const { return data_; }
   std::size_t size() const { return size_; }
   int fd() const { return fd_; }
+  bool in_memory() const { return in_memory_; }
 
  private:
+  std::string owned_;
+  bool in_memory_ = false;
   int fd_ = -1;
   const char* data_ = nullptr;
   std::size_t size_ = 0;
@@ -464,13 +540,14 @@ constexpr std::size_t kReleaseEvery = 32u << 20;
 // A chunk's records, giving the pages already read back to the kernel every kReleaseEvery bytes,
 // so the resident set stays flat whatever the file size (a mapped page otherwise stays counted
 // until the unmap). Fields of the previous record are dead once next() is called again.
+// `file_base` null: the input is in memory (standard input, a pipe), and nothing is released.
 class ChunkRecords {
  public:
   ChunkRecords(const char* file_base, const char* begin, const char* stop, const char* end, const std::string& name, int line)
       : base_(file_base), released_(begin), r_(begin, stop, end, name, line) {}
   bool next(std::vector<std::string_view>& f) {
     const char* at = r_.position();
-    if (static_cast<std::size_t>(at - released_) >= kReleaseEvery) {
+    if (base_ && static_cast<std::size_t>(at - released_) >= kReleaseEvery) {
       const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
       const auto from = (static_cast<std::size_t>(released_ - base_) + page - 1) / page * page;
       const auto to = static_cast<std::size_t>(at - base_) / page * page;
@@ -498,13 +575,14 @@ void run_parallel(std::size_t n, F&& f) {
 
 }  // namespace
 
-ReadStats read_bill_file_chunked(const std::string& path, const std::vector<LineSink>& sinks, const ReadOptions& opt) {
+ReadStats read_bill_file_chunked(const std::string& input, const std::vector<LineSink>& sinks, const ReadOptions& opt) {
   if (sinks.empty()) throw Error("read_bill_file_chunked: no sink");
-  const MappedFile file(path);
+  const std::string path = input == "-" ? std::string(kStdinName) : input;  // as errors name it
+  const MappedFile file(input, path);
   const char* const base = file.data();
   const std::size_t size = file.size();
   const bool gzip = size >= 2 && static_cast<unsigned char>(base[0]) == 0x1f && static_cast<unsigned char>(base[1]) == 0x8b;
-  if (gzip) return read_bill_file(path, sinks[0], opt);
+  if (gzip && !file.in_memory()) return read_bill_file(path, sinks[0], opt);
   const char* const end = base + size;
   // Header.
   CsvSpanReader head(base, end, end, path, 1);
@@ -533,6 +611,10 @@ ReadStats read_bill_file_chunked(const std::string& path, const std::vector<Line
         auto off = static_cast<off_t>(raw[i] - base + static_cast<std::ptrdiff_t>(len * t / n));
         const auto stop = static_cast<off_t>(raw[i] - base + static_cast<std::ptrdiff_t>(len * (t + 1) / n));
         long long qq = 0, nn = 0;
+        if (file.in_memory()) {  // nothing to page in: count in place
+          for (const char* c = base + off; c < base + stop; ++c) qq += *c == '"', nn += *c == '\n';
+          off = stop;
+        }
         while (off < stop) {
           const ssize_t got = ::pread(file.fd(), buf.data(), std::min<std::size_t>(buf.size(), static_cast<std::size_t>(stop - off)), off);
           if (got <= 0) {
@@ -588,7 +670,7 @@ ReadStats read_bill_file_chunked(const std::string& path, const std::vector<Line
       part[i].rows = 0;
       part[i].split_rows = 0;
       if (start[i] >= start[i + 1]) return;
-      ChunkRecords rd(base, start[i], start[i + 1], end, path, static_cast<int>(first_line[i]));
+      ChunkRecords rd(file.in_memory() ? nullptr : base, start[i], start[i + 1], end, path, static_cast<int>(first_line[i]));
       read_rows(rd, header, path, sinks[i], opt, part[i]);
     } catch (...) {
       failed[i] = std::current_exception();

@@ -40,7 +40,10 @@ ReadStats read_bill_file(const std::string& path, const LineSink& sink, const Re
 // counted first), and chunk i goes to sinks[i] on its own thread, so each sink must only be used
 // by its chunk. Files under 4 MB are one chunk; gzip input is streamed on one thread into
 // sinks[0]. Pages already read are released as the chunks advance, so memory stays flat. Errors are those of read_bill_file, naming the same line a one-thread read would.
+// `path` "-" is standard input; it, a pipe or a device is read into memory first (named
+// kStdinName, or its path, in errors).
 ReadStats read_bill_file_chunked(const std::string& path, const std::vector<LineSink>& sinks, const ReadOptions& opt = {});
+inline constexpr const char* kStdinName = "<stdin>";
 
 Format detect_format(const std::vector<std::string>& header, const std::string& name);
 

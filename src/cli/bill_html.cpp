@@ -18,7 +18,7 @@ const char* kPalette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b",
 constexpr const char* kOther = "#b0b0b0";
 constexpr int kMaxTypes = 7;  // types drawn by name; the rest are "other"
 
-std::string money(double v) { return billing::format_usd(static_cast<billing::Nanos>(std::llround(v * 1e9))); }
+std::string money(double v) { return billing::format_usd(billing::from_usd(v)); }
 std::string money_short(double v) {
   if (std::abs(v) >= 1e6) return fmt::format("${:.1f}M", v / 1e6);
   if (std::abs(v) >= 1e3) return fmt::format("${:.1f}k", v / 1e3);

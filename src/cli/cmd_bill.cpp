@@ -122,7 +122,7 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
   std::string first_bad;
   for (const auto& f : files) {
     auto st = billing::read_bill_file_chunked(f, sinks, ro);
-    formats.push_back(fmt::format("{} ({}, {} rows{})", f, billing::to_string(st.format), st.rows,
+    formats.push_back(fmt::format("{} ({}, {} rows{})", f == "-" ? billing::kStdinName : f, billing::to_string(st.format), st.rows,
                                   st.split_rows ? fmt::format(", {} split cost allocation rows not summed: their parent instance lines carry the cost", st.split_rows) : ""));
     bad += st.bad_rows;
     if (first_bad.empty()) first_bad = st.first_bad;
@@ -176,7 +176,7 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
   }
   if (bad) by_purchase.notes.push_back(fmt::format("skipped {} bad rows (first: {})", bad, first_bad));
   // Dollars from the analyses (doubles) printed like the exact sums: "$1,234.57".
-  auto usd = [](double v) { return billing::format_usd(static_cast<billing::Nanos>(std::llround(v * 1e9))); };
+  auto usd = [](double v) { return billing::format_usd(billing::from_usd(v)); };
   // Trend, spikes and anomalies of the daily GPU spend.
   std::map<std::string, std::map<std::string, double>> series;
   for (const auto& [d, types] : s.by_day_type) {
@@ -382,7 +382,7 @@ void register_bill(CLI::App& app, GlobalOptions& g) {
   auto* b = app.add_subcommand("bill", "GPU spend from your bill (Cost Explorer; exports in S3)");
   b->add_option("inputs", o->inputs,
                 "Bill files, folders, globs or CUR manifests (FOCUS / CUR CSV, gzip or not), or s3://bucket/prefix/ "
-                "or s3://bucket/...Manifest.json");
+                "or s3://bucket/...Manifest.json, or - for standard input");
   b->add_flag("--skip-bad-rows", o->skip_bad_rows, "Skip (and count) rows that do not parse instead of stopping");
   b->add_flag("--daily", o->daily, "Also print spend per day and instance type in the terminal");
   b->add_option("--bill-format", o->bill_format, "Read the files as this format instead of detecting it from the header")

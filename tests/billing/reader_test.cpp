@@ -68,6 +68,14 @@ TEST(Decimal, ExactParsing) {
   EXPECT_FALSE(parse_amount("1234567890123456789012345678901234567890.5"));
   EXPECT_FALSE(parse_amount("9300000000"));  // > int64 nano-dollars
   EXPECT_EQ(parse_amount("9000000000").value(), 9000000000LL * 1000000000LL);
+  // Sums are 128-bit: a million lines at the largest amount one line may carry, exactly, and
+  // printed to the cent without a round trip through double.
+  const Nanos most = parse_amount("-9223372036.854775807").value();
+  Nanos sum = 0;
+  for (int i = 0; i < 1000000; ++i) sum += most;
+  EXPECT_EQ(format_usd(sum), "-$9,223,372,036,854,775.81");
+  EXPECT_EQ(format_usd(parse_amount("0.005").value()), "$0.01");
+  EXPECT_EQ(format_usd(parse_amount("-0.004999999").value()), "-$0.00");
 }
 
 TEST(InstanceType, FromUsageTypeAndDescription) {
