@@ -12,7 +12,10 @@
 #include <future>
 #include <mutex>
 #include <sstream>
+#include <thread>
+#include <vector>
 
+#include "adversarial/raw_client.h"
 #include "core/error.h"
 #include "fake_nvml_util.h"
 #include "telemetry/agent.h"
@@ -226,4 +229,38 @@ TEST(Agent, ServesCommandLinesOnlyWhenAskedTo) {
       EXPECT_FALSE(proc.contains("command"));
     }
   }
+}
+
+// Issue 14: 8 connections sending a header line a second made every scrape time out, and 200
+// idle ones did the same. Now 64 slow ones and 300 idle ones are held while scrapes answer.
+TEST(Agent, ScrapesAnswerWhileSlowAndIdleClientsHoldConnections) {
+  using namespace frugal::testing;
+  std::ifstream in(scenario_file("two_a100.json"));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto src = open_fake(ss.str());
+  ASSERT_TRUE(src);
+  CostAccountant acct(IdlePolicy{0.10, 300, 60}, 4.0);
+  Agent agent(*src, acct, nullptr, nullptr, AgentOptions{});
+  agent.cycle(1000);
+  MetricsServer server(agent, "127.0.0.1:0", 1);
+  std::vector<RawConn> hold;
+  for (int i = 0; i < 300; ++i) hold.emplace_back(server.port());  // idle
+  for (int i = 0; i < 64; ++i) {
+    hold.emplace_back(server.port());
+    hold.back().send("GET /metrics HTTP/1.1\r\n");  // a head that dribbles
+  }
+  double worst = 0;
+  for (int k = 0; k < 10; ++k) {
+    for (std::size_t i = 300; i < hold.size(); ++i) hold[i].send("X-Slow: 1\r\n");
+    const auto t0 = std::chrono::steady_clock::now();
+    RawConn c(server.port());
+    c.send("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const std::string got = c.response(5);
+    worst = std::max(worst, seconds_since(t0));
+    EXPECT_EQ(status_of(got), 200);
+    EXPECT_NE(got.find("frugal_gpu_utilization_ratio{gpu=\"0\""), std::string::npos);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_LT(worst, 1.0);
 }
