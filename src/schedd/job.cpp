@@ -67,7 +67,10 @@ JobSpec spec_from_json(const nlohmann::json& j) {
   if (!j.is_object()) throw Error("body: expected a JSON object");
   JobSpec s;
   constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
-  for (const auto& [k, v] : j.items()) {
+  for (const auto& item : j.items()) {
+    // Named copies, not structured bindings: clang before 16 cannot capture bindings in lambdas.
+    const std::string& k = item.key();
+    const nlohmann::json& v = item.value();
     auto want = [&](bool ok, const char* what) {
       if (!ok) throw Error(fmt::format("{}: expected {}", k, what));
     };

@@ -1,8 +1,8 @@
-// libFuzzer entry point for the parsers that read user input (CSV, TOML, units, bill exports and
-// CUR manifests,
-// and the agent's HTTP Accept header and --listen address).
-// The first byte picks the parser;
-// the contract is "parse or throw frugal::Error" (anything else aborts the fuzzer).
+// libFuzzer entry point for the parsers that read user input: CSV, TOML and Hugging Face
+// configs, units, bill exports and CUR manifests, the agent's Accept header and --listen address,
+// the HTTP request path both servers share (request line, headers, chunked bodies, timeouts), and
+// the scheduler's job-spec JSON. The first byte picks the parser (first byte % 8); the contract
+// is "parse or throw frugal::Error" (anything else aborts the fuzzer).
 // Build and run: make fuzz
 #include <cstddef>
 #include <cstdint>
@@ -18,6 +18,10 @@
 #include "core/error.h"
 #include "core/toml_util.h"
 #include "core/units.h"
+#include "http/server.h"
+#include "http/session.h"
+#include "schedd/api.h"
+#include "schedd/job.h"
 #include "telemetry/exposition.h"
 #include "telemetry/server.h"
 
@@ -54,13 +58,62 @@ void differential_csv(const std::string& input) {
     }
   }
 }
+// The HTTP path of both servers: the bytes arrive in pieces (the second byte sets the piece
+// size), then the connection times out or the client closes. Every answer must be a whole
+// HTTP/1.1 status line, and the session must never ask for more than its limits allow.
+void fuzz_http(const std::string& input) {
+  using namespace frugal::http;
+  static const Router router = [] {
+    Router r;
+    r.add("GET", "/metrics", [](const Request& q, Response& res) { res.set(200, q.header("accept"), "text/plain"); });
+    r.add("GET", "/v1/jobs/*/logs", [](const Request& q, Response& res) { res.set(200, q.captures.at(0) + q.param("offset"), "text/plain"); });
+    r.add("POST", "/v1/jobs", [](const Request& q, Response& res) { res.set(201, q.body, "application/json"); }, {true, 512});
+    r.set_authorizer([](const Request& q) { return q.header("authorization") == "Bearer t"; });
+    return r;
+  }();
+  Limits limits;
+  limits.max_head_bytes = 1024;
+  limits.max_requests_per_connection = 8;
+  if (input.empty()) return;
+  const std::size_t piece = 1 + static_cast<unsigned char>(input[0]) % 64;
+  Session s(router, limits, 0, "fuzz");
+  double now = 0;
+  std::size_t seen = 0;
+  for (std::size_t at = 1; at < input.size() && !s.closing(); at += piece) {
+    const std::size_t budget = s.read_budget();
+    const std::size_t n = std::min({piece, input.size() - at, budget == 0 ? piece : budget});
+    if (budget == 0) {
+      s.on_output_sent(s.output().size(), now);  // the client read everything so far
+      if (s.read_budget() == 0) break;
+      continue;
+    }
+    s.on_input(std::string_view(input).substr(at, n), now += 0.01);
+    if (s.output().size() > seen && s.output().compare(0, 9, "HTTP/1.1 ") != 0) std::abort();
+    seen = s.output().size();
+  }
+  s.on_output_sent(s.output().size(), now);
+  s.on_timeout(s.deadline());
+  if (!s.output().empty() && s.output().compare(0, 9, "HTTP/1.1 ") != 0) std::abort();
+  s.on_eof(now);
+}
+
+// Job specs as the API takes them: parse, validate, and the stored form must read back the same.
+void fuzz_job_spec(const std::string& input) {
+  using namespace frugal::schedd;
+  const auto spec = spec_from_json(parse_json_body(input));
+  const auto stored = spec_to_json(spec);
+  if (spec_to_json(spec_from_json(stored)) != stored) std::abort();
+  Job j;
+  j.spec = spec;
+  if (to_json(j).contains("env")) std::abort();  // values must never leave the daemon
+}
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string input(reinterpret_cast<const char*>(data) + 1, size - 1);
   try {
-    switch (data[0] % 5) {
+    switch (data[0] % 8) {
       case 0: {
         differential_csv(input);
         std::istringstream in(input);
@@ -97,6 +150,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       case 4:
         (void)frugal::telemetry::accepts_openmetrics(input);
         (void)frugal::http::parse_listen(input);
+        break;
+      case 5:
+        fuzz_http(input);
+        break;
+      case 6:
+        fuzz_job_spec(input);
         break;
       default:
         (void)frugal::parse_duration(input, "d");
