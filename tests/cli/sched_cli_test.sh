@@ -119,6 +119,11 @@ sleep 1  # twenty passes: a job that looped would be on its tenth attempt by now
 FRUGAL_SCHED_URL="$FRUGAL_SCHED_URL3" FRUGAL_SCHED_TOKEN="$(cat "$tmp/small/token")" "$frugal" show "$w" > "$tmp/show"
 kill "$pid3"; wait "$pid3" 2>/dev/null || true
 grep -q '"state": "failed"' "$tmp/show" && grep -q '"attempts": 1' "$tmp/show" && grep -q 'E2BIG' "$tmp/show" || fail "E2BIG job: $(cat "$tmp/show")"
+# After writes, SQLite's -wal and -shm files exist too; they hold job specs as well.
+for f in jobs.db-wal jobs.db-shm; do
+  [[ ! -e "$tmp/state/$f" || $(stat -c %a "$tmp/state/$f") == 600 ]] || fail "$f must be mode 0600, is $(stat -c %a "$tmp/state/$f")"
+done
+[[ -e "$tmp/state/jobs.db-wal" ]] || fail "expected a WAL file after submits (the check above would be vacuous)"
 # Beyond loopback only with an explicit token file.
 if "$frugal" sched serve --gpus 1xH100-80GB --listen "0.0.0.0:$((port + 1))" --state-dir "$tmp/other" 2>"$tmp/err"; then fail "non-loopback without token file"; fi
 grep -q 'token-file' "$tmp/err" || fail "non-loopback refusal: $(cat "$tmp/err")"
