@@ -1,0 +1,146 @@
+// The test's own OpenAI-compatible streaming server, which follows a script: a delay before the
+// response headers, a first-token delay, fixed inter-token delays (scheduled from the request's
+// arrival, so they do not drift), HTTP errors and cut streams on every Nth request. A thread per
+// connection and blocking sockets: its timing is what the script says, whatever the client does.
+#pragma once
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace frugal::testing {
+
+struct StreamScript {
+  double header_delay_s = 0;  // before the status line
+  double ttft_s = 0.05;       // from the request's arrival to the first token
+  double itl_s = 0.01;        // between tokens
+  int fail_every = 0;         // every Nth request is answered HTTP 500
+  int cut_every = 0;          // every Nth request's stream is cut after half its tokens
+  bool send_usage = true;     // a final usage chunk (stream_options.include_usage)
+  bool chat = false;          // chat.completion.chunk deltas instead of text
+};
+
+class ScriptedServer {
+ public:
+  explicit ScriptedServer(StreamScript script) : script_(script) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int yes = 1;
+    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::listen(fd_, 512);
+    socklen_t len = sizeof a;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    acceptor_ = std::thread([this] { accept_loop(); });
+  }
+  ~ScriptedServer() {
+    stopping_ = true;
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    acceptor_.join();
+    for (auto& t : workers_) t.join();
+  }
+  int port() const { return port_; }
+  std::string url(const std::string& path = "/v1/completions") const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+  int requests() const { return served_.load(); }
+
+ private:
+  void accept_loop() {
+    for (;;) {
+      const int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) {
+        if (stopping_) return;
+        continue;
+      }
+      workers_.emplace_back([this, c] { serve(c); });
+    }
+  }
+  static bool send_all(int c, const std::string& s) {
+    std::size_t at = 0;
+    while (at < s.size()) {
+      const ssize_t n = ::send(c, s.data() + at, s.size() - at, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      at += static_cast<std::size_t>(n);
+    }
+    return true;
+  }
+  void serve(int c) {
+    int one = 1;
+    ::setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    std::string in;
+    char buf[8192];
+    std::size_t head_end = std::string::npos, want = 0;
+    while (head_end == std::string::npos || in.size() < head_end + 4 + want) {
+      const ssize_t n = ::recv(c, buf, sizeof buf, 0);
+      if (n <= 0) {
+        ::close(c);
+        return;
+      }
+      in.append(buf, static_cast<std::size_t>(n));
+      if (head_end == std::string::npos && (head_end = in.find("\r\n\r\n")) != std::string::npos) {
+        std::string head = in.substr(0, head_end);
+        for (char& ch : head) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        const auto cl = head.find("content-length:");
+        if (cl != std::string::npos) want = std::stoul(head.substr(cl + 15));
+      }
+    }
+    const auto arrival = std::chrono::steady_clock::now();
+    const int k = ++served_;
+    const auto body = nlohmann::json::parse(in.substr(head_end + 4, want), nullptr, false);
+    const int tokens = body.is_object() && body.contains("max_tokens") ? body["max_tokens"].get<int>() : 16;
+    auto at = [&](double s) { std::this_thread::sleep_until(arrival + std::chrono::duration<double>(s)); };
+    at(script_.header_delay_s);
+    if (script_.fail_every > 0 && k % script_.fail_every == 0) {
+      const std::string err = R"({"error":{"message":"scripted failure","type":"server_error"}})";
+      send_all(c, "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: " +
+                      std::to_string(err.size()) + "\r\nConnection: close\r\n\r\n" + err);
+      ::close(c);
+      return;
+    }
+    send_all(c, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n");
+    const bool cut = script_.cut_every > 0 && k % script_.cut_every == 0;
+    for (int i = 0; i < tokens; ++i) {
+      if (cut && i == tokens / 2) {
+        ::close(c);
+        return;
+      }
+      at(script_.ttft_s + script_.itl_s * i);
+      nlohmann::json chunk = script_.chat
+          ? nlohmann::json{{"object", "chat.completion.chunk"},
+                           {"choices", {{{"index", 0}, {"delta", {{"content", " tok"}}}, {"finish_reason", nullptr}}}}}
+          : nlohmann::json{{"object", "text_completion"}, {"choices", {{{"index", 0}, {"text", " tok"}, {"finish_reason", nullptr}}}}};
+      if (i == tokens - 1) chunk["choices"][0]["finish_reason"] = "length";
+      if (!send_all(c, "data: " + chunk.dump() + "\n\n")) break;
+    }
+    if (script_.send_usage) {
+      const nlohmann::json usage = {{"choices", nlohmann::json::array()},
+                                    {"usage", {{"prompt_tokens", 100}, {"completion_tokens", tokens}, {"total_tokens", 100 + tokens}}}};
+      send_all(c, "data: " + usage.dump() + "\n\n");
+    }
+    send_all(c, "data: [DONE]\n\n");
+    ::close(c);
+  }
+
+  StreamScript script_;
+  int fd_ = -1, port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> served_{0};
+  std::thread acceptor_;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace frugal::testing
