@@ -41,5 +41,6 @@ void register_alert(CLI::App& app, GlobalOptions& g);
 void register_bill(CLI::App& app, GlobalOptions& g);
 void register_agent(CLI::App& app, GlobalOptions& g);
 void register_top(CLI::App& app, GlobalOptions& g);
+void register_bench(CLI::App& app, GlobalOptions& g);  // bench: load-test a streaming endpoint
 
 }  // namespace frugal::cli

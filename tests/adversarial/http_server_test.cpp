@@ -170,7 +170,13 @@ TEST(HttpAttack, TooLargeIs413AndMemoryComesBack) {
     EXPECT_EQ(body_of(got), std::to_string(body.size()));
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan's allocator keeps freed memory in its quarantine (256 MB by default) whatever the code
+  // does, so what comes back is only observable with the real allocator (the release suite).
+  (void)before;
+#else
   EXPECT_LT(resident_bytes() - before, 48L << 20) << "60 MB bodies were not handed back";
+#endif
 }
 
 // A second server on a port in use fails with the reason; requests never split between two.

@@ -1,0 +1,210 @@
+// `frugal bench`: measure a real OpenAI-compatible streaming endpoint at a sweep of load levels,
+// price its tokens, and write the measurements as rows `frugal perf validate|calibrate` read.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <ctime>
+#include <iostream>
+#include <memory>
+
+#include "catalog/catalog.h"
+#include "cli/catalog_open.h"
+#include "cli/common.h"
+#include "core/data_dir.h"
+#include "core/error.h"
+#include "core/output.h"
+#include "core/units.h"
+#include "loadgen/measured_rows.h"
+#include "loadgen/runner.h"
+#include "loadgen/summary.h"
+#include "telemetry/pricing.h"
+
+namespace frugal::cli {
+namespace {
+
+struct BenchOptions {
+  std::string url, api, model, concurrency, rate, duration, timeout = "300s", out;
+  std::vector<std::string> headers;
+  int prompt_tokens = 512, output_tokens = 128, requests = 0;
+  std::string instance_type, region, purchase = "on-demand", precision, hardware;
+  std::optional<double> price_per_hour;
+  int tp = 0;
+  std::uint64_t seed = 1;
+};
+
+std::vector<double> parse_list(const std::string& text, const char* flag, bool rate) {
+  std::vector<double> out;
+  std::size_t at = 0;
+  while (at <= text.size()) {
+    const auto comma = text.find(',', at);
+    const std::string item = text.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+    const double v = rate ? parse_rate(item, flag) : parse_count(item, flag);
+    if (!(v > 0)) throw Error(fmt::format("{} '{}': must be > 0", flag, item));
+    if (!rate && v != static_cast<double>(static_cast<long>(v))) throw Error(fmt::format("{} '{}': a whole number of requests in flight", flag, item));
+    out.push_back(v);
+    if (comma == std::string::npos) break;
+    at = comma + 1;
+  }
+  return out;
+}
+
+std::string ms(double s) { return fmt::format("{:.1f}", s * 1e3); }
+
+void run_bench(const GlobalOptions& g, const BenchOptions& o) {
+  loadgen::Target target;
+  target.url = o.url;
+  if (o.api.empty()) {
+    target.api = o.url.find("/chat/completions") != std::string::npos ? loadgen::Api::kChat : loadgen::Api::kCompletions;
+  } else {
+    target.api = o.api == "chat" ? loadgen::Api::kChat : loadgen::Api::kCompletions;
+  }
+  target.headers = o.headers;
+  bool has_auth = false;
+  for (const auto& h : o.headers) {
+    if (h.find(':') == std::string::npos) throw Error(fmt::format("--header '{}': expected 'Name: value'", h));
+    has_auth |= h.size() > 14 && strncasecmp(h.c_str(), "authorization:", 14) == 0;
+  }
+  if (const char* key = std::getenv("OPENAI_API_KEY"); key && *key && !has_auth) {
+    target.headers.push_back(fmt::format("Authorization: Bearer {}", key));
+  }
+  target.timeout_s = parse_duration(o.timeout, "--timeout");
+  if (!(target.timeout_s > 0)) throw Error("--timeout: must be > 0");
+  std::vector<loadgen::Load> levels;
+  loadgen::Load base;
+  base.requests = o.requests;
+  base.duration_s = o.duration.empty() ? 0 : parse_duration(o.duration, "--duration");
+  base.seed = o.seed;
+  if (base.requests == 0 && base.duration_s == 0) base.requests = 64;
+  if (!o.concurrency.empty()) {
+    for (double n : parse_list(o.concurrency, "--concurrency", false)) {
+      loadgen::Load l = base;
+      l.kind = loadgen::Load::kConcurrency;
+      l.value = n;
+      levels.push_back(l);
+    }
+  }
+  if (!o.rate.empty()) {
+    for (double r : parse_list(o.rate, "--rate", true)) {
+      loadgen::Load l = base;
+      l.kind = loadgen::Load::kRate;
+      l.value = r;
+      levels.push_back(l);
+    }
+  }
+  if (levels.empty()) {
+    loadgen::Load l = base;
+    l.value = 1;
+    levels.push_back(l);
+  }
+  // The price of the instance the endpoint runs on, when told.
+  double hourly = 0;
+  std::string price_note = "no price: pass --instance-type (and --region, --purchase) or --price-per-hour";
+  std::string hardware = o.hardware;
+  int tp = o.tp;
+  if (!o.instance_type.empty() || o.price_per_hour) {
+    const std::string data_dir = resolve_data_dir(g.data_dir);
+    Catalog catalog = open_catalog(data_dir);
+    const auto regions = pricing_regions(o.region, "", catalog);
+    if (regions.regions.size() != 1) throw Error("--region: bench prices one region");
+    catalog.select_region(regions.regions[0]);
+    const auto price = telemetry::gpu_price(catalog, o.instance_type, o.purchase, o.price_per_hour, 0);
+    hourly = price.instance_hourly;
+    price_note = hourly > 0 ? fmt::format("$/1M output tokens at ${:.4f}/h ({})", hourly, price.note) : price.note;
+    if (const InstanceType* inst = catalog.find_instance(o.instance_type)) {
+      if (hardware.empty() && inst->accelerator) hardware = inst->accelerator->id;
+      if (tp == 0) tp = inst->devices;
+    }
+  }
+  loadgen::RequestShape shape{o.model, o.prompt_tokens, o.output_tokens};
+  const bool tty = ::isatty(2) != 0;
+  std::vector<loadgen::LevelSummary> summaries;
+  for (const auto& l : levels) {
+    const std::string name = loadgen::level_name(l);
+    auto progress = [&](int done, int started) {
+      if (tty) std::cerr << fmt::format("\r{}: {} done, {} in flight   ", name, done, started - done) << std::flush;
+    };
+    const auto level = loadgen::run_level(target, shape, l, progress);
+    if (tty) std::cerr << "\r\033[K" << std::flush;
+    summaries.push_back(loadgen::summarize(level, hourly));
+  }
+  Table t;
+  t.title = fmt::format("{} at {} ({} prompt words, {} output tokens per request)", o.model, o.url, o.prompt_tokens, o.output_tokens);
+  t.columns = {{"level", "level"},
+               {"requests", "requests", true},
+               {"errors", "errors", true},
+               {"ttft_p50_ms", "TTFT p50 ms", true},
+               {"ttft_p99_ms", "TTFT p99 ms", true},
+               {"tpot_p50_ms", "TPOT p50 ms", true},
+               {"tpot_p99_ms", "TPOT p99 ms", true},
+               {"itl_p99_ms", "ITL p99 ms", true},
+               {"e2e_p50_s", "e2e p50 s", true},
+               {"output_tokens_per_s", "out tok/s", true},
+               {"requests_per_s", "req/s", true},
+               {"usd_per_million_output_tokens", "$/1M out", true}};
+  int errors = 0, server_counted = 0, ok = 0;
+  for (const auto& s : summaries) {
+    auto num = [](double v, const std::string& text) { return Cell(text, v); };
+    auto opt = [&](const loadgen::Percentiles& p, double v) { return p.n ? num(v * 1e3, ms(v)) : Cell("-", nullptr); };
+    t.rows.push_back({loadgen::level_name(s.load), num(s.requests, std::to_string(s.requests)), num(s.errors, std::to_string(s.errors)),
+                      opt(s.ttft_s, s.ttft_s.p50), opt(s.ttft_s, s.ttft_s.p99), opt(s.tpot_s, s.tpot_s.p50), opt(s.tpot_s, s.tpot_s.p99),
+                      opt(s.itl_s, s.itl_s.p99), num(s.e2e_s.p50, fmt::format("{:.2f}", s.e2e_s.p50)),
+                      num(s.output_tokens_per_s, fmt::format("{:.1f}", s.output_tokens_per_s)),
+                      num(s.requests_per_s, fmt::format("{:.2f}", s.requests_per_s)),
+                      s.cost_per_million_output >= 0 ? num(s.cost_per_million_output, fmt::format("{:.3f}", s.cost_per_million_output))
+                                                     : Cell("-", nullptr)});
+    errors += s.errors;
+    ok += s.ok;
+    server_counted += s.server_counted;
+    for (const auto& e : s.first_errors) t.notes.push_back(fmt::format("{}: {}", loadgen::level_name(s.load), e));
+  }
+  t.notes.push_back(price_note);
+  t.notes.push_back(server_counted == ok ? "output tokens: the server's usage counts"
+                                         : fmt::format("output tokens: the server's usage on {} of {} requests, else one per streamed piece",
+                                                       server_counted, ok));
+  t.notes.push_back("TTFT from sending the request to the first streamed text; TPOT = (last - first piece) / (tokens - 1); ITL between pieces");
+  if (!o.out.empty()) {
+    char when[32];
+    const std::time_t now = std::time(nullptr);
+    std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+    loadgen::RowContext ctx{o.model, hardware.empty() ? "unknown" : hardware, o.instance_type.empty() ? "unknown" : o.instance_type,
+                            o.precision.empty() ? "unknown" : o.precision, tp > 0 ? tp : 1, o.prompt_tokens, o.output_tokens,
+                            fmt::format("frugal bench {} {}", o.url, when)};
+    write_file_atomic(o.out, loadgen::measured_csv(summaries, ctx));
+    t.notes.push_back(fmt::format("measurements written to {} (frugal perf validate {})", o.out, o.out));
+  }
+  emit(g, {t}, t.to_json());
+  if (ok == 0) throw Error(fmt::format("every request failed ({} errors); first: {}", errors,
+                                       summaries.empty() || summaries[0].first_errors.empty() ? "?" : summaries[0].first_errors[0]));
+}
+
+}  // namespace
+
+void register_bench(CLI::App& app, GlobalOptions& g) {
+  auto o = std::make_shared<BenchOptions>();
+  auto* b = app.add_subcommand("bench", "Measure a streaming OpenAI-compatible endpoint at a sweep of loads; price its tokens");
+  b->add_option("--url", o->url, "Endpoint, e.g. http://localhost:8000/v1/completions or .../v1/chat/completions")->required();
+  b->add_option("--api", o->api, "completions or chat (default: from the URL)")->check(CLI::IsMember({"completions", "chat"}));
+  b->add_option("--model", o->model, "The model name the endpoint serves")->required();
+  b->add_option("--prompt-tokens", o->prompt_tokens, "Prompt length, in words (about one token each; default 512)")->check(CLI::Range(1, 1000000));
+  b->add_option("--output-tokens", o->output_tokens, "Output tokens per request (default 128)")->check(CLI::Range(1, 1000000));
+  b->add_option("--concurrency", o->concurrency, "Closed-loop levels: requests in flight, e.g. 1,4,16,64");
+  b->add_option("--rate", o->rate, "Open-loop levels: Poisson arrivals, e.g. 1/s,5/s");
+  b->add_option("--requests", o->requests, "Requests per level (default 64 unless --duration)")->check(CLI::Range(1, 10000000));
+  b->add_option("--duration", o->duration, "Time per level, e.g. 60s (requests started until then)");
+  b->add_option("--timeout", o->timeout, "Per-request timeout (default 300s)");
+  b->add_option("--header", o->headers, "Extra header 'Name: value' (repeatable); $OPENAI_API_KEY sets Authorization");
+  b->add_option("--instance-type", o->instance_type, "EC2 instance the endpoint runs on: prices the tokens");
+  b->add_option("--region", o->region, "Region whose prices apply (default: AWS conventions, else us-east-1)");
+  b->add_option("--purchase", o->purchase, "on-demand or spot")->check(CLI::IsMember({"on-demand", "spot"}));
+  b->add_option("--price-per-hour", o->price_per_hour, "Your own hourly price for the instance")->check(CLI::PositiveNumber);
+  b->add_option("--precision", o->precision, "Precision the endpoint serves at (for the measured rows)");
+  b->add_option("--hardware", o->hardware, "Accelerator name for the measured rows (default: the instance's)");
+  b->add_option("--tp", o->tp, "Tensor-parallel degree for the measured rows (default: the instance's devices)")->check(CLI::Range(1, 1024));
+  b->add_option("--seed", o->seed, "Seed of the open loop's arrival times (default 1)");
+  b->add_option("--out", o->out, "Write the measurements as measured-CSV rows to FILE");
+  b->callback([&g, o] { run_bench(g, *o); });
+}
+
+}  // namespace frugal::cli

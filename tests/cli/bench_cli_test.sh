@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# `frugal bench` end to end against the test's own scripted streaming server: a sweep of closed-
+# and open-loop levels measures the scripted first-token and inter-token delays, prices the tokens
+# from the catalog, writes measured-CSV rows, and counts scripted failures instead of hiding them.
+set -euo pipefail
+frugal="$1"; data="$2"; server="$3"
+export FRUGAL_DATA_DIR="$data" AWS_REGION=us-east-1
+unset OPENAI_API_KEY
+tmp=$(mktemp -d); trap 'kill $spid 2>/dev/null || true; rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+start_server() {
+  "$server" "$@" > "$tmp/server.out" &
+  spid=$!
+  for _ in $(seq 1 100); do grep -q '^port ' "$tmp/server.out" 2>/dev/null && break; sleep 0.05; done
+  port=$(awk '/^port /{print $2}' "$tmp/server.out")
+  [[ -n "$port" ]] || fail "the scripted server did not start"
+}
+# First token after 40 ms, then one every 5 ms.
+start_server 0.040 0.005
+"$frugal" --format json bench --url "http://127.0.0.1:$port/v1/completions" --model test-model --prompt-tokens 64 \
+  --output-tokens 16 --concurrency 1,4 --rate 20/s --requests 20 --instance-type p5.48xlarge --precision fp8 \
+  --out "$tmp/rows.csv" > "$tmp/bench.json"
+jq_py() { python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
+levels=$(jq_py 'print(",".join(r["level"] for r in d["rows"]))' < "$tmp/bench.json")
+[[ "$levels" == "concurrency 1,concurrency 4,rate 20/s" ]] || fail "levels: $levels"
+jq_py '
+for r in d["rows"]:
+    assert r["errors"] == 0 and r["requests"] == 20, r
+    assert 40 <= r["ttft_p50_ms"] <= 46, r          # the script: 40 ms
+    assert 4.5 <= r["tpot_p50_ms"] <= 6.0, r        # the script: 5 ms
+    assert r["usd_per_million_output_tokens"] > 0, r
+print("ok")' < "$tmp/bench.json" > /dev/null || fail "measured figures off the script: $(cat "$tmp/bench.json")"
+grep -q 'output tokens: the server' "$tmp/bench.json" || fail "how tokens were counted is not said"
+head -1 "$tmp/rows.csv" | grep -qx 'model,hardware,instance,precision,tp,batch,input_len,output_len,metric,value,unit,source' || fail "rows header"
+grep -q '^test-model,H100-80GB,p5.48xlarge,fp8,8,concurrency 4,64,16,TTFT_p50,' "$tmp/rows.csv" || fail "rows: $(head -3 "$tmp/rows.csv")"
+grep -q ',rate 20/s,64,16,output_throughput,' "$tmp/rows.csv" || fail "rate rows"
+# The table on a terminal-less run: no progress noise on stderr.
+"$frugal" bench --url "http://127.0.0.1:$port/v1/completions" --model m --output-tokens 4 --requests 3 > "$tmp/table.txt" 2> "$tmp/err.txt"
+[[ ! -s "$tmp/err.txt" ]] || fail "bench wrote to stderr without a terminal: $(cat "$tmp/err.txt")"
+grep -q '^concurrency 1 ' "$tmp/table.txt" || fail "table: $(cat "$tmp/table.txt")"
+grep -q 'no price: pass --instance-type' "$tmp/table.txt" || fail "no-price note"
+kill $spid; wait $spid 2>/dev/null || true
+# Every 3rd request fails with HTTP 500: counted and shown.
+start_server 0.005 0.001 3
+"$frugal" bench --url "http://127.0.0.1:$port/v1/completions" --model m --output-tokens 4 --requests 9 > "$tmp/errs.txt"
+grep -Eq '^concurrency 1 +9 +3 ' "$tmp/errs.txt" || fail "errors not counted: $(cat "$tmp/errs.txt")"
+grep -q 'HTTP 500: .*scripted failure' "$tmp/errs.txt" || fail "the error is not shown"
+kill $spid; wait $spid 2>/dev/null || true
+# Nothing listening: every request fails, exit 1 with the reason.
+set +e; "$frugal" bench --url "http://127.0.0.1:1/v1/completions" --model m --requests 2 > /dev/null 2> "$tmp/down.txt"; rc=$?; set -e
+[[ $rc == 1 ]] && grep -q 'every request failed' "$tmp/down.txt" || fail "unreachable endpoint: rc $rc $(cat "$tmp/down.txt")"
+echo "bench cli: 1 passed, 0 failed"
