@@ -19,7 +19,7 @@ namespace {
 
 struct PerfOptions {
   std::string measured;
-  bool write = false;
+  bool write = false, strict = false;
   double max_median = -1, max_p90 = -1;
   // estimate
   std::string model, instance, precision = "bf16", stack;
@@ -66,7 +66,8 @@ PerfInputs load_inputs(const GlobalOptions& g, const PerfOptions& o) {
 void run_validate(const GlobalOptions& g, const PerfOptions& o) {
   auto in = load_inputs(g, o);
   const auto& [file, cat, eff, map, rows] = in;
-  auto preds = predict_measured(rows, cat, eff, map, file);
+  std::vector<Unmodelled> unmodelled;
+  auto preds = predict_measured(rows, cat, eff, map, file, o.strict ? nullptr : &unmodelled);
   auto s = summarize(preds);
 
   Table t;
@@ -89,10 +90,20 @@ void run_validate(const GlobalOptions& g, const PerfOptions& o) {
                       Cell(p.note)});
   }
   auto st = summary_table(s, preds);
+  st.notes.push_back(fmt::format("{} of {} rows predicted{}", preds.size(), rows.size(),
+                                 unmodelled.empty() ? "" : fmt::format("; {} not modelled (listed below; --strict makes them errors)", unmodelled.size())));
+  Table um;
+  um.title = fmt::format("Rows the model cannot predict yet ({})", unmodelled.size());
+  um.columns = {{"line", "line", true}, {"model", "model"}, {"batch", "batch"}, {"metric", "metric"}, {"reason", "reason"}};
+  for (const auto& u : unmodelled) {
+    um.rows.push_back({Cell(std::to_string(u.row.line), u.row.line), Cell(u.row.model), Cell(u.row.batch_text), Cell(u.row.metric), Cell(u.reason)});
+  }
   nlohmann::json j = {{"file", file}, {"rows", t.to_json()["rows"]}, {"summary", st.to_json()["rows"]},
                       {"median_abs_error", s.median_abs}, {"p90_abs_error", s.p90_abs},
-                      {"predicted_rows", s.rows}, {"total_rows", rows.size()}};
-  emit(g, {t, st}, j);
+                      {"predicted_rows", s.rows}, {"total_rows", rows.size()}, {"unmodelled", um.to_json()["rows"]}};
+  std::vector<Table> tables = {t, st};
+  if (!unmodelled.empty()) tables.push_back(um);
+  emit(g, tables, j);
   if (o.max_median >= 0 && s.median_abs > o.max_median) {
     throw Error(fmt::format("median |error| {:.1f}% exceeds --max-median {:.1f}%", s.median_abs * 100, o.max_median * 100));
   }
@@ -180,6 +191,7 @@ void register_perf(CLI::App& app, GlobalOptions& g) {
   v->add_option("file", o->measured, "Measurements CSV (default: bundled data/perf/measured.csv)");
   v->add_option("--max-median", o->max_median, "Exit non-zero when median |error| exceeds this fraction");
   v->add_option("--max-p90", o->max_p90, "Exit non-zero when p90 |error| exceeds this fraction");
+  v->add_flag("--strict", o->strict, "A row the model cannot predict is an error (default: listed and counted)");
   v->callback([&g, o] { run_validate(g, *o); });
 
   auto* c = perf->add_subcommand("calibrate", "Fit the efficiency factors per accelerator family and stack");

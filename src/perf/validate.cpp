@@ -8,6 +8,7 @@
 
 #include "core/csv.h"
 #include "core/error.h"
+#include "core/units.h"
 #include "core/stats.h"
 #include "core/toml_util.h"
 #include "perf/llm.h"
@@ -28,14 +29,37 @@ std::map<std::string, std::string> string_map(const toml::table& t, std::string_
   return out;
 }
 
-// "concurrency 20" -> 20, "8" -> 8
-int parse_batch(const std::string& s, const SourceLocation& where) {
-  std::string digits;
-  for (char c : s) {
-    if (c >= '0' && c <= '9') digits.push_back(c);
+// The batch column's forms: "8", "batch 8", "concurrency 20" (a closed loop keeps N in flight,
+// which the model treats as a batch of N) -> N; "rate 2/s" (open loop) and "max" (offline
+// throughput) -> 0 with the reason the model cannot predict them yet. Text in parentheses is a
+// comment ("max (offline)"). Anything else is an error.
+int parse_batch(const std::string& raw, const SourceLocation& where, std::string* unmodelled) {
+  std::string s;
+  int depth = 0;
+  for (char c : raw) {
+    if (c == '(') ++depth;
+    else if (c == ')' && depth > 0) --depth;
+    else if (depth == 0) s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
-  auto v = parse_double(digits);
-  if (!v || *v < 1) fail_at(where, fmt::format("expected a batch size or 'concurrency N', got '{}'", s));
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  while (!s.empty() && s.front() == ' ') s.erase(0, 1);
+  for (const char* prefix : {"concurrency ", "batch "}) {
+    if (s.rfind(prefix, 0) == 0) s = s.substr(std::string(prefix).size());
+  }
+  if (s == "max" || s == "max throughput" || s == "offline") {
+    *unmodelled = "max throughput (offline) is not modelled yet";
+    return 0;
+  }
+  if (s.rfind("rate ", 0) == 0) {
+    const double r = parse_rate(s.substr(5), "batch");
+    (void)r;
+    *unmodelled = "open-loop request rates are not modelled yet (only batch / concurrency)";
+    return 0;
+  }
+  auto v = parse_double(s);
+  if (!v || *v < 1 || *v != std::floor(*v) || *v > 1e6) {
+    fail_at(where, fmt::format("expected a batch size, 'concurrency N', 'rate R/s' or 'max', got '{}'", raw));
+  }
   return static_cast<int>(*v);
 }
 
@@ -66,7 +90,14 @@ std::vector<MeasuredRow> load_measured(const std::string& path) {
     m.instance = r.get("instance");
     m.precision = r.get("precision");
     m.tp = static_cast<int>(r.number("tp"));
-    m.batch = parse_batch(r.get("batch"), r.where("batch"));
+    m.batch_text = r.get("batch");
+    try {
+      m.batch = parse_batch(m.batch_text, r.where("batch"), &m.unmodelled);
+    } catch (const InputError&) {
+      throw;
+    } catch (const Error& e) {  // a rate the unit parser refuses: the row's cell, with the reason
+      fail_at(r.where("batch"), e.what());
+    }
     // "ShareGPT (var)": variable-length prompts, resolved by ValidationMap::variable_prompt_tokens.
     if (r.get("input_len").find("(var)") != std::string::npos) m.input_len = -1;
     else m.input_len = r.number("input_len");
@@ -89,21 +120,30 @@ Prediction predict_one(const MeasuredRow& r, const Catalog& cat, const Efficienc
   const SourceLocation where{file, r.line, 0};
   Prediction p;
   p.row = r;
+  if (!r.unmodelled.empty()) fail_at(where, r.unmodelled);
   const ModelSpec* model = cat.find_model(r.model);
-  if (!model) fail_at(where, fmt::format("unknown model '{}' (add it to data/models)", r.model));
-  auto hw = map.hardware.find(r.hardware);
-  if (hw == map.hardware.end()) fail_at(where, fmt::format("hardware '{}' not in validation.toml", r.hardware));
-  const Accelerator* acc = cat.find_accelerator(hw->second);
-  if (!acc) fail_at(where, fmt::format("accelerator '{}' not in the catalog", hw->second));
-  auto pr = map.precision.find(r.precision);
-  if (pr == map.precision.end()) fail_at(where, fmt::format("precision '{}' not in validation.toml", r.precision));
-  const Precision* prec = cat.find_precision(pr->second);
-  if (!prec) fail_at(where, fmt::format("precision '{}' not in precisions.csv", pr->second));
+  if (!model) fail_at(where, fmt::format("unknown model '{}' (add it with `frugal catalog add-model`)", r.model));
+  // Hardware: the mapping's spellings, else a catalog accelerator id, else the instance's.
+  const Accelerator* acc = nullptr;
+  if (auto hw = map.hardware.find(r.hardware); hw != map.hardware.end()) acc = cat.find_accelerator(hw->second);
+  if (!acc) acc = cat.find_accelerator(r.hardware);
+  if (!acc) {
+    if (const InstanceType* inst = cat.find_instance(r.instance)) acc = inst->accelerator;
+  }
+  if (!acc) fail_at(where, fmt::format("hardware '{}' (instance '{}') is no accelerator in the catalog or validation.toml", r.hardware, r.instance));
+  const Precision* prec = nullptr;
+  if (auto pr = map.precision.find(r.precision); pr != map.precision.end()) prec = cat.find_precision(pr->second);
+  if (!prec) {
+    std::string lower;
+    for (char c : r.precision) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    prec = cat.find_precision(lower);
+  }
+  if (!prec) fail_at(where, fmt::format("precision '{}' is not in precisions.csv or validation.toml", r.precision));
   std::string stack;
   for (const auto& [needle, s] : map.stacks) {
     if (r.source.find(needle) != std::string::npos) stack = s;
   }
-  if (stack.empty()) fail_at(where, "no serving stack matches this row's source (see [stacks])");
+  if (stack.empty()) stack = eff.default_stack(*acc);  // e.g. `frugal bench` rows: the stack is not named
 
   LlmConfig cfg{model, prec, make_device(eff, *acc, acc->memory_gib, 1.0, stack), r.tp};
   p.accelerator = acc->id;
@@ -127,7 +167,7 @@ Prediction predict_one(const MeasuredRow& r, const Catalog& cat, const Efficienc
   } else if (m == "latency_per_token_median") {
     p.predicted = serve_at(cfg, b, in, out).request_latency_s / out * 1e3;
   } else {
-    fail_at(where, fmt::format("metric '{}' is not predicted by the model", m));
+    fail_at(where, fmt::format("metric '{}' is not predicted by the model yet", m));
   }
   if (!(p.predicted > 0) || !std::isfinite(p.predicted)) fail_at(where, "model produced no prediction");
   p.error = p.predicted / r.value - 1.0;
@@ -138,10 +178,24 @@ Prediction predict_one(const MeasuredRow& r, const Catalog& cat, const Efficienc
 
 std::vector<Prediction> predict_measured(const std::vector<MeasuredRow>& rows, const Catalog& cat,
                                          const Efficiency& eff, const ValidationMap& map,
-                                         const std::string& file) {
+                                         const std::string& file, std::vector<Unmodelled>* unmodelled) {
   std::vector<Prediction> out;
   out.reserve(rows.size());
-  for (const auto& r : rows) out.push_back(predict_one(r, cat, eff, map, file));
+  for (const auto& r : rows) {
+    if (!unmodelled) {
+      out.push_back(predict_one(r, cat, eff, map, file));
+      continue;
+    }
+    try {
+      out.push_back(predict_one(r, cat, eff, map, file));
+    } catch (const Error& e) {
+      // fail_at's message starts "file:line: "; the reason alone goes in the list.
+      std::string why = e.what();
+      const std::string prefix = fmt::format("{}:{}: ", file, r.line);
+      if (why.rfind(prefix, 0) == 0) why = why.substr(prefix.size());
+      unmodelled->push_back({r, why});
+    }
+  }
   return out;
 }
 
@@ -156,8 +210,15 @@ ErrorSummary summarize(const std::vector<Prediction>& p) {
   return s;
 }
 
-Efficiency calibrate(const std::vector<MeasuredRow>& rows, const Catalog& cat, const Efficiency& eff,
+Efficiency calibrate(const std::vector<MeasuredRow>& all_rows, const Catalog& cat, const Efficiency& eff,
                      const ValidationMap& map, const std::string& file) {
+  // Fit on the rows the model can predict; the others are listed by validate.
+  std::vector<Unmodelled> skipped;
+  predict_measured(all_rows, cat, eff, map, file, &skipped);
+  std::vector<MeasuredRow> rows;
+  for (const auto& r : all_rows) {
+    if (std::none_of(skipped.begin(), skipped.end(), [&](const Unmodelled& u) { return u.row.line == r.line; })) rows.push_back(r);
+  }
   Efficiency fit = eff;
   std::map<std::string, bool> fams, stacks;
   for (const auto& p : predict_measured(rows, cat, fit, map, file)) {

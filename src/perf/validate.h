@@ -15,7 +15,9 @@ struct MeasuredRow {
   int line = 0;
   std::string model, hardware, instance, precision, metric, unit, source;
   int tp = 1;
-  int batch = 1;
+  int batch = 1;              // static batch or closed-loop concurrency; 0 when not one of those
+  std::string batch_text;     // as written ("concurrency 20", "rate 2/s", "max (offline)")
+  std::string unmodelled;     // why the model cannot predict this row yet ("" when it can)
   double input_len = 0, output_len = 0, value = 0;
 };
 
@@ -39,11 +41,20 @@ struct Prediction {
   std::string note;  // e.g. "memory would not fit in our model"
 };
 
-// Predicts every row. Throws Error naming the row (file:line) when a row cannot be mapped or
-// predicted: an unpredicted row is a failure, not a skip.
+// A row the model cannot predict, with the reason: listed and counted, never dropped silently.
+struct Unmodelled {
+  MeasuredRow row;
+  std::string reason;
+};
+
+// Predicts every row it can. Names come from data/perf/validation.toml, else straight from the
+// catalog (accelerator ids, the instance's accelerator, precision names), and a source that names
+// no stack gets the accelerator's default stack. Rows it still cannot predict (a load form or
+// metric the model does not cover yet, an unknown model or accelerator) go to `unmodelled` with
+// the reason; with `unmodelled` null they are an Error naming file:line (`--strict`).
 std::vector<Prediction> predict_measured(const std::vector<MeasuredRow>& rows, const Catalog& cat,
                                          const Efficiency& eff, const ValidationMap& map,
-                                         const std::string& file);
+                                         const std::string& file, std::vector<Unmodelled>* unmodelled = nullptr);
 
 struct ErrorSummary {
   std::size_t rows = 0;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 
 #include "catalog/catalog.h"
 #include "core/error.h"
@@ -26,6 +27,53 @@ TEST(Validate, EveryMeasuredRowIsPredictedWithinTarget) {
   auto s = summarize(preds);
   EXPECT_LE(s.median_abs, 0.20);
   EXPECT_LE(s.p90_abs, 0.40);
+}
+
+// Every form of the batch column; rows the model cannot predict are listed with the reason and
+// counted, never dropped, and are an error only when asked (--strict passes no list).
+TEST(Validate, BatchFormsAndUnmodelledRowsAreListedNotDropped) {
+  auto cat = Catalog::load(kData);
+  auto eff = Efficiency::load(kData + "/perf/efficiency.toml");
+  auto map = ValidationMap::load(kData + "/perf/validation.toml");
+  const std::string path = ::testing::TempDir() + "/bench_rows.csv";
+  {
+    std::ofstream f(path);
+    f << "model,hardware,instance,precision,tp,batch,input_len,output_len,metric,value,unit,source\n"
+         "llama-3.1-8b,unknown,g6e.xlarge,bf16,1,concurrency 4,512,128,TPOT_p50,30,ms,frugal bench http://x 2026-12-03\n"
+         "llama-3.1-8b,L40S,g6e.xlarge,BF16,1,batch 8,512,128,TTFT_p50,200,ms,frugal bench http://x 2026-12-03\n"
+         "llama-3.1-8b,L40S,g6e.xlarge,bf16,1,max (offline),512,128,output_throughput,3000,tokens/s,frugal bench\n"
+         "llama-3.1-8b,L40S,g6e.xlarge,bf16,1,rate 2.5/s,512,128,TTFT_p50,90,ms,frugal bench\n"
+         "llama-3.1-8b,L40S,g6e.xlarge,bf16,1,16,512,128,ITL_avg,30,ms,frugal bench\n";
+  }
+  const auto rows = load_measured(path);
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_EQ(rows[0].batch, 4);
+  EXPECT_EQ(rows[1].batch, 8);
+  EXPECT_EQ(rows[2].batch, 0);
+  EXPECT_EQ(rows[3].batch, 0);  // a rate is not a batch of 25 (the old parser kept its digits)
+  EXPECT_EQ(rows[4].batch, 16);
+  std::vector<Unmodelled> skipped;
+  const auto preds = predict_measured(rows, cat, eff, map, path, &skipped);
+  ASSERT_EQ(preds.size(), 2u);  // the instance gives the accelerator; the catalog the precision
+  EXPECT_EQ(preds[0].accelerator, "L40S");
+  EXPECT_EQ(preds[0].stack, eff.default_stack(*cat.find_accelerator("L40S")));
+  ASSERT_EQ(skipped.size(), 3u);
+  EXPECT_NE(skipped[0].reason.find("max throughput"), std::string::npos) << skipped[0].reason;
+  EXPECT_NE(skipped[1].reason.find("open-loop request rates"), std::string::npos) << skipped[1].reason;
+  EXPECT_NE(skipped[2].reason.find("metric 'ITL_avg'"), std::string::npos) << skipped[2].reason;
+  EXPECT_THROW(predict_measured(rows, cat, eff, map, path), Error);  // --strict
+  {
+    std::ofstream f(path);
+    f << "model,hardware,instance,precision,tp,batch,input_len,output_len,metric,value,unit,source\n"
+         "llama-3.1-8b,L40S,g6e.xlarge,bf16,1,lots,512,128,TTFT_p50,200,ms,x\n";
+  }
+  try {
+    load_measured(path);
+    FAIL() << "a batch of 'lots' was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("bench_rows.csv:2:"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("'rate R/s' or 'max'"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Validate, UnmappedRowIsAFailureNotASkip) {
