@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -57,6 +58,12 @@ class ScriptedServer {
     return "http://127.0.0.1:" + std::to_string(port_) + path;
   }
   int requests() const { return served_.load(); }
+  // Seconds between consecutive token sends on each stream, as the server achieved them (its own
+  // scheduling jitter): the baseline a client's measured inter-token latency is compared with.
+  std::vector<double> send_gaps() const {
+    std::lock_guard lock(mu_);
+    return gaps_;
+  }
 
  private:
   void accept_loop() {
@@ -113,6 +120,8 @@ class ScriptedServer {
     }
     send_all(c, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n");
     const bool cut = script_.cut_every > 0 && k % script_.cut_every == 0;
+    std::vector<double> gaps;
+    auto last_send = std::chrono::steady_clock::now();
     for (int i = 0; i < tokens; ++i) {
       if (cut && i == tokens / 2) {
         ::close(c);
@@ -124,7 +133,15 @@ class ScriptedServer {
                            {"choices", {{{"index", 0}, {"delta", {{"content", " tok"}}}, {"finish_reason", nullptr}}}}}
           : nlohmann::json{{"object", "text_completion"}, {"choices", {{{"index", 0}, {"text", " tok"}, {"finish_reason", nullptr}}}}};
       if (i == tokens - 1) chunk["choices"][0]["finish_reason"] = "length";
-      if (!send_all(c, "data: " + chunk.dump() + "\n\n")) break;
+      const std::string frame = "data: " + chunk.dump() + "\n\n";
+      const auto sent = std::chrono::steady_clock::now();
+      if (!send_all(c, frame)) break;
+      if (i > 0) gaps.push_back(std::chrono::duration<double>(sent - last_send).count());
+      last_send = sent;
+    }
+    {
+      std::lock_guard lock(mu_);
+      gaps_.insert(gaps_.end(), gaps.begin(), gaps.end());
     }
     if (script_.send_usage) {
       const nlohmann::json usage = {{"choices", nlohmann::json::array()},
@@ -139,6 +156,8 @@ class ScriptedServer {
   int fd_ = -1, port_ = 0;
   std::atomic<bool> stopping_{false};
   std::atomic<int> served_{0};
+  mutable std::mutex mu_;
+  std::vector<double> gaps_;
   std::thread acceptor_;
   std::vector<std::thread> workers_;
 };
