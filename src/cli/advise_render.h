@@ -22,7 +22,8 @@ nlohmann::json seed_json(const std::vector<SeedRow>& rows);
 // The advise command's two jobs, shared with `frugal demo` (cmd_advise.cpp). Unset token counts
 // take data/advise/defaults.toml's.
 void run_advice(const GlobalOptions& g, const std::vector<Workload>& workloads, int top, bool explain,
-                const std::string& region = "", const std::string& profile = "");
-void run_compare_seed(const GlobalOptions& g, std::optional<double> prompt_tokens, std::optional<double> output_tokens);
+                const std::string& region = "", const std::string& profile = "", const std::string& calibration = "");
+void run_compare_seed(const GlobalOptions& g, std::optional<double> prompt_tokens, std::optional<double> output_tokens,
+                      const std::string& calibration = "");
 
 }  // namespace frugal::cli

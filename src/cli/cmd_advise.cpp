@@ -7,6 +7,7 @@
 #include "cli/advise_render.h"
 #include "cli/catalog_open.h"
 #include "cli/common.h"
+#include "perf/calibration.h"
 #include "core/data_dir.h"
 #include "core/error.h"
 #include "core/units.h"
@@ -16,7 +17,7 @@ namespace {
 
 struct AdviseOptions {
   std::string model, task = "serve", rate, tpot_slo, ttft_slo, latency_slo, tokens, deadline, workloads;
-  std::string region, profile, headroom, ri_class, upfront;
+  std::string region, profile, headroom, ri_class, upfront, calibration;
   double prompt = 0, output = 0, seq_len = 0;
   CLI::Option* seq_len_opt = nullptr;
   CLI::Option* prompt_opt = nullptr;  // given on the command line? (else the data defaults apply)
@@ -56,10 +57,10 @@ Workload workload_from(const AdviseOptions& o) {
 // --region flag (empty: the AWS conventions); a workload's own `region` wins. Throws
 // NoResultError after printing when a workload has no feasible configuration.
 void run_advice(const GlobalOptions& g, const std::vector<Workload>& workloads, int top, bool explain,
-                const std::string& region, const std::string& profile) {
+                const std::string& region, const std::string& profile, const std::string& calibration) {
   const std::string dir = resolve_data_dir(g.data_dir);
   auto cat = open_catalog(dir);
-  auto eff = Efficiency::load(dir + "/perf/efficiency.toml");
+  auto eff = Efficiency::load(efficiency_path(dir, calibration));
   auto defaults = AdviseDefaults::load(dir + "/advise/defaults.toml");
   AdvisorContext ctx{&cat, &eff, &defaults};
   if (top <= 0) top = defaults.top;
@@ -81,8 +82,14 @@ void run_advice(const GlobalOptions& g, const std::vector<Workload>& workloads, 
     auto a = advise_regions(w, cat, ctx, pr.regions);
     a.region_from = pr.from;
     if (a.ranked.empty()) empty.push_back(w.name);
-    for (auto& t : advice_tables(a, top, explain || a.ranked.empty())) tables.push_back(std::move(t));
+    auto ts = advice_tables(a, top, explain || a.ranked.empty());
+    if (!calibration.empty() && !ts.empty()) {
+      ts.front().notes.push_back(fmt::format("performance factors from calibration '{}': {}", calibration,
+                                             eff.fit_note.empty() ? eff.path : eff.fit_note));
+    }
+    for (auto& t : ts) tables.push_back(std::move(t));
     j.push_back(advice_json(a, top));
+    if (!calibration.empty()) j.back()["calibration"] = {{"name", calibration}, {"path", eff.path}, {"note", eff.fit_note}};
     if (a.ranked.empty() && a.fewest_instances_needed > 0) {
       j.back()["would_take"] = {{"instances", a.fewest_instances_needed}, {"instance_type", a.fewest_instances_type}};
     }
@@ -95,10 +102,11 @@ void run_advice(const GlobalOptions& g, const std::vector<Workload>& workloads, 
   }
 }
 
-void run_compare_seed(const GlobalOptions& g, std::optional<double> prompt_tokens, std::optional<double> output_tokens) {
+void run_compare_seed(const GlobalOptions& g, std::optional<double> prompt_tokens, std::optional<double> output_tokens,
+                      const std::string& calibration) {
   const std::string dir = resolve_data_dir(g.data_dir);
   auto cat = open_catalog(dir);
-  auto eff = Efficiency::load(dir + "/perf/efficiency.toml");
+  auto eff = Efficiency::load(efficiency_path(dir, calibration));
   auto defaults = AdviseDefaults::load(dir + "/advise/defaults.toml");
   const double prompt = prompt_tokens.value_or(defaults.prompt_tokens);
   const double output = output_tokens.value_or(defaults.output_tokens);
@@ -131,6 +139,8 @@ void register_advise(CLI::App& app, GlobalOptions& g) {
                 "Region to price, a comma-separated list, or 'all' (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's, "
                 "instance metadata, else us-east-1)");
   c->add_option("--profile", o->profile, "AWS profile whose region to use (no credentials are needed)");
+  c->add_option("--calibration", o->calibration,
+                "Use the performance factors fitted to your own measurements (frugal perf calibrate FILE --calibration NAME)");
   c->add_option("--headroom", o->headroom, "Memory and latency kept in reserve, e.g. 10% or 0 (default in data/advise/defaults.toml)");
   c->add_option("--ri-class", o->ri_class, "Reserved Instance class for ri-1y/ri-3y rows")->check(CLI::IsMember({"standard", "convertible"}));
   c->add_option("--upfront", o->upfront, "Payment option for ri-*/sp-* rows")
@@ -143,7 +153,7 @@ void register_advise(CLI::App& app, GlobalOptions& g) {
   c->callback([&g, o] {
     if (o->compare_seed) {
       return run_compare_seed(g, o->prompt_opt->count() ? std::optional(o->prompt) : std::nullopt,
-                              o->output_opt->count() ? std::optional(o->output) : std::nullopt);
+                              o->output_opt->count() ? std::optional(o->output) : std::nullopt, o->calibration);
     }
     std::vector<Workload> ws;
     if (!o->workloads.empty()) {
@@ -153,7 +163,7 @@ void register_advise(CLI::App& app, GlobalOptions& g) {
       if (o->model.empty()) throw Error("--model is required (or --workloads FILE, or --compare-seed)");
       ws.push_back(workload_from(*o));
     }
-    run_advice(g, ws, o->top, o->explain, o->region, o->profile);
+    run_advice(g, ws, o->top, o->explain, o->region, o->profile, o->calibration);
   });
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <filesystem>
 #include <iostream>
 
 #include "catalog/catalog.h"
@@ -11,6 +12,7 @@
 #include "core/error.h"
 #include "core/output.h"
 #include "core/units.h"
+#include "perf/calibration.h"
 #include "perf/llm.h"
 #include "perf/validate.h"
 
@@ -20,6 +22,7 @@ namespace {
 struct PerfOptions {
   std::string measured;
   bool write = false, strict = false;
+  std::string calibration;  // validate/estimate: load it; calibrate: write the fit as it
   double max_median = -1, max_p90 = -1;
   // estimate
   std::string model, instance, precision = "bf16", stack;
@@ -56,15 +59,16 @@ struct PerfInputs {
   std::vector<MeasuredRow> rows;
 };
 
-PerfInputs load_inputs(const GlobalOptions& g, const PerfOptions& o) {
+// `factors`: the calibration whose factors to load ("" = the bundled ones).
+PerfInputs load_inputs(const GlobalOptions& g, const PerfOptions& o, const std::string& factors) {
   const std::string dir = resolve_data_dir(g.data_dir);
   const std::string file = o.measured.empty() ? dir + "/perf/measured.csv" : o.measured;
-  return {file, Catalog::load(dir), Efficiency::load(dir + "/perf/efficiency.toml"),
+  return {file, Catalog::load(dir), Efficiency::load(efficiency_path(dir, factors)),
           ValidationMap::load(dir + "/perf/validation.toml"), load_measured(file)};
 }
 
 void run_validate(const GlobalOptions& g, const PerfOptions& o) {
-  auto in = load_inputs(g, o);
+  auto in = load_inputs(g, o, o.calibration);
   const auto& [file, cat, eff, map, rows] = in;
   std::vector<Unmodelled> unmodelled;
   auto preds = predict_measured(rows, cat, eff, map, file, o.strict ? nullptr : &unmodelled);
@@ -113,13 +117,18 @@ void run_validate(const GlobalOptions& g, const PerfOptions& o) {
 }
 
 void run_calibrate(const GlobalOptions& g, const PerfOptions& o) {
-  auto in = load_inputs(g, o);
+  if (o.write && !o.calibration.empty()) throw Error("--write and --calibration: choose one (the bundled factors, or a named calibration)");
+  const std::string target = o.calibration.empty() ? "" : calibration_path(o.calibration);  // the name is checked first
+  auto in = load_inputs(g, o, "");  // always fitted from the bundled factors, so a calibration is reproducible
   const auto& [file, cat, eff, map, rows] = in;
-  auto before = summarize(predict_measured(rows, cat, eff, map, file));
+  std::vector<Unmodelled> skipped;
+  auto before = summarize(predict_measured(rows, cat, eff, map, file, &skipped));
+  if (before.rows == 0) throw Error(fmt::format("{}: no row the model can predict; nothing to fit", file));
   auto fit = calibrate(rows, cat, eff, map, file);
-  auto after = summarize(predict_measured(rows, cat, fit, map, file));
-  fit.fit_note = fmt::format("fitted by `frugal perf calibrate` on {} rows of measured.csv: median |error| {:.1f}%, p90 {:.1f}%",
-                             after.rows, after.median_abs * 100, after.p90_abs * 100);
+  std::vector<Unmodelled> ignored;
+  auto after = summarize(predict_measured(rows, cat, fit, map, file, &ignored));
+  fit.fit_note = fmt::format("fitted by `frugal perf calibrate` on {} rows of {}: median |error| {:.1f}%, p90 {:.1f}%", after.rows,
+                             std::filesystem::path(file).filename().string(), after.median_abs * 100, after.p90_abs * 100);
   Table t;
   t.title = "Fitted efficiency factors";
   t.columns = {{"kind", "kind"}, {"name", "name"}, {"factor", "factor"}, {"value", "value", true}};
@@ -134,20 +143,26 @@ void run_calibrate(const GlobalOptions& g, const PerfOptions& o) {
   }
   t.notes.push_back(fmt::format("median |error| {:.1f}% -> {:.1f}%, p90 {:.1f}% -> {:.1f}%", before.median_abs * 100,
                                 after.median_abs * 100, before.p90_abs * 100, after.p90_abs * 100));
-  if (o.write) {
+  if (!skipped.empty()) t.notes.push_back(fmt::format("{} rows the model cannot predict were left out (frugal perf validate {} lists them)", skipped.size(), file));
+  if (!target.empty()) {
+    std::filesystem::create_directories(std::filesystem::path(target).parent_path());
+    write_file_atomic(target, fit.to_toml());
+    t.notes.push_back(fmt::format("written to {}; use it with `frugal advise --calibration {}`", target, o.calibration));
+  } else if (o.write) {
     write_file_atomic(eff.path, fit.to_toml());
     t.notes.push_back("written to " + eff.path);
   } else {
     t.notes.push_back("dry run: pass --write to update " + eff.path);
   }
   emit(g, {t}, {{"factors", t.to_json()["rows"]}, {"before", {{"median", before.median_abs}, {"p90", before.p90_abs}}},
-                {"after", {{"median", after.median_abs}, {"p90", after.p90_abs}}}, {"written", o.write}});
+                {"after", {{"median", after.median_abs}, {"p90", after.p90_abs}}}, {"written", o.write || !target.empty()},
+                {"calibration", o.calibration}});
 }
 
 void run_estimate(const GlobalOptions& g, const PerfOptions& o) {
   const std::string dir = resolve_data_dir(g.data_dir);
   auto cat = Catalog::load(dir);
-  auto eff = Efficiency::load(dir + "/perf/efficiency.toml");
+  auto eff = Efficiency::load(efficiency_path(dir, o.calibration));
   const ModelSpec* m = cat.find_model(o.model);
   if (!m) throw Error("--model: " + cat.unknown_model_message(o.model));
   const InstanceType* it = cat.find_instance(o.instance);
@@ -191,12 +206,14 @@ void register_perf(CLI::App& app, GlobalOptions& g) {
   v->add_option("file", o->measured, "Measurements CSV (default: bundled data/perf/measured.csv)");
   v->add_option("--max-median", o->max_median, "Exit non-zero when median |error| exceeds this fraction");
   v->add_option("--max-p90", o->max_p90, "Exit non-zero when p90 |error| exceeds this fraction");
+  v->add_option("--calibration", o->calibration, "Score a named calibration's factors instead of the bundled ones");
   v->add_flag("--strict", o->strict, "A row the model cannot predict is an error (default: listed and counted)");
   v->callback([&g, o] { run_validate(g, *o); });
 
   auto* c = perf->add_subcommand("calibrate", "Fit the efficiency factors per accelerator family and stack");
   c->add_option("file", o->measured, "Measurements CSV (default: bundled data/perf/measured.csv)");
   c->add_flag("--write", o->write, "Write the fitted factors to data/perf/efficiency.toml");
+  c->add_option("--calibration", o->calibration, "Save the fit as this named calibration (for advise/perf --calibration NAME)");
   c->callback([&g, o] { run_calibrate(g, *o); });
 
   auto* e = perf->add_subcommand("estimate", "Memory, latency and throughput of one configuration");
@@ -207,6 +224,7 @@ void register_perf(CLI::App& app, GlobalOptions& g) {
   e->add_option("--batch", o->batch, "Concurrent sequences")->check(CLI::Range(1, 65536));
   e->add_option("--prompt-tokens", o->prompt, "Prompt tokens per request")->check(CLI::Range(1.0, 1e7));
   e->add_option("--output-tokens", o->output, "Output tokens per request")->check(CLI::Range(1.0, 1e7));
+  e->add_option("--calibration", o->calibration, "Use a named calibration's factors");
   e->add_option("--stack", o->stack, "Serving stack (default: trt-llm on NVIDIA, neuronx on Neuron)");
   e->callback([&g, o] { run_estimate(g, *o); });
 }

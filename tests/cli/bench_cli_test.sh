@@ -46,6 +46,26 @@ start_server 0.005 0.001 3
 grep -Eq '^concurrency 1 +9 +3 ' "$tmp/errs.txt" || fail "errors not counted: $(cat "$tmp/errs.txt")"
 grep -q 'HTTP 500: .*scripted failure' "$tmp/errs.txt" || fail "the error is not shown"
 kill $spid; wait $spid 2>/dev/null || true
+# The loop: measure -> calibrate -> advise. A "server" whose first token takes 300 ms and each next
+# one 30 ms; the calibration fitted to its rows moves frugal's estimate towards what was measured.
+export FRUGAL_HOME="$tmp/home"
+start_server 0.300 0.030
+"$frugal" bench --url "http://127.0.0.1:$port/v1/completions" --model llama-3.1-8b --prompt-tokens 512 --output-tokens 32 \
+  --concurrency 1,8 --requests 8 --instance-type g6e.xlarge --precision bf16 --out "$tmp/mine.csv" > /dev/null
+kill $spid; wait $spid 2>/dev/null || true
+"$frugal" perf calibrate "$tmp/mine.csv" --calibration mine > "$tmp/cal.txt"
+grep -q "written to $tmp/home/calibrations/mine.toml" "$tmp/cal.txt" || fail "calibration not written: $(cat "$tmp/cal.txt")"
+git_data_changed=$(cd "$data" && git status --porcelain . 2>/dev/null || true)
+[[ -z "$git_data_changed" ]] || fail "calibrate --calibration changed the bundled data: $git_data_changed"
+est() { "$frugal" --format json perf estimate --model llama-3.1-8b --instance g6e.xlarge --batch 8 --prompt-tokens 512 --output-tokens 32 "$@" |
+        jq_py 'print(next(r["value"] for r in d["rows"] if r["quantity"] == "tpot"))'; }
+before=$(est); after=$(est --calibration mine)
+python3 -c "import sys; b, a = float('$before'), float('$after'); sys.exit(0 if abs(a - 0.030) < abs(b - 0.030) and abs(a - 0.030) < 0.006 else 1)" ||
+  fail "the calibration did not move TPOT towards the measured 30 ms: $before s -> $after s"
+"$frugal" advise --model llama-3.1-8b --rate 2/s --tpot-slo 50ms --instances g6e --calibration mine --top 2 | grep -q "performance factors from calibration 'mine'" ||
+  fail "advise does not say it used the calibration"
+if "$frugal" advise --model llama-3.1-8b --calibration nope 2> "$tmp/err.txt"; then fail "an unknown calibration was accepted"; fi
+grep -q 'no such calibration' "$tmp/err.txt" || fail "unknown calibration: $(cat "$tmp/err.txt")"
 # Nothing listening: every request fails, exit 1 with the reason.
 set +e; "$frugal" bench --url "http://127.0.0.1:1/v1/completions" --model m --requests 2 > /dev/null 2> "$tmp/down.txt"; rc=$?; set -e
 [[ $rc == 1 ]] && grep -q 'every request failed' "$tmp/down.txt" || fail "unreachable endpoint: rc $rc $(cat "$tmp/down.txt")"
