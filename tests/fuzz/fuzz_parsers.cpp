@@ -1,7 +1,8 @@
 // libFuzzer entry point for the parsers that read user input: CSV, TOML and Hugging Face
 // configs, units, bill exports and CUR manifests, the agent's Accept header and --listen address,
 // the HTTP request path both servers share (request line, headers, chunked bodies, timeouts), and
-// the scheduler's job-spec JSON. The first byte picks the parser (first byte % 8); the contract
+// the scheduler's job-spec JSON, and the event streams `frugal bench` reads. The first byte picks
+// the parser (first byte % 8); the contract
 // is "parse or throw frugal::Error" (anything else aborts the fuzzer).
 // Build and run: make fuzz
 #include <cstddef>
@@ -20,6 +21,8 @@
 #include "core/units.h"
 #include "http/server.h"
 #include "http/session.h"
+#include "loadgen/openai.h"
+#include "loadgen/sse.h"
 #include "schedd/api.h"
 #include "schedd/job.h"
 #include "telemetry/exposition.h"
@@ -157,6 +160,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       case 6:
         fuzz_job_spec(input);
         break;
+      case 7: {
+        // What an endpoint streams to `frugal bench`: SSE in pieces, each event read as both APIs.
+        frugal::loadgen::SseParser sse;
+        std::vector<std::string> events;
+        const std::size_t piece = input.empty() ? 1 : 1 + static_cast<unsigned char>(input[0]) % 32;
+        for (std::size_t at = 0; at < input.size(); at += piece) {
+          if (!sse.feed(std::string_view(input).substr(at, piece), events)) break;
+        }
+        for (const auto& e : events) {
+          (void)frugal::loadgen::interpret_event(frugal::loadgen::Api::kChat, e);
+          (void)frugal::loadgen::interpret_event(frugal::loadgen::Api::kCompletions, e);
+        }
+        break;
+      }
       default:
         (void)frugal::parse_duration(input, "d");
         (void)frugal::parse_rate(input, "r");
