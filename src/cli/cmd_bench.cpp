@@ -2,6 +2,7 @@
 // price its tokens, and write the measurements as rows `frugal perf validate|calibrate` read.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -77,22 +78,17 @@ void run_bench(const GlobalOptions& g, const BenchOptions& o) {
   base.duration_s = o.duration.empty() ? 0 : parse_duration(o.duration, "--duration");
   base.seed = o.seed;
   if (base.requests == 0 && base.duration_s == 0) base.requests = 64;
-  if (!o.concurrency.empty()) {
-    for (double n : parse_list(o.concurrency, "--concurrency", false)) {
+  auto add_levels = [&](const std::string& list, const char* flag, loadgen::Load::Kind kind) {
+    if (list.empty()) return;
+    for (double v : parse_list(list, flag, kind == loadgen::Load::kRate)) {
       loadgen::Load l = base;
-      l.kind = loadgen::Load::kConcurrency;
-      l.value = n;
+      l.kind = kind;
+      l.value = v;
       levels.push_back(l);
     }
-  }
-  if (!o.rate.empty()) {
-    for (double r : parse_list(o.rate, "--rate", true)) {
-      loadgen::Load l = base;
-      l.kind = loadgen::Load::kRate;
-      l.value = r;
-      levels.push_back(l);
-    }
-  }
+  };
+  add_levels(o.concurrency, "--concurrency", loadgen::Load::kConcurrency);
+  add_levels(o.rate, "--rate", loadgen::Load::kRate);
   if (levels.empty()) {
     loadgen::Load l = base;
     l.value = 1;

@@ -51,8 +51,7 @@ int parse_batch(const std::string& raw, const SourceLocation& where, std::string
     return 0;
   }
   if (s.rfind("rate ", 0) == 0) {
-    const double r = parse_rate(s.substr(5), "batch");
-    (void)r;
+    (void)parse_rate(s.substr(5), "batch");  // a malformed rate is still an error
     *unmodelled = "open-loop request rates are not modelled yet (only batch / concurrency)";
     return 0;
   }

@@ -42,6 +42,16 @@ struct Daemon {
   }
 };
 
+// Why load_or_create_token refuses `path` ("" when it accepts it, which the callers then fail on).
+std::string refusal(const std::string& path) {
+  try {
+    load_or_create_token(path);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
 }  // namespace
 
 TEST(SchedApiAttack, EveryRouteNeedsTheToken) {
@@ -142,20 +152,12 @@ TEST(SchedApiAttack, TokenFilesOthersCanReadOrGuessAreRefused) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   EXPECT_EQ(load_or_create_token(path), made);
   ::chmod(path.c_str(), 0644);
-  try {
-    load_or_create_token(path);
-    FAIL() << "a world-readable token file was used";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("readable by other users (mode 0644); run chmod 600"), std::string::npos) << e.what();
-  }
+  const std::string readable = refusal(path);
+  EXPECT_NE(readable.find("readable by other users (mode 0644); run chmod 600"), std::string::npos) << readable;
   const std::string weak = (dir.path() / "weak").string();
   { std::ofstream(weak) << "hunter2hunter2hunter2hunter2hunter2\n"; }  // 35 characters, far from 256 bits
   ::chmod(weak.c_str(), 0600);
-  try {
-    load_or_create_token(weak);
-    FAIL() << "a weak token was used";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("too weak"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("openssl rand -hex 32"), std::string::npos) << e.what();
-  }
+  const std::string too_weak = refusal(weak);
+  EXPECT_NE(too_weak.find("too weak"), std::string::npos) << too_weak;
+  EXPECT_NE(too_weak.find("openssl rand -hex 32"), std::string::npos) << too_weak;
 }

@@ -204,12 +204,10 @@ TEST(Agent, ListenAddressErrors) {
 
 // --expose-cmdline: the owner of the machine chose to serve command lines; they come with the name.
 TEST(Agent, ServesCommandLinesOnlyWhenAskedTo) {
-  std::ifstream in(scenario_file("two_a100.json"));
-  std::stringstream ss;
-  ss << in.rdbuf();
+  const std::string scenario = slurp(scenario_file("two_a100.json"));
   for (const bool expose : {false, true}) {
     SCOPED_TRACE(expose);
-    auto src = open_fake(ss.str());
+    auto src = open_fake(scenario);
     ASSERT_TRUE(src);
     CostAccountant acct(IdlePolicy{0.10, 300, 60}, 4.0);
     AgentOptions opt;
@@ -235,10 +233,7 @@ TEST(Agent, ServesCommandLinesOnlyWhenAskedTo) {
 // idle ones did the same. Now 64 slow ones and 300 idle ones are held while scrapes answer.
 TEST(Agent, ScrapesAnswerWhileSlowAndIdleClientsHoldConnections) {
   using namespace frugal::testing;
-  std::ifstream in(scenario_file("two_a100.json"));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto src = open_fake(ss.str());
+  auto src = open_fake(slurp(scenario_file("two_a100.json")));
   ASSERT_TRUE(src);
   CostAccountant acct(IdlePolicy{0.10, 300, 60}, 4.0);
   Agent agent(*src, acct, nullptr, nullptr, AgentOptions{});
