@@ -3,7 +3,7 @@
 # and open-loop levels measures the scripted first-token and inter-token delays, prices the tokens
 # from the catalog, writes measured-CSV rows, and counts scripted failures instead of hiding them.
 set -euo pipefail
-frugal="$1"; data="$2"; server="$3"
+frugal="$1"; data="$2"; server="$3"; slack="${4:-1}"  # tolerance multiplier (4 under sanitizers)
 export FRUGAL_DATA_DIR="$data" AWS_REGION=us-east-1
 unset OPENAI_API_KEY
 tmp=$(mktemp -d); trap 'kill $spid 2>/dev/null || true; rm -rf "$tmp"' EXIT
@@ -23,11 +23,13 @@ start_server 0.040 0.005
 jq_py() { python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
 levels=$(jq_py 'print(",".join(r["level"] for r in d["rows"]))' < "$tmp/bench.json")
 [[ "$levels" == "concurrency 1,concurrency 4,rate 20/s" ]] || fail "levels: $levels"
-jq_py '
+SLACK=$slack jq_py '
+import os
+k = float(os.environ["SLACK"])
 for r in d["rows"]:
     assert r["errors"] == 0 and r["requests"] == 20, r
-    assert 40 <= r["ttft_p50_ms"] <= 46, r          # the script: 40 ms
-    assert 4.5 <= r["tpot_p50_ms"] <= 6.0, r        # the script: 5 ms
+    assert 40 <= r["ttft_p50_ms"] <= 40 + 6 * k, r          # the script: 40 ms
+    assert 5 - 0.5 * k <= r["tpot_p50_ms"] <= 5 + 1.0 * k, r  # the script: 5 ms
     assert r["usd_per_million_output_tokens"] > 0, r
 print("ok")' < "$tmp/bench.json" > /dev/null || fail "measured figures off the script: $(cat "$tmp/bench.json")"
 grep -q 'output tokens: the server' "$tmp/bench.json" || fail "how tokens were counted is not said"
@@ -62,7 +64,8 @@ est() { "$frugal" --format json perf estimate --model llama-3.1-8b --instance g6
 before=$(est); after=$(est --calibration mine)
 python3 -c "import sys; b, a = float('$before'), float('$after'); sys.exit(0 if abs(a - 0.030) < abs(b - 0.030) and abs(a - 0.030) < 0.006 else 1)" ||
   fail "the calibration did not move TPOT towards the measured 30 ms: $before s -> $after s"
-"$frugal" advise --model llama-3.1-8b --rate 2/s --tpot-slo 50ms --instances g6e --calibration mine --top 2 | grep -q "performance factors from calibration 'mine'" ||
+"$frugal" advise --model llama-3.1-8b --rate 2/s --tpot-slo 50ms --instances g6e --calibration mine --top 2 > "$tmp/advice.txt"
+grep -q "performance factors from calibration 'mine'" "$tmp/advice.txt" ||
   fail "advise does not say it used the calibration"
 if "$frugal" advise --model llama-3.1-8b --calibration nope 2> "$tmp/err.txt"; then fail "an unknown calibration was accepted"; fi
 grep -q 'no such calibration' "$tmp/err.txt" || fail "unknown calibration: $(cat "$tmp/err.txt")"

@@ -51,7 +51,10 @@ awk -v as="$(cat a.start)" -v ae="$(cat a.end)" -v bs="$(cat b.start)" -v be="$(
 # Everything after -- is the command, options before it included (--env is one KEY=VALUE each).
 e=$("$frugal" submit --env GREETING=hi --env B=2 -- sh -c 'echo "$GREETING-$B"' | awk '{print $3}')
 [[ -n "$e" ]] || fail "submit --env ... -- sh -c was refused"
-"$frugal" logs -f "$e" | grep -q '^hi-2$' || fail "--env then -- sh -c: $("$frugal" logs "$e")"
+# To a file, not a pipe: grep -q would stop reading at the match, and under pipefail the
+# follower's SIGPIPE on its last line would fail the test.
+"$frugal" logs -f "$e" > "$tmp/e.log"
+grep -q '^hi-2$' "$tmp/e.log" || fail "--env then -- sh -c: $(cat "$tmp/e.log")"
 # A 20-digit id is no job (not a server error); log offsets outside the log are refused.
 code=$(curl -s -o "$tmp/r" -w '%{http_code}' -H "$auth" "$FRUGAL_SCHED_URL/v1/jobs/99999999999999999999")
 [[ "$code" == 404 ]] || fail "20-digit id: expected 404, got $code"

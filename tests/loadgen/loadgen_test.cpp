@@ -18,6 +18,7 @@ using frugal::testing::ScriptedServer;
 using frugal::testing::StreamScript;
 
 namespace {
+constexpr double kSlack = FRUGAL_TIMING_SLACK;  // tolerances x4 under sanitizers (tests/CMakeLists.txt)
 RequestShape shape(int out = 32) { return {"test-model", 100, out}; }
 Load closed(int n, int requests) {
   Load l;
@@ -92,12 +93,12 @@ TEST(Loadgen, MeasuresTheScriptedTimeline) {
   EXPECT_EQ(sum.server_counted, 24);
   EXPECT_DOUBLE_EQ(sum.mean_output_tokens, 32);
   EXPECT_DOUBLE_EQ(sum.mean_prompt_tokens, 100);
-  EXPECT_NEAR(sum.ttft_s.p50, 0.050, 0.005);
-  EXPECT_NEAR(sum.tpot_s.p50, 0.010, 0.0015);
-  EXPECT_NEAR(sum.itl_s.p50, 0.010, 0.0015);
-  EXPECT_NEAR(sum.e2e_s.p50, 0.050 + 31 * 0.010, 0.010);
+  EXPECT_NEAR(sum.ttft_s.p50, 0.050, 0.005 * kSlack);
+  EXPECT_NEAR(sum.tpot_s.p50, 0.010, 0.0015 * kSlack);
+  EXPECT_NEAR(sum.itl_s.p50, 0.010, 0.0015 * kSlack);
+  EXPECT_NEAR(sum.e2e_s.p50, 0.050 + 31 * 0.010, 0.010 * kSlack);
   // 4 in flight, each 32 tokens in 0.36 s: about 4 * 32 / 0.36 = 356 tokens/s.
-  EXPECT_NEAR(sum.output_tokens_per_s, 4 * 32 / 0.36, 0.15 * 4 * 32 / 0.36);
+  EXPECT_NEAR(sum.output_tokens_per_s, 4 * 32 / 0.36, 0.15 * kSlack * 4 * 32 / 0.36);
   EXPECT_EQ(server.requests(), 24);
   const auto priced = summarize(level, 3.6);  // $3.60/h
   EXPECT_NEAR(priced.cost_per_million_output, 3.6 / (priced.output_tokens_per_s * 3600) * 1e6, 1e-9);
@@ -116,8 +117,8 @@ TEST(Loadgen, ChatStreamsAndSlowHeaders) {
   EXPECT_EQ(sum.server_counted, 0);
   EXPECT_DOUBLE_EQ(sum.mean_output_tokens, 16);
   EXPECT_DOUBLE_EQ(sum.mean_prompt_tokens, -1);
-  EXPECT_NEAR(sum.ttft_s.p50, 0.15, 0.005);
-  EXPECT_NEAR(sum.itl_s.p50, 0.005, 0.0015);
+  EXPECT_NEAR(sum.ttft_s.p50, 0.15, 0.005 * kSlack);
+  EXPECT_NEAR(sum.itl_s.p50, 0.005, 0.0015 * kSlack);
 }
 
 TEST(Loadgen, ErrorsCutStreamsAndTimeoutsAreCounted) {
@@ -165,5 +166,5 @@ TEST(Loadgen, OpenLoopKeepsItsRate) {
   for (const auto& r : level.requests) last_start = std::max(last_start, r.start);
   // 80 Poisson arrivals at 40/s: the last one near 2 s (its sd is sqrt(80)/40 = 0.22 s).
   EXPECT_NEAR(last_start, 2.0, 0.7);
-  EXPECT_NEAR(sum.ttft_s.p50, 0.02, 0.005);  // far below capacity: no queueing
+  EXPECT_NEAR(sum.ttft_s.p50, 0.02, 0.005 * kSlack);  // far below capacity: no queueing
 }
