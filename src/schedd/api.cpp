@@ -99,6 +99,11 @@ std::optional<std::int64_t> integer(const std::string& s) {
   return v;
 }
 struct TooDeep {};
+// The job the route's "*" names; nullopt for an unknown id or one that is no int64 (404, not 500).
+std::optional<Job> job_of(const http::Request& req, JobStore& store) {
+  const auto id = integer(req.captures.at(0));
+  return id ? store.get(*id) : std::nullopt;
+}
 }  // namespace
 
 nlohmann::json parse_json_body(const std::string& body) {
@@ -170,27 +175,22 @@ http::Router api_router(Scheduler& sched, JobStore& store, Launcher& launcher, s
     for (const auto& j : store.list(states, limit)) a.push_back(to_json(j));
     json_reply(res, 200, a);
   }, read);
-  // Ids past int64 (a 20-digit id) are no job, not a server error.
   router.add("GET", "/v1/jobs/*", [&store](const http::Request& req, http::Response& res) {
-    const auto id = integer(req.captures[0]);
-    auto j = id ? store.get(*id) : std::nullopt;
+    const auto j = job_of(req, store);
     if (!j) return error_reply(res, 404, "id: no such job");
     json_reply(res, 200, to_json(*j));
   }, read);
   router.add("POST", "/v1/jobs/*/cancel", [&sched, &store](const http::Request& req, http::Response& res) {
-    const auto parsed = integer(req.captures[0]);
-    auto j = parsed ? store.get(*parsed) : std::nullopt;
+    const auto j = job_of(req, store);
     if (!j) return error_reply(res, 404, "id: no such job");
-    const std::int64_t id = *parsed;
+    const std::int64_t id = j->id;
     if (!sched.cancel(id)) return error_reply(res, 409, fmt::format("id: job {} already ended ({})", id, to_string(j->state)));
     json_reply(res, 200, to_json(*store.get(id)));
   }, cancel);
   router.add("GET", "/v1/jobs/*/logs", [&store, &launcher](const http::Request& req, http::Response& res) {
-    const auto parsed = integer(req.captures[0]);
-    auto j = parsed ? store.get(*parsed) : std::nullopt;
+    const auto j = job_of(req, store);
     if (!j) return error_reply(res, 404, "id: no such job");
-    const std::int64_t id = *parsed;
-    std::ifstream f(launcher.log_path(id), std::ios::binary | std::ios::ate);
+    std::ifstream f(launcher.log_path(j->id), std::ios::binary | std::ios::ate);
     const std::int64_t size = f ? static_cast<std::int64_t>(f.tellg()) : 0;
     std::int64_t offset = 0;
     if (req.has_param("offset")) {
