@@ -78,7 +78,7 @@ void run_validate(const GlobalOptions& g, const PerfOptions& o) {
   t.title = fmt::format("Performance model vs {} ({} rows)", file, rows.size());
   t.columns = {{"line", "line", true},  {"model", "model"},       {"accelerator", "accelerator"},
                {"stack", "stack"},      {"precision", "prec"},    {"tp", "tp", true},
-               {"batch", "batch", true}, {"input", "in", true},   {"output", "out", true},
+               {"load", "load"}, {"input", "in", true},   {"output", "out", true},
                {"metric", "metric"},    {"measured", "measured", true}, {"predicted", "predicted", true},
                {"error", "error", true}, {"note", "note"}};
   nlohmann::json rows_json = nlohmann::json::array();
@@ -86,7 +86,7 @@ void run_validate(const GlobalOptions& g, const PerfOptions& o) {
     const auto& r = p.row;
     t.rows.push_back({Cell(std::to_string(r.line), r.line), Cell(r.model), Cell(p.accelerator),
                       Cell(p.stack), Cell(r.precision.size() > 12 ? r.precision.substr(0, 12) : r.precision, r.precision),
-                      Cell(std::to_string(r.tp), r.tp), Cell(std::to_string(r.batch), r.batch),
+                      Cell(std::to_string(r.tp), r.tp), Cell(r.load.describe()),
                       Cell(r.input_len < 0 ? "var" : fmt::format("{:g}", r.input_len), r.input_len),
                       Cell(fmt::format("{:g}", r.output_len), r.output_len), Cell(r.metric),
                       Cell(fmt::format("{:.4g}", r.value), r.value),

@@ -34,6 +34,7 @@ Efficiency Efficiency::load(const std::string& path) {
     if (!ft) fail_at(location_of(v, path), "expected a table for each family");
     FamilyFactors f;
     f.inherits = optional_string(*ft, "inherits", path).value_or("");
+    f.similar = optional_string(*ft, "similar", path).value_or("");
     if (f.inherits.empty()) {
       f.mem_eff = require_number(*ft, "mem_eff", path);
       f.compute_eff = require_number(*ft, "compute_eff", path);
@@ -53,6 +54,9 @@ Efficiency Efficiency::load(const std::string& path) {
     if (!f.inherits.empty() && !e.families_.count(f.inherits)) {
       throw Error(fmt::format("{}: family '{}' inherits unknown family '{}'", path, k, f.inherits));
     }
+    if (!f.similar.empty() && !e.families_.count(f.similar)) {
+      throw Error(fmt::format("{}: family '{}' names unknown similar family '{}'", path, k, f.similar));
+    }
   }
   const auto* stacks = t.get_as<toml::table>("stack");
   if (!stacks) fail_at({path, 1, 1}, "missing [stack.*] tables");
@@ -69,6 +73,16 @@ Efficiency Efficiency::load(const std::string& path) {
     if (const auto* a = st->get_as<toml::array>("unsupported_precisions")) {
       for (const auto& x : *a) s.unsupported_precisions.push_back(x.value_or(std::string()));
     }
+    if (const auto* a = st->get_as<toml::array>("source_keywords")) {
+      for (const auto& x : *a) s.source_keywords.push_back(x.value_or(std::string()));
+    }
+    if (const auto* c = st->get("chunked_prefill")) s.chunked_prefill = c->value_or(true);
+    s.max_batch = optional_number(*st, "max_batch", path).value_or(s.max_batch);
+    s.max_num_tokens = optional_number(*st, "max_num_tokens", path).value_or(0);
+    s.kv_free_fraction = optional_number(*st, "kv_free_fraction", path).value_or(0);
+    if (s.kv_free_fraction < 0 || s.kv_free_fraction > 1) fail_at(location_of(*st, path), "expected kv_free_fraction in [0, 1]");
+    s.limits_source = optional_string(*st, "limits_source", path).value_or("");
+    if (s.max_batch < 1 || s.max_num_tokens < 0) fail_at(location_of(*st, path), "expected max_batch >= 1 and max_num_tokens >= 0");
     e.stacks_[std::string(k.str())] = s;
   }
   for (const auto& s : {e.gpu_stack_, e.neuron_stack_}) {
@@ -131,6 +145,7 @@ std::string Efficiency::to_toml() const {
       memory_.max_prefill_tokens, toml_quote(memory_.source));
   for (const auto& [k, f] : families_) {
     o << fmt::format("[family.{}]\n", k);
+    if (!f.similar.empty()) o << fmt::format("similar = \"{}\"\n", f.similar);
     if (!f.inherits.empty()) {
       o << fmt::format("inherits = \"{}\"  # no measurements of this family: uncalibrated\n", f.inherits);
     } else {
@@ -157,6 +172,17 @@ std::string Efficiency::to_toml() const {
       }
       o << "]\n";
     }
+    auto list = [&](const char* key, const std::vector<std::string>& v) {
+      if (v.empty()) return;
+      o << key << " = [";
+      for (std::size_t i = 0; i < v.size(); ++i) o << (i ? ", " : "") << toml_quote(v[i]);
+      o << "]\n";
+    };
+    list("source_keywords", s.source_keywords);
+    o << fmt::format("chunked_prefill = {}\nmax_batch = {}\n", s.chunked_prefill ? "true" : "false", s.max_batch);
+    if (s.max_num_tokens > 0) o << fmt::format("max_num_tokens = {}\n", s.max_num_tokens);
+    if (s.kv_free_fraction > 0) o << fmt::format("kv_free_fraction = {}\n", s.kv_free_fraction);
+    if (!s.limits_source.empty()) o << fmt::format("limits_source = {}\n", toml_quote(s.limits_source));
     o << "\n";
   }
   return o.str();

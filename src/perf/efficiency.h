@@ -19,6 +19,9 @@ struct FamilyFactors {
   double train_mfu = 0.4;    // model FLOPs utilisation in training
   std::string train_mfu_source;
   std::string inherits;      // family whose fitted factors stand in (no measurements of our own)
+  // The measured family nearest in architecture: a fit with no rows of this family (a
+  // cross-validation fold that left its only source out) predicts it with that family's factors.
+  std::string similar;
   bool calibrated = false;   // true when fitted to rows of measured.csv
 };
 
@@ -30,6 +33,15 @@ struct StackFactors {
   double w4_compute_eff = 1.0;  // matmul efficiency multiplier with 4-bit weights (dequantization)
   std::vector<std::string> unsupported_precisions;
   std::string description;
+  // Scheduler facts of the stack (data with their source, never fitted):
+  bool chunked_prefill = true;  // prompts go through in chunks inside decode iterations (else a
+                                // prefill pass pauses decoding, as TGI 1.x and transformers-neuronx)
+  double max_batch = 256;       // most sequences the scheduler runs at once
+  double max_num_tokens = 0;    // tokens per iteration (0: the memory policy's max_prefill_tokens)
+  double kv_free_fraction = 0;  // KV cache = this share of the memory left after weights (TensorRT-
+                                // LLM's kv_cache_free_gpu_mem_fraction); 0: usable_fraction of all
+  std::vector<std::string> source_keywords;  // a measurement whose source names one is this stack's
+  std::string limits_source;
 };
 
 struct MemoryPolicy {

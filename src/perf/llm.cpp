@@ -88,22 +88,27 @@ MemoryBreakdown memory_for(const LlmConfig& c, int batch, double context) {
     b.activations = tokens * (4.0 * m.hidden + 2.0 * m.ffn / c.tp) * kActBytes +
                     batch * static_cast<double>(m.vocab) * 4.0 / c.tp;
   }
-  b.reserve = pol.runtime_reserve_gib * kGiB + (1.0 - pol.usable_fraction) * b.capacity;
+  const double runtime = pol.runtime_reserve_gib * kGiB;
+  if (const double f = c.device.stack->kv_free_fraction; f > 0) {
+    // The engine keeps (1 - f) of what weights, activations and the runtime leave free.
+    b.reserve = runtime + (1.0 - f) * std::max(0.0, b.capacity - runtime - b.weights - b.activations);
+  } else {
+    b.reserve = runtime + (1.0 - pol.usable_fraction) * b.capacity;
+  }
   return b;
 }
 
-double pass_time(const LlmConfig& c, double batch, double new_tokens, double context,
-                 double overhead) {
+namespace {
+// Time of one forward pass over `tokens` new tokens whose attention costs `attn_flops` and which
+// read `kv_bytes` of cached keys and values: max(compute, memory) + tensor-parallel communication.
+double pass_cost(const LlmConfig& c, double tokens, double attn_flops, double kv_bytes) {
   const auto& m = *c.model;
   const auto& fam = *c.device.family;
-  const double tokens = batch * new_tokens;
   // Weight matmuls and attention run at different fractions of peak (attention kernels are far
   // less efficient on some stacks, e.g. without fused/flash attention).
   const double w4 = c.precision->weight_bytes < 1 ? c.device.stack->w4_compute_eff : 1.0;
-  const double t_compute = (linear_flops(m, tokens) / (fam.compute_eff * w4) +
-                            attention_flops(m, tokens, context) / fam.attn_eff) / (c.tp * peak(c));
-  double bytes = params_read(m, tokens) * c.precision->weight_bytes / c.tp;
-  bytes += kv_bytes_for_context(m, *c.precision, context) * batch / kv_shards(c);
+  const double t_compute = (linear_flops(m, tokens) / (fam.compute_eff * w4) + attn_flops / fam.attn_eff) / (c.tp * peak(c));
+  const double bytes = params_read(m, tokens) * c.precision->weight_bytes / c.tp + kv_bytes / kv_shards(c);
   const double t_memory = bytes / (bandwidth(c) * fam.mem_eff);
   double t_comm = 0;
   if (c.tp > 1 && m.kind != ModelKind::kVision) {
@@ -114,7 +119,23 @@ double pass_time(const LlmConfig& c, double batch, double new_tokens, double con
                        2.0 * (c.tp - 1) / c.tp * payload / (c.device.accelerator->link_gbs * 1e9 * fam.link_eff);
     t_comm = 2.0 * m.layers * per + c.device.stack->tp_step_overhead_s;
   }
-  return std::max(t_compute, t_memory) + t_comm + overhead;
+  return std::max(t_compute, t_memory) + t_comm;
+}
+}  // namespace
+
+double pass_time(const LlmConfig& c, double batch, double new_tokens, double context,
+                 double overhead) {
+  const double tokens = batch * new_tokens;
+  return pass_cost(c, tokens, attention_flops(*c.model, tokens, context),
+                   kv_bytes_for_context(*c.model, *c.precision, context) * batch) + overhead;
+}
+
+double iteration_time(const LlmConfig& c, double decode, double decode_ctx, double prefill, double prefill_ctx) {
+  const auto& m = *c.model;
+  const double attn = attention_flops(m, decode, decode_ctx) + attention_flops(m, prefill, prefill_ctx);
+  const double kv = kv_bytes_for_context(m, *c.precision, decode_ctx) * decode;
+  const double overhead = decode > 0 ? c.device.stack->step_overhead_s : c.device.stack->prefill_overhead_s;
+  return pass_cost(c, decode + prefill, attn, kv) + overhead;
 }
 
 double prefill_time(const LlmConfig& c, int batch, double prompt) {

@@ -62,6 +62,10 @@ MemoryBreakdown memory_for(const LlmConfig& cfg, int batch, double context_token
 // `overhead` is the stack's fixed time for this kind of pass (prefill or decode step).
 double pass_time(const LlmConfig& cfg, double batch, double new_tokens, double context,
                  double overhead);
+// One iteration of a continuous-batching engine: `decode` sequences each adding a token at mean
+// context `decode_ctx`, plus `prefill` prompt tokens (chunks of new requests) at mean context
+// `prefill_ctx`, in one forward pass with the stack's per-step overhead.
+double iteration_time(const LlmConfig& cfg, double decode, double decode_ctx, double prefill, double prefill_ctx);
 double prefill_time(const LlmConfig& cfg, int batch, double prompt_tokens);
 double decode_step_time(const LlmConfig& cfg, int batch, double context);
 // Continuous-batching estimate at concurrency `batch` for prompts of `prompt` and outputs of `output`.

@@ -12,6 +12,7 @@
 #include "core/stats.h"
 #include "core/toml_util.h"
 #include "perf/llm.h"
+#include "perf/serving.h"
 
 namespace frugal {
 namespace {
@@ -20,7 +21,7 @@ std::map<std::string, std::string> string_map(const toml::table& t, std::string_
                                               const std::string& path) {
   std::map<std::string, std::string> out;
   const auto* sub = t.get_as<toml::table>(key);
-  if (!sub) fail_at({path, 1, 1}, fmt::format("missing [{}] table", key));
+  if (!sub) return out;
   for (const auto& [k, v] : *sub) {
     auto s = v.value<std::string>();
     if (!s) fail_at(location_of(v, path), fmt::format("expected a string in [{}]", key));
@@ -29,37 +30,21 @@ std::map<std::string, std::string> string_map(const toml::table& t, std::string_
   return out;
 }
 
-// The batch column's forms: "8", "batch 8", "concurrency 20" (a closed loop keeps N in flight,
-// which the model treats as a batch of N) -> N; "rate 2/s" (open loop) and "max" (offline
-// throughput) -> 0 with the reason the model cannot predict them yet. Text in parentheses is a
-// comment ("max (offline)"). Anything else is an error.
-int parse_batch(const std::string& raw, const SourceLocation& where, std::string* unmodelled) {
-  std::string s;
-  int depth = 0;
-  for (char c : raw) {
-    if (c == '(') ++depth;
-    else if (c == ')' && depth > 0) --depth;
-    else if (depth == 0) s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+std::string lower(std::string_view s) {
+  std::string out;
+  for (char c : s) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Lower-case alphanumeric words of `s`: "H100-SXM-80GB" -> h100, sxm, 80gb.
+std::vector<std::string> words(std::string_view s) {
+  std::vector<std::string> out(1);
+  for (char c : s) {
+    if (std::isalnum(static_cast<unsigned char>(c))) out.back() += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    else if (!out.back().empty()) out.emplace_back();
   }
-  while (!s.empty() && s.back() == ' ') s.pop_back();
-  while (!s.empty() && s.front() == ' ') s.erase(0, 1);
-  for (const char* prefix : {"concurrency ", "batch "}) {
-    if (s.rfind(prefix, 0) == 0) s = s.substr(std::string(prefix).size());
-  }
-  if (s == "max" || s == "max throughput" || s == "offline") {
-    *unmodelled = "max throughput (offline) is not modelled yet";
-    return 0;
-  }
-  if (s.rfind("rate ", 0) == 0) {
-    (void)parse_rate(s.substr(5), "batch");  // a malformed rate is still an error
-    *unmodelled = "open-loop request rates are not modelled yet (only batch / concurrency)";
-    return 0;
-  }
-  auto v = parse_double(s);
-  if (!v || *v < 1 || *v != std::floor(*v) || *v > 1e6) {
-    fail_at(where, fmt::format("expected a batch size, 'concurrency N', 'rate R/s' or 'max', got '{}'", raw));
-  }
-  return static_cast<int>(*v);
+  if (out.back().empty()) out.pop_back();
+  return out;
 }
 
 }  // namespace
@@ -73,6 +58,70 @@ ValidationMap ValidationMap::load(const std::string& path) {
   m.variable_prompt_tokens = require_number(t, "variable_prompt_tokens", path);
   m.variable_prompt_source = require_string(t, "variable_prompt_source", path);
   return m;
+}
+
+const Accelerator* resolve_hardware(const Catalog& cat, const ValidationMap& map, const std::string& hardware,
+                                    const std::string& instance) {
+  if (auto hw = map.hardware.find(hardware); hw != map.hardware.end()) return cat.find_accelerator(hw->second);
+  if (const Accelerator* a = cat.find_accelerator(hardware)) return a;
+  const auto w = words(hardware);
+  // A memory size in the text ("80gb", "141gb", "80") picks among parts of one name.
+  std::optional<double> gib;
+  for (const auto& x : w) {
+    std::string digits = x;
+    if (digits.size() > 2 && digits.substr(digits.size() - 2) == "gb") digits.resize(digits.size() - 2);
+    if (auto v = parse_double(digits); v && *v >= 8 && *v <= 1024 && x != digits) gib = *v;
+  }
+  const InstanceType* inst = cat.find_instance(instance);
+  const Accelerator* best = nullptr;
+  double best_score = 0;
+  for (const auto& a : cat.accelerators()) {
+    if (std::find(w.begin(), w.end(), lower(a.match_name)) == w.end()) continue;
+    // Prefer the instance's own part, then the nearest memory size.
+    double score = 1;
+    if (inst && inst->accelerator == &a) score += 10;
+    if (gib) score += 1.0 / (1.0 + std::fabs(a.memory_gib - *gib));
+    if (score > best_score) best = &a, best_score = score;
+  }
+  if (best) return best;
+  return inst ? inst->accelerator : nullptr;
+}
+
+const Precision* resolve_precision(const Catalog& cat, const ValidationMap& map, const std::string& text) {
+  if (auto pr = map.precision.find(text); pr != map.precision.end()) return cat.find_precision(pr->second);
+  if (const Precision* p = cat.find_precision(lower(text))) return p;
+  const auto w = words(text);
+  auto has = [&](const char* x) { return std::find(w.begin(), w.end(), x) != w.end(); };
+  // Neuron's "FP16/autocast Matmult-BF16/weights bf16": the stored weights decide.
+  for (std::size_t i = 0; i + 1 < w.size(); ++i) {
+    if (w[i] == "weights") {
+      if (const Precision* p = cat.find_precision(w[i + 1])) return p;
+    }
+  }
+  for (const char* name : {"int4", "awq", "gptq", "w4a16"}) {
+    if (has(name)) return cat.find_precision("int4");
+  }
+  for (const char* name : {"fp8", "int8", "bf16", "fp16", "fp32"}) {
+    if (has(name)) return cat.find_precision(name);
+  }
+  if (has("float16") || has("half")) return cat.find_precision("fp16");
+  if (has("bfloat16")) return cat.find_precision("bf16");
+  return nullptr;
+}
+
+std::string resolve_stack(const Efficiency& eff, const ValidationMap& map, const std::string& source) {
+  for (const auto& [needle, s] : map.stacks) {
+    if (source.find(needle) != std::string::npos) return s;
+  }
+  // The longest keyword found wins: "tensorrtllm_backend" (Triton) over "TensorRT-LLM".
+  std::string best;
+  std::size_t best_len = 0;
+  for (const auto& [name, st] : eff.stacks()) {
+    for (const auto& k : st.source_keywords) {
+      if (k.size() > best_len && source.find(k) != std::string::npos) best = name, best_len = k.size();
+    }
+  }
+  return best;
 }
 
 std::vector<MeasuredRow> load_measured(const std::string& path) {
@@ -91,10 +140,10 @@ std::vector<MeasuredRow> load_measured(const std::string& path) {
     m.tp = static_cast<int>(r.number("tp"));
     m.batch_text = r.get("batch");
     try {
-      m.batch = parse_batch(m.batch_text, r.where("batch"), &m.unmodelled);
+      m.load = parse_load(m.batch_text);
     } catch (const InputError&) {
       throw;
-    } catch (const Error& e) {  // a rate the unit parser refuses: the row's cell, with the reason
+    } catch (const Error& e) {  // the row's cell, with the reason
       fail_at(r.where("batch"), e.what());
     }
     // "ShareGPT (var)": variable-length prompts, resolved by ValidationMap::variable_prompt_tokens.
@@ -114,59 +163,97 @@ std::vector<MeasuredRow> load_measured(const std::string& path) {
 
 namespace {
 
-Prediction predict_one(const MeasuredRow& r, const Catalog& cat, const Efficiency& eff,
-                       const ValidationMap& map, const std::string& file) {
+}  // namespace
+
+ResolvedRow resolve_row(const MeasuredRow& r, const Catalog& cat, const Efficiency& eff, const ValidationMap& map) {
+  ResolvedRow x;
+  x.row = r;
+  x.model = cat.find_model(r.model);
+  x.accelerator = resolve_hardware(cat, map, r.hardware, r.instance);
+  x.precision = resolve_precision(cat, map, r.precision);
+  if (!x.model) {
+    x.error = fmt::format("unknown model '{}' (add it with `frugal catalog add-model`)", r.model);
+  } else if (!x.accelerator) {
+    x.error = fmt::format("hardware '{}' (instance '{}') names no accelerator in the catalog", r.hardware, r.instance);
+  } else if (!x.precision) {
+    x.error = fmt::format("precision '{}' names none of precisions.csv", r.precision);
+  } else {
+    x.stack = resolve_stack(eff, map, r.source);
+    if (x.stack.empty()) x.stack = eff.default_stack(*x.accelerator);  // e.g. `frugal bench` rows: no stack named
+    x.input_len = r.input_len >= 0 ? r.input_len : map.variable_prompt_tokens;
+  }
+  return x;
+}
+
+namespace {
+
+Prediction predict_one(const ResolvedRow& x, const Catalog& cat, const Efficiency& eff, const std::string& file) {
+  const MeasuredRow& r = x.row;
   const SourceLocation where{file, r.line, 0};
+  if (!x.error.empty()) fail_at(where, x.error);
   Prediction p;
   p.row = r;
-  if (!r.unmodelled.empty()) fail_at(where, r.unmodelled);
-  const ModelSpec* model = cat.find_model(r.model);
-  if (!model) fail_at(where, fmt::format("unknown model '{}' (add it with `frugal catalog add-model`)", r.model));
-  // Hardware: the mapping's spellings, else a catalog accelerator id, else the instance's.
-  const Accelerator* acc = nullptr;
-  if (auto hw = map.hardware.find(r.hardware); hw != map.hardware.end()) acc = cat.find_accelerator(hw->second);
-  if (!acc) acc = cat.find_accelerator(r.hardware);
-  if (!acc) {
-    if (const InstanceType* inst = cat.find_instance(r.instance)) acc = inst->accelerator;
-  }
-  if (!acc) fail_at(where, fmt::format("hardware '{}' (instance '{}') is no accelerator in the catalog or validation.toml", r.hardware, r.instance));
-  const Precision* prec = nullptr;
-  if (auto pr = map.precision.find(r.precision); pr != map.precision.end()) prec = cat.find_precision(pr->second);
-  if (!prec) {
-    std::string lower;
-    for (char c : r.precision) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    prec = cat.find_precision(lower);
-  }
-  if (!prec) fail_at(where, fmt::format("precision '{}' is not in precisions.csv or validation.toml", r.precision));
-  std::string stack;
-  for (const auto& [needle, s] : map.stacks) {
-    if (r.source.find(needle) != std::string::npos) stack = s;
-  }
-  if (stack.empty()) stack = eff.default_stack(*acc);  // e.g. `frugal bench` rows: the stack is not named
-
+  p.source_group = r.source;
+  const ModelSpec* model = x.model;
+  const Accelerator* acc = x.accelerator;
+  const Precision* prec = x.precision;
+  const std::string& stack = x.stack;
   LlmConfig cfg{model, prec, make_device(eff, *acc, acc->memory_gib, 1.0, stack), r.tp};
   p.accelerator = acc->id;
   p.stack = stack;
   p.family = acc->family;
-  const double in = r.input_len >= 0 ? r.input_len : map.variable_prompt_tokens;
+  if (auto why = unsupported_reason(cfg); !why.empty()) fail_at(where, why);
+  const double in = x.input_len;
   const double out = r.output_len;
-  const int b = r.batch;
-  if (!memory_for(cfg, b, in + out).fits()) p.note = "exceeds device memory in our memory model";
+  const LoadEstimate e = estimate_load(cfg, r.load, in, out);
+  if (e.running_limit == 0) p.note = "exceeds device memory in our memory model";
 
   const std::string& m = r.metric;
+  auto ms = [](double s) { return s * 1e3; };
+  auto needs_steady_ttft = [&]() {
+    if (e.ttft_steady) return;
+    if (e.saturated) {
+      fail_at(where, fmt::format("rate {:.3g}/s exceeds the predicted capacity of {:.3g} requests/s: TTFT is the run's backlog, no steady state",
+                                 r.load.value, e.capacity_rps));
+    }
+    fail_at(where, "TTFT at max load is the queueing of the whole run (it depends on the request count)");
+  };
   if (m == "output_throughput") {
-    double tps = serve_at(cfg, b, in, out).tokens_per_s;
-    // TensorRT-LLM's table reports throughput per GPU (see the row's unit and source).
-    if (r.unit.find("/GPU") != std::string::npos || r.unit.find("per-GPU") != std::string::npos) tps /= r.tp;
+    double tps = e.tokens_per_s;
+    // The unit says what the figure covers: one GPU, one TP group (a replica), or the system.
+    const std::string u = lower(r.unit);
+    if (u.find("/gpu") != std::string::npos || u.find("per-gpu") != std::string::npos || u.find("per gpu") != std::string::npos) {
+      tps /= r.tp;
+    } else if (u.find("per system") != std::string::npos || u.find("per instance") != std::string::npos) {
+      const InstanceType* inst = cat.find_instance(r.instance);
+      if (!inst) fail_at(where, fmt::format("a per-system throughput needs a known instance, got '{}'", r.instance));
+      tps *= std::max(1, inst->devices / r.tp);
+    }
     p.predicted = tps;
+  } else if (m == "requests_per_s") {
+    p.predicted = e.requests_per_s;
   } else if (m == "TTFT" || m == "TTFT_p50") {
-    p.predicted = prefill_time(cfg, b, in) * 1e3;
-  } else if (m == "TPOT_p50" || m == "TPOT_p99") {
-    p.predicted = decode_step_time(cfg, b, in + out / 2) * 1e3;
+    needs_steady_ttft();
+    p.predicted = ms(e.ttft_p50_s);
+  } else if (m == "TTFT_avg") {
+    needs_steady_ttft();
+    p.predicted = ms(e.ttft_avg_s);
+  } else if (m == "TTFT_p90") {
+    needs_steady_ttft();
+    p.predicted = ms(e.ttft_p90_s);
+  } else if (m == "TTFT_p99") {
+    needs_steady_ttft();
+    p.predicted = ms(e.ttft_p99_s);
+  } else if (m == "TPOT_p50" || m == "TPOT_p99" || m == "TPOT_avg" || m == "ITL_avg" || m == "ITL_p50") {
+    // The model has no per-token jitter: every percentile of TPOT/ITL is the steady step time.
+    p.predicted = ms(e.tpot_s);
   } else if (m == "latency_per_token_median") {
-    p.predicted = serve_at(cfg, b, in, out).request_latency_s / out * 1e3;
+    p.predicted = ms(e.e2e_s / out);
+  } else if (m == "e2e_latency_p50" || m == "e2e_latency_avg") {
+    needs_steady_ttft();
+    p.predicted = ms(e.e2e_s);
   } else {
-    fail_at(where, fmt::format("metric '{}' is not predicted by the model yet", m));
+    fail_at(where, fmt::format("metric '{}' is not predicted by the model", m));
   }
   if (!(p.predicted > 0) || !std::isfinite(p.predicted)) fail_at(where, "model produced no prediction");
   p.error = p.predicted / r.value - 1.0;
@@ -175,27 +262,41 @@ Prediction predict_one(const MeasuredRow& r, const Catalog& cat, const Efficienc
 
 }  // namespace
 
-std::vector<Prediction> predict_measured(const std::vector<MeasuredRow>& rows, const Catalog& cat,
-                                         const Efficiency& eff, const ValidationMap& map,
-                                         const std::string& file, std::vector<Unmodelled>* unmodelled) {
+std::vector<Prediction> predict_resolved(const std::vector<ResolvedRow>& rows, const Catalog& cat,
+                                         const Efficiency& eff, const std::string& file,
+                                         std::vector<Unmodelled>* unmodelled) {
   std::vector<Prediction> out;
   out.reserve(rows.size());
   for (const auto& r : rows) {
     if (!unmodelled) {
-      out.push_back(predict_one(r, cat, eff, map, file));
+      out.push_back(predict_one(r, cat, eff, file));
       continue;
     }
     try {
-      out.push_back(predict_one(r, cat, eff, map, file));
+      out.push_back(predict_one(r, cat, eff, file));
     } catch (const Error& e) {
       // fail_at's message starts "file:line: "; the reason alone goes in the list.
       std::string why = e.what();
-      const std::string prefix = fmt::format("{}:{}: ", file, r.line);
+      const std::string prefix = fmt::format("{}:{}: ", file, r.row.line);
       if (why.rfind(prefix, 0) == 0) why = why.substr(prefix.size());
-      unmodelled->push_back({r, why});
+      unmodelled->push_back({r.row, why});
     }
   }
   return out;
+}
+
+std::vector<ResolvedRow> resolve_rows(const std::vector<MeasuredRow>& rows, const Catalog& cat, const Efficiency& eff,
+                                      const ValidationMap& map) {
+  std::vector<ResolvedRow> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) out.push_back(resolve_row(r, cat, eff, map));
+  return out;
+}
+
+std::vector<Prediction> predict_measured(const std::vector<MeasuredRow>& rows, const Catalog& cat,
+                                         const Efficiency& eff, const ValidationMap& map,
+                                         const std::string& file, std::vector<Unmodelled>* unmodelled) {
+  return predict_resolved(resolve_rows(rows, cat, eff, map), cat, eff, file, unmodelled);
 }
 
 ErrorSummary summarize(const std::vector<Prediction>& p) {
@@ -209,18 +310,26 @@ ErrorSummary summarize(const std::vector<Prediction>& p) {
   return s;
 }
 
+namespace {
+constexpr double kLossCap = 0.6;  // |log error| beyond which a row no longer pulls the fit
+constexpr int kGridPoints = 16;   // per parameter and cycle of the global grid search (log-spaced)
+}  // namespace
+
 Efficiency calibrate(const std::vector<MeasuredRow>& all_rows, const Catalog& cat, const Efficiency& eff,
                      const ValidationMap& map, const std::string& file) {
   // Fit on the rows the model can predict; the others are listed by validate.
   std::vector<Unmodelled> skipped;
   predict_measured(all_rows, cat, eff, map, file, &skipped);
-  std::vector<MeasuredRow> rows;
+  std::vector<ResolvedRow> rows;
   for (const auto& r : all_rows) {
-    if (std::none_of(skipped.begin(), skipped.end(), [&](const Unmodelled& u) { return u.row.line == r.line; })) rows.push_back(r);
+    if (std::none_of(skipped.begin(), skipped.end(), [&](const Unmodelled& u) { return u.row.line == r.line; })) {
+      rows.push_back(resolve_row(r, cat, eff, map));
+    }
   }
   Efficiency fit = eff;
   std::map<std::string, bool> fams, stacks;
-  for (const auto& p : predict_measured(rows, cat, fit, map, file)) {
+  std::vector<Unmodelled> lost_at_start;
+  for (const auto& p : predict_resolved(rows, cat, fit, file, &lost_at_start)) {
     fams[p.family] = true;
     stacks[p.stack] = true;
   }
@@ -250,8 +359,9 @@ Efficiency calibrate(const std::vector<MeasuredRow>& all_rows, const Catalog& ca
     fit.resolve();
     auto total = [&]() {
       double l = 0;
-      for (const auto& p : predict_measured(rows, cat, fit, map, file)) l += std::fabs(std::log1p(p.error));
-      return l;
+      std::vector<Unmodelled> lost;
+      for (const auto& p : predict_resolved(rows, cat, fit, file, &lost)) l += std::fabs(std::log1p(p.error));
+      return l + static_cast<double>(lost.size());
     };
     const double base = total();
     std::vector<Param> used;
@@ -277,13 +387,15 @@ Efficiency calibrate(const std::vector<MeasuredRow>& all_rows, const Catalog& ca
   auto loss = [&](const std::vector<double>& x) {
     set(x);
     double l = 0;
-    for (const auto& p : predict_measured(rows, cat, fit, map, file)) {
+    std::vector<Unmodelled> lost;
+    for (const auto& p : predict_resolved(rows, cat, fit, file, &lost)) {
       // Squared log error, capped: rows the model cannot explain (a few published rows contradict
       // their own table) stop pulling the fit once they are clearly outliers.
-      const double e = std::min(std::fabs(std::log1p(p.error)), 0.6);
+      const double e = std::min(std::fabs(std::log1p(p.error)), kLossCap);
       l += e * e;
     }
-    return l;
+    // A row these factors cannot predict (a rate they would saturate) costs as much as an outlier.
+    return l + static_cast<double>(lost.size()) * kLossCap * kLossCap;
   };
   std::vector<double> best(n);
   for (std::size_t i = 0; i < n; ++i) best[i] = std::log(std::clamp(params[i].ref(), params[i].lo, params[i].hi));
@@ -296,8 +408,8 @@ Efficiency calibrate(const std::vector<MeasuredRow>& all_rows, const Catalog& ca
     for (std::size_t i = 0; i < n; ++i) {
       const double a = std::log(params[i].lo), b = std::log(params[i].hi);
       auto x = best;
-      for (int g = 0; g <= 32; ++g) {
-        x[i] = a + (b - a) * g / 32.0;
+      for (int g = 0; g <= kGridPoints; ++g) {
+        x[i] = a + (b - a) * g / kGridPoints;
         double l = loss(x);
         if (l < best_loss - 1e-9) {
           best_loss = l;

@@ -8,6 +8,7 @@
 
 #include "catalog/catalog.h"
 #include "perf/efficiency.h"
+#include "perf/load.h"
 
 namespace frugal {
 
@@ -15,17 +16,18 @@ struct MeasuredRow {
   int line = 0;
   std::string model, hardware, instance, precision, metric, unit, source;
   int tp = 1;
-  int batch = 1;              // static batch or closed-loop concurrency; 0 when not one of those
+  Load load;                  // the batch column: static batch, concurrency, rate or max
   std::string batch_text;     // as written ("concurrency 20", "rate 2/s", "max (offline)")
-  std::string unmodelled;     // why the model cannot predict this row yet ("" when it can)
   double input_len = 0, output_len = 0, value = 0;
 };
 
-// How measured.csv's free-text fields map onto the catalog (data/perf/validation.toml).
+// Overrides for measured.csv's free-text fields (data/perf/validation.toml). Every table is
+// optional: names are read from the text itself (see resolve_* below); an entry here only settles
+// a spelling the text cannot (e.g. a part whose memory the source does not state).
 struct ValidationMap {
-  std::map<std::string, std::string> hardware;   // "H100-SXM-80GB" -> accelerator id
+  std::map<std::string, std::string> hardware;   // "A100-SXM (40GB or 80GB, unspecified)" -> accelerator id
   std::map<std::string, std::string> stacks;     // substring of source -> stack name
-  std::map<std::string, std::string> precision;  // "GPTQ-int4" -> "int4"
+  std::map<std::string, std::string> precision;  // spelling -> precision name
   double variable_prompt_tokens = 0;             // prompt length for "ShareGPT (var)" rows
   std::string variable_prompt_source;
   static ValidationMap load(const std::string& path);
@@ -33,9 +35,34 @@ struct ValidationMap {
 
 std::vector<MeasuredRow> load_measured(const std::string& path);
 
+// Names as the sources write them. Hardware: a catalog id, else the accelerator whose name
+// ("h100", "trainium2") is a word of the text, the memory size in the text choosing among parts
+// ("H100 80GB HBM3", "H200-SXM-141GB", "Trainium (trn1)"), else the instance's accelerator.
+// Precision: "weights X" (Neuron) wins, then fp8/int8/int4-awq-gptq/bf16/fp16/fp32 words.
+// Stack: the stack one of whose source_keywords the source text contains. nullptr / "" if none.
+const Accelerator* resolve_hardware(const Catalog& cat, const ValidationMap& map, const std::string& hardware,
+                                    const std::string& instance);
+const Precision* resolve_precision(const Catalog& cat, const ValidationMap& map, const std::string& text);
+std::string resolve_stack(const Efficiency& eff, const ValidationMap& map, const std::string& source);
+
+// A row with its names resolved against the catalog once (the string-heavy part): calibration
+// resolves each row once and predicts it many times. `error` says why it cannot be resolved.
+struct ResolvedRow {
+  MeasuredRow row;
+  const ModelSpec* model = nullptr;
+  const Accelerator* accelerator = nullptr;
+  const Precision* precision = nullptr;
+  std::string stack;
+  double input_len = 0;  // the variable-prompt stand-in applied
+  std::string error;
+};
+ResolvedRow resolve_row(const MeasuredRow& r, const Catalog& cat, const Efficiency& eff, const ValidationMap& map);
+std::vector<ResolvedRow> resolve_rows(const std::vector<MeasuredRow>& rows, const Catalog& cat, const Efficiency& eff,
+                                      const ValidationMap& map);
+
 struct Prediction {
   MeasuredRow row;
-  std::string accelerator, stack, family;
+  std::string accelerator, stack, family, source_group;
   double predicted = 0;
   double error = 0;  // predicted / measured - 1
   std::string note;  // e.g. "memory would not fit in our model"
@@ -55,6 +82,10 @@ struct Unmodelled {
 std::vector<Prediction> predict_measured(const std::vector<MeasuredRow>& rows, const Catalog& cat,
                                          const Efficiency& eff, const ValidationMap& map,
                                          const std::string& file, std::vector<Unmodelled>* unmodelled = nullptr);
+
+std::vector<Prediction> predict_resolved(const std::vector<ResolvedRow>& rows, const Catalog& cat,
+                                         const Efficiency& eff, const std::string& file,
+                                         std::vector<Unmodelled>* unmodelled = nullptr);
 
 struct ErrorSummary {
   std::size_t rows = 0;

@@ -20,13 +20,17 @@ TEST(Validate, EveryMeasuredRowIsPredictedWithinTarget) {
   auto eff = Efficiency::load(kData + "/perf/efficiency.toml");
   auto map = ValidationMap::load(kData + "/perf/validation.toml");
   auto rows = load_measured(kData + "/perf/measured.csv");
-  ASSERT_EQ(rows.size(), 357u);
-  auto preds = predict_measured(rows, cat, eff, map, "measured.csv");
-  ASSERT_EQ(preds.size(), rows.size());
+  ASSERT_EQ(rows.size(), 601u);
+  std::vector<Unmodelled> skipped;
+  auto preds = predict_measured(rows, cat, eff, map, "measured.csv", &skipped);
+  ASSERT_EQ(preds.size() + skipped.size(), rows.size());
+  EXPECT_GE(preds.size(), rows.size() * 95 / 100);
+  // What stays unmodelled is TTFT that is the backlog of a finite run, never a load form.
+  for (const auto& u : skipped) EXPECT_EQ(u.row.metric, "TTFT_avg") << u.row.line << ": " << u.reason;
   for (const auto& p : preds) ASSERT_TRUE(std::isfinite(p.predicted) && p.predicted > 0) << p.row.line;
   auto s = summarize(preds);
-  EXPECT_LE(s.median_abs, 0.20);
-  EXPECT_LE(s.p90_abs, 0.40);
+  EXPECT_LE(s.median_abs, 0.15);
+  EXPECT_LE(s.p90_abs, 0.35);
 }
 
 // Every form of the batch column; rows the model cannot predict are listed with the reason and
@@ -43,24 +47,28 @@ TEST(Validate, BatchFormsAndUnmodelledRowsAreListedNotDropped) {
          "llama-3.1-8b,L40S,g6e.xlarge,BF16,1,batch 8,512,128,TTFT_p50,200,ms,frugal bench http://x 2026-12-03\n"
          "llama-3.1-8b,L40S,g6e.xlarge,bf16,1,max (offline),512,128,output_throughput,3000,tokens/s,frugal bench\n"
          "llama-3.1-8b,L40S,g6e.xlarge,bf16,1,rate 2.5/s,512,128,TTFT_p50,90,ms,frugal bench\n"
-         "llama-3.1-8b,L40S,g6e.xlarge,bf16,1,16,512,128,ITL_avg,30,ms,frugal bench\n";
+         "llama-3.1-8b,L40S,g6e.xlarge,bf16,1,16,512,128,ITL_avg,30,ms,frugal bench\n"
+         "llama-3.1-8b,L40S,g6e.xlarge,bf16,1,max,512,128,TTFT_avg,3000,ms,frugal bench\n"
+         "llama-3.1-8b,L40S,g6e.xlarge,bf16,1,8,512,128,goodput,3,req/s,frugal bench\n";
   }
   const auto rows = load_measured(path);
-  ASSERT_EQ(rows.size(), 5u);
-  EXPECT_EQ(rows[0].batch, 4);
-  EXPECT_EQ(rows[1].batch, 8);
-  EXPECT_EQ(rows[2].batch, 0);
-  EXPECT_EQ(rows[3].batch, 0);  // a rate is not a batch of 25 (the old parser kept its digits)
-  EXPECT_EQ(rows[4].batch, 16);
+  ASSERT_EQ(rows.size(), 7u);
+  EXPECT_EQ(rows[0].load.kind, Load::Kind::kConcurrency);
+  EXPECT_EQ(rows[0].load.value, 4);
+  EXPECT_EQ(rows[1].load.kind, Load::Kind::kBatch);
+  EXPECT_EQ(rows[1].load.value, 8);
+  EXPECT_EQ(rows[2].load.kind, Load::Kind::kMax);
+  EXPECT_EQ(rows[3].load.kind, Load::Kind::kRate);  // a rate is not a batch of 25 (an old parser kept its digits)
+  EXPECT_DOUBLE_EQ(rows[3].load.value, 2.5);
+  EXPECT_EQ(rows[4].load.kind, Load::Kind::kBatch);
   std::vector<Unmodelled> skipped;
   const auto preds = predict_measured(rows, cat, eff, map, path, &skipped);
-  ASSERT_EQ(preds.size(), 2u);  // the instance gives the accelerator; the catalog the precision
+  ASSERT_EQ(preds.size(), 5u);  // the instance gives the accelerator; the catalog the precision
   EXPECT_EQ(preds[0].accelerator, "L40S");
   EXPECT_EQ(preds[0].stack, eff.default_stack(*cat.find_accelerator("L40S")));
-  ASSERT_EQ(skipped.size(), 3u);
-  EXPECT_NE(skipped[0].reason.find("max throughput"), std::string::npos) << skipped[0].reason;
-  EXPECT_NE(skipped[1].reason.find("open-loop request rates"), std::string::npos) << skipped[1].reason;
-  EXPECT_NE(skipped[2].reason.find("metric 'ITL_avg'"), std::string::npos) << skipped[2].reason;
+  ASSERT_EQ(skipped.size(), 2u);
+  EXPECT_NE(skipped[0].reason.find("TTFT at max load"), std::string::npos) << skipped[0].reason;
+  EXPECT_NE(skipped[1].reason.find("metric 'goodput'"), std::string::npos) << skipped[1].reason;
   EXPECT_THROW(predict_measured(rows, cat, eff, map, path), Error);  // --strict
   {
     std::ofstream f(path);
@@ -100,7 +108,7 @@ TEST(Calibrate, RecoversFactorsFromSyntheticMeasurements) {
   auto all = load_measured(kData + "/perf/measured.csv");
   std::vector<MeasuredRow> rows;
   for (const auto& r : all) {
-    if (r.source.find("TensorRT-LLM") != std::string::npos) rows.push_back(r);
+    if (r.source.find("TensorRT-LLM docs/source/performance.md") != std::string::npos) rows.push_back(r);
   }
   auto preds = predict_measured(rows, cat, truth, map, "m.csv");
   for (std::size_t i = 0; i < rows.size(); ++i) rows[i].value = preds[i].predicted;

@@ -1,0 +1,37 @@
+#!/usr/bin/env python3
+"""Turns the transcribed tables in this folder into measured.csv rows (printed to stdout).
+
+Run: python3 data/perf/sources/transcribe.py >> data/perf/measured.csv (once; the rows are committed).
+Hardware and precision are written as the sources spell them: perf validate maps them itself."""
+import csv, sys
+
+w = csv.writer(sys.stdout, lineterminator="\n")
+SRC17 = ("NVIDIA/TensorRT-LLM@258c7540 docs/source/performance/perf-overview.md (v0.17 throughput table; "
+         "trtllm-bench throughput, infinite request rate, fixed ISL/OSL; total output tokens/s of the TP group)")
+SRC14 = ("NVIDIA/TensorRT-LLM@258c7540 docs/source/performance/perf-overview.md (v0.14.0 online serving table; "
+         "tensorrtllm_backend, 500 requests, BF16; open-loop QPS)")
+GPUS = [("H200 141GB HBM3", "p5en.48xlarge", "FP8"), ("H100 80GB HBM3", "p5.48xlarge", "FP8"),
+        ("L40S", "g6e.48xlarge", "FP8"), ("A100-SXM4-80GB", "p4de.24xlarge", "FP16")]
+
+def rows(path):
+    for line in open(path):
+        line = line.strip()
+        if line and not line.startswith("#"):
+            yield line.split("|")
+
+for f in rows(sys.argv[1] if len(sys.argv) > 1 else "data/perf/sources/trtllm-v0.17-throughput.txt"):
+    model, tp, lens, *vals = f
+    isl, osl = lens.split("/")
+    for (gpu, inst, prec), v in zip(GPUS, vals):
+        if v:
+            w.writerow([model, gpu, inst, prec, tp, "max (offline)", isl, osl, "output_throughput", v,
+                        "tokens/s (per TP group)", SRC17])
+
+for f in rows(sys.argv[2] if len(sys.argv) > 2 else "data/perf/sources/trtllm-v0.14-serving.txt"):
+    model, gpu, tp, lens, qps, ttft, itl, tput = f
+    isl, osl = lens.split("/")
+    inst = "p5en.48xlarge" if gpu.startswith("H200") else "p5.48xlarge"
+    batch = "max (all 500 requests at once)" if qps == "INF" else f"rate {qps}/s"
+    for metric, v, unit in (("TTFT_avg", ttft, "ms"), ("ITL_avg", itl, "ms"),
+                            ("output_throughput", tput, "tokens/s (per TP group)")):
+        w.writerow([model, gpu, inst, "BF16", tp, batch, isl, osl, metric, v, unit, SRC14])

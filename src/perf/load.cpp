@@ -1,0 +1,48 @@
+#include "perf/load.h"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <cmath>
+
+#include "core/csv.h"
+#include "core/error.h"
+#include "core/units.h"
+
+namespace frugal {
+
+std::string Load::describe() const {
+  switch (kind) {
+    case Kind::kBatch: return fmt::format("batch {:g}", value);
+    case Kind::kConcurrency: return fmt::format("concurrency {:g}", value);
+    case Kind::kRate: return fmt::format("rate {:g}/s", value);
+    case Kind::kMax: return "max";
+  }
+  return "";
+}
+
+Load parse_load(std::string_view raw) {
+  std::string s;
+  int depth = 0;
+  for (char c : raw) {
+    if (c == '(') ++depth;
+    else if (c == ')' && depth > 0) --depth;
+    else if (depth == 0) s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  while (!s.empty() && s.front() == ' ') s.erase(0, 1);
+  auto count = [&](std::string_view digits, Load::Kind kind) {
+    auto v = parse_double(digits);
+    if (!v || *v < 1 || *v != std::floor(*v) || *v > 1e6) {
+      throw Error(fmt::format("expected a batch size, 'concurrency N', 'rate R/s' or 'max', got '{}'", raw));
+    }
+    return Load{kind, *v};
+  };
+  if (s == "max" || s == "max throughput" || s == "offline") return Load::max();
+  if (s.rfind("rate ", 0) == 0) return Load::rate(parse_rate(s.substr(5), "rate"));
+  if (s.rfind("concurrency ", 0) == 0) return count(std::string_view(s).substr(12), Load::Kind::kConcurrency);
+  if (s.rfind("batch ", 0) == 0) return count(std::string_view(s).substr(6), Load::Kind::kBatch);
+  return count(s, Load::Kind::kBatch);
+}
+
+}  // namespace frugal

@@ -1,0 +1,175 @@
+#include "perf/serving.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace frugal {
+namespace {
+
+double token_budget(const LlmConfig& c) {
+  return c.device.stack->max_num_tokens > 0 ? c.device.stack->max_num_tokens : c.device.memory->max_prefill_tokens;
+}
+
+// What a tagged request sees with `others` sequences sharing the engine with it.
+struct Steady {
+  double ttft = 0, tpot = 0, e2e = 0;
+};
+
+Steady steady(const LlmConfig& c, double others, double busy, double prompt, double output) {
+  const double n = others + 1;
+  const double ctx = prompt + output / 2;
+  // Requests arriving per token of ours: the others complete one request every `output` tokens.
+  const double arrivals = others / output;
+  Steady s;
+  if (c.device.stack->chunked_prefill) {
+    const double budget = std::max(1.0, token_budget(c) - n);
+    const double step = iteration_time(c, n, ctx, arrivals * prompt, prompt / 2);
+    const double chunks = std::max(1.0, std::ceil(prompt / budget));
+    const double chunk_step = iteration_time(c, others, ctx, prompt / chunks + arrivals * prompt, prompt / 2);
+    s.tpot = step;
+    s.ttft = 0.5 * step * busy + chunks * chunk_step;
+  } else {
+    // Prefill is its own pass (chunked by the token budget) that pauses the batch's decoding.
+    const double prefill = prefill_time(c, 1, prompt);
+    const double decode = decode_step_time(c, static_cast<int>(std::ceil(n)), ctx);
+    s.tpot = decode + arrivals * prefill;
+    s.ttft = 0.5 * decode * busy + prefill;
+  }
+  s.e2e = s.ttft + std::max(0.0, output - 1) * s.tpot;
+  return s;
+}
+
+void fill(LoadEstimate& e, const Steady& s, double running, double output) {
+  e.running = running;
+  e.tpot_s = s.tpot;
+  e.ttft_avg_s = e.ttft_p50_s = e.ttft_p90_s = e.ttft_p99_s = s.ttft + e.queue_wait_s;
+  e.e2e_s = s.e2e + e.queue_wait_s;
+  e.requests_per_s = running / s.e2e;
+  e.tokens_per_s = e.requests_per_s * output;
+}
+
+}  // namespace
+
+double running_limit(const LlmConfig& c, double prompt, double output, double headroom) {
+  const double context = prompt + output;
+  const int cap = static_cast<int>(std::min(c.device.stack->max_batch, 65536.0));
+  int kv = max_batch(c, context, cap);
+  if (kv > 0 && headroom > 0) {
+    auto ok = [&](int b) {
+      const auto m = memory_for(c, b, context);
+      return m.used() <= m.capacity * (1.0 - headroom);
+    };
+    if (!ok(1)) return 0;
+    int lo = 1, hi = kv;
+    if (!ok(hi)) {
+      while (hi - lo > 1) {
+        const int mid = (lo + hi) / 2;
+        (ok(mid) ? lo : hi) = mid;
+      }
+      kv = lo;
+    }
+  }
+  double limit = kv;
+  if (c.model->kind == ModelKind::kDecoder && c.device.stack->chunked_prefill) {
+    // Every iteration must carry the running sequences' tokens plus the prompts that replace
+    // the ones finishing: n (1 + P/O) within the token budget.
+    limit = std::min(limit, std::floor(token_budget(c) * output / (output + prompt)));
+  }
+  return kv == 0 ? 0 : std::max(1.0, limit);
+}
+
+LoadEstimate estimate_load(const LlmConfig& c, const Load& load, double prompt, double output, double headroom) {
+  LoadEstimate e;
+  e.load = load;
+  e.running_limit = running_limit(c, prompt, output, headroom);
+  const double limit = std::max(1.0, e.running_limit);
+  if (c.model->kind != ModelKind::kDecoder) {
+    // Encoders and vision models: one pass per batch (perf/llm.h serve_at), no decode phase.
+    const double n = load.kind == Load::Kind::kMax ? limit : std::min(limit, std::max(1.0, load.value));
+    const auto s = serve_at(c, static_cast<int>(n), prompt, 1);
+    e.running = n;
+    e.capacity_rps = serve_at(c, static_cast<int>(limit), prompt, 1).requests_per_s;
+    e.ttft_avg_s = e.ttft_p50_s = e.ttft_p90_s = e.ttft_p99_s = e.e2e_s = s.request_latency_s;
+    e.requests_per_s = load.kind == Load::Kind::kRate ? std::min(load.value, e.capacity_rps) : s.requests_per_s;
+    e.saturated = load.kind == Load::Kind::kRate && load.value > e.capacity_rps;
+    e.memory = s.memory;
+    return e;
+  }
+  const Steady at_limit = steady(c, limit - 1, 1.0, prompt, output);
+  e.capacity_rps = limit / at_limit.e2e;
+
+  switch (load.kind) {
+    case Load::Kind::kBatch: {
+      // All start together: the batch's prefill, then its decode steps (perf/llm.h serve_at).
+      const auto s = serve_at(c, static_cast<int>(load.value), prompt, output);
+      e.running = load.value;
+      e.ttft_avg_s = e.ttft_p50_s = e.ttft_p90_s = e.ttft_p99_s = prefill_time(c, static_cast<int>(load.value), prompt);
+      e.tpot_s = s.tpot_s;
+      e.e2e_s = s.request_latency_s;
+      e.tokens_per_s = s.tokens_per_s;
+      e.requests_per_s = s.requests_per_s;
+      e.memory = s.memory;
+      return e;
+    }
+    case Load::Kind::kMax: {
+      fill(e, at_limit, limit, output);
+      e.ttft_steady = false;
+      break;
+    }
+    case Load::Kind::kConcurrency: {
+      const double n = std::min(load.value, limit);
+      const Steady s = steady(c, n - 1, n > 1 ? (n - 1) / n : 0.0, prompt, output);
+      if (load.value > limit) {
+        // Clients beyond the engine's limit wait in its queue: Little's law over all N.
+        e.queue_wait_s = load.value / (n / s.e2e) - s.e2e;
+      }
+      fill(e, s, n, output);
+      break;
+    }
+    case Load::Kind::kRate: {
+      const double rate = load.value;
+      if (rate >= e.capacity_rps) {
+        e.saturated = true;
+        e.ttft_steady = false;
+        fill(e, at_limit, limit, output);
+        break;
+      }
+      // Little's law n = R x e2e(n): e2e grows with n, so bisect on n in [0, limit].
+      auto others_e2e = [&](double n) { return steady(c, n, std::min(1.0, n), prompt, output).e2e; };
+      double lo = 0, hi = limit;
+      for (int i = 0; i < 60; ++i) {
+        const double mid = (lo + hi) / 2;
+        (rate * others_e2e(mid) > mid ? lo : hi) = mid;
+      }
+      const double n = std::max(lo, 1e-9);
+      const Steady s = steady(c, n, std::min(1.0, n), prompt, output);
+      // Poisson arrivals contend for prefill: M/D/1 with the prompt's own prefill time as service.
+      const double service = c.device.stack->chunked_prefill ? iteration_time(c, 0, 0, prompt, prompt / 2) : prefill_time(c, 1, prompt);
+      const double rho = rate * service;
+      if (rho >= 1) {
+        e.saturated = true;
+        e.ttft_steady = false;
+        fill(e, at_limit, limit, output);
+        break;
+      }
+      e.queue_wait_s = rho * service / (2 * (1 - rho));
+      fill(e, s, std::max(n, 1.0), output);
+      e.requests_per_s = rate;
+      e.tokens_per_s = rate * output;
+      // Waiting times of M/G/1 are near-exponential given a wait (probability rho): quantiles.
+      auto wait_q = [&](double p) {
+        if (rho <= 1 - p) return 0.0;
+        return e.queue_wait_s / rho * std::log(rho / (1 - p));
+      };
+      e.ttft_p50_s = s.ttft + wait_q(0.5);
+      e.ttft_p90_s = s.ttft + wait_q(0.9);
+      e.ttft_p99_s = s.ttft + wait_q(0.99);
+      break;
+    }
+  }
+  e.memory = memory_for(c, static_cast<int>(std::ceil(e.running)), prompt + output);
+  return e;
+}
+
+}  // namespace frugal
