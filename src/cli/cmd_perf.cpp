@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <thread>
 
 #include "catalog/catalog.h"
 #include "cli/common.h"
@@ -13,7 +14,9 @@
 #include "core/output.h"
 #include "core/units.h"
 #include "perf/calibration.h"
+#include "perf/cross_validate.h"
 #include "perf/llm.h"
+#include "perf/serving.h"
 #include "perf/validate.h"
 
 namespace frugal::cli {
@@ -21,20 +24,23 @@ namespace {
 
 struct PerfOptions {
   std::string measured;
-  bool write = false, strict = false;
+  bool write = false, strict = false, cross_validate = false;
+  int threads = 0;  // cross-validation folds at once (0: the machine's cores)
   std::string calibration;  // validate/estimate: load it; calibrate: write the fit as it
   double max_median = -1, max_p90 = -1;
   // estimate
   std::string model, instance, precision = "bf16", stack;
   int tp = 1, batch = 1;
+  std::string load;  // estimate: "rate 5/s", "concurrency 16", "max" (default: static batch --batch)
   double prompt = 512, output = 256;
 };
 
 std::string pct(double e) { return fmt::format("{:+.1f}%", e * 100); }
 
-Table summary_table(const ErrorSummary& s, const std::vector<Prediction>& preds) {
+Table summary_table(const ErrorSummary& s, const std::vector<Prediction>& preds,
+                    const std::string& title = "Validation summary (|predicted / measured - 1|)") {
   Table t;
-  t.title = "Validation summary (|predicted / measured - 1|)";
+  t.title = title;
   t.columns = {{"group", "group"}, {"rows", "rows", true}, {"median_abs_error", "median |error|", true},
                {"p90_abs_error", "p90 |error|", true}, {"max_abs_error", "max |error|", true}};
   auto add = [&](const std::string& name, const ErrorSummary& x) {
@@ -67,7 +73,51 @@ PerfInputs load_inputs(const GlobalOptions& g, const PerfOptions& o, const std::
           ValidationMap::load(dir + "/perf/validation.toml"), load_measured(file)};
 }
 
+void check_targets(const PerfOptions& o, const ErrorSummary& s) {
+  if (o.max_median >= 0 && s.median_abs > o.max_median) {
+    throw Error(fmt::format("median |error| {:.1f}% exceeds --max-median {:.1f}%", s.median_abs * 100, o.max_median * 100));
+  }
+  if (o.max_p90 >= 0 && s.p90_abs > o.max_p90) {
+    throw Error(fmt::format("p90 |error| {:.1f}% exceeds --max-p90 {:.1f}%", s.p90_abs * 100, o.max_p90 * 100));
+  }
+}
+
+// Leave-one-source-out: every row predicted by factors fitted without its source.
+void run_cross_validate(const GlobalOptions& g, const PerfOptions& o) {
+  auto in = load_inputs(g, o, o.calibration);
+  const auto& [file, cat, eff, map, rows] = in;
+  const int threads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  const auto cv = cross_validate(rows, cat, eff, map, file, threads);
+  if (o.strict && !cv.unmodelled.empty()) {
+    const auto& u = cv.unmodelled.front();
+    throw Error(fmt::format("{}:{}: {} (--strict; {} rows not modelled)", file, u.row.line, u.reason, cv.unmodelled.size()));
+  }
+  Table f;
+  f.title = fmt::format("Leave-one-source-out cross-validation of {} ({} sources)", file, cv.folds.size());
+  f.columns = {{"source", "source"}, {"train_rows", "train", true}, {"test_rows", "test", true},
+               {"median_abs_error", "median |error|", true}, {"p90_abs_error", "p90 |error|", true}, {"stand_ins", "stand-ins"}};
+  for (const auto& x : cv.folds) {
+    std::string stand;
+    for (const auto& s : x.stand_ins) stand += (stand.empty() ? "" : "; ") + s;
+    f.rows.push_back({Cell(x.source.size() > 60 ? x.source.substr(0, 57) + "..." : x.source, x.source),
+                      Cell(std::to_string(x.train_rows), x.train_rows), Cell(std::to_string(x.test_rows), x.test_rows),
+                      Cell(fmt::format("{:.1f}%", x.error.median_abs * 100), x.error.median_abs),
+                      Cell(fmt::format("{:.1f}%", x.error.p90_abs * 100), x.error.p90_abs), Cell(stand)});
+  }
+  f.notes.push_back("each fold fits from neutral factors on the other sources and predicts the left-out one");
+  const auto s = summarize(cv.predictions);
+  auto st = summary_table(s, cv.predictions, "Out-of-sample error (|predicted / measured - 1|, each row without its source)");
+  st.notes.push_back(fmt::format("{} of {} rows evaluated ({:.1f}%); {} not modelled", cv.predictions.size(), cv.total_rows,
+                                 100.0 * cv.predictions.size() / std::max<std::size_t>(1, cv.total_rows), cv.unmodelled.size()));
+  nlohmann::json j = {{"file", file}, {"folds", f.to_json()["rows"]}, {"summary", st.to_json()["rows"]},
+                      {"median_abs_error", s.median_abs}, {"p90_abs_error", s.p90_abs},
+                      {"evaluated_rows", cv.predictions.size()}, {"total_rows", cv.total_rows}};
+  emit(g, {f, st}, j);
+  check_targets(o, s);
+}
+
 void run_validate(const GlobalOptions& g, const PerfOptions& o) {
+  if (o.cross_validate) return run_cross_validate(g, o);
   auto in = load_inputs(g, o, o.calibration);
   const auto& [file, cat, eff, map, rows] = in;
   std::vector<Unmodelled> unmodelled;
@@ -108,12 +158,7 @@ void run_validate(const GlobalOptions& g, const PerfOptions& o) {
   std::vector<Table> tables = {t, st};
   if (!unmodelled.empty()) tables.push_back(um);
   emit(g, tables, j);
-  if (o.max_median >= 0 && s.median_abs > o.max_median) {
-    throw Error(fmt::format("median |error| {:.1f}% exceeds --max-median {:.1f}%", s.median_abs * 100, o.max_median * 100));
-  }
-  if (o.max_p90 >= 0 && s.p90_abs > o.max_p90) {
-    throw Error(fmt::format("p90 |error| {:.1f}% exceeds --max-p90 {:.1f}%", s.p90_abs * 100, o.max_p90 * 100));
-  }
+  check_targets(o, s);
 }
 
 void run_calibrate(const GlobalOptions& g, const PerfOptions& o) {
@@ -175,10 +220,11 @@ void run_estimate(const GlobalOptions& g, const PerfOptions& o) {
   }
   LlmConfig cfg{m, p, make_device(eff, *it->accelerator, it->device_memory_gib, it->device_fraction, o.stack), o.tp};
   if (auto why = unsupported_reason(cfg); !why.empty()) throw Error(why);
-  auto s = serve_at(cfg, o.batch, o.prompt, o.output);
+  const Load load = o.load.empty() ? Load::batch(o.batch) : parse_load(o.load);
+  const LoadEstimate s = estimate_load(cfg, load, o.prompt, o.output);
   Table t;
-  t.title = fmt::format("{} on {} ({} x {}, {}, TP {}, batch {}, {} in / {} out, stack {})", m->name, it->name,
-                        it->devices, it->accelerator->id, p->name, o.tp, o.batch, o.prompt, o.output, cfg.device.stack_name);
+  t.title = fmt::format("{} on {} ({} x {}, {}, TP {}, {}, {} in / {} out, stack {})", m->name, it->name,
+                        it->devices, it->accelerator->id, p->name, o.tp, load.describe(), o.prompt, o.output, cfg.device.stack_name);
   t.columns = {{"quantity", "quantity"}, {"value", "value", true}};
   auto row = [&](const std::string& k, const std::string& text, double v) { t.rows.push_back({Cell(k), Cell(text, v)}); };
   row("weights_per_device", human_bytes(s.memory.weights), s.memory.weights);
@@ -186,12 +232,22 @@ void run_estimate(const GlobalOptions& g, const PerfOptions& o) {
   row("activations_per_device", human_bytes(s.memory.activations), s.memory.activations);
   row("reserve_per_device", human_bytes(s.memory.reserve), s.memory.reserve);
   row("capacity_per_device", human_bytes(s.memory.capacity), s.memory.capacity);
-  row("ttft", human_duration(s.ttft_s), s.ttft_s);
+  row("running_sequences", fmt::format("{:.1f}", s.running), s.running);
+  row("running_limit", fmt::format("{:.0f}", s.running_limit), s.running_limit);
+  row("ttft_p50", human_duration(s.ttft_p50_s), s.ttft_p50_s);
+  row("ttft_p99", human_duration(s.ttft_p99_s), s.ttft_p99_s);
+  row("queue_wait", human_duration(s.queue_wait_s), s.queue_wait_s);
   row("tpot", human_duration(s.tpot_s), s.tpot_s);
-  row("request_latency", human_duration(s.request_latency_s), s.request_latency_s);
+  row("request_latency", human_duration(s.e2e_s), s.e2e_s);
   row("output_tokens_per_s", fmt::format("{:.1f}", s.tokens_per_s), s.tokens_per_s);
   row("requests_per_s", fmt::format("{:.3g}", s.requests_per_s), s.requests_per_s);
-  if (!s.memory.fits()) t.notes.push_back(fmt::format("does not fit: needs {} of {} per device", human_bytes(s.memory.used()), human_bytes(s.memory.capacity)));
+  row("max_requests_per_s", fmt::format("{:.3g}", s.capacity_rps), s.capacity_rps);
+  if (s.running_limit == 0) {
+    const auto mem = memory_for(cfg, 1, o.prompt + o.output);
+    t.notes.push_back(fmt::format("does not fit: needs {} of {} per device", human_bytes(mem.used()), human_bytes(mem.capacity)));
+  }
+  if (s.saturated) t.notes.push_back(fmt::format("saturated: {} exceeds the replica's {:.3g} requests/s; the queue grows without bound", load.describe(), s.capacity_rps));
+  if (!s.ttft_steady && !s.saturated) t.notes.push_back("max load: TTFT shown is after admission; the queue's wait depends on how many requests are offered");
   emit(g, {t}, t.to_json());
 }
 
@@ -208,6 +264,8 @@ void register_perf(CLI::App& app, GlobalOptions& g) {
   v->add_option("--max-p90", o->max_p90, "Exit non-zero when p90 |error| exceeds this fraction");
   v->add_option("--calibration", o->calibration, "Score a named calibration's factors instead of the bundled ones");
   v->add_flag("--strict", o->strict, "A row the model cannot predict is an error (default: listed and counted)");
+  v->add_flag("--cross-validate", o->cross_validate, "Score out of sample: leave each source out, fit on the rest, predict it");
+  v->add_option("--threads", o->threads, "Cross-validation folds run at once (default: the machine's cores)")->check(CLI::Range(1, 256));
   v->callback([&g, o] { run_validate(g, *o); });
 
   auto* c = perf->add_subcommand("calibrate", "Fit the efficiency factors per accelerator family and stack");
@@ -221,7 +279,8 @@ void register_perf(CLI::App& app, GlobalOptions& g) {
   e->add_option("--instance", o->instance, "EC2 instance type, e.g. p5.48xlarge")->required();
   e->add_option("--precision", o->precision, "fp32, fp16, bf16, fp8, int8 or int4");
   e->add_option("--tp", o->tp, "Tensor-parallel degree");
-  e->add_option("--batch", o->batch, "Concurrent sequences")->check(CLI::Range(1, 65536));
+  e->add_option("--batch", o->batch, "Static batch: sequences that start together")->check(CLI::Range(1, 65536));
+  e->add_option("--load", o->load, "Load instead of a static batch: 'concurrency N', 'rate R/s' or 'max'");
   e->add_option("--prompt-tokens", o->prompt, "Prompt tokens per request")->check(CLI::Range(1.0, 1e7));
   e->add_option("--output-tokens", o->output, "Output tokens per request")->check(CLI::Range(1.0, 1e7));
   e->add_option("--calibration", o->calibration, "Use a named calibration's factors");

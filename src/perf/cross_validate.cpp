@@ -1,0 +1,139 @@
+#include "perf/cross_validate.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "core/error.h"
+
+namespace frugal {
+
+Efficiency neutral_factors(const Efficiency& eff) {
+  Efficiency n = eff;
+  const FamilyFactors fam0;
+  for (auto& [name, f] : n.families()) {
+    if (!f.inherits.empty()) continue;
+    f.mem_eff = fam0.mem_eff;
+    f.compute_eff = fam0.compute_eff;
+    f.attn_eff = fam0.attn_eff;
+    f.link_eff = fam0.link_eff;
+    f.calibrated = false;
+  }
+  const StackFactors st0;
+  for (auto& [name, s] : n.stacks()) {
+    s.step_overhead_s = st0.step_overhead_s;
+    s.prefill_overhead_s = st0.prefill_overhead_s;
+    s.allreduce_latency_s = st0.allreduce_latency_s;
+    s.tp_step_overhead_s = st0.tp_step_overhead_s;
+    s.w4_compute_eff = st0.w4_compute_eff;
+  }
+  n.resolve();
+  n.fit_note = "";
+  return n;
+}
+
+namespace {
+
+CrossValidationFold run_fold(const std::string& source, const std::vector<MeasuredRow>& rows, const Catalog& cat,
+                             const Efficiency& eff, const ValidationMap& map, const std::string& file,
+                             std::vector<Prediction>* preds, std::vector<Unmodelled>* lost) {
+  CrossValidationFold fold;
+  fold.source = source;
+  std::vector<MeasuredRow> train, test;
+  for (const auto& r : rows) (r.source == source ? test : train).push_back(r);
+  fold.train_rows = train.size();
+  const Efficiency start = neutral_factors(eff);
+  Efficiency fit = calibrate(train, cat, start, map, file);
+
+  // What the training rows measured: families and stacks with at least one predicted row.
+  std::set<std::string> fams, stacks;
+  {
+    std::vector<Unmodelled> skip;
+    for (const auto& p : predict_measured(train, cat, fit, map, file, &skip)) {
+      fams.insert(p.family);
+      stacks.insert(p.stack);
+    }
+  }
+  // Stand-ins for what they did not.
+  for (const auto& x : resolve_rows(test, cat, fit, map)) {
+    if (!x.error.empty()) continue;
+    const std::string& fam = x.accelerator->family;
+    auto& ff = fit.families()[fam];
+    if (!fams.count(fam) && ff.inherits.empty() && !ff.similar.empty() && fams.count(ff.similar)) {
+      ff.inherits = ff.similar;
+      fold.stand_ins.push_back(fmt::format("family {} -> {}", fam, ff.similar));
+      fams.insert(fam);
+    }
+    if (!stacks.count(x.stack)) {
+      const std::string& def = fit.default_stack(*x.accelerator);
+      if (def != x.stack && stacks.count(def)) {
+        const StackFactors& d = fit.stacks().at(def);
+        StackFactors& s = fit.stacks()[x.stack];
+        s.step_overhead_s = d.step_overhead_s;
+        s.prefill_overhead_s = d.prefill_overhead_s;
+        s.allreduce_latency_s = d.allreduce_latency_s;
+        s.tp_step_overhead_s = d.tp_step_overhead_s;
+        s.w4_compute_eff = d.w4_compute_eff;
+        fold.stand_ins.push_back(fmt::format("stack {} -> {}", x.stack, def));
+      }
+      stacks.insert(x.stack);
+    }
+  }
+  fit.resolve();
+  *preds = predict_measured(test, cat, fit, map, file, lost);
+  fold.test_rows = preds->size();
+  fold.error = summarize(*preds);
+  return fold;
+}
+
+}  // namespace
+
+CrossValidation cross_validate(const std::vector<MeasuredRow>& rows, const Catalog& cat, const Efficiency& eff,
+                               const ValidationMap& map, const std::string& file, int threads) {
+  std::vector<std::string> sources;
+  for (const auto& r : rows) {
+    if (std::find(sources.begin(), sources.end(), r.source) == sources.end()) sources.push_back(r.source);
+  }
+  struct Result {
+    CrossValidationFold fold;
+    std::vector<Prediction> preds;
+    std::vector<Unmodelled> lost;
+  };
+  std::vector<Result> results(sources.size());
+  std::atomic<std::size_t> next{0};
+  std::mutex error_mu;
+  std::string first_error;
+  auto worker = [&]() {
+    for (std::size_t i = next++; i < sources.size(); i = next++) {
+      try {
+        results[i].fold = run_fold(sources[i], rows, cat, eff, map, file, &results[i].preds, &results[i].lost);
+      } catch (const std::exception& e) {
+        std::lock_guard<std::mutex> lock(error_mu);
+        if (first_error.empty()) first_error = e.what();
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < std::max(1, threads); ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  if (!first_error.empty()) throw Error(first_error);
+
+  CrossValidation cv;
+  cv.total_rows = rows.size();
+  for (auto& r : results) {
+    cv.folds.push_back(std::move(r.fold));
+    cv.predictions.insert(cv.predictions.end(), r.preds.begin(), r.preds.end());
+    cv.unmodelled.insert(cv.unmodelled.end(), r.lost.begin(), r.lost.end());
+  }
+  std::sort(cv.predictions.begin(), cv.predictions.end(), [](const Prediction& a, const Prediction& b) { return a.row.line < b.row.line; });
+  std::sort(cv.unmodelled.begin(), cv.unmodelled.end(), [](const Unmodelled& a, const Unmodelled& b) { return a.row.line < b.row.line; });
+  return cv;
+}
+
+}  // namespace frugal

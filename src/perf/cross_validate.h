@@ -1,0 +1,39 @@
+// Out-of-sample scoring of the performance model: leave-one-source-out cross-validation.
+// For each source (one publication: a table, a benchmark file) the factors are fitted from
+// neutral starting values on every other source, and the left-out source's rows are predicted
+// with that fit. A family or stack the remaining sources never measured is predicted the way the
+// advisor would predict an unmeasured one: a family through its `similar` family's fit, a stack
+// through the fit of the accelerator's default stack (its scheduler limits stay its own).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "perf/validate.h"
+
+namespace frugal {
+
+struct CrossValidationFold {
+  std::string source;
+  std::size_t train_rows = 0;
+  std::size_t test_rows = 0;  // rows of this source predicted out of sample
+  std::vector<std::string> stand_ins;  // "family ampere-ga102 -> ampere", "stack tgi-v1 -> trt-llm"
+  ErrorSummary error;
+};
+
+struct CrossValidation {
+  std::vector<CrossValidationFold> folds;
+  std::vector<Prediction> predictions;  // every row, each predicted by the fit without its source
+  std::vector<Unmodelled> unmodelled;
+  std::size_t total_rows = 0;
+};
+
+// The factors with everything fitted reset to the defaults of FamilyFactors/StackFactors; data
+// (scheduler limits, keywords, inherits, similar, train_mfu) kept. The starting point of a fold.
+Efficiency neutral_factors(const Efficiency& eff);
+
+// Runs one fold per distinct source of `rows`, `threads` folds at a time.
+CrossValidation cross_validate(const std::vector<MeasuredRow>& rows, const Catalog& cat, const Efficiency& eff,
+                               const ValidationMap& map, const std::string& file, int threads = 1);
+
+}  // namespace frugal
