@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/suggest.h"
 #include "core/units.h"
+#include "perf/serving.h"
 
 namespace frugal {
 namespace {
@@ -243,29 +244,83 @@ void search_serve(SearchState& s, const InstanceType& it) {
         s.log.add(it.name, 3, why, mem.used() / mem.capacity);
         continue;
       }
-      auto at = [&](int b) { return serve_at(cfg, b, prompt, s.m.kind == ModelKind::kDecoder ? output : 1); };
-      auto e1 = at(1);
-      s.evaluated++;
-      if (auto miss = slo_miss(s, e1); !miss.empty()) {
-        s.log.add(it.name, 1, fmt::format("{} even at batch 1 ({}, TP {})", miss, p->name, tp));
-        continue;
-      }
-      // Largest batch that still meets the SLOs: latency grows with batch, so bisect.
-      int lo = 1, hi = mb;
-      if (!slo_miss(s, at(hi)).empty()) {
-        while (hi - lo > 1) {
-          int mid = (lo + hi) / 2;
-          ++s.evaluated;
-          (slo_miss(s, at(mid)).empty() ? lo : hi) = mid;
+      ServeEstimate e;
+      double replica_capacity = 0, ttft_p90 = 0, queue_wait = 0;
+      int replicas_needed = 0;  // decoders: replicas whose per-replica rate meets the TTFT SLO with queueing
+      if (s.m.kind == ModelKind::kDecoder) {
+        // Continuous batching (perf/serving.h): a replica's capacity is its throughput at the most
+        // concurrent requests that still meet the SLOs; the TTFT SLO is then checked at the
+        // requested rate per replica, queueing included, adding replicas until it holds.
+        const double limit = std::min<double>(running_limit(cfg, prompt, output, s.memory_headroom), defaults.max_batch);
+        auto as_serve = [&](const LoadEstimate& x) {
+          ServeEstimate v;
+          v.batch = static_cast<int>(std::ceil(x.running));
+          v.ttft_s = x.ttft_p90_s;
+          v.tpot_s = x.tpot_s;
+          v.request_latency_s = x.e2e_s;
+          v.tokens_per_s = x.tokens_per_s;
+          v.requests_per_s = x.requests_per_s;
+          v.memory = x.memory;
+          return v;
+        };
+        auto at = [&](int n) { return estimate_load(cfg, Load::concurrency(n), prompt, output, s.memory_headroom); };
+        ++s.evaluated;
+        if (auto miss = slo_miss(s, as_serve(at(1))); !miss.empty()) {
+          s.log.add(it.name, 1, fmt::format("{} even at one request at a time ({}, TP {})", miss, p->name, tp));
+          continue;
         }
+        int lo = 1, hi = std::max(1, static_cast<int>(limit));
+        if (!slo_miss(s, as_serve(at(hi))).empty()) {
+          while (hi - lo > 1) {
+            int mid = (lo + hi) / 2;
+            ++s.evaluated;
+            (slo_miss(s, as_serve(at(mid))).empty() ? lo : hi) = mid;
+          }
+        } else {
+          lo = hi;
+        }
+        const LoadEstimate full = at(lo);
+        replica_capacity = full.requests_per_s;
+        LoadEstimate shown = full;
+        if (s.w.rate_rps > 0) {
+          double r = std::ceil(s.w.rate_rps / replica_capacity);
+          for (int extra = 0; extra < 64 && r <= defaults.max_instances * static_cast<double>(it.devices / tp); ++extra, ++r) {
+            shown = estimate_load(cfg, Load::rate(s.w.rate_rps / r), prompt, output, s.memory_headroom);
+            ++s.evaluated;
+            if (!shown.saturated && slo_miss(s, as_serve(shown)).empty()) break;
+          }
+          replicas_needed = static_cast<int>(std::min(r, 1e9));
+          ttft_p90 = shown.ttft_p90_s;
+          queue_wait = shown.queue_wait_s;
+        }
+        e = as_serve(shown);
+        e.requests_per_s = replica_capacity;  // what a replica can take; the load it gets is the rate / replicas
       } else {
-        lo = hi;
+        auto at = [&](int b) { return serve_at(cfg, b, prompt, 1); };
+        auto e1 = at(1);
+        s.evaluated++;
+        if (auto miss = slo_miss(s, e1); !miss.empty()) {
+          s.log.add(it.name, 1, fmt::format("{} even at batch 1 ({}, TP {})", miss, p->name, tp));
+          continue;
+        }
+        // Largest batch that still meets the SLOs: latency grows with batch, so bisect.
+        int lo = 1, hi = mb;
+        if (!slo_miss(s, at(hi)).empty()) {
+          while (hi - lo > 1) {
+            int mid = (lo + hi) / 2;
+            ++s.evaluated;
+            (slo_miss(s, at(mid)).empty() ? lo : hi) = mid;
+          }
+        } else {
+          lo = hi;
+        }
+        e = at(lo);
+        replica_capacity = e.requests_per_s;
       }
-      const ServeEstimate e = at(lo);
       const int per_instance = it.devices / tp;
-      const double rps_per_replica = e.requests_per_s;
+      const double rps_per_replica = replica_capacity;
       // Counts in double until they are known to be small: an absurd rate must not wrap an int.
-      const double replicas_d = s.w.rate_rps > 0 ? std::ceil(s.w.rate_rps / rps_per_replica) : per_instance;
+      const double replicas_d = s.w.rate_rps > 0 ? std::max<double>(replicas_needed, std::ceil(s.w.rate_rps / rps_per_replica)) : per_instance;
       const double instances_d = std::ceil(replicas_d / per_instance);
       if (!(instances_d <= defaults.max_instances)) {
         if (std::isfinite(instances_d)) s.needs_instances(instances_d, it.name);
@@ -292,6 +347,9 @@ void search_serve(SearchState& s, const InstanceType& it) {
         fill_price(c, *offer, instances, defaults.hours_per_month);
         c.serve = e;
         c.capacity_rps = capacity_rps;
+        c.replica_capacity_rps = rps_per_replica;
+        c.ttft_p90_s = ttft_p90;
+        c.queue_wait_s = queue_wait;
         c.calibrated = cfg.device.family->calibrated;
         const double units_per_request = s.m.kind == ModelKind::kDecoder ? output : 1;  // tokens or requests
         c.cost_per_million_tokens_at_capacity = c.cost_per_hour / (capacity_rps * units_per_request * 3600) * 1e6;
@@ -477,8 +535,15 @@ void summarise(Advice& a) {
                              human_bytes(mem.weights), human_bytes(mem.kv_cache), human_bytes(mem.activations),
                              human_bytes(mem.reserve), human_bytes(mem.used()), human_bytes(mem.capacity)));
     if (w.rate_rps > 0) {
-      ex.push_back(fmt::format("Capacity: {} replicas x {:.3g} req/s = {:.3g} req/s for the {:.3g} req/s asked",
-                               top.replicas, top.serve.requests_per_s, top.capacity_rps, w.rate_rps));
+      ex.push_back(fmt::format("Capacity: {} replicas x {:.3g} req/s (each replica's max throughput within the SLOs) = {:.3g} req/s for the {:.3g} req/s asked",
+                               top.replicas, top.replica_capacity_rps, top.capacity_rps, w.rate_rps));
+      if (m.kind == ModelKind::kDecoder) {
+        ex.push_back(fmt::format("At {:.3g} req/s per replica: TTFT p90 {} with {} mean queueing for prefill; TPOT {}; "
+                                 "$/1M output tokens {} at this rate, {} at full load",
+                                 w.rate_rps / std::max(1, top.replicas), human_duration(top.ttft_p90_s), human_duration(top.queue_wait_s),
+                                 human_duration(top.serve.tpot_s), fmt::format("${:.2f}", top.cost_per_million_tokens),
+                                 fmt::format("${:.2f}", top.cost_per_million_tokens_at_capacity)));
+      }
     }
     if (m.is_moe()) {
       ex.push_back(fmt::format("MoE: {} active of {} parameters per token drive FLOPs; all {} must sit in memory",

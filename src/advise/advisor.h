@@ -39,6 +39,9 @@ struct Candidate {
   double cost_per_million_tokens = 0;          // at the requested rate (or full load if none)
   double cost_per_million_tokens_at_capacity = 0;
   double capacity_rps = 0;                     // requests/s all instances can sustain
+  double replica_capacity_rps = 0;             // one replica's max throughput within the SLOs
+  double ttft_p90_s = 0;                       // at the requested rate, queueing included
+  double queue_wait_s = 0;                     // mean wait for prefill at the requested rate
   double tokens_per_dollar = 0;                // efficiency score
   // Training.
   TrainingEstimate train;

@@ -25,6 +25,7 @@ struct Accelerator {
   std::string match_name;
   std::optional<double> match_memory_mib;
   std::string device_unit;  // "gpu" or "neuroncore"
+  int cores_per_device = 1; // physical NeuronCores per device the runtime exposes (Trainium2 LNC=2)
   double memory_gib = 0;
   double mem_bw_gbs = 0;  // GB/s per device
   std::optional<double> fp32_tflops, fp16_tflops, bf16_tflops, fp8_tflops, int8_tops;

@@ -66,6 +66,9 @@ std::deque<Accelerator> Catalog::load_accelerators(const std::string& path) {
     a.int8_tops = r.optional_number("int8_tops");
     a.link = r.get("link");
     a.link_gbs = r.number("link_gbs");
+    // Neuron devices the runtime exposes per group of physical cores (Trainium2 LNC=2).
+    a.cores_per_device = t.has_column("cores_per_device") ? static_cast<int>(r.optional_number("cores_per_device").value_or(1)) : 1;
+    if (a.cores_per_device < 1) fail_at(r.where("cores_per_device"), "expected cores_per_device >= 1");
     a.source = r.get("source");
     if (a.id.empty()) fail_at(r.where("id"), "expected an accelerator id");
     if (a.memory_gib <= 0 || a.mem_bw_gbs <= 0) {
@@ -188,7 +191,10 @@ Catalog Catalog::load(const std::string& data_dir, const Extra& extra) {
       it.gpu_name = r.get("AcceleratorName");
       it.accelerator = match_accelerator(c.accelerators_, it.gpu_name, std::nullopt);
       it.devices = static_cast<int>(r.optional_number("NeuronCores").value_or(0));
-      if (it.accelerator) it.device_memory_gib = it.accelerator->memory_gib;
+      if (it.accelerator) {
+        it.device_memory_gib = it.accelerator->memory_gib;
+        it.devices /= it.accelerator->cores_per_device;
+      }
     }
     if (!index.emplace(it.name, c.instances_.size()).second) {
       fail_at(r.where("InstanceType"), fmt::format("duplicate instance type '{}'", it.name));
@@ -213,6 +219,11 @@ Catalog Catalog::load(const std::string& data_dir, const Extra& extra) {
     it.devices = static_cast<int>(r.number("AcceleratorCount"));
     if (auto nc = r.optional_number("NeuronCores")) it.devices = static_cast<int>(*nc);
     it.device_memory_gib = mem_gib;
+    if (it.accelerator && it.accelerator->is_neuron()) {
+      // Per Neuron device: chip memory split over the devices the runtime exposes.
+      it.devices /= it.accelerator->cores_per_device;
+      it.device_memory_gib = it.accelerator->memory_gib;
+    }
     if (auto od = r.optional_number("OnDemandUSDPerHour"); od && *od > 0) {
       c.book_.offer_on_demand("us-east-1", it.name, Rate{*od, "on-demand", r.get("PriceAsOf"), r.get("source")});
     }
