@@ -1,0 +1,125 @@
+// The load-aware serving model (perf/serving.h): the laws it must obey, checked on the bundled
+// factors. Numbers are derived from the model's own outputs (Little's law, budgets), never pasted.
+#include "perf/serving.h"
+
+#include <gtest/gtest.h>
+
+#include "catalog/catalog.h"
+#include "core/error.h"
+#include "perf/efficiency.h"
+
+using namespace frugal;
+
+namespace {
+const Catalog& cat() {
+  static Catalog c = Catalog::load(FRUGAL_TEST_DATA_DIR);
+  return c;
+}
+const Efficiency& eff() {
+  static Efficiency e = Efficiency::load(std::string(FRUGAL_TEST_DATA_DIR) + "/perf/efficiency.toml");
+  return e;
+}
+LlmConfig config(const char* model, const char* instance, const char* precision, int tp, const std::string& stack = "") {
+  const InstanceType* it = cat().find_instance(instance);
+  return {cat().find_model(model), cat().find_precision(precision),
+          make_device(eff(), *it->accelerator, it->device_memory_gib, it->device_fraction, stack), tp};
+}
+}  // namespace
+
+TEST(Load, ParsesEveryForm) {
+  EXPECT_EQ(parse_load("8").kind, Load::Kind::kBatch);
+  EXPECT_EQ(parse_load("batch 8").value, 8);
+  EXPECT_EQ(parse_load("Concurrency 20").kind, Load::Kind::kConcurrency);
+  EXPECT_DOUBLE_EQ(parse_load("rate 300/min").value, 5);
+  EXPECT_EQ(parse_load("max (offline)").kind, Load::Kind::kMax);
+  EXPECT_EQ(parse_load("max (all 500 requests at once)").kind, Load::Kind::kMax);
+  EXPECT_THROW(parse_load("lots"), Error);
+  EXPECT_THROW(parse_load("concurrency 2.5"), Error);
+  EXPECT_THROW(parse_load("rate fast"), Error);
+}
+
+// Open loop: Little's law holds below capacity, TTFT (with prefill queueing) grows with the rate,
+// and a rate past the replica's max throughput is reported as saturated, never as a latency.
+TEST(Serving, OpenLoopObeysLittlesLawAndSaturates) {
+  const auto c = config("llama-3.1-8b", "p5.48xlarge", "fp8", 1);
+  const auto max = estimate_load(c, Load::max(), 512, 256);
+  ASSERT_GT(max.capacity_rps, 1);
+  double last_ttft = 0;
+  for (double share : {0.1, 0.5, 0.9}) {
+    const double rate = share * max.capacity_rps;
+    const auto e = estimate_load(c, Load::rate(rate), 512, 256);
+    ASSERT_FALSE(e.saturated) << rate;
+    EXPECT_NEAR(e.running, rate * e.e2e_s, 0.05 * e.running + 0.05) << rate;  // n = R x latency
+    EXPECT_DOUBLE_EQ(e.tokens_per_s, rate * 256);
+    EXPECT_GT(e.ttft_avg_s, last_ttft);
+    EXPECT_GE(e.ttft_p99_s, e.ttft_p50_s);
+    last_ttft = e.ttft_avg_s;
+  }
+  const auto over = estimate_load(c, Load::rate(1.5 * max.capacity_rps), 512, 256);
+  EXPECT_TRUE(over.saturated);
+  EXPECT_FALSE(over.ttft_steady);
+  EXPECT_NEAR(over.tokens_per_s, max.tokens_per_s, 1e-6 * max.tokens_per_s);
+}
+
+// Max throughput runs the most sequences the KV cache, max_batch and the token budget allow; a
+// prefill-heavy shape is bound by the budget: n (1 + P/O) <= max_num_tokens.
+TEST(Serving, MaxThroughputIsBoundByMemoryBatchAndTokenBudget) {
+  const auto c = config("llama-3.1-8b", "p5en.48xlarge", "fp8", 1);
+  const double budget = c.device.stack->max_num_tokens;
+  ASSERT_GT(budget, 0);
+  const auto prefill_heavy = estimate_load(c, Load::max(), 2048, 128);
+  EXPECT_LE(prefill_heavy.running_limit, budget * 128 / (2048 + 128));
+  const auto decode_heavy = estimate_load(c, Load::max(), 128, 2048);
+  EXPECT_LE(decode_heavy.running_limit, c.device.stack->max_batch);
+  EXPECT_GT(decode_heavy.running_limit, prefill_heavy.running_limit);
+  EXPECT_TRUE(memory_for(c, static_cast<int>(decode_heavy.running_limit), 128 + 2048).fits());
+  // A model that fills the device leaves room for only a few sequences.
+  const auto tight = config("llama-3.1-70b", "p5.48xlarge", "fp8", 1);
+  const double n = running_limit(tight, 1000, 1000);
+  EXPECT_GE(n, 1);
+  EXPECT_FALSE(memory_for(tight, static_cast<int>(n) + 1, 2000).fits());
+}
+
+// Closed loop: staggered arrivals, so TTFT at 25 clients is not 25 prefills back to back (the old
+// model's 11 s on 2x H100); clients past the engine's limit wait in its queue.
+TEST(Serving, ClosedLoopStaggersPrefillAndQueuesPastTheLimit) {
+  const auto c = config("llama-3.3-70b", "p5.48xlarge", "fp8", 2);
+  const auto one = estimate_load(c, Load::concurrency(1), 1000, 1000);
+  const auto many = estimate_load(c, Load::concurrency(25), 1000, 1000);
+  const auto batch = estimate_load(c, Load::batch(25), 1000, 1000);
+  EXPECT_LT(many.ttft_avg_s, 3 * one.ttft_avg_s);
+  EXPECT_GT(batch.ttft_avg_s, 10 * one.ttft_avg_s);  // a static batch does prefill all 25 first
+  EXPECT_GT(many.tokens_per_s, 10 * one.tokens_per_s);
+  EXPECT_NEAR(many.requests_per_s, 25 / many.e2e_s, 1e-9);
+
+  const double limit = running_limit(c, 1000, 1000);
+  const auto queued = estimate_load(c, Load::concurrency(limit * 2), 1000, 1000);
+  EXPECT_GT(queued.queue_wait_s, 0);
+  EXPECT_DOUBLE_EQ(queued.running, limit);
+}
+
+// A stack without chunked prefill pauses decoding for every arrival's prefill: its TPOT grows
+// with concurrency faster than a chunked stack's on the same hardware and factors otherwise.
+TEST(Serving, SeparatePrefillPassesSlowDecoding) {
+  auto chunked = config("llama-3.1-8b", "g6e.xlarge", "bf16", 1);
+  StackFactors separate = *chunked.device.stack;
+  separate.chunked_prefill = false;
+  auto paused = chunked;
+  paused.device.stack = &separate;
+  const double ratio_chunked = estimate_load(chunked, Load::concurrency(32), 2000, 100).tpot_s /
+                               estimate_load(chunked, Load::concurrency(1), 2000, 100).tpot_s;
+  const double ratio_paused = estimate_load(paused, Load::concurrency(32), 2000, 100).tpot_s /
+                              estimate_load(paused, Load::concurrency(1), 2000, 100).tpot_s;
+  EXPECT_GT(ratio_paused, ratio_chunked);
+}
+
+// Trainium2 runs logical NeuronCores (LNC=2): 64 devices of 24 GiB on trn2.48xlarge, where
+// Llama-3.1-405B in BF16 fits at TP 64 (as NxD Inference deploys it) and not at TP 32.
+TEST(Serving, Llama405bFitsTrn2AtTp64) {
+  const InstanceType* it = cat().find_instance("trn2.48xlarge");
+  ASSERT_NE(it, nullptr);
+  EXPECT_EQ(it->devices, 64);
+  EXPECT_DOUBLE_EQ(it->device_memory_gib, 24);
+  EXPECT_GT(running_limit(config("llama-3.1-405b", "trn2.48xlarge", "bf16", 64), 512, 256), 0);
+  EXPECT_EQ(running_limit(config("llama-3.1-405b", "trn2.48xlarge", "bf16", 32), 512, 256), 0);
+}
