@@ -79,6 +79,7 @@ std::string AwsConfig::endpoint(const std::string& service) const {
   if (service == "budgets") return "https://budgets.amazonaws.com";
   if (service == "pricing") return "https://api.pricing.us-east-1.amazonaws.com";  // the Price List API's home
   if (service == "savingsplans") return "https://savingsplans.amazonaws.com";
+  if (service == "sagemaker-runtime") return fmt::format("https://runtime.sagemaker.{}.amazonaws.com", region);
   return fmt::format("https://{}.{}.amazonaws.com", service, region);
 }
 

@@ -10,6 +10,9 @@
 #include <iostream>
 #include <memory>
 
+#include "aws/config.h"
+#include "aws/environment.h"
+#include "aws/sigv4.h"
 #include "catalog/catalog.h"
 #include "cli/catalog_open.h"
 #include "cli/common.h"
@@ -26,6 +29,7 @@ namespace frugal::cli {
 namespace {
 
 struct BenchOptions {
+  std::string sagemaker_endpoint, profile, endpoint_url;
   std::string url, api, model, concurrency, rate, duration, timeout = "300s", out;
   std::vector<std::string> headers;
   int prompt_tokens = 512, output_tokens = 128, requests = 0;
@@ -53,14 +57,50 @@ std::vector<double> parse_list(const std::string& text, const char* flag, bool r
 
 std::string ms(double s) { return fmt::format("{:.1f}", s * 1e3); }
 
+// SageMaker real-time endpoint: InvokeEndpointWithResponseStream, each request signed (SigV4,
+// service "sagemaker") with the credentials and region the AWS CLI would use.
+void target_sagemaker(loadgen::Target& target, const BenchOptions& o) {
+  static aws::SystemEnvironment env;
+  aws::AwsOptions ao{o.profile, o.region, o.endpoint_url};
+  auto cfg = std::make_shared<aws::AwsConfig>(aws::resolve_config(ao, env));
+  std::string base = cfg->endpoint("sagemaker-runtime");
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  const std::string path = "/endpoints/" + aws::uri_encode(o.sagemaker_endpoint, false) + "/invocations-response-stream";
+  target.url = base + path;
+  target.framing = loadgen::Framing::kAwsEventStream;
+  std::string host = base.substr(base.find("://") == std::string::npos ? 0 : base.find("://") + 3);
+  host = host.substr(0, host.find('/'));
+  target.sign = [cfg, host, path](const std::string& body) {
+    aws::HttpRequest req;
+    req.method = "POST";
+    req.path = path;
+    req.headers = {{"Host", host}, {"Content-Type", "application/json"}};
+    req.body = body;
+    aws::SigningParams p;
+    p.region = cfg->region;
+    p.service = "sagemaker";
+    p.time = std::time(nullptr);
+    aws::sign_request(req, cfg->credentials, p);
+    std::vector<std::string> out;
+    for (const auto& [name, value] : req.headers) {
+      if (strcasecmp(name.c_str(), "host") != 0 && strcasecmp(name.c_str(), "content-type") != 0) out.push_back(name + ": " + value);
+    }
+    return out;
+  };
+}
+
 void run_bench(const GlobalOptions& g, const BenchOptions& o) {
   loadgen::Target target;
+  if (o.sagemaker_endpoint.empty() == o.url.empty()) throw Error("give --url or --sagemaker-endpoint (one of them)");
   target.url = o.url;
   if (o.api.empty()) {
-    target.api = o.url.find("/chat/completions") != std::string::npos ? loadgen::Api::kChat : loadgen::Api::kCompletions;
+    target.api = !o.sagemaker_endpoint.empty()                          ? loadgen::Api::kTgi
+                 : o.url.find("/chat/completions") != std::string::npos ? loadgen::Api::kChat
+                                                                        : loadgen::Api::kCompletions;
   } else {
-    target.api = o.api == "chat" ? loadgen::Api::kChat : loadgen::Api::kCompletions;
+    target.api = o.api == "chat" ? loadgen::Api::kChat : o.api == "tgi" ? loadgen::Api::kTgi : loadgen::Api::kCompletions;
   }
+  if (!o.sagemaker_endpoint.empty()) target_sagemaker(target, o);
   target.headers = o.headers;
   bool has_auth = false;
   for (const auto& h : o.headers) {
@@ -126,7 +166,8 @@ void run_bench(const GlobalOptions& g, const BenchOptions& o) {
     summaries.push_back(loadgen::summarize(level, hourly));
   }
   Table t;
-  t.title = fmt::format("{} at {} ({} prompt words, {} output tokens per request)", o.model, o.url, o.prompt_tokens, o.output_tokens);
+  const std::string where = o.sagemaker_endpoint.empty() ? o.url : "SageMaker endpoint " + o.sagemaker_endpoint;
+  t.title = fmt::format("{} at {} ({} prompt words, {} output tokens per request)", o.model, where, o.prompt_tokens, o.output_tokens);
   t.columns = {{"level", "level"},
                {"requests", "requests", true},
                {"errors", "errors", true},
@@ -166,7 +207,7 @@ void run_bench(const GlobalOptions& g, const BenchOptions& o) {
     std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
     loadgen::RowContext ctx{o.model, hardware.empty() ? "unknown" : hardware, o.instance_type.empty() ? "unknown" : o.instance_type,
                             o.precision.empty() ? "unknown" : o.precision, tp > 0 ? tp : 1, o.prompt_tokens, o.output_tokens,
-                            fmt::format("frugal bench {} {}", o.url, when)};
+                            fmt::format("frugal bench {} {}", o.sagemaker_endpoint.empty() ? o.url : "sagemaker:" + o.sagemaker_endpoint, when)};
     write_file_atomic(o.out, loadgen::measured_csv(summaries, ctx));
     t.notes.push_back(fmt::format("measurements written to {} (frugal perf validate {})", o.out, o.out));
   }
@@ -180,9 +221,14 @@ void run_bench(const GlobalOptions& g, const BenchOptions& o) {
 void register_bench(CLI::App& app, GlobalOptions& g) {
   auto o = std::make_shared<BenchOptions>();
   auto* b = app.add_subcommand("bench", "Measure a streaming OpenAI-compatible endpoint at a sweep of loads; price its tokens");
-  b->add_option("--url", o->url, "Endpoint, e.g. http://localhost:8000/v1/completions or .../v1/chat/completions")->required();
-  b->add_option("--api", o->api, "completions or chat (default: from the URL)")->check(CLI::IsMember({"completions", "chat"}));
-  b->add_option("--model", o->model, "The model name the endpoint serves")->required();
+  b->add_option("--url", o->url, "Endpoint, e.g. http://localhost:8000/v1/completions or .../v1/chat/completions");
+  b->add_option("--sagemaker-endpoint", o->sagemaker_endpoint,
+                "A SageMaker real-time endpoint instead of --url (InvokeEndpointWithResponseStream, SigV4)");
+  b->add_option("--api", o->api, "completions, chat, or tgi ({\"inputs\", \"parameters\"}: TGI/LMI; the default for SageMaker)")
+      ->check(CLI::IsMember({"completions", "chat", "tgi"}));
+  b->add_option("--model", o->model, "The model name the endpoint serves (recorded in the rows; sent in OpenAI bodies)")->required();
+  b->add_option("--profile", o->profile, "AWS profile for --sagemaker-endpoint (default: AWS_PROFILE or default)");
+  b->add_option("--endpoint-url", o->endpoint_url, "SageMaker runtime endpoint URL (e.g. a local server); default: AWS conventions");
   b->add_option("--prompt-tokens", o->prompt_tokens, "Prompt length, in words (about one token each; default 512)")->check(CLI::Range(1, 1000000));
   b->add_option("--output-tokens", o->output_tokens, "Output tokens per request (default 128)")->check(CLI::Range(1, 1000000));
   b->add_option("--concurrency", o->concurrency, "Closed-loop levels: requests in flight, e.g. 1,4,16,64");
@@ -192,7 +238,7 @@ void register_bench(CLI::App& app, GlobalOptions& g) {
   b->add_option("--timeout", o->timeout, "Per-request timeout (default 300s)");
   b->add_option("--header", o->headers, "Extra header 'Name: value' (repeatable); $OPENAI_API_KEY sets Authorization");
   b->add_option("--instance-type", o->instance_type, "EC2 instance the endpoint runs on: prices the tokens");
-  b->add_option("--region", o->region, "Region whose prices apply (default: AWS conventions, else us-east-1)");
+  b->add_option("--region", o->region, "Region of the SageMaker endpoint and of the prices (default: AWS conventions, else us-east-1)");
   b->add_option("--purchase", o->purchase, "on-demand or spot")->check(CLI::IsMember({"on-demand", "spot"}));
   b->add_option("--price-per-hour", o->price_per_hour, "Your own hourly price for the instance")->check(CLI::PositiveNumber);
   b->add_option("--precision", o->precision, "Precision the endpoint serves at (for the measured rows)");

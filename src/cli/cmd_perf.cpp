@@ -56,6 +56,28 @@ Table summary_table(const ErrorSummary& s, const std::vector<Prediction>& preds,
   return t;
 }
 
+Table rows_table(const std::string& title, const std::vector<Prediction>& preds) {
+  Table t;
+  t.title = title;
+  t.columns = {{"line", "line", true},  {"model", "model"},       {"accelerator", "accelerator"},
+               {"stack", "stack"},      {"precision", "prec"},    {"tp", "tp", true},
+               {"load", "load"}, {"input", "in", true},   {"output", "out", true},
+               {"metric", "metric"},    {"measured", "measured", true}, {"predicted", "predicted", true},
+               {"error", "error", true}, {"note", "note"}};
+  for (const auto& p : preds) {
+    const auto& r = p.row;
+    t.rows.push_back({Cell(std::to_string(r.line), r.line), Cell(r.model), Cell(p.accelerator),
+                      Cell(p.stack), Cell(r.precision.size() > 12 ? r.precision.substr(0, 12) : r.precision, r.precision),
+                      Cell(std::to_string(r.tp), r.tp), Cell(r.load.describe()),
+                      Cell(r.input_len < 0 ? "var" : fmt::format("{:g}", r.input_len), r.input_len),
+                      Cell(fmt::format("{:g}", r.output_len), r.output_len), Cell(r.metric),
+                      Cell(fmt::format("{:.4g}", r.value), r.value),
+                      Cell(fmt::format("{:.4g}", p.predicted), p.predicted), Cell(pct(p.error), p.error),
+                      Cell(p.note)});
+  }
+  return t;
+}
+
 // Everything validate and calibrate read: catalog, factors, mapping and the measurements.
 struct PerfInputs {
   std::string file;
@@ -106,13 +128,14 @@ void run_cross_validate(const GlobalOptions& g, const PerfOptions& o) {
   }
   f.notes.push_back("each fold fits from neutral factors on the other sources and predicts the left-out one");
   const auto s = summarize(cv.predictions);
+  Table rt = rows_table(fmt::format("Out-of-sample predictions of {} ({} rows)", file, rows.size()), cv.predictions);
   auto st = summary_table(s, cv.predictions, "Out-of-sample error (|predicted / measured - 1|, each row without its source)");
   st.notes.push_back(fmt::format("{} of {} rows evaluated ({:.1f}%); {} not modelled", cv.predictions.size(), cv.total_rows,
                                  100.0 * cv.predictions.size() / std::max<std::size_t>(1, cv.total_rows), cv.unmodelled.size()));
-  nlohmann::json j = {{"file", file}, {"folds", f.to_json()["rows"]}, {"summary", st.to_json()["rows"]},
+  nlohmann::json j = {{"file", file}, {"rows", rt.to_json()["rows"]}, {"folds", f.to_json()["rows"]}, {"summary", st.to_json()["rows"]},
                       {"median_abs_error", s.median_abs}, {"p90_abs_error", s.p90_abs},
                       {"evaluated_rows", cv.predictions.size()}, {"total_rows", cv.total_rows}};
-  emit(g, {f, st}, j);
+  emit(g, {rt, f, st}, j);
   check_targets(o, s);
 }
 
@@ -124,25 +147,7 @@ void run_validate(const GlobalOptions& g, const PerfOptions& o) {
   auto preds = predict_measured(rows, cat, eff, map, file, o.strict ? nullptr : &unmodelled);
   auto s = summarize(preds);
 
-  Table t;
-  t.title = fmt::format("Performance model vs {} ({} rows)", file, rows.size());
-  t.columns = {{"line", "line", true},  {"model", "model"},       {"accelerator", "accelerator"},
-               {"stack", "stack"},      {"precision", "prec"},    {"tp", "tp", true},
-               {"load", "load"}, {"input", "in", true},   {"output", "out", true},
-               {"metric", "metric"},    {"measured", "measured", true}, {"predicted", "predicted", true},
-               {"error", "error", true}, {"note", "note"}};
-  nlohmann::json rows_json = nlohmann::json::array();
-  for (const auto& p : preds) {
-    const auto& r = p.row;
-    t.rows.push_back({Cell(std::to_string(r.line), r.line), Cell(r.model), Cell(p.accelerator),
-                      Cell(p.stack), Cell(r.precision.size() > 12 ? r.precision.substr(0, 12) : r.precision, r.precision),
-                      Cell(std::to_string(r.tp), r.tp), Cell(r.load.describe()),
-                      Cell(r.input_len < 0 ? "var" : fmt::format("{:g}", r.input_len), r.input_len),
-                      Cell(fmt::format("{:g}", r.output_len), r.output_len), Cell(r.metric),
-                      Cell(fmt::format("{:.4g}", r.value), r.value),
-                      Cell(fmt::format("{:.4g}", p.predicted), p.predicted), Cell(pct(p.error), p.error),
-                      Cell(p.note)});
-  }
+  Table t = rows_table(fmt::format("Performance model vs {} ({} rows)", file, rows.size()), preds);
   auto st = summary_table(s, preds);
   st.notes.push_back(fmt::format("{} of {} rows predicted{}", preds.size(), rows.size(),
                                  unmodelled.empty() ? "" : fmt::format("; {} not modelled (listed below; --strict makes them errors)", unmodelled.size())));

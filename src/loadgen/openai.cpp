@@ -18,6 +18,14 @@ std::string request_body(Api api, const RequestShape& shape, unsigned long salt)
     prompt += ' ';
     prompt += kWords[static_cast<std::size_t>(i) % kWords.size()];
   }
+  if (api == Api::kTgi) {
+    // TGI and LMI stop at max_new_tokens; neither has ignore_eos, so outputs may end earlier (the
+    // server's generated_tokens then says how many it made).
+    return nlohmann::json{{"inputs", prompt},
+                          {"parameters", {{"max_new_tokens", shape.output_tokens}, {"details", true}, {"do_sample", false}}},
+                          {"stream", true}}
+        .dump();
+  }
   nlohmann::json j = {{"model", shape.model},
                       {"max_tokens", shape.output_tokens},
                       {"min_tokens", shape.output_tokens},  // vLLM, SGLang: a fixed output length
@@ -47,6 +55,21 @@ StreamEvent interpret_event(Api api, const std::string& data) {
   if (j.contains("error")) {
     const auto& e = j["error"];
     ev.error = e.is_object() && e.contains("message") && e["message"].is_string() ? e["message"].get<std::string>() : e.dump();
+    return ev;
+  }
+  if (api == Api::kTgi) {
+    // {"token": {"text": " hi", "special": false}, "generated_text": null | "...", "details": null | {...}}
+    if (j.contains("token") && j["token"].is_object()) {
+      const auto& t = j["token"];
+      const bool special = t.contains("special") && t["special"].is_boolean() && t["special"].get<bool>();
+      if (!special && t.contains("text") && t["text"].is_string() && !t["text"].get_ref<const std::string&>().empty()) ev.content_pieces = 1;
+    }
+    if (j.contains("generated_text") && !j["generated_text"].is_null()) ev.finished = true;
+    if (j.contains("details") && j["details"].is_object()) {
+      const auto& d = j["details"];
+      if (d.contains("finish_reason") && !d["finish_reason"].is_null()) ev.finished = true;
+      if (d.contains("generated_tokens") && d["generated_tokens"].is_number_integer()) ev.completion_tokens = d["generated_tokens"].get<int>();
+    }
     return ev;
   }
   if (j.contains("usage") && j["usage"].is_object()) {

@@ -1,5 +1,6 @@
-// The OpenAI-compatible completions APIs as a load generator sees them (vLLM, TGI, TensorRT-LLM,
-// NIM, SGLang, llama.cpp server): the streamed request body, and what each streamed event says.
+// The streaming completion APIs as a load generator sees them: OpenAI-compatible completions and
+// chat (vLLM, TGI, TensorRT-LLM, NIM, SGLang, llama.cpp server) and the TGI/LMI `inputs` schema
+// that SageMaker's TGI and LMI containers take: the request body, and what each event says.
 #pragma once
 
 #include <optional>
@@ -7,7 +8,8 @@
 
 namespace frugal::loadgen {
 
-enum class Api { kCompletions, kChat };  // /v1/completions, /v1/chat/completions
+// /v1/completions, /v1/chat/completions, and {"inputs", "parameters"} (TGI generate_stream, LMI)
+enum class Api { kCompletions, kChat, kTgi };
 
 struct RequestShape {
   std::string model;      // the served model name the endpoint expects

@@ -10,6 +10,9 @@
 #include <mutex>
 #include <random>
 
+#include <nlohmann/json.hpp>
+
+#include "aws/event_stream.h"
 #include "core/error.h"
 #include "loadgen/sse.h"
 
@@ -30,6 +33,10 @@ struct InFlight {
   std::string body;
   std::string error_body;  // what a non-200 reply said (first 512 bytes)
   SseParser sse;
+  Framing framing = Framing::kSse;
+  aws::EventStreamDecoder frames;
+  std::vector<aws::EventMessage> messages;
+  std::string payload_line;  // an unfinished line of the container's stream inside PayloadParts
   std::vector<std::string> events;
   RequestRecord rec;
   Api api = Api::kCompletions;
@@ -55,9 +62,47 @@ size_t on_data(char* ptr, size_t size, size_t n, void* user) {
     return len;
   }
   f->events.clear();
-  if (!f->sse.feed(std::string_view(ptr, len), f->events)) {
-    f->stream_error = "a streamed line longer than 4 MiB";
-    return 0;  // abort the transfer
+  if (f->framing == Framing::kSse) {
+    if (!f->sse.feed(std::string_view(ptr, len), f->events)) {
+      f->stream_error = "a streamed line longer than 4 MiB";
+      return 0;  // abort the transfer
+    }
+  } else {
+    f->messages.clear();
+    if (!f->frames.feed(std::string_view(ptr, len), f->messages)) {
+      f->stream_error = f->frames.error();
+      return 0;
+    }
+    for (const auto& m : f->messages) {
+      const std::string type = m.header(":message-type");
+      if (type == "exception" || type == "error") {
+        // ModelStreamError, InternalStreamFailure...: the payload's Message says why.
+        const auto j = nlohmann::json::parse(m.payload, nullptr, false);
+        std::string why = m.header(":error-message");
+        for (const char* k : {"Message", "message"}) {
+          if (why.empty() && j.is_object() && j.contains(k) && j[k].is_string()) why = j[k].get<std::string>();
+        }
+        const std::string what = type == "exception" ? m.header(":exception-type") : m.header(":error-code");
+        f->stream_error = fmt::format("{}{}{}", what.empty() ? type : what, why.empty() ? "" : ": ", why);
+        continue;
+      }
+      if (m.header(":event-type") != "PayloadPart") continue;
+      // The container's own stream: SSE `data:` lines (TGI, OpenAI schema) or JSON lines (LMI).
+      f->payload_line += m.payload;
+      for (std::size_t nl; (nl = f->payload_line.find('\n')) != std::string::npos;) {
+        std::string line = f->payload_line.substr(0, nl);
+        f->payload_line.erase(0, nl + 1);
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line.empty() || line[0] == ':') continue;
+        if (line.rfind("data:", 0) == 0) line.erase(0, line.size() > 5 && line[5] == ' ' ? 6 : 5);
+        else if (line.find(':') != std::string::npos && line[0] != '{' && line[0] != '[') continue;  // event:, id:
+        f->events.push_back(std::move(line));
+      }
+      if (f->payload_line.size() > SseParser::max_line) {
+        f->stream_error = "a streamed line longer than 4 MiB";
+        return 0;
+      }
+    }
   }
   for (const auto& data : f->events) {
     const StreamEvent ev = interpret_event(f->api, data);
@@ -100,14 +145,19 @@ LevelResult run_level(const Target& target, const RequestShape& shape, const Loa
   auto start_one = [&](double at) {
     InFlight& f = flying.emplace_back();
     f.api = target.api;
+    f.framing = target.framing;
     f.t0 = t0;
     f.rec.start = at;
     f.body = request_body(target.api, shape, static_cast<unsigned long>(started) * 7919UL + load.seed);
     f.easy = curl_easy_init();
     if (!f.easy) throw Error("libcurl: cannot create a request");
     f.headers = curl_slist_append(f.headers, "Content-Type: application/json");
-    f.headers = curl_slist_append(f.headers, "Accept: text/event-stream");
+    f.headers = curl_slist_append(f.headers, target.framing == Framing::kSse ? "Accept: text/event-stream"
+                                                                             : "Accept: application/vnd.amazon.eventstream");
     for (const auto& h : target.headers) f.headers = curl_slist_append(f.headers, h.c_str());
+    if (target.sign) {
+      for (const auto& h : target.sign(f.body)) f.headers = curl_slist_append(f.headers, h.c_str());
+    }
     curl_easy_setopt(f.easy, CURLOPT_URL, target.url.c_str());
     curl_easy_setopt(f.easy, CURLOPT_HTTPHEADER, f.headers);
     curl_easy_setopt(f.easy, CURLOPT_POSTFIELDS, f.body.c_str());

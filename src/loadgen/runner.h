@@ -17,11 +17,20 @@
 
 namespace frugal::loadgen {
 
+// How the response streams: server-sent events, or SageMaker's InvokeEndpointWithResponseStream
+// (AWS event-stream frames whose PayloadPart events carry the container's own stream: SSE
+// `data:` lines or JSON lines).
+enum class Framing { kSse, kAwsEventStream };
+
 struct Target {
   std::string url;                   // full URL of the completions endpoint
   Api api = Api::kCompletions;
   std::vector<std::string> headers;  // extra "Name: value" lines (Authorization, ...)
   double timeout_s = 300;            // per request, from its start
+  Framing framing = Framing::kSse;
+  // Called with each request's body just before it is sent; returns header lines to add (SigV4:
+  // the body differs per request, so each is signed on its own). Unset: no signing.
+  std::function<std::vector<std::string>(const std::string& body)> sign;
 };
 
 struct Load {

@@ -25,13 +25,7 @@ Efficiency neutral_factors(const Efficiency& eff) {
     f.calibrated = false;
   }
   const StackFactors st0;
-  for (auto& [name, s] : n.stacks()) {
-    s.step_overhead_s = st0.step_overhead_s;
-    s.prefill_overhead_s = st0.prefill_overhead_s;
-    s.allreduce_latency_s = st0.allreduce_latency_s;
-    s.tp_step_overhead_s = st0.tp_step_overhead_s;
-    s.w4_compute_eff = st0.w4_compute_eff;
-  }
+  for (auto& [name, s] : n.stacks()) s.copy_fitted(st0);
   n.resolve();
   n.fit_note = "";
   return n;
@@ -72,13 +66,7 @@ CrossValidationFold run_fold(const std::string& source, const std::vector<Measur
     if (!stacks.count(x.stack)) {
       const std::string& def = fit.default_stack(*x.accelerator);
       if (def != x.stack && stacks.count(def)) {
-        const StackFactors& d = fit.stacks().at(def);
-        StackFactors& s = fit.stacks()[x.stack];
-        s.step_overhead_s = d.step_overhead_s;
-        s.prefill_overhead_s = d.prefill_overhead_s;
-        s.allreduce_latency_s = d.allreduce_latency_s;
-        s.tp_step_overhead_s = d.tp_step_overhead_s;
-        s.w4_compute_eff = d.w4_compute_eff;
+        fit.stacks()[x.stack].copy_fitted(fit.stacks().at(def));
         fold.stand_ins.push_back(fmt::format("stack {} -> {}", x.stack, def));
       }
       stacks.insert(x.stack);

@@ -69,6 +69,7 @@ Efficiency Efficiency::load(const std::string& path) {
     s.allreduce_latency_s = require_number(*st, "allreduce_latency_us", path) / 1e6;
     s.w4_compute_eff = require_number(*st, "w4_compute_eff", path);
     s.tp_step_overhead_s = require_number(*st, "tp_step_overhead_ms", path) / 1e3;
+    s.seq_overhead_s = optional_number(*st, "seq_overhead_us", path).value_or(s.seq_overhead_s * 1e6) / 1e6;
     s.description = optional_string(*st, "description", path).value_or("");
     if (const auto* a = st->get_as<toml::array>("unsupported_precisions")) {
       for (const auto& x : *a) s.unsupported_precisions.push_back(x.value_or(std::string()));
@@ -90,6 +91,15 @@ Efficiency Efficiency::load(const std::string& path) {
   }
   e.resolve();
   return e;
+}
+
+void StackFactors::copy_fitted(const StackFactors& from) {
+  step_overhead_s = from.step_overhead_s;
+  prefill_overhead_s = from.prefill_overhead_s;
+  allreduce_latency_s = from.allreduce_latency_s;
+  tp_step_overhead_s = from.tp_step_overhead_s;
+  w4_compute_eff = from.w4_compute_eff;
+  seq_overhead_s = from.seq_overhead_s;
 }
 
 void Efficiency::resolve() {
@@ -162,9 +172,9 @@ std::string Efficiency::to_toml() const {
   for (const auto& [k, s] : stacks_) {
     o << fmt::format(
         "[stack.{}]\ndescription = {}\nstep_overhead_ms = {:.4f}\nprefill_overhead_ms = {:.4f}\n"
-        "allreduce_latency_us = {:.3f}\ntp_step_overhead_ms = {:.4f}\nw4_compute_eff = {:.4f}\n",
+        "allreduce_latency_us = {:.3f}\ntp_step_overhead_ms = {:.4f}\nw4_compute_eff = {:.4f}\nseq_overhead_us = {:.4f}\n",
         k, toml_quote(s.description), s.step_overhead_s * 1e3, s.prefill_overhead_s * 1e3,
-        s.allreduce_latency_s * 1e6, s.tp_step_overhead_s * 1e3, s.w4_compute_eff);
+        s.allreduce_latency_s * 1e6, s.tp_step_overhead_s * 1e3, s.w4_compute_eff, s.seq_overhead_s * 1e6);
     if (!s.unsupported_precisions.empty()) {
       o << "unsupported_precisions = [";
       for (std::size_t i = 0; i < s.unsupported_precisions.size(); ++i) {

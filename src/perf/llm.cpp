@@ -134,7 +134,8 @@ double iteration_time(const LlmConfig& c, double decode, double decode_ctx, doub
   const auto& m = *c.model;
   const double attn = attention_flops(m, decode, decode_ctx) + attention_flops(m, prefill, prefill_ctx);
   const double kv = kv_bytes_for_context(m, *c.precision, decode_ctx) * decode;
-  const double overhead = decode > 0 ? c.device.stack->step_overhead_s : c.device.stack->prefill_overhead_s;
+  const double overhead = decode > 0 ? c.device.stack->step_overhead_s + decode * c.device.stack->seq_overhead_s
+                                     : c.device.stack->prefill_overhead_s;
   return pass_cost(c, decode + prefill, attn, kv) + overhead;
 }
 
@@ -149,7 +150,7 @@ double prefill_time(const LlmConfig& c, int batch, double prompt) {
 }
 
 double decode_step_time(const LlmConfig& c, int batch, double context) {
-  return pass_time(c, batch, 1, context, c.device.stack->step_overhead_s);
+  return pass_time(c, batch, 1, context, c.device.stack->step_overhead_s + batch * c.device.stack->seq_overhead_s);
 }
 
 ServeEstimate serve_at(const LlmConfig& c, int batch, double prompt, double output) {

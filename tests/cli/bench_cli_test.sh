@@ -69,6 +69,25 @@ grep -q "performance factors from calibration 'mine'" "$tmp/advice.txt" ||
   fail "advise does not say it used the calibration"
 if "$frugal" advise --model llama-3.1-8b --calibration nope 2> "$tmp/err.txt"; then fail "an unknown calibration was accepted"; fi
 grep -q 'no such calibration' "$tmp/err.txt" || fail "unknown calibration: $(cat "$tmp/err.txt")"
+# A SageMaker endpoint (InvokeEndpointWithResponseStream) through --endpoint-url: the server checks
+# each request's SigV4 signature (credentials from the environment, as the AWS CLI reads them).
+start_server --sagemaker 0.020 0.004
+AWS_ACCESS_KEY_ID=AKIDFRUGALTEST AWS_SECRET_ACCESS_KEY=frugal-test-secret \
+  "$frugal" --format json bench --sagemaker-endpoint my-endpoint --endpoint-url "http://127.0.0.1:$port" --model llama-3.1-8b \
+  --output-tokens 8 --concurrency 2 --requests 6 --instance-type g5.2xlarge > "$tmp/sm.json"
+SLACK=$slack jq_py '
+import os
+k = float(os.environ["SLACK"])
+r = d["rows"][0]
+assert r["errors"] == 0 and r["requests"] == 6, r
+assert 20 <= r["ttft_p50_ms"] <= 20 + 6 * k, r
+assert r["usd_per_million_output_tokens"] > 0, r
+assert "SageMaker endpoint my-endpoint" in d["title"], d["title"]
+print("ok")' < "$tmp/sm.json" > /dev/null || fail "sagemaker bench: $(cat "$tmp/sm.json")"
+set +e; AWS_ACCESS_KEY_ID=AKIDFRUGALTEST AWS_SECRET_ACCESS_KEY=wrong "$frugal" bench --sagemaker-endpoint my-endpoint \
+  --endpoint-url "http://127.0.0.1:$port" --model m --output-tokens 4 --requests 2 > "$tmp/sm403.txt" 2>&1; rc=$?; set -e
+[[ $rc == 1 ]] && grep -q 'HTTP 403' "$tmp/sm403.txt" || fail "a bad signature was not reported: rc $rc $(cat "$tmp/sm403.txt")"
+kill $spid; wait $spid 2>/dev/null || true
 # Nothing listening: every request fails, exit 1 with the reason.
 set +e; "$frugal" bench --url "http://127.0.0.1:1/v1/completions" --model m --requests 2 > /dev/null 2> "$tmp/down.txt"; rc=$?; set -e
 [[ $rc == 1 ]] && grep -q 'every request failed' "$tmp/down.txt" || fail "unreachable endpoint: rc $rc $(cat "$tmp/down.txt")"

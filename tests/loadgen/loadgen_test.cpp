@@ -7,6 +7,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "aws/event_stream.h"
+#include "aws/sigv4.h"
 #include "loadgen/openai.h"
 #include "loadgen/runner.h"
 #include "loadgen/sse.h"
@@ -167,4 +169,103 @@ TEST(Loadgen, OpenLoopKeepsItsRate) {
   // 80 Poisson arrivals at 40/s: the last one near 2 s (its sd is sqrt(80)/40 = 0.22 s).
   EXPECT_NEAR(last_start, 2.0, 0.7);
   EXPECT_NEAR(sum.ttft_s.p50, 0.02, 0.005 * kSlack);  // far below capacity: no queueing
+}
+
+// AWS event-stream framing: an independent encoded message (aws-c-event-stream's test vector, as
+// quoted in emblica/aws-event-stream-parser-rs readme.md: one string header content-type =
+// application/json, payload {'foo':'bar'}) decodes in any chunking; our encoder round-trips; a
+// flipped bit is caught by the CRC.
+TEST(EventStream, DecodesTheReferenceVectorInAnyChunking) {
+  const std::string hex =
+      "0000003d0000002007fd83960c636f6e74656e742d747970650700106170706c69636174696f6e2f6a736f6e7b27666f6f273a27626172277d8d9c08b1";
+  std::string bytes;
+  for (std::size_t i = 0; i < hex.size(); i += 2) bytes += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+  const std::string two = bytes + frugal::aws::encode_event_message({{":event-type", "PayloadPart"}}, "data:{}\n\n");
+  for (std::size_t step = 1; step <= two.size(); ++step) {
+    frugal::aws::EventStreamDecoder d;
+    std::vector<frugal::aws::EventMessage> out;
+    for (std::size_t at = 0; at < two.size(); at += step) ASSERT_TRUE(d.feed(std::string_view(two).substr(at, step), out)) << d.error();
+    ASSERT_EQ(out.size(), 2u) << step;
+    EXPECT_EQ(out[0].header("content-type"), "application/json");
+    EXPECT_EQ(out[0].payload, "{'foo':'bar'}");
+    EXPECT_EQ(out[1].header(":event-type"), "PayloadPart");
+    EXPECT_EQ(out[1].payload, "data:{}\n\n");
+    EXPECT_EQ(d.pending_bytes(), 0u);
+  }
+  std::string bad = bytes;
+  bad[30] ^= 0x01;
+  frugal::aws::EventStreamDecoder d;
+  std::vector<frugal::aws::EventMessage> out;
+  EXPECT_FALSE(d.feed(bad, out));
+  EXPECT_NE(d.error().find("CRC"), std::string::npos) << d.error();
+}
+
+TEST(OpenAi, TgiEventsAndBody) {
+  const auto t = interpret_event(Api::kTgi, R"({"token":{"id":5,"text":" hi","special":false},"generated_text":null,"details":null})");
+  EXPECT_EQ(t.content_pieces, 1);
+  EXPECT_FALSE(t.finished);
+  EXPECT_EQ(interpret_event(Api::kTgi, R"({"token":{"id":2,"text":"</s>","special":true}})").content_pieces, 0);
+  const auto last = interpret_event(Api::kTgi, R"({"token":{"text":"."},"generated_text":"a.","details":{"finish_reason":"length","generated_tokens":7}})");
+  EXPECT_TRUE(last.finished);
+  EXPECT_EQ(*last.completion_tokens, 7);
+  const auto body = nlohmann::json::parse(request_body(Api::kTgi, shape(9), 1));
+  EXPECT_EQ(body["parameters"]["max_new_tokens"], 9);
+  EXPECT_TRUE(body["stream"].get<bool>());
+}
+
+namespace {
+// Signs like the CLI does (aws::sign_request, service "sagemaker"), for the given credentials.
+std::function<std::vector<std::string>(const std::string&)> signer(int port, const std::string& secret) {
+  return [port, secret](const std::string& body) {
+    frugal::aws::HttpRequest req;
+    req.method = "POST";
+    req.path = "/endpoints/my-endpoint/invocations-response-stream";
+    req.headers = {{"Host", "127.0.0.1:" + std::to_string(port)}, {"Content-Type", "application/json"}};
+    req.body = body;
+    frugal::aws::SigningParams p;
+    p.region = "us-east-1";
+    p.service = "sagemaker";
+    p.time = std::time(nullptr);
+    frugal::aws::sign_request(req, {"AKIDFRUGALTEST", secret, "", "test"}, p);
+    std::vector<std::string> out;
+    for (const auto& [n, v] : req.headers) {
+      if (n != "Host" && n != "Content-Type") out.push_back(n + ": " + v);
+    }
+    return out;
+  };
+}
+}  // namespace
+
+// SageMaker InvokeEndpointWithResponseStream: signed requests stream TGI events inside event-stream
+// frames (split across TCP sends); the measured timeline matches the script; a ModelStreamError
+// exception mid-stream and a bad signature (403) are counted with their messages.
+TEST(Loadgen, SageMakerResponseStream) {
+  StreamScript script;
+  script.sagemaker = true;
+  script.ttft_s = 0.04;
+  script.itl_s = 0.005;
+  script.exception_every = 4;
+  ScriptedServer server(script);
+  Target t;
+  t.url = server.url("/endpoints/my-endpoint/invocations-response-stream");
+  t.api = Api::kTgi;
+  t.framing = Framing::kAwsEventStream;
+  t.sign = signer(server.port(), script.secret_key);
+  const auto r = run_level(t, shape(16), closed(2, 8));
+  const auto s = summarize(r, 0);
+  EXPECT_EQ(s.requests, 8);
+  EXPECT_EQ(s.errors, 2);  // requests 4 and 8
+  ASSERT_FALSE(s.first_errors.empty());
+  EXPECT_NE(s.first_errors[0].find("ModelStreamError: scripted model failure"), std::string::npos) << s.first_errors[0];
+  EXPECT_EQ(s.server_counted, s.ok);  // generated_tokens from TGI's details
+  EXPECT_GE(s.ttft_s.p50, 0.04);
+  EXPECT_LE(s.ttft_s.p50, 0.04 + 0.006 * kSlack);
+  EXPECT_NEAR(s.tpot_s.p50, 0.005, 0.001 * kSlack);
+
+  t.sign = signer(server.port(), "not-the-secret");
+  const auto denied = summarize(run_level(t, shape(4), closed(1, 2)), 0);
+  EXPECT_EQ(denied.errors, 2);
+  ASSERT_FALSE(denied.first_errors.empty());
+  EXPECT_NE(denied.first_errors[0].find("HTTP 403"), std::string::npos) << denied.first_errors[0];
+  EXPECT_NE(denied.first_errors[0].find("signature mismatch"), std::string::npos) << denied.first_errors[0];
 }
