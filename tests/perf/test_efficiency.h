@@ -36,6 +36,7 @@ prefill_overhead_ms = 2
 allreduce_latency_us = 10
 tp_step_overhead_ms = 0
 w4_compute_eff = 1.0
+seq_overhead_us = 5
 )";
   return frugal::Efficiency::load(p.string());
 }
