@@ -31,6 +31,8 @@ struct StackFactors {
   double allreduce_latency_s = 10e-6;  // fixed latency per tensor-parallel all-reduce
   double tp_step_overhead_s = 0;       // per pass when tp > 1: coordinating the ranks
   double w4_compute_eff = 1.0;  // matmul efficiency multiplier with 4-bit weights (dequantization)
+  double moe_eff = 1.0;          // routed-expert layers' efficiency relative to dense ones (grouped
+                                 // GEMMs: compute and weight reads)
   double seq_overhead_s = 1e-6;  // per running sequence per decode iteration (sampling, paged-KV
                                  // bookkeeping, scheduling): what grows a big batch's step time
                                  // beyond its bytes and FLOPs

@@ -11,6 +11,8 @@ constexpr double kGiB = 1073741824.0;
 constexpr double kActBytes = 2;  // activations and all-reduce payloads in 16-bit
 
 double kv_shards(const LlmConfig& c) {
+  // DEP: each rank holds only its own sequences' caches.
+  if (c.dep()) return c.tp;
   // MLA latents are shared by all heads, so every TP rank holds the whole cache; otherwise KV
   // heads split across ranks and are replicated once TP exceeds their number.
   if (c.model->kv_latent_dim > 0) return 1;
@@ -50,6 +52,35 @@ double attention_flops(const ModelSpec& m, double tokens, double context) {
   return 4.0 * m.layers * attn_dim * context * tokens;
 }
 
+double expert_params(const ModelSpec& m) {
+  return m.is_moe() ? m.experts * m.params_per_expert() : 0;
+}
+
+namespace {
+// Bytes of weights one device holds: all parameters / tp, or under DEP the dense part whole and
+// its share of the experts.
+double weight_bytes_per_device(const LlmConfig& c) {
+  const auto& m = *c.model;
+  if (c.dep()) return ((m.params - expert_params(m)) + expert_params(m) / c.tp) * c.precision->weight_bytes;
+  return weight_bytes(m, *c.precision) / c.tp;
+}
+
+// Bytes of weights one device reads in a pass over `tokens` tokens of the replica: the dense part
+// and the routed experts hit, separately (expert layers run at the stack's moe_eff).
+struct WeightReads {
+  double dense = 0, experts = 0;
+};
+WeightReads weight_reads_per_device(const LlmConfig& c, double tokens) {
+  const auto& m = *c.model;
+  const double wb = c.precision->weight_bytes;
+  if (!m.is_moe()) return {params_read(m, tokens) * wb / c.tp, 0};
+  const double dense = m.active_params - m.active_experts * m.params_per_expert();
+  const double experts = params_read(m, tokens) - dense;
+  if (c.dep()) return {dense * wb, experts * wb / c.tp};  // every rank reads the dense part whole
+  return {dense * wb / c.tp, experts * wb / c.tp};
+}
+}  // namespace
+
 double params_read(const ModelSpec& m, double tokens) {
   if (!m.is_moe()) return m.params;
   const double e = m.params_per_expert();
@@ -78,7 +109,7 @@ MemoryBreakdown memory_for(const LlmConfig& c, int batch, double context) {
   const auto& pol = *c.device.memory;
   MemoryBreakdown b;
   b.capacity = c.device.memory_gib * kGiB;
-  b.weights = weight_bytes(m, *c.precision) / c.tp;
+  b.weights = weight_bytes_per_device(c);
   b.kv_cache = kv_bytes_for_context(m, *c.precision, context) * batch / kv_shards(c);
   if (m.kind == ModelKind::kVision) {
     b.activations = 0;
@@ -107,9 +138,14 @@ double pass_cost(const LlmConfig& c, double tokens, double attn_flops, double kv
   // Weight matmuls and attention run at different fractions of peak (attention kernels are far
   // less efficient on some stacks, e.g. without fused/flash attention).
   const double w4 = c.precision->weight_bytes < 1 ? c.device.stack->w4_compute_eff : 1.0;
-  const double t_compute = (linear_flops(m, tokens) / (fam.compute_eff * w4) + attn_flops / fam.attn_eff) / (c.tp * peak(c));
-  const double bytes = params_read(m, tokens) * c.precision->weight_bytes / c.tp + kv_bytes / kv_shards(c);
-  const double t_memory = bytes / (bandwidth(c) * fam.mem_eff);
+  // Routed-expert matmuls (grouped GEMMs) run at moe_eff of the dense kernels' efficiency.
+  const double moe = c.device.stack->moe_eff;
+  const double expert_flops = m.is_moe() ? 2.0 * m.active_experts * m.params_per_expert() * tokens : 0;
+  const double linear = linear_flops(m, tokens);
+  const double t_compute = ((linear - expert_flops + expert_flops / moe) / (fam.compute_eff * w4) + attn_flops / fam.attn_eff) /
+                           (c.tp * peak(c));
+  const WeightReads w = weight_reads_per_device(c, tokens);
+  const double t_memory = (w.dense + w.experts / moe + kv_bytes / kv_shards(c)) / (bandwidth(c) * fam.mem_eff);
   double t_comm = 0;
   if (c.tp > 1 && m.kind != ModelKind::kVision) {
     // Two all-reduces per layer (attention output, MLP output), ring algorithm.

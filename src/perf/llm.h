@@ -16,7 +16,13 @@ struct LlmConfig {
   const ModelSpec* model = nullptr;
   const Precision* precision = nullptr;
   DeviceSetup device;
-  int tp = 1;
+  int tp = 1;  // devices per replica
+  // MoE "DEP": attention and dense layers data-parallel over the tp devices (each holds them whole
+  // and only its own sequences' KV cache), routed experts split across them (expert parallelism),
+  // as TensorRT-LLM's enable_attention_dp and SGLang/vLLM's DP attention + EP serve DeepSeek,
+  // Qwen3-MoE and gpt-oss. Ignored for dense models.
+  bool attention_dp = false;
+  bool dep() const { return attention_dp && model && model->is_moe() && tp > 1; }
 };
 
 struct MemoryBreakdown {
@@ -54,6 +60,8 @@ inline double forward_flops(const ModelSpec& m, double tokens, double context) {
 }
 // Parameters whose weights are read for a pass over `tokens` tokens (MoE: distinct experts hit).
 double params_read(const ModelSpec& m, double tokens);
+// MoE: parameters in routed experts, and the rest (attention, dense layers, shared experts, embeddings).
+double expert_params(const ModelSpec& m);
 // Why `cfg` cannot run at all (precision unsupported, TP too large for heads), or empty.
 std::string unsupported_reason(const LlmConfig& cfg);
 

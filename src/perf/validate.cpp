@@ -199,6 +199,8 @@ Prediction predict_one(const ResolvedRow& x, const Catalog& cat, const Efficienc
   const Precision* prec = x.precision;
   const std::string& stack = x.stack;
   LlmConfig cfg{model, prec, make_device(eff, *acc, acc->memory_gib, 1.0, stack), r.tp};
+  // "DEP4" in the load's comment: attention data parallel with expert parallelism.
+  cfg.attention_dp = r.batch_text.find("DEP") != std::string::npos;
   p.accelerator = acc->id;
   p.stack = stack;
   p.family = acc->family;
@@ -353,6 +355,7 @@ Efficiency calibrate(const std::vector<MeasuredRow>& all_rows, const Catalog& ca
     params.push_back({[&fit, s]() -> double& { return fit.stacks()[s].w4_compute_eff; }, 0.02, 1.0});
     params.push_back({[&fit, s]() -> double& { return fit.stacks()[s].tp_step_overhead_s; }, 1e-6, 0.05});
     params.push_back({[&fit, s]() -> double& { return fit.stacks()[s].seq_overhead_s; }, 1e-8, 2e-4});
+    params.push_back({[&fit, s]() -> double& { return fit.stacks()[s].moe_eff; }, 0.05, 1.0});
   }
   // Keep only parameters some row depends on (e.g. no int4 rows for a stack: its w4 factor stays as
   // it is instead of drifting with the simplex).

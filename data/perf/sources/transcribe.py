@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Turns the transcribed tables in this folder into measured.csv rows (printed to stdout).
 
-Run: python3 data/perf/sources/transcribe.py >> data/perf/measured.csv (once; the rows are committed).
+Run: python3 data/perf/sources/transcribe.py >> data/perf/measured.csv (once; the rows are committed);
+the post-1.0 table was added later with
+  python3 data/perf/sources/transcribe.py - - --only-new >> data/perf/measured.csv
 Hardware and precision are written as the sources spell them: perf validate maps them itself."""
 import csv, sys
 
@@ -18,6 +20,16 @@ def rows(path):
         line = line.strip()
         if line and not line.startswith("#"):
             yield line.split("|")
+
+SRC_NEW = ("NVIDIA/TensorRT-LLM@03e27c7d docs/source/developer-guide/perf-overview.md (after v1.0; trtllm-bench "
+           "throughput, PyTorch backend, offline max throughput, fixed ISL/OSL; output tokens/s per GPU)")
+if len(sys.argv) > 3 and sys.argv[3] == "--only-new":
+    for f in rows("data/perf/sources/trtllm-03e27c7d-throughput.txt"):
+        model, gpu, tp, par, lens, v = f
+        isl, osl = lens.split("/")
+        inst = "p5en.48xlarge" if gpu.startswith("H200") else "p5.48xlarge"
+        w.writerow([model, gpu, inst, "FP8", tp, f"max (offline; {par})", isl, osl, "output_throughput", v, "tokens/s/GPU", SRC_NEW])
+    sys.exit(0)
 
 for f in rows(sys.argv[1] if len(sys.argv) > 1 else "data/perf/sources/trtllm-v0.17-throughput.txt"):
     model, tp, lens, *vals = f
