@@ -5,6 +5,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
@@ -32,7 +33,8 @@ struct BenchOptions {
   std::string sagemaker_endpoint, profile, endpoint_url;
   std::string url, api, model, concurrency, rate, duration, timeout = "300s", out;
   std::vector<std::string> headers;
-  int prompt_tokens = 512, output_tokens = 128, requests = 0;
+  std::string prompt_tokens = "512", output_tokens = "128";
+  int requests = 0;
   std::string instance_type, region, purchase = "on-demand", precision, hardware;
   std::optional<double> price_per_hour;
   int tp = 0;
@@ -153,7 +155,11 @@ void run_bench(const GlobalOptions& g, const BenchOptions& o) {
       if (tp == 0) tp = inst->devices;
     }
   }
-  loadgen::RequestShape shape{o.model, o.prompt_tokens, o.output_tokens};
+  const auto prompt_dist = loadgen::LengthDist::parse(o.prompt_tokens, "--prompt-tokens");
+  const auto output_dist = loadgen::LengthDist::parse(o.output_tokens, "--output-tokens");
+  loadgen::RequestShape shape{o.model, static_cast<int>(std::lround(prompt_dist.mean())), static_cast<int>(std::lround(output_dist.mean()))};
+  if (prompt_dist.kind != loadgen::LengthDist::Kind::kFixed) shape.prompt_lengths = prompt_dist;
+  if (output_dist.kind != loadgen::LengthDist::Kind::kFixed) shape.output_lengths = output_dist;
   const bool tty = ::isatty(2) != 0;
   std::vector<loadgen::LevelSummary> summaries;
   for (const auto& l : levels) {
@@ -167,7 +173,8 @@ void run_bench(const GlobalOptions& g, const BenchOptions& o) {
   }
   Table t;
   const std::string where = o.sagemaker_endpoint.empty() ? o.url : "SageMaker endpoint " + o.sagemaker_endpoint;
-  t.title = fmt::format("{} at {} ({} prompt words, {} output tokens per request)", o.model, where, o.prompt_tokens, o.output_tokens);
+  t.title = fmt::format("{} at {} ({} prompt words, {} output tokens per request)", o.model, where, prompt_dist.describe(),
+                        output_dist.describe());
   t.columns = {{"level", "level"},
                {"requests", "requests", true},
                {"errors", "errors", true},
@@ -206,8 +213,12 @@ void run_bench(const GlobalOptions& g, const BenchOptions& o) {
     const std::time_t now = std::time(nullptr);
     std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
     loadgen::RowContext ctx{o.model, hardware.empty() ? "unknown" : hardware, o.instance_type.empty() ? "unknown" : o.instance_type,
-                            o.precision.empty() ? "unknown" : o.precision, tp > 0 ? tp : 1, o.prompt_tokens, o.output_tokens,
-                            fmt::format("frugal bench {} {}", o.sagemaker_endpoint.empty() ? o.url : "sagemaker:" + o.sagemaker_endpoint, when)};
+                            o.precision.empty() ? "unknown" : o.precision, tp > 0 ? tp : 1, shape.prompt_tokens, shape.output_tokens,
+                            fmt::format("frugal bench {} {}{}", o.sagemaker_endpoint.empty() ? o.url : "sagemaker:" + o.sagemaker_endpoint, when,
+                                        shape.prompt_lengths || shape.output_lengths
+                                            ? fmt::format(" (lengths drawn per request: prompt {}, output {}; input_len/output_len are their means)",
+                                                          prompt_dist.describe(), output_dist.describe())
+                                            : "")};
     write_file_atomic(o.out, loadgen::measured_csv(summaries, ctx));
     t.notes.push_back(fmt::format("measurements written to {} (frugal perf validate {})", o.out, o.out));
   }
@@ -229,8 +240,9 @@ void register_bench(CLI::App& app, GlobalOptions& g) {
   b->add_option("--model", o->model, "The model name the endpoint serves (recorded in the rows; sent in OpenAI bodies)")->required();
   b->add_option("--profile", o->profile, "AWS profile for --sagemaker-endpoint (default: AWS_PROFILE or default)");
   b->add_option("--endpoint-url", o->endpoint_url, "SageMaker runtime endpoint URL (e.g. a local server); default: AWS conventions");
-  b->add_option("--prompt-tokens", o->prompt_tokens, "Prompt length, in words (about one token each; default 512)")->check(CLI::Range(1, 1000000));
-  b->add_option("--output-tokens", o->output_tokens, "Output tokens per request (default 128)")->check(CLI::Range(1, 1000000));
+  b->add_option("--prompt-tokens", o->prompt_tokens,
+                "Prompt length in words (about one token each): N, uniform:A-B or normal:MEAN,SD (default 512)");
+  b->add_option("--output-tokens", o->output_tokens, "Output tokens per request: N, uniform:A-B or normal:MEAN,SD (default 128)");
   b->add_option("--concurrency", o->concurrency, "Closed-loop levels: requests in flight, e.g. 1,4,16,64");
   b->add_option("--rate", o->rate, "Open-loop levels: Poisson arrivals, e.g. 1/s,5/s");
   b->add_option("--requests", o->requests, "Requests per level (default 64 unless --duration)")->check(CLI::Range(1, 10000000));

@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "loadgen/lengths.h"
+
 namespace frugal::loadgen {
 
 // /v1/completions, /v1/chat/completions, and {"inputs", "parameters"} (TGI generate_stream, LMI)
@@ -15,6 +17,8 @@ struct RequestShape {
   std::string model;      // the served model name the endpoint expects
   int prompt_tokens = 0;  // approximate: one common word per token (no tokenizer needed)
   int output_tokens = 0;  // max_tokens, with min_tokens/ignore_eos so the server does not stop early
+  // When set, each request draws its own lengths (the fields above are then their means).
+  std::optional<LengthDist> prompt_lengths, output_lengths;
 };
 
 // A streamed request body. `salt` starts the prompt, so no two requests share a prefix the

@@ -135,6 +135,7 @@ LevelResult run_level(const Target& target, const RequestShape& shape, const Loa
   std::list<InFlight> flying;
   std::mt19937_64 rng(load.seed);
   std::exponential_distribution<double> gap(load.kind == Load::kRate ? load.value : 1.0);
+  std::mt19937_64 length_rng(load.seed * 0x9E3779B97F4A7C15ULL + 1);  // its own stream: arrivals stay as they were
   double next_arrival = load.kind == Load::kRate ? gap(rng) : 0;
   int started = 0, finished = 0;
   auto may_start = [&](double t) {
@@ -148,7 +149,10 @@ LevelResult run_level(const Target& target, const RequestShape& shape, const Loa
     f.framing = target.framing;
     f.t0 = t0;
     f.rec.start = at;
-    f.body = request_body(target.api, shape, static_cast<unsigned long>(started) * 7919UL + load.seed);
+    RequestShape one = shape;
+    if (shape.prompt_lengths) one.prompt_tokens = shape.prompt_lengths->draw(length_rng);
+    if (shape.output_lengths) one.output_tokens = shape.output_lengths->draw(length_rng);
+    f.body = request_body(target.api, one, static_cast<unsigned long>(started) * 7919UL + load.seed);
     f.easy = curl_easy_init();
     if (!f.easy) throw Error("libcurl: cannot create a request");
     f.headers = curl_slist_append(f.headers, "Content-Type: application/json");

@@ -5,10 +5,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <random>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "aws/event_stream.h"
 #include "aws/sigv4.h"
+#include "core/error.h"
+#include "loadgen/lengths.h"
 #include "loadgen/openai.h"
 #include "loadgen/runner.h"
 #include "loadgen/sse.h"
@@ -268,4 +272,52 @@ TEST(Loadgen, SageMakerResponseStream) {
   ASSERT_FALSE(denied.first_errors.empty());
   EXPECT_NE(denied.first_errors[0].find("HTTP 403"), std::string::npos) << denied.first_errors[0];
   EXPECT_NE(denied.first_errors[0].find("signature mismatch"), std::string::npos) << denied.first_errors[0];
+}
+
+TEST(Lengths, ParseAndDraw) {
+  EXPECT_EQ(LengthDist::parse("512", "--p").kind, LengthDist::Kind::kFixed);
+  const auto u = LengthDist::parse("uniform:100-300", "--p");
+  const auto n = LengthDist::parse("normal:200,50", "--p");
+  EXPECT_DOUBLE_EQ(u.mean(), 200);
+  for (const char* bad : {"0", "uniform:300-100", "normal:0,1", "lots", "uniform:5", "12.5"}) {
+    EXPECT_THROW(LengthDist::parse(bad, "--prompt-tokens"), frugal::Error) << bad;
+  }
+  std::mt19937_64 rng(7);
+  double su = 0, sn = 0;
+  int lo = 1 << 30, hi = 0;
+  for (int i = 0; i < 4000; ++i) {
+    const int x = u.draw(rng), y = n.draw(rng);
+    ASSERT_GE(x, 100);
+    ASSERT_LE(x, 300);
+    ASSERT_GE(y, 1);
+    ASSERT_LE(y, 399);
+    su += x, sn += y, lo = std::min(lo, y), hi = std::max(hi, y);
+  }
+  EXPECT_NEAR(su / 4000, 200, 4);
+  EXPECT_NEAR(sn / 4000, 200, 4);
+  EXPECT_LT(lo, 100);  // it does spread
+  EXPECT_GT(hi, 300);
+}
+
+// Output lengths drawn per request reach the server (its usage echoes each max_tokens): the
+// requests differ, and their mean is the distribution's.
+TEST(Loadgen, DrawsLengthsPerRequest) {
+  StreamScript script;
+  script.ttft_s = 0.002;
+  script.itl_s = 0.0005;
+  ScriptedServer server(script);
+  RequestShape s = shape(20);
+  s.output_lengths = LengthDist::parse("uniform:10-30", "--output-tokens");
+  const auto level = run_level({server.url(), Api::kCompletions, {}, 10}, s, closed(4, 60));
+  std::set<int> seen;
+  double sum = 0;
+  for (const auto& r : level.requests) {
+    ASSERT_TRUE(r.ok()) << r.error;
+    ASSERT_GE(r.server_completion_tokens, 10);
+    ASSERT_LE(r.server_completion_tokens, 30);
+    seen.insert(r.server_completion_tokens);
+    sum += r.server_completion_tokens;
+  }
+  EXPECT_GT(seen.size(), 5u);
+  EXPECT_NEAR(sum / level.requests.size(), 20, 3);
 }
