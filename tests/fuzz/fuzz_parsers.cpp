@@ -1,7 +1,8 @@
 // libFuzzer entry point for the parsers that read user input: CSV, TOML and Hugging Face
 // configs, units, bill exports and CUR manifests, the agent's Accept header and --listen address,
 // the HTTP request path both servers share (request line, headers, chunked bodies, timeouts), and
-// the scheduler's job-spec JSON, and the event streams `frugal bench` reads. The first byte picks
+// the scheduler's job-spec JSON, and the event streams `frugal bench` reads (SSE and AWS
+// event-stream frames), load forms and length distributions. The first byte picks
 // the parser (first byte % 8); the contract
 // is "parse or throw frugal::Error" (anything else aborts the fuzzer).
 // Build and run: make fuzz
@@ -19,9 +20,12 @@
 #include "core/error.h"
 #include "core/toml_util.h"
 #include "core/units.h"
+#include "aws/event_stream.h"
 #include "http/server.h"
 #include "http/session.h"
+#include "loadgen/lengths.h"
 #include "loadgen/openai.h"
+#include "perf/load.h"
 #include "loadgen/sse.h"
 #include "schedd/api.h"
 #include "schedd/job.h"
@@ -171,10 +175,39 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         for (const auto& e : events) {
           (void)frugal::loadgen::interpret_event(frugal::loadgen::Api::kChat, e);
           (void)frugal::loadgen::interpret_event(frugal::loadgen::Api::kCompletions, e);
+          (void)frugal::loadgen::interpret_event(frugal::loadgen::Api::kTgi, e);
+        }
+        // The same bytes as SageMaker's AWS event-stream frames; a decoded message re-encodes and
+        // decodes to itself.
+        frugal::aws::EventStreamDecoder frames;
+        std::vector<frugal::aws::EventMessage> msgs;
+        for (std::size_t at = 0; at < input.size(); at += piece) {
+          if (!frames.feed(std::string_view(input).substr(at, piece), msgs)) break;
+        }
+        for (const auto& m : msgs) {
+          (void)frugal::loadgen::interpret_event(frugal::loadgen::Api::kTgi, m.payload);
+          std::vector<std::pair<std::string, std::string>> hs(m.headers.begin(), m.headers.end());
+          bool short_enough = true;
+          for (const auto& [k, v] : hs) short_enough &= k.size() < 128 && v.size() < 65536;
+          if (!short_enough) continue;
+          frugal::aws::EventStreamDecoder again;
+          std::vector<frugal::aws::EventMessage> back;
+          if (!again.feed(frugal::aws::encode_event_message(hs, m.payload), back) || back.size() != 1 ||
+              back[0].payload != m.payload || back[0].headers != m.headers) {
+            std::abort();
+          }
         }
         break;
       }
       default:
+        try {
+          (void)frugal::parse_load(input);  // measured rows' batch column, perf estimate --load
+        } catch (const frugal::Error&) {
+        }
+        try {
+          (void)frugal::loadgen::LengthDist::parse(input, "--prompt-tokens");
+        } catch (const frugal::Error&) {
+        }
         (void)frugal::parse_duration(input, "d");
         (void)frugal::parse_rate(input, "r");
         (void)frugal::parse_count(input, "c");
