@@ -227,9 +227,13 @@ void search_serve(SearchState& s, const InstanceType& it) {
   const double prompt = s.prompt, output = s.output;
   const double context = prompt + output;
   for (const Precision* p : s.precisions) {
-    for (int tp : tp_degrees(it.devices)) {
+    for (int tp : tp_degrees(it.devices))
+    for (bool dep : {false, true}) {
       if (s.m.kind == ModelKind::kVision && tp > 1) continue;
+      // MoE across devices: also the DEP layout (attention data parallel, experts split).
+      if (dep && !(s.m.is_moe() && tp > 1)) continue;
       LlmConfig cfg{&s.m, p, make_device(*s.ctx.efficiency, *it.accelerator, it.device_memory_gib, it.device_fraction), tp};
+      cfg.attention_dp = dep;
       ++s.evaluated;
       if (auto why = unsupported_reason(cfg); !why.empty()) {
         s.log.add(it.name, 5, why);
@@ -342,6 +346,7 @@ void search_serve(SearchState& s, const InstanceType& it) {
         c.purchase = purchase;
         c.stack = cfg.device.stack_name;
         c.tp = tp;
+        c.attention_dp = cfg.dep();
         c.replicas = replicas;
         c.instances = instances;
         fill_price(c, *offer, instances, defaults.hours_per_month);
@@ -505,8 +510,9 @@ std::string describe(const Candidate& c, const Workload& w, const ModelSpec& m) 
     return fmt::format("{} x {} {} {} ({}, batch {}), latency {}, ${:.2f}/h", c.instances, c.instance->name, c.region, c.purchase,
                        c.precision, c.serve.batch, human_duration(c.serve.request_latency_s), c.cost_per_hour);
   }
-  return fmt::format("{} x {} {} {} ({}, TP {}, batch {}), TPOT {}, TTFT {}, ${:.2f}/h, ${:.3f}/1M tokens", c.instances,
-                     c.instance->name, c.region, c.purchase, c.precision, c.tp, c.serve.batch, human_duration(c.serve.tpot_s),
+  return fmt::format("{} x {} {} {} ({}, {} {}, batch {}), TPOT {}, TTFT {}, ${:.2f}/h, ${:.3f}/1M tokens", c.instances,
+                     c.instance->name, c.region, c.purchase, c.precision,
+                     c.attention_dp ? "DEP (attention data parallel, experts split) over" : "TP", c.tp, c.serve.batch, human_duration(c.serve.tpot_s),
                      human_duration(c.serve.ttft_s), c.cost_per_hour, c.cost_per_million_tokens);
 }
 

@@ -29,6 +29,7 @@ struct Candidate {
   std::string commitment;  // "1y standard RI, no-upfront", "Capacity Block, 4 days paid upfront", ""
   std::string stack;
   int tp = 1;                     // devices per replica
+  bool attention_dp = false;      // MoE DEP layout: attention data parallel, experts split over tp
   int replicas = 0;               // replicas needed (serving) or data-parallel groups (training)
   int instances = 0;
   double hourly_price = 0;        // one instance, this purchase option

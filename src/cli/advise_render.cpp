@@ -89,7 +89,8 @@ std::vector<Table> advice_tables(const Advice& a, int top, bool explain) {
                         money(c.cost_per_hour), money(c.run_cost, 0), Cell(fmt::format("{:.0f}%", c.train.mfu * 100), c.train.mfu),
                         Cell(risk), be});
     } else if (decoder) {
-      t.rows.push_back({count(rank), Cell(inst, c.instance->name), Cell(c.purchase), Cell(c.precision), count(c.tp),
+      t.rows.push_back({count(rank), Cell(inst, c.instance->name), Cell(c.purchase), Cell(c.precision),
+                        c.attention_dp ? Cell(fmt::format("{} DEP", c.tp), c.tp) : count(c.tp),
                         count(c.serve.batch), count(c.instances), dur(c.serve.ttft_s), dur(c.serve.tpot_s),
                         money(c.cost_per_hour), money(c.monthly_cost, 0), money(c.cost_per_million_tokens, 3),
                         Cell(human_count(c.tokens_per_dollar), c.tokens_per_dollar), Cell(risk), be});
@@ -190,6 +191,7 @@ nlohmann::json advice_json(const Advice& a, int top) {
     } else {
       j["stack"] = c.stack;
       j["tp"] = c.tp;
+      j["attention_dp"] = c.attention_dp;
       j["batch"] = c.serve.batch;
       j["replicas"] = c.replicas;
       j["ttft_s"] = c.serve.ttft_s;

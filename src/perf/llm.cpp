@@ -98,7 +98,7 @@ std::string unsupported_reason(const LlmConfig& c) {
     }
   }
   if (!acc.peak_for(*c.precision)) return fmt::format("{} has no {} support", acc.id, c.precision->name);
-  if (c.model->kind != ModelKind::kVision && c.tp > 1 && c.model->heads % c.tp != 0 && !acc.is_neuron()) {
+  if (c.model->kind != ModelKind::kVision && c.tp > 1 && c.model->heads % c.tp != 0 && !acc.is_neuron() && !c.dep()) {
     return fmt::format("TP {} does not divide {} attention heads", c.tp, c.model->heads);
   }
   return "";

@@ -123,3 +123,20 @@ TEST(Serving, Llama405bFitsTrn2AtTp64) {
   EXPECT_GT(running_limit(config("llama-3.1-405b", "trn2.48xlarge", "bf16", 64), 512, 256), 0);
   EXPECT_EQ(running_limit(config("llama-3.1-405b", "trn2.48xlarge", "bf16", 32), 512, 256), 0);
 }
+
+// MoE under DEP: every device holds the dense part whole and 1/8 of the experts (more weight per
+// device than TP 8), but only its own sequences' MLA cache (TP replicates it on every rank), so
+// far more sequences fit; dense models ignore the flag.
+TEST(Serving, ExpertParallelHoldsMoreSequencesForMla) {
+  auto tp = config("deepseek-r1", "p5en.48xlarge", "fp8", 8);
+  auto dep = tp;
+  dep.attention_dp = true;
+  ASSERT_TRUE(dep.dep());
+  const auto m_tp = memory_for(tp, 1, 2048), m_dep = memory_for(dep, 1, 2048);
+  EXPECT_GT(m_dep.weights, m_tp.weights);
+  EXPECT_DOUBLE_EQ(m_dep.kv_cache * 8, m_tp.kv_cache);
+  EXPECT_GT(running_limit(dep, 1024, 1024), 2 * running_limit(tp, 1024, 1024));
+  auto dense = config("llama-3.1-70b", "p5en.48xlarge", "fp8", 8);
+  dense.attention_dp = true;
+  EXPECT_FALSE(dense.dep());
+}
