@@ -341,14 +341,16 @@ Efficiency calibrate(const std::vector<MeasuredRow>& all_rows, const Catalog& ca
     double lo, hi;
   };
   std::vector<Param> params;
-  for (const auto& [f, _] : fams) {
+  for (const auto& fam_entry : fams) {
+    const std::string f = fam_entry.first;  // a copy the lambdas capture (clang 14: no binding captures)
     if (!fit.families()[f].inherits.empty()) continue;
     params.push_back({[&fit, f]() -> double& { return fit.families()[f].mem_eff; }, 0.05, 1.0});
     params.push_back({[&fit, f]() -> double& { return fit.families()[f].compute_eff; }, 0.02, 1.0});
     params.push_back({[&fit, f]() -> double& { return fit.families()[f].attn_eff; }, 0.005, 1.0});
     params.push_back({[&fit, f]() -> double& { return fit.families()[f].link_eff; }, 0.02, 1.0});
   }
-  for (const auto& [s, _] : stacks) {
+  for (const auto& stack_entry : stacks) {
+    const std::string s = stack_entry.first;
     params.push_back({[&fit, s]() -> double& { return fit.stacks()[s].step_overhead_s; }, 1e-5, 0.2});
     params.push_back({[&fit, s]() -> double& { return fit.stacks()[s].prefill_overhead_s; }, 1e-5, 0.5});
     params.push_back({[&fit, s]() -> double& { return fit.stacks()[s].allreduce_latency_s; }, 1e-7, 1e-3});
