@@ -158,3 +158,43 @@ TEST(CrossValidate, EachSourceIsPredictedByAFitWithoutIt) {
   EXPECT_GT(out_of_sample.median_abs, in_sample.median_abs);
   EXPECT_GT(out_of_sample.median_abs, 0.0);
 }
+
+// The spellings measurement files use resolve without a mapping file.
+TEST(Validate, CommonSpellingsResolveWithoutAMapping) {
+  auto cat = Catalog::load(kData);
+  auto eff = Efficiency::load(kData + "/perf/efficiency.toml");
+  const ValidationMap none;  // no overrides at all
+  auto hw = [&](const char* text, const char* instance = "") {
+    const Accelerator* a = resolve_hardware(cat, none, text, instance);
+    return a ? a->id : std::string("none");
+  };
+  EXPECT_EQ(hw("H100-SXM-80GB"), "H100-80GB");
+  EXPECT_EQ(hw("H100 80GB HBM3"), "H100-80GB");
+  EXPECT_EQ(hw("H200-SXM-141GB"), "H200-141GB");
+  EXPECT_EQ(hw("H200 131GB HBM3"), "H200-141GB");  // the nearest part by memory
+  EXPECT_EQ(hw("A100-SXM4-40GB"), "A100-40GB");
+  EXPECT_EQ(hw("A100-SXM4-80GB"), "A100-80GB");
+  EXPECT_EQ(hw("Trainium2"), "Trainium2-core");
+  EXPECT_EQ(hw("Trainium (trn1)"), "Trainium-core");
+  EXPECT_EQ(hw("Inferentia2"), "Inferentia2-core");
+  EXPECT_EQ(hw("NVIDIA L40S"), "L40S");
+  EXPECT_EQ(hw("unknown", "g5.2xlarge"), "A10G");  // the instance's accelerator
+  EXPECT_EQ(hw("TPU v5e"), "none");
+  auto prec = [&](const char* text) {
+    const Precision* p = resolve_precision(cat, none, text);
+    return p ? p->name : std::string("none");
+  };
+  EXPECT_EQ(prec("FP16"), "fp16");
+  EXPECT_EQ(prec("BF16"), "bf16");
+  EXPECT_EQ(prec("FP8 (E4M3)"), "fp8");
+  EXPECT_EQ(prec("INT8"), "int8");
+  EXPECT_EQ(prec("AWQ"), "int4");
+  EXPECT_EQ(prec("GPTQ-int4"), "int4");
+  EXPECT_EQ(prec("FP16/autocast Matmult-BF16/weights int8"), "int8");  // Neuron: the stored weights decide
+  EXPECT_EQ(prec("FP16/autocast Matmult-BF16/weights bf16"), "bf16");
+  EXPECT_EQ(prec("mystery"), "none");
+  EXPECT_EQ(resolve_stack(eff, none, "NVIDIA/TensorRT-LLM docs (tensorrtllm_backend, Triton)"), "trtllm-triton");
+  EXPECT_EQ(resolve_stack(eff, none, "NVIDIA/TensorRT-LLM perf-overview"), "trt-llm");
+  EXPECT_EQ(resolve_stack(eff, none, "aws-neuron/aws-neuron-sdk benchmarks"), "neuronx");
+  EXPECT_EQ(resolve_stack(eff, none, "frugal bench http://x"), "");
+}
