@@ -205,23 +205,6 @@ std::string slo_miss(const SearchState& s, const ServeEstimate& e) {
   return miss("latency", e.request_latency_s, latency_slo(s));
 }
 
-// Largest batch whose memory fits within (1 - headroom) of the device (0 when batch 1 does not).
-int max_batch_with_headroom(const LlmConfig& cfg, double context, int limit, double headroom) {
-  int hi = max_batch(cfg, context, limit);
-  auto ok = [&](int b) {
-    const auto m = memory_for(cfg, b, context);
-    return m.used() <= m.capacity * (1.0 - headroom);
-  };
-  if (hi == 0 || ok(hi)) return hi;
-  if (!ok(1)) return 0;
-  int lo = 1;  // ok(lo), !ok(hi)
-  while (hi - lo > 1) {
-    const int mid = (lo + hi) / 2;
-    (ok(mid) ? lo : hi) = mid;
-  }
-  return lo;
-}
-
 void search_serve(SearchState& s, const InstanceType& it) {
   const auto& defaults = *s.ctx.defaults;
   const double prompt = s.prompt, output = s.output;
@@ -239,7 +222,7 @@ void search_serve(SearchState& s, const InstanceType& it) {
         s.log.add(it.name, 5, why);
         continue;
       }
-      const int mb = max_batch_with_headroom(cfg, context, defaults.max_batch, s.memory_headroom);
+      const int mb = max_batch(cfg, context, defaults.max_batch, s.memory_headroom);
       if (mb == 0) {
         const auto mem = memory_for(cfg, 1, context);
         std::string why = memory_reason(s.m, *p, it, tp, mem);

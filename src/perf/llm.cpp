@@ -212,13 +212,17 @@ ServeEstimate serve_at(const LlmConfig& c, int batch, double prompt, double outp
   return s;
 }
 
-int max_batch(const LlmConfig& c, double context, int limit) {
-  if (!memory_for(c, 1, context).fits()) return 0;
+int max_batch(const LlmConfig& c, double context, int limit, double headroom) {
+  auto ok = [&](int b) {
+    const auto m = memory_for(c, b, context);
+    return m.used() <= m.capacity * (1.0 - headroom);
+  };
+  if (!ok(1)) return 0;
   int lo = 1, hi = limit;
-  if (memory_for(c, hi, context).fits()) return hi;
+  if (ok(hi)) return hi;
   while (hi - lo > 1) {
     int mid = (lo + hi) / 2;
-    (memory_for(c, mid, context).fits() ? lo : hi) = mid;
+    (ok(mid) ? lo : hi) = mid;
   }
   return lo;
 }

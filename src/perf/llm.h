@@ -78,7 +78,8 @@ double prefill_time(const LlmConfig& cfg, int batch, double prompt_tokens);
 double decode_step_time(const LlmConfig& cfg, int batch, double context);
 // Continuous-batching estimate at concurrency `batch` for prompts of `prompt` and outputs of `output`.
 ServeEstimate serve_at(const LlmConfig& cfg, int batch, double prompt, double output);
-// Largest batch whose memory fits (0 when even batch 1 does not).
-int max_batch(const LlmConfig& cfg, double context_tokens, int limit = 4096);
+// Largest batch (at most `limit`) whose memory fits within (1 - headroom) of the device (0 when
+// even batch 1 does not).
+int max_batch(const LlmConfig& cfg, double context_tokens, int limit = 4096, double headroom = 0);
 
 }  // namespace frugal

@@ -54,22 +54,7 @@ void fill(LoadEstimate& e, const Steady& s, double running, double output) {
 double running_limit(const LlmConfig& c, double prompt, double output, double headroom) {
   const double context = prompt + output;
   const int cap = static_cast<int>(std::min(c.device.stack->max_batch, 65536.0));
-  int kv = max_batch(c, context, cap);
-  if (kv > 0 && headroom > 0) {
-    auto ok = [&](int b) {
-      const auto m = memory_for(c, b, context);
-      return m.used() <= m.capacity * (1.0 - headroom);
-    };
-    if (!ok(1)) return 0;
-    int lo = 1, hi = kv;
-    if (!ok(hi)) {
-      while (hi - lo > 1) {
-        const int mid = (lo + hi) / 2;
-        (ok(mid) ? lo : hi) = mid;
-      }
-      kv = lo;
-    }
-  }
+  const int kv = max_batch(c, context, cap, headroom);
   double limit = kv;
   if (c.model->kind == ModelKind::kDecoder && c.device.stack->chunked_prefill) {
     // Every iteration must carry the running sequences' tokens plus the prompts that replace
