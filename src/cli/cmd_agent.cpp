@@ -53,6 +53,7 @@ struct AgentCmd {
   std::string textfile;
   bool no_history = false;
   bool expose_cmdline = false;
+  bool process_metrics = false;
   bool cloudwatch = false;
   std::string emf;
   std::string namespace_;
@@ -77,7 +78,9 @@ void run_agent(const GlobalOptions& g, const AgentCmd& o) {
   ao.expose_cmdline = o.expose_cmdline;
   ao.publish_interval_s = o.publish_interval.empty() ? require_number(defaults, "cloudwatch_interval_seconds", file)
                                                      : parse_duration(o.publish_interval, "--publish-interval");
-  ao.context = {s.price.instance_type, s.price.purchase};
+  ao.context = {s.price.instance_type, s.price.purchase, o.process_metrics};
+  ao.workload_limits = telemetry::load_workload_limits(s.data_dir);
+  ao.mig_slices = telemetry::load_mig_slices(s.data_dir);
   for (const auto& d : o.dimensions) {
     const auto eq = d.find('=');
     if (eq == std::string::npos || eq == 0) throw Error(fmt::format("--cloudwatch-dimension '{}': expected NAME=VALUE", d));
@@ -127,7 +130,50 @@ void run_agent(const GlobalOptions& g, const AgentCmd& o) {
 struct ReportCmd {
   std::string since = "7d";
   std::string db;
+  std::string by = "gpu";
 };
+
+// `--by job|pod|namespace|user|unit|account|partition|workload`: who burned what.
+void run_workload_report(const GlobalOptions& g, const ReportCmd& o, telemetry::HistoryStore& store, double since,
+                         double now) {
+  const auto rows = store.workload_usage(since, now + 1, o.by);
+  double gpu_cost = 0;
+  for (const auto& u : store.usage(since, now + 1)) gpu_cost += u.cost;
+  Table t;
+  t.title = fmt::format("GPU usage by {} over the last {}", o.by, o.since);
+  t.columns = {{o.by, o.by},
+               {"kind", "kind"},
+               {"users", "user"},
+               {"workloads", "workloads", true},
+               {"gpus", "GPUs", true},
+               {"gpu_hours", "GPU-hours", true},
+               {"utilization", "util", true},
+               {"cost_usd", "cost $", true},
+               {"idle_cost_usd", "idle $", true},
+               {"idle_share", "idle %", true},
+               {"energy_kwh", "energy kWh", true},
+               {"max_memory_gib", "max mem GiB", true}};
+  double cost = 0, idle = 0;
+  for (const auto& u : rows) {
+    cost += u.cost;
+    idle += u.idle_cost;
+    const double share = u.cost > 0 ? u.idle_cost / u.cost : 0;
+    const bool known = u.known_seconds > 0;
+    t.rows.push_back({Cell(u.key.empty() ? std::string("(not a ") + o.by + ")" : u.key), Cell(u.kinds), Cell(u.users),
+                      Cell(std::to_string(u.workloads), u.workloads), Cell(std::to_string(u.gpus), u.gpus),
+                      Cell(fmt::format("{:.3f}", u.gpu_seconds / 3600), u.gpu_seconds / 3600),
+                      known ? Cell(fmt::format("{:.0f}%", u.utilization() * 100), u.utilization()) : Cell("?"),
+                      Cell(fmt::format("{:.4f}", u.cost), u.cost), Cell(fmt::format("{:.4f}", u.idle_cost), u.idle_cost),
+                      Cell(fmt::format("{:.0f}%", share * 100), share),
+                      Cell(fmt::format("{:.3f}", u.energy_joules / 3.6e6), u.energy_joules / 3.6e6),
+                      Cell(fmt::format("{:.1f}", u.max_memory_bytes / 1073741824.0), u.max_memory_bytes / 1073741824.0)});
+  }
+  if (rows.empty()) t.notes.push_back("no workloads in this period");
+  t.notes.push_back(fmt::format("workloads: ${:.4f}, of which ${:.4f} held idle; GPUs with nothing running: ${:.4f}", cost,
+                                idle, std::max(0.0, gpu_cost - cost)));
+  t.notes.push_back("idle $ = the capacity a workload held but did not use (its GPUs' unused share, split among their holders)");
+  emit(g, {t}, t.to_json());
+}
 
 void run_report(const GlobalOptions& g, const ReportCmd& o) {
   const std::string data_dir = resolve_data_dir(g.data_dir);
@@ -136,6 +182,7 @@ void run_report(const GlobalOptions& g, const ReportCmd& o) {
   telemetry::HistoryStore store(path, telemetry::load_retention(data_dir));
   const double now = now_epoch_seconds();
   const double since = now - parse_duration(o.since, "--since");
+  if (o.by != "gpu") return run_workload_report(g, o, store, since, now);
   const auto rows = store.usage(since, now + 1);
   Table t;
   t.title = fmt::format("GPU usage over the last {} ({} data)", o.since, store.tier_for(since, now));
@@ -172,6 +219,8 @@ void register_agent(CLI::App& app, GlobalOptions& g) {
   a->add_flag("--no-history", o->no_history, "Do not keep history in SQLite");
   a->add_flag("--expose-cmdline", o->expose_cmdline,
               "Serve process command lines (label/field `command`); off: they can hold secrets, only names are served");
+  a->add_flag("--process-metrics", o->process_metrics,
+              "Also serve per-process series (labels pid, user, process, workload); off: one series set per workload");
   a->add_flag("--cloudwatch", o->cloudwatch, "Publish to CloudWatch with PutMetricData");
   a->add_option("--emf", o->emf, "Append CloudWatch Embedded Metric Format lines to FILE (for the CloudWatch agent)");
   a->add_option("--cloudwatch-namespace", o->namespace_, "CloudWatch namespace (default frugal/GPU)");
@@ -184,7 +233,13 @@ void register_agent(CLI::App& app, GlobalOptions& g) {
   });
 
   auto r = std::make_shared<ReportCmd>();
-  auto* rep = a->add_subcommand("report", "Utilization and idle dollars per GPU from the agent's history");
+  auto* rep = a->add_subcommand("report", "Utilization and idle dollars per GPU or per workload from the agent's history");
+  rep->add_option("--by", r->by, "gpu (default), or a workload grouping: job, pod, namespace, user, unit, account, partition, workload")
+      ->check(CLI::IsMember([] {
+        std::vector<std::string> v = {"gpu"};
+        for (const auto& x : telemetry::workload_groupings()) v.push_back(x);
+        return v;
+      }()));
   rep->add_option("--since", r->since, "How far back (default 7d)");
   rep->add_option("--db", r->db, "History database (default: ~/.local/state/frugal/telemetry.db)");
   rep->callback([&g, r] { run_report(g, *r); });

@@ -37,7 +37,12 @@ void read_self_usage(double* cpu_seconds, double* resident_bytes) {
 
 Agent::Agent(GpuSource& source, CostAccountant& accountant, HistoryStore* history, AsyncPublisher* publisher,
              AgentOptions options)
-    : source_(source), accountant_(accountant), history_(history), publisher_(publisher), options_(std::move(options)) {}
+    : source_(source),
+      accountant_(accountant),
+      workloads_(options.workload_limits, options.mig_slices),
+      history_(history),
+      publisher_(publisher),
+      options_(std::move(options)) {}
 
 void Agent::note_error(const std::string& e) {
   std::lock_guard lock(mu_);
@@ -91,6 +96,8 @@ void Agent::cycle(double now) {
   }
   const std::vector<AccountStep> steps = accountant_.update(pub->snapshot);
   pub->accounts = accountant_.accounts();
+  const std::vector<WorkloadStep> wsteps = workloads_.update(pub->snapshot, steps);
+  pub->workloads = workloads_.accounts();
   for (const auto& g : pub->snapshot.gpus) {
     if (!g.utilization) continue;
     Window& w = windows_[gpu_key(g)];
@@ -102,7 +109,7 @@ void Agent::cycle(double now) {
   stats_.nvml_errors += static_cast<double>(pub->snapshot.errors.size());
   if (history_) {
     try {
-      history_->record(pub->snapshot, steps);
+      history_->record(pub->snapshot, steps, wsteps);
       if (now - last_prune_ >= options_.prune_interval_s) {
         history_->prune(now);
         last_prune_ = now;
@@ -114,7 +121,7 @@ void Agent::cycle(double now) {
   read_self_usage(&stats_.cpu_seconds, &stats_.resident_bytes);
   stats_.last_cycle_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   pub->stats = stats_;
-  const auto families = collect_families(pub->snapshot, accountant_, stats_, options_.context);
+  const auto families = collect_families(pub->snapshot, accountant_, pub->workloads, stats_, options_.context);
   pub->prometheus_text = render_prometheus_text(families);
   pub->openmetrics_text = render_openmetrics(families);
   if (!options_.textfile.empty()) {
@@ -157,7 +164,8 @@ nlohmann::json published_json(const Published& p) {
     json procs = json::array();
     for (const auto& pr : g.processes) {
       json o = {{"pid", pr.pid}, {"user", pr.user}, {"process", pr.name}, {"memory_bytes", opt(pr.memory_bytes)},
-                {"sm_ratio", opt(pr.sm_ratio)}, {"gpu_instance", opt(pr.gpu_instance)}};
+                {"sm_ratio", opt(pr.sm_ratio)}, {"gpu_instance", opt(pr.gpu_instance)},
+                {"workload", pr.workload.id()}};
       if (!pr.command.empty()) o["command"] = pr.command;
       procs.push_back(std::move(o));
     }
@@ -182,7 +190,17 @@ nlohmann::json published_json(const Published& p) {
     }
     gpus.push_back(std::move(row));
   }
-  return {{"time", p.time}, {"driver_version", p.snapshot.driver_version}, {"gpus", gpus},
+  json workloads = json::array();
+  for (const auto& [id, a] : p.workloads) {
+    json labels = json::object();
+    for (const auto& [k, v] : a.workload.labels()) labels[k] = v;
+    workloads.push_back({{"workload", id}, {"labels", labels}, {"gpus", a.gpus}, {"gpu_seconds", a.gpu_seconds},
+                         {"busy_seconds", a.busy_seconds},
+                         {"utilization", a.known_seconds > 0 ? json(a.utilization()) : json(nullptr)},
+                         {"cost_dollars", a.cost}, {"idle_cost_dollars", a.idle_cost}, {"energy_joules", a.energy_joules},
+                         {"memory_bytes", a.memory_bytes}, {"last_seen", a.last_seen}});
+  }
+  return {{"time", p.time}, {"driver_version", p.snapshot.driver_version}, {"gpus", gpus}, {"workloads", workloads},
           {"errors", p.snapshot.errors}, {"samples", p.stats.samples}};
 }
 

@@ -17,6 +17,7 @@
 #include "telemetry/gpu_source.h"
 #include "telemetry/history.h"
 #include "telemetry/publish.h"
+#include "telemetry/workload_accounting.h"
 
 namespace frugal::telemetry {
 
@@ -31,6 +32,10 @@ struct AgentOptions {
   // and the agent listens on all interfaces (it is a scrape target); the executable's name, user
   // and pid are always there.
   bool expose_cmdline = false;
+  // Workload series on /metrics: expiry and cap (data/telemetry/defaults.toml), and the GPUs' MIG
+  // compute slices (data/catalog/mig_profiles.csv; unset: MIG instances are not told apart).
+  WorkloadLimits workload_limits{3600, 512};
+  MigSlices mig_slices;
 };
 
 // What a reader gets: immutable once published.
@@ -40,6 +45,7 @@ struct Published {
   std::string openmetrics_text;
   Snapshot snapshot;
   std::vector<GpuAccount> accounts;
+  std::map<std::string, WorkloadAccount> workloads;  // by Workload::id()
   AgentStats stats;
 };
 
@@ -64,6 +70,7 @@ class Agent {
 
   GpuSource& source_;
   CostAccountant& accountant_;
+  WorkloadAccountant workloads_;
   HistoryStore* history_;
   AsyncPublisher* publisher_;
   AgentOptions options_;

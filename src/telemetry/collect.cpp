@@ -12,6 +12,7 @@ MetricFamily family(std::string name, MetricType type, std::string help, std::st
 }  // namespace
 
 std::vector<MetricFamily> collect_families(const Snapshot& snap, const CostAccountant& acct,
+                                           const std::map<std::string, WorkloadAccount>& workloads,
                                            const AgentStats& stats, const CollectContext& ctx) {
   auto info = family("frugal_gpu", MetricType::kInfo, "GPU identity: name, UUID, PCI bus id, driver, priced instance type.");
   auto util = family("frugal_gpu_utilization_ratio", MetricType::kGauge,
@@ -68,9 +69,10 @@ std::vector<MetricFamily> collect_families(const Snapshot& snap, const CostAccou
       if (m.memory_used_bytes)
         mig_mem.samples.push_back({{{"gpu", gpu}, {"uuid", g.uuid}, {"mig_uuid", m.uuid}}, static_cast<double>(*m.memory_used_bytes)});
     }
-    for (const auto& p : g.processes) {
+    for (const auto& p : ctx.process_metrics ? g.processes : std::vector<GpuProcess>{}) {
       // `process` is the executable's name; the command line only when the agent exposes it.
-      Labels pl = {{"gpu", gpu}, {"uuid", g.uuid}, {"pid", std::to_string(p.pid)}, {"user", p.user}, {"process", p.name}};
+      Labels pl = {{"gpu", gpu}, {"uuid", g.uuid}, {"pid", std::to_string(p.pid)}, {"user", p.user}, {"process", p.name},
+                   {"workload", p.workload.id()}};
       if (!p.command.empty()) pl.emplace_back("command", p.command);
       if (p.memory_bytes) proc_mem.samples.push_back({pl, static_cast<double>(*p.memory_bytes)});
       if (p.sm_ratio) proc_sm.samples.push_back({pl, *p.sm_ratio});
@@ -85,6 +87,35 @@ std::vector<MetricFamily> collect_families(const Snapshot& snap, const CostAccou
     }
   }
   threshold.samples.push_back({{}, acct.policy().threshold});
+
+  // Per workload (a Slurm job, pod, container, systemd unit or user): one label set each
+  // (workload.h), whatever number of processes it runs.
+  auto w_seconds = family("frugal_workload_gpu_seconds", MetricType::kCounter,
+                          "GPU time charged to the workload: its used share plus an equal part of what its GPUs left unused.", "seconds");
+  auto w_busy = family("frugal_workload_gpu_busy_seconds", MetricType::kCounter,
+                       "GPU time the workload kept busy (its SM share x time), where that share is known.", "seconds");
+  auto w_util = family("frugal_workload_utilization_ratio", MetricType::kGauge,
+                       "Busy share of the GPU time charged to the workload, since it was first seen.", "ratio");
+  auto w_cost = family("frugal_workload_cost_dollars", MetricType::kCounter, "Dollars of GPU time charged to the workload.", "dollars");
+  auto w_idle = family("frugal_workload_idle_cost_dollars", MetricType::kCounter,
+                       "Dollars of GPU capacity the workload held but did not use.", "dollars");
+  auto w_energy = family("frugal_workload_energy_joules", MetricType::kCounter, "GPU energy charged to the workload.", "joules");
+  auto w_mem = family("frugal_workload_memory_used_bytes", MetricType::kGauge,
+                      "GPU memory the workload's processes held at its last sample.", "bytes");
+  auto w_gpus = family("frugal_workload_gpus", MetricType::kGauge, "GPUs the workload has run on.");
+  for (const auto& [id, a] : workloads) {
+    // Every series carries the workload's labels (kind, user, job, namespace, pod...): one set
+    // per workload either way, and `sum by (user)` works without a join.
+    const Labels key = a.workload.labels();
+    w_seconds.samples.push_back({key, a.gpu_seconds});
+    w_busy.samples.push_back({key, a.busy_seconds});
+    if (a.known_seconds > 0) w_util.samples.push_back({key, a.utilization()});
+    w_cost.samples.push_back({key, a.cost});
+    w_idle.samples.push_back({key, a.idle_cost});
+    w_energy.samples.push_back({key, a.energy_joules});
+    w_mem.samples.push_back({key, a.memory_bytes});
+    w_gpus.samples.push_back({key, static_cast<double>(a.gpus.size())});
+  }
   grace.samples.push_back({{}, acct.policy().grace_s});
 
   auto samples = family("frugal_agent_samples", MetricType::kCounter, "Sampling cycles completed.");
@@ -104,7 +135,8 @@ std::vector<MetricFamily> collect_families(const Snapshot& snap, const CostAccou
 
   return {info, util, mem_util, mem_used, mem_size, temp, power, power_limit, energy, sm_clock, mem_clock,
           mig_mode, mig_info, mig_mem, lost, proc_mem, proc_sm, price, cost, idle_s, idle_cost, idle_now,
-          threshold, grace, gpus, samples, last, cycle, errors, cpu, rss};
+          threshold, grace, w_seconds, w_busy, w_util, w_cost, w_idle, w_energy, w_mem, w_gpus,
+          gpus, samples, last, cycle, errors, cpu, rss};
 }
 
 }  // namespace frugal::telemetry

@@ -9,6 +9,7 @@
 #include "telemetry/accounting.h"
 #include "telemetry/exposition.h"
 #include "telemetry/sample.h"
+#include "telemetry/workload_accounting.h"
 
 namespace frugal::telemetry {
 
@@ -25,9 +26,14 @@ struct AgentStats {
 struct CollectContext {
   std::string instance_type;  // EC2 type the prices come from, "" when unknown
   std::string purchase;       // "on-demand", "spot", "custom"
+  // Per-process series (labels pid, user, process; command with --expose-cmdline). Off by
+  // default: pids multiply Prometheus series with every restart; workload series say who.
+  bool process_metrics = false;
 };
 
+// `workloads`: WorkloadAccountant::accounts(), one labelled series set per workload.
 std::vector<MetricFamily> collect_families(const Snapshot& snap, const CostAccountant& acct,
+                                           const std::map<std::string, WorkloadAccount>& workloads,
                                            const AgentStats& stats, const CollectContext& ctx);
 
 }  // namespace frugal::telemetry

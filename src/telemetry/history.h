@@ -12,6 +12,7 @@
 #include "core/sqlite.h"
 #include "telemetry/accounting.h"
 #include "telemetry/sample.h"
+#include "telemetry/workload_accounting.h"
 
 namespace frugal::telemetry {
 
@@ -35,17 +36,39 @@ struct GpuUsage {
   double first_time = 0, last_time = 0;
 };
 
+// Per workload group over a time range (`frugal agent report --by ...`).
+struct WorkloadUsage {
+  std::string key;          // the group: a job id, "namespace/pod", a user...; "" for workloads outside it
+  std::string kinds;        // the workload kinds in the group, comma-separated
+  std::string users;        // their users, comma-separated
+  int workloads = 0;        // workloads in the group
+  int gpus = 0;             // distinct GPUs they ran on
+  double gpu_seconds = 0, busy_seconds = 0, known_seconds = 0;
+  double cost = 0, idle_cost = 0, energy_joules = 0;
+  double max_memory_bytes = 0;
+  double first_time = 0, last_time = 0;  // bucket starts (minute or hour)
+  double utilization() const { return known_seconds > 0 ? busy_seconds / known_seconds : 0; }
+};
+
+// What `--by` accepts: workload, job, pod, namespace, user, unit, account, partition.
+const std::vector<std::string>& workload_groupings();
+
 class HistoryStore {
  public:
   HistoryStore(const std::string& path, Retention retention);
   ~HistoryStore();
 
-  // One sampling cycle: raw rows plus rollup upserts, in one transaction.
-  void record(const Snapshot& snap, const std::vector<AccountStep>& steps);
+  // One sampling cycle: raw rows plus rollup upserts (per GPU, and per workload and GPU), in one
+  // transaction.
+  void record(const Snapshot& snap, const std::vector<AccountStep>& steps,
+              const std::vector<WorkloadStep>& workload_steps = {});
   // Deletes rows past their tier's retention. Returns rows deleted.
   int prune(double now);
   // Usage per GPU with samples in [since, until), from the finest tier that still covers `since`.
   std::vector<GpuUsage> usage(double since, double until);
+  // Usage per workload group (`by`: one of workload_groupings()) in [since, until), from the
+  // minute tier (hour tier past its retention). Ordered by cost, highest first.
+  std::vector<WorkloadUsage> workload_usage(double since, double until, const std::string& by);
   // Which tier usage() would read for `since` at time `now`: "raw", "minute" or "hour".
   std::string tier_for(double since, double now) const;
 
@@ -57,6 +80,7 @@ class HistoryStore {
   // GPU identities already written this session (uuid -> "index name"): the gpus row is
   // rewritten only when one changes, not every second.
   std::map<std::string, std::string> written_gpus_;
+  std::map<std::string, std::string> written_workloads_;  // id -> labels as written
 };
 
 // Default history file: $XDG_STATE_HOME/frugal/telemetry.db or ~/.local/state/frugal/telemetry.db.

@@ -67,6 +67,7 @@ class NvmlLibrary {
   nvmlReturn_t (*mig_mode)(nvmlDevice_t, unsigned*, unsigned*) = nullptr;
   nvmlReturn_t (*mig_max)(nvmlDevice_t, unsigned*) = nullptr;
   nvmlReturn_t (*mig_handle)(nvmlDevice_t, unsigned, nvmlDevice_t*) = nullptr;
+  nvmlReturn_t (*gpu_instance_id)(nvmlDevice_t, unsigned*) = nullptr;
 
   ~NvmlLibrary() {
     if (handle != nullptr) dlclose(handle);
@@ -131,6 +132,7 @@ std::unique_ptr<NvmlSource> NvmlSource::open(std::string* why, const std::string
   lib->resolve(lib->mig_mode, {"nvmlDeviceGetMigMode"});
   lib->resolve(lib->mig_max, {"nvmlDeviceGetMaxMigDeviceCount"});
   lib->resolve(lib->mig_handle, {"nvmlDeviceGetMigDeviceHandleByIndex"});
+  lib->resolve(lib->gpu_instance_id, {"nvmlDeviceGetGpuInstanceId"});
 
   const nvmlReturn_t rc = lib->init();
   if (rc != NVML_SUCCESS) {
@@ -192,7 +194,29 @@ nvmlProcessInfo_t entry(const std::vector<unsigned char>& buf, int stride, unsig
 
 }  // namespace
 
+const ProcessOwner& NvmlSource::owner_of(unsigned pid) {
+  // A cached owner stands while the pid keeps its start time: a process does not change its
+  // cgroup or job environment in a way frugal attributes differently, and the agent would
+  // otherwise reread five /proc files per GPU process every second.
+  const std::string start = process_start_time(pid);
+  seen_.insert(pid);
+  auto it = owners_.find(pid);
+  if (it == owners_.end() || start.empty() || it->second.start_time != start) {
+    it = owners_.insert_or_assign(pid, lookup_process(pid)).first;
+  }
+  return it->second;
+}
+
 Snapshot NvmlSource::sample(double now) {
+  // Owners of pids no longer on any GPU are dropped after each pass, so the cache stays the size
+  // of the current process list.
+  struct Sweep {
+    NvmlSource& s;
+    ~Sweep() {
+      std::erase_if(s.owners_, [this](const auto& kv) { return !s.seen_.contains(kv.first); });
+      s.seen_.clear();
+    }
+  } sweep{*this};
   Snapshot snap;
   snap.time = now;
   snap.driver_version = driver_version_;
@@ -265,6 +289,9 @@ Snapshot NvmlSource::sample(double now) {
             mi.memory_used_bytes = mm.used;
             mi.memory_total_bytes = mm.total;
           }
+          unsigned gi = 0;
+          if (lib_->gpu_instance_id && call.ok(lib_->gpu_instance_id(mig, &gi), "nvmlDeviceGetGpuInstanceId"))
+            mi.gpu_instance = gi;
           g.mig_instances.push_back(std::move(mi));
         }
       }
@@ -326,10 +353,11 @@ Snapshot NvmlSource::sample(double now) {
         call.ok(rc, "nvmlDeviceGetProcessUtilization");
     }
     for (auto& p : g.processes) {
-      ProcessOwner o = lookup_process(p.pid);
-      p.user = std::move(o.user);
-      p.name = std::move(o.name);
-      p.command = std::move(o.command);
+      const ProcessOwner& o = owner_of(p.pid);
+      p.user = o.user;
+      p.name = o.name;
+      p.command = o.command;
+      p.workload = o.workload;
     }
     snap.gpus.push_back(std::move(g));
   }

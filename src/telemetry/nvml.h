@@ -4,10 +4,13 @@
 // message. Tests point LD_LIBRARY_PATH at tests/fake_nvml's build so this same path runs.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "telemetry/gpu_source.h"
+#include "telemetry/proc_info.h"
 
 namespace frugal::telemetry {
 
@@ -32,8 +35,11 @@ class NvmlSource final : public GpuSource {
 
  private:
   explicit NvmlSource(std::unique_ptr<NvmlLibrary> lib);
+  const ProcessOwner& owner_of(unsigned pid);
   std::unique_ptr<NvmlLibrary> lib_;
   int stride_ = 0;
+  std::map<unsigned, ProcessOwner> owners_;  // by pid, valid while the start time matches
+  std::set<unsigned> seen_;                  // pids looked up in the current pass
   std::string driver_version_;
 };
 

@@ -39,7 +39,27 @@ ProcessOwner lookup_process(unsigned pid, const std::string& proc_root) {
   if (!name.empty()) owner.name = name;
   if (cmd.empty()) cmd = name;  // kernel threads and zombies have no cmdline
   if (!cmd.empty()) owner.command = cmd;
+  owner.workload = resolve_workload(pid, owner.user, proc_root);
+  owner.start_time = process_start_time(pid, proc_root);
   return owner;
+}
+
+std::string process_start_time(unsigned pid, const std::string& proc_root) {
+  std::ifstream in(proc_root + "/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(in, line)) return {};
+  // The command (field 2) is parenthesised and may hold spaces: count fields after the last ')'.
+  const auto close = line.rfind(')');
+  if (close == std::string::npos) return {};
+  std::size_t pos = close + 1;
+  for (int field = 3; field <= 22; ++field) {
+    while (pos < line.size() && line[pos] == ' ') ++pos;
+    const std::size_t end = line.find(' ', pos);
+    if (field == 22) return line.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    if (end == std::string::npos) return {};
+    pos = end;
+  }
+  return {};
 }
 
 }  // namespace frugal::telemetry

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "telemetry/workload.h"
+
 namespace frugal::telemetry {
 
 struct GpuProcess {
@@ -19,11 +21,13 @@ struct GpuProcess {
   std::optional<std::uint64_t> memory_bytes;
   std::optional<double> sm_ratio;  // share of the GPU's SMs this process used, 0..1
   std::optional<unsigned> gpu_instance;  // MIG GPU instance id when it runs in one
+  Workload workload;  // the job, pod, container, unit or user it belongs to (workload.h)
 };
 
 struct MigInstance {
   std::string uuid;  // "MIG-..."
   std::string name;  // profile as NVML names the device, e.g. "NVIDIA A100-SXM4-40GB MIG 1g.5gb"
+  std::optional<unsigned> gpu_instance;  // NVML's GPU instance id: GpuProcess::gpu_instance refers to it
   std::optional<std::uint64_t> memory_used_bytes;
   std::optional<std::uint64_t> memory_total_bytes;
 };

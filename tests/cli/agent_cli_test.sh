@@ -41,8 +41,11 @@ promtool check metrics < "$tmp/frugal.prom" || fail "promtool rejected the textf
 grep -q '^frugal_gpu_utilization_ratio{gpu="0",uuid="GPU-aaaaaaaa-0000-0000-0000-000000000000"} 0.85$' "$tmp/metrics.txt" || fail "utilization line"
 grep -q '^frugal_gpu_idle{gpu="1",uuid="GPU-bbbbbbbb-0000-0000-0000-000000000000"} 1$' "$tmp/metrics.txt" || fail "GPU 1 not idle: $(grep frugal_gpu_idle "$tmp/metrics.txt")"
 curl -sf -H 'Accept: application/openmetrics-text;version=1.0.0' "http://127.0.0.1:$port/metrics" | tail -1 | grep -qx '# EOF' || fail "OpenMetrics"
-# Process command lines (which can hold secrets) are not served by default; the name is.
-grep -q '^frugal_gpu_process_memory_used_bytes{.*process="' "$tmp/metrics.txt" || fail "process name label missing"
+# Series are per workload by default (bounded labels), never per pid or command line.
+me=$(id -un)
+grep -Eq "^frugal_workload_cost_dollars_total\{workload=\"[a-z]+/[^\"]+\",kind=\"[a-z]+\",user=\"$me\".*\} [0-9.e+-]+$" "$tmp/metrics.txt" ||
+  fail "workload cost series: $(grep frugal_workload_cost "$tmp/metrics.txt")"
+if grep -q 'pid="' "$tmp/metrics.txt" "$tmp/frugal.prom"; then fail "a pid label was served without --process-metrics"; fi
 if grep -q 'command="' "$tmp/metrics.txt" "$tmp/frugal.prom"; then fail "a command line was served without --expose-cmdline"; fi
 if curl -sf "http://127.0.0.1:$port/api/v1/gpus" | grep -q '"command"'; then fail "/api/v1/gpus served a command line"; fi
 echo "ok - /metrics and textfile pass promtool"
@@ -81,7 +84,8 @@ grep -q '"value":\[[0-9.]*,"0.85"\]' <<<"$got" || fail "Prometheus has no utiliz
 query 'up{job="frugal"}' | grep -q '"value":\[[0-9.]*,"1"\]' || fail "target not up"
 query 'frugal_gpu_memory_bytes{gpu="1"}' | grep -q '"42949672960"' || fail "memory size"
 query 'frugal_gpu_idle_cost_dollars_total{gpu="1"} > 0' | grep -q '"gpu":"1"' || fail "idle dollars did not arrive"
-query 'frugal_gpu_process_sm_utilization_ratio' | grep -q '"value":\[[0-9.]*,"0.8"\]' || fail "process SM share"
+query "abs(frugal_workload_utilization_ratio{user=\"$me\"} - 0.8) < 1e-9" | grep -q "\"user\":\"$me\"" ||
+  fail "workload SM share: $(query frugal_workload_utilization_ratio)"
 echo "ok - Prometheus scraped the agent (port $port) and answers queries"
 
 kill -TERM "$agent"
@@ -95,7 +99,29 @@ grep -Eq '^ *0 .*GPU-aaaaaaaa.* 85% ' <<<"$report" || fail "report GPU 0: $repor
 grep -Eq '^ *1 .*GPU-bbbbbbbb.* 0% ' <<<"$report" || fail "report GPU 1: $report"
 json=$("$frugal" --format json agent report --since 1h)
 grep -q '"idle_cost_usd"' <<<"$json" || fail "report json"
-echo "ok - history report and EMF output"
+# Per workload: the agent's own process is the one workload on GPU 0 (80% SM): it is charged all of
+# GPU 0's dollars, and the unused 20% as idle; GPU 1 ran nothing, so no workload pays for it.
+byuser=$("$frugal" --format json agent report --since 1h --by user)
+gpu0_cost=$(python3 -c 'import json,sys; r=[x for x in json.loads(sys.argv[1])["rows"] if x["uuid"].startswith("GPU-aaaa")][0]; print(r["cost_usd"])' "$json")
+python3 - "$byuser" "$gpu0_cost" "$me" <<'PY' || fail "report --by user: $byuser (GPU 0 cost $gpu0_cost)"
+import json, sys
+rows = json.loads(sys.argv[1])["rows"]
+gpu0, me = float(sys.argv[2]), sys.argv[3]
+assert len(rows) == 1 and rows[0]["users"] == me, rows
+r = rows[0]
+assert gpu0 > 0 and abs(r["cost_usd"] - gpu0) < 1e-9, (r, gpu0)
+assert abs(r["idle_cost_usd"] - 0.2 * gpu0) < 1e-9, r
+assert abs(r["utilization"] - 0.8) < 1e-9 and r["gpus"] == 1, r
+PY
+if "$frugal" agent report --by host 2>/dev/null; then fail "--by host must be refused"; fi
+echo "ok - history report (per GPU and per workload) and EMF output"
+
+# --process-metrics brings back per-process series (pid, process, workload labels).
+"$frugal" agent --listen 127.0.0.1:0 --instance-type p4d.24xlarge --interval 0.2s --duration 1s --no-history \
+  --process-metrics --textfile "$tmp/proc.prom" 2>/dev/null
+grep -Eq "^frugal_gpu_process_sm_utilization_ratio\{gpu=\"0\",.*pid=\"[0-9]+\",user=\"$me\",.*workload=\"" "$tmp/proc.prom" ||
+  fail "--process-metrics: $(grep process "$tmp/proc.prom")"
+promtool check metrics < "$tmp/proc.prom" || fail "promtool rejected the per-process textfile"
 
 # --- the agent's idle dollars as a `frugal bill` opportunity ---
 # A one-day synthetic bill for today, joined with the history the agent just wrote: the idle

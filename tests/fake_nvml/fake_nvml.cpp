@@ -6,6 +6,7 @@
 // device starts that device's next cycle, and timelines ("utilization", "errors" with "from") are
 // indexed by it. That keeps tests deterministic whatever the wall clock does.
 #include <nlohmann/json.hpp>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -46,10 +47,12 @@ struct MigDev {
   nvmlDevice_st handle;
   std::string uuid, name;
   unsigned long long total = 0, used = 0;
+  unsigned gpu_instance = 0;  // NVML's GPU instance id
 };
 
 struct Proc {
   unsigned pid = 0;
+  std::string pid_file;  // when set, the pid is read from this file at each call (0: not running)
   unsigned long long memory = 0;
   unsigned gpu_instance = NVML_INVALID_INSTANCE_ID;
   int sm = -1;  // percent; -1: no utilization sample
@@ -85,6 +88,22 @@ int code_of(const std::string& name) {
       {"GPU_IS_LOST", 15}, {"NO_DATA", 21}, {"UNKNOWN", 999}};
   auto it = codes.find(name);
   return it == codes.end() ? NVML_ERROR_UNKNOWN : it->second;
+}
+
+// The processes running now: a `pid_file` entry counts while its file names a live pid, so a
+// test can start the process (a Slurm job, a child) after the scenario was written.
+std::vector<Proc> live_procs(const std::vector<Proc>& procs) {
+  std::vector<Proc> out;
+  for (Proc p : procs) {
+    if (!p.pid_file.empty()) {
+      std::ifstream in(p.pid_file);
+      unsigned pid = 0;
+      if (!(in >> pid) || pid == 0 || ::kill(static_cast<pid_t>(pid), 0) != 0) continue;
+      p.pid = pid;
+    }
+    out.push_back(p);
+  }
+  return out;
 }
 
 unsigned resolve_pid(const json& v) {
@@ -143,12 +162,17 @@ int load(const char* path, State& s) {
         md->name = m.value("name", dev->name + " MIG 1g.5gb");
         md->total = m.value("memory_total", 5368709120ULL);
         md->used = m.value("memory_used", 0ULL);
+        md->gpu_instance = m.value("gpu_instance", static_cast<unsigned>(slot));
         dev->migs.push_back(std::move(md));
       }
     }
     for (const auto& p : d.value("processes", json::array())) {
       Proc pr;
-      pr.pid = resolve_pid(p.at("pid"));
+      if (p.contains("pid_file")) {
+        pr.pid_file = p["pid_file"].get<std::string>();
+      } else {
+        pr.pid = resolve_pid(p.at("pid"));
+      }
       pr.memory = p.value("memory", 0ULL);
       pr.gpu_instance = p.value("gpu_instance", NVML_INVALID_INSTANCE_ID);
       pr.sm = p.value("sm", -1);
@@ -324,7 +348,8 @@ __attribute__((visibility("default"))) nvmlReturn_t nvmlDeviceGetClockInfo(nvmlD
 // expects: the caller must cope, as with the real drivers.
 __attribute__((visibility("default"))) nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t h, unsigned* count, void* infos) {
   FAKE_CHECK(h, "nvmlDeviceGetComputeRunningProcesses_v3");
-  const auto n = static_cast<unsigned>(d->procs.size());
+  const std::vector<Proc> procs = live_procs(d->procs);
+  const auto n = static_cast<unsigned>(procs.size());
   if (infos == nullptr || *count < n) {
     const bool enough = *count >= n;
     *count = n;
@@ -333,10 +358,10 @@ __attribute__((visibility("default"))) nvmlReturn_t nvmlDeviceGetComputeRunningP
   auto* out = static_cast<unsigned char*>(infos);
   for (unsigned i = 0; i < n; ++i) {
     nvmlProcessInfoR535_t e{};
-    e.pid = d->procs[i].pid;
-    e.usedGpuMemory = d->procs[i].memory;
-    e.gpuInstanceId = d->procs[i].gpu_instance;
-    e.computeInstanceId = d->procs[i].gpu_instance == NVML_INVALID_INSTANCE_ID ? NVML_INVALID_INSTANCE_ID : 0;
+    e.pid = procs[i].pid;
+    e.usedGpuMemory = procs[i].memory;
+    e.gpuInstanceId = procs[i].gpu_instance;
+    e.computeInstanceId = procs[i].gpu_instance == NVML_INVALID_INSTANCE_ID ? NVML_INVALID_INSTANCE_ID : 0;
     std::memcpy(out + static_cast<std::size_t>(i) * g_state->process_stride, &e, g_state->process_stride);
   }
   *count = n;
@@ -347,7 +372,7 @@ __attribute__((visibility("default"))) nvmlReturn_t nvmlDeviceGetProcessUtilizat
   FAKE_CHECK(h, "nvmlDeviceGetProcessUtilization");
   if (d->mig) return NVML_ERROR_NOT_SUPPORTED;
   std::vector<nvmlProcessUtilizationSample_t> have;
-  for (const auto& p : d->procs) {
+  for (const auto& p : live_procs(d->procs)) {
     if (p.sm >= 0) have.push_back({p.pid, static_cast<unsigned long long>(d->cycle) * 1000000ULL, static_cast<unsigned>(p.sm), 0, 0, 0});
   }
   if (have.empty()) return NVML_ERROR_NOT_FOUND;
@@ -376,6 +401,14 @@ __attribute__((visibility("default"))) nvmlReturn_t nvmlDeviceGetMigDeviceHandle
   FAKE_CHECK(h, "nvmlDeviceGetMigDeviceHandleByIndex");
   if (i >= d->migs.size()) return NVML_ERROR_NOT_FOUND;
   *out = &d->migs[i]->handle;
+  return NVML_SUCCESS;
+}
+
+__attribute__((visibility("default"))) nvmlReturn_t nvmlDeviceGetGpuInstanceId(nvmlDevice_t h, unsigned* id) {
+  if (h == nullptr || id == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  if (!h->is_mig) return NVML_ERROR_NOT_SUPPORTED;
+  auto* parent = static_cast<Device*>(h->parent);
+  *id = parent->migs[static_cast<std::size_t>(h->index)]->gpu_instance;
   return NVML_SUCCESS;
 }
 

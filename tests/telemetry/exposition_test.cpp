@@ -95,7 +95,7 @@ TEST(Exposition, EveryFamilyFollowsNamingRules) {
   s.gpus.push_back(g);
   CostAccountant acct(IdlePolicy{0.1, 300, 60}, 1);
   acct.update(s);
-  for (const auto& f : collect_families(s, acct, AgentStats{}, CollectContext{})) {
+  for (const auto& f : collect_families(s, acct, {}, AgentStats{}, CollectContext{})) {
     SCOPED_TRACE(f.name);
     EXPECT_EQ(f.name.rfind("frugal_", 0), 0u);
     EXPECT_EQ(f.name.find("percent"), std::string::npos);  // ratios, not percent
