@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <pwd.h>
+#include <sys/wait.h>
+#include <csignal>
 #include <unistd.h>
 
 #include <cmath>
@@ -85,8 +87,10 @@ TEST(Agent, ServesMetricsHealthAndJson) {
               std::string::npos);
     EXPECT_NE(m.find("frugal_gpu_power_watts{gpu=\"0\",uuid=\"GPU-aaaaaaaa-0000-0000-0000-000000000000\"} 250\n"), std::string::npos);
     EXPECT_NE(m.find("frugal_gpu_memory_used_bytes{gpu=\"0\",uuid=\"GPU-aaaaaaaa-0000-0000-0000-000000000000\"} 10737418240\n"), std::string::npos);
-    EXPECT_NE(m.find("frugal_gpu_process_memory_used_bytes{gpu=\"0\",uuid=\"GPU-aaaaaaaa-0000-0000-0000-000000000000\",pid=\"" +
-                     std::to_string(getpid()) + "\",user=\"" + me() + "\",process=\"telemetry_test\"} "), std::string::npos) << m;
+    // Per workload by default, never per pid (issue 16: pids multiply series).
+    EXPECT_EQ(m.find("pid=\""), std::string::npos) << m;
+    EXPECT_NE(m.find("frugal_workload_memory_used_bytes{workload=\""), std::string::npos) << m;
+    EXPECT_NE(m.find("user=\"" + me() + "\""), std::string::npos) << m;
     // Command lines can carry secrets and the agent listens on all interfaces: not by default.
     EXPECT_EQ(m.find("command="), std::string::npos);
     // 120 s charged at $4/GPU-h = $0.1333...; GPU 1 sat at 0% for 120 s, under the 300 s grace.
@@ -212,6 +216,7 @@ TEST(Agent, ServesCommandLinesOnlyWhenAskedTo) {
     CostAccountant acct(IdlePolicy{0.10, 300, 60}, 4.0);
     AgentOptions opt;
     opt.expose_cmdline = expose;
+    opt.context.process_metrics = true;
     Agent agent(*src, acct, nullptr, nullptr, opt);
     agent.cycle(1000);
     const auto p = agent.latest();
@@ -220,7 +225,9 @@ TEST(Agent, ServesCommandLinesOnlyWhenAskedTo) {
     const auto& proc = j["gpus"][0]["processes"][0];
     EXPECT_EQ(proc["process"], "telemetry_test");
     if (expose) {
-      EXPECT_NE(m.find("process=\"telemetry_test\",command=\""), std::string::npos) << m;
+      EXPECT_NE(m.find("pid=\"" + std::to_string(getpid()) + "\",user=\"" + me() + "\",process=\"telemetry_test\",workload=\""),
+                std::string::npos) << m;
+      EXPECT_NE(m.find(",command=\""), std::string::npos) << m;
       EXPECT_NE(proc["command"].get<std::string>().find("telemetry_test"), std::string::npos);
     } else {
       EXPECT_EQ(m.find("command="), std::string::npos) << m;
@@ -258,4 +265,81 @@ TEST(Agent, ScrapesAnswerWhileSlowAndIdleClientsHoldConnections) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_LT(worst, 1.0);
+}
+
+// Real processes with a Slurm job's environment (as slurmd's proctrack/linuxproc leaves them),
+// found by the fake NVML through pid files: the agent reads their /proc environ, and the history
+// answers "which job burned what". Job 101 shares GPU 0 (90% SM), job 102 holds GPU 1 idle.
+TEST(Agent, AttributesGpuTimeToSlurmJobsFromTheirEnvironment) {
+  const std::string dir = tmp("jobs");
+  std::filesystem::create_directories(dir);
+  std::vector<pid_t> children;
+  auto start_job = [&](const std::string& job, const std::string& account) {
+    const pid_t pid = fork();
+    if (pid == 0) {
+      const std::string id = "SLURM_JOB_ID=" + job, acc = "SLURM_JOB_ACCOUNT=" + account;
+      char* const argv[] = {const_cast<char*>("sleep"), const_cast<char*>("30"), nullptr};
+      char* const envp[] = {const_cast<char*>(id.c_str()), const_cast<char*>(acc.c_str()),
+                            const_cast<char*>("SLURM_JOB_PARTITION=gpu"), nullptr};
+      execve("/bin/sleep", argv, envp);
+      _exit(127);
+    }
+    children.push_back(pid);
+    std::ofstream(dir + "/" + job + ".pid") << pid;
+  };
+  start_job("101", "nlp");
+  start_job("102", "vision");
+  const std::string scenario = R"({"devices": [
+    {"name": "NVIDIA H100 80GB HBM3", "uuid": "GPU-0", "utilization": [{"cycles": 1000, "gpu": 90}], "power_mw": 500000,
+     "processes": [{"pid_file": ")" + dir + R"(/101.pid", "memory": 8589934592, "sm": 90}]},
+    {"name": "NVIDIA H100 80GB HBM3", "uuid": "GPU-1", "utilization": 0, "power_mw": 100000,
+     "processes": [{"pid_file": ")" + dir + R"(/102.pid", "memory": 1073741824, "sm": 0},
+                   {"pid_file": ")" + dir + R"(/gone.pid", "sm": 50}]}]})";
+  auto src = open_fake(scenario);
+  ASSERT_TRUE(src);
+  CostAccountant acct(IdlePolicy{0.10, 300, 60}, 3.6);  // $0.001 per GPU-second
+  const std::string db = tmp("jobs.db");
+  HistoryStore history(db, Retention{86400, 86400 * 30.0, 86400 * 365.0});
+  Agent agent(*src, acct, &history, nullptr, AgentOptions{});
+  const double t0 = 1'700'000'000;
+  for (int k = 0; k <= 100; ++k) agent.cycle(t0 + k);
+  for (pid_t p : children) {
+    kill(p, SIGKILL);
+    waitpid(p, nullptr, 0);
+  }
+
+  const auto jobs = history.workload_usage(t0, t0 + 200, "job");
+  ASSERT_EQ(jobs.size(), 2u);
+  // 100 s of each GPU at $0.001/s: job 101 used 90% of GPU 0 and left 10% idle; job 102 left all
+  // of GPU 1 idle.
+  EXPECT_EQ(jobs[0].key, "101");
+  EXPECT_EQ(jobs[1].key, "102");
+  EXPECT_NEAR(jobs[0].cost, 0.1, 1e-9);
+  EXPECT_NEAR(jobs[0].idle_cost, 0.01, 1e-9);
+  EXPECT_NEAR(jobs[0].utilization(), 0.9, 1e-9);
+  EXPECT_NEAR(jobs[1].cost, 0.1, 1e-9);
+  EXPECT_NEAR(jobs[1].idle_cost, 0.1, 1e-9);
+  EXPECT_NEAR(jobs[0].energy_joules, 100 * 500, 1e-6);
+  EXPECT_NEAR(jobs[0].max_memory_bytes, 8589934592.0, 1);
+  EXPECT_EQ(jobs[0].users, me());
+  const auto accounts = history.workload_usage(t0, t0 + 200, "account");
+  ASSERT_EQ(accounts.size(), 2u);
+  EXPECT_EQ(accounts[1].key, "vision");
+  EXPECT_NEAR(accounts[1].idle_cost, 0.1, 1e-9);
+  // Nothing here is a pod: one group of workloads outside the grouping.
+  const auto pods = history.workload_usage(t0, t0 + 200, "pod");
+  ASSERT_EQ(pods.size(), 1u);
+  EXPECT_EQ(pods[0].key, "");
+  EXPECT_EQ(pods[0].workloads, 2);
+  EXPECT_THROW(history.workload_usage(t0, t0 + 200, "host"), frugal::Error);
+
+  // /metrics: one series set per job, labelled with job, account and partition; no pids.
+  const auto pub = agent.latest();
+  EXPECT_NE(pub->prometheus_text.find(
+                "frugal_workload_idle_cost_dollars_total{workload=\"slurm/102\",kind=\"slurm\",user=\"" + me() +
+                "\",job=\"102\",account=\"vision\",partition=\"gpu\"}"),
+            std::string::npos)
+      << pub->prometheus_text;
+  EXPECT_EQ(pub->prometheus_text.find("pid=\""), std::string::npos);
+  std::filesystem::remove_all(dir);
 }
