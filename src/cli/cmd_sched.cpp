@@ -8,6 +8,7 @@
 #include <httplib.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -21,6 +22,8 @@
 #include "core/units.h"
 #include "schedd/api.h"
 #include "schedd/inventory.h"
+#include "slurm/command.h"
+#include "slurm/submit.h"
 #include "schedd/launcher.h"
 #include "schedd/mps.h"
 #include "schedd/scheduler.h"
@@ -177,6 +180,8 @@ struct SubmitOptions {
   ClientOptions client;
   std::vector<std::string> argv, env;
   std::string name, gpu_mem, mig, window, cron, grace = "30s", signal = "TERM", cwd, user, max_memory, max_runtime;
+  std::string backend = "frugal", partition, account, output;
+  int shards_per_gpu = 0;
   double gpus = 0;
   int priority = 0;
   bool preemptible = false, window_finish = false, fail_on_crash = false;
@@ -189,7 +194,60 @@ int signal_number(const std::string& s) {
   throw Error(fmt::format("--signal: expected TERM, INT, HUP, USR1, USR2 or QUIT, got '{}'", s));
 }
 
+// `--backend slurm`: the job goes to sbatch; the window becomes --begin and --time.
+void submit_slurm(const GlobalOptions& g, const SubmitOptions& o) {
+  if (!o.mig.empty() || !o.cron.empty() || !o.gpu_mem.empty() || o.preemptible || !o.user.empty() || !o.max_memory.empty()) {
+    throw Error("--backend slurm: --mig, --cron, --gpu-mem, --preemptible, --user and --max-memory are the frugal "
+                "scheduler's; ask Slurm directly (sbatch --gres=gpu:TYPE:N, scrontab, --mem) for those");
+  }
+  slurm::SbatchRequest r;
+  r.command = o.argv;
+  r.name = o.name.empty() ? std::filesystem::path(o.argv.empty() ? "" : o.argv[0]).filename().string() : o.name;
+  r.gpus = o.gpus;
+  r.shards_per_gpu = o.shards_per_gpu;
+  if (!o.window.empty()) r.window = schedd::parse_window(o.window);
+  r.partition = o.partition;
+  r.account = o.account;
+  r.output = o.output;
+  slurm::SbatchPlan plan = slurm::plan_sbatch(r, std::time(nullptr));
+  if (!o.cwd.empty()) plan.argv.insert(plan.argv.begin() + 2, "--chdir=" + o.cwd);
+  for (const auto& kv : o.env) {
+    if (kv.find('=') == std::string::npos || kv[0] == '=') throw Error(fmt::format("--env: expected KEY=VALUE, got '{}'", kv));
+  }
+  if (!o.env.empty()) {
+    std::string exports = "--export=ALL";
+    for (const auto& kv : o.env) exports += "," + kv;
+    plan.argv.insert(plan.argv.begin() + 2, exports);
+  }
+  if (!o.max_runtime.empty()) {
+    const int limit = static_cast<int>(std::ceil(parse_duration(o.max_runtime, "--max-runtime") / 60));
+    if (plan.time_limit_min == 0 || limit < plan.time_limit_min) {
+      std::erase_if(plan.argv, [](const std::string& a) { return a.rfind("--time=", 0) == 0; });
+      plan.argv.insert(plan.argv.end() - 1, fmt::format("--time={}", limit));
+      plan.time_limit_min = limit;
+    }
+  }
+  slurm::ProcessRunner runner;
+  const auto res = runner.run(plan.argv);
+  if (res.status != 0) {
+    throw Error(fmt::format("sbatch failed ({}): {}", res.status, res.err.empty() ? "could not run sbatch" : res.err));
+  }
+  std::string id = res.out.substr(0, res.out.find_first_of(";\n"));
+  if (g.format == "json") {
+    std::cout << nlohmann::json{{"slurm_job_id", id}, {"begin", plan.begin}, {"time_limit_min", plan.time_limit_min},
+                                {"sbatch", plan.argv}}
+                     .dump(2)
+              << "\n";
+    return;
+  }
+  std::cout << fmt::format("submitted Slurm job {} (begins {}{})\n", id, plan.begin,
+                           plan.time_limit_min > 0 ? fmt::format(", time limit {} min{}", plan.time_limit_min,
+                                                                 o.window.empty() ? "" : ": it ends with the window")
+                                                   : "");
+}
+
 void submit(const GlobalOptions& g, const SubmitOptions& o) {
+  if (o.backend == "slurm") return submit_slurm(g, o);
   nlohmann::json spec = {{"argv", o.argv}, {"gpus", o.gpus}, {"priority", o.priority}, {"preemptible", o.preemptible},
                          {"window_finish", o.window_finish}, {"requeue_on_crash", !o.fail_on_crash},
                          {"grace_s", parse_duration(o.grace, "--grace")}, {"checkpoint_signal", signal_number(o.signal)}};
@@ -277,6 +335,13 @@ void register_sched(CLI::App& app, GlobalOptions& g) {
   sub->add_option("--max-memory", o->max_memory, "Address-space limit of the command, e.g. 64GiB");
   sub->add_option("--max-runtime", o->max_runtime, "Stop (failed) after this long, e.g. 12h");
   sub->add_flag("--fail-on-crash", o->fail_on_crash, "Fail instead of requeue when its process vanishes");
+  sub->add_option("--backend", o->backend, "frugal (this machine's scheduler, default) or slurm (sbatch)")
+      ->check(CLI::IsMember({"frugal", "slurm"}));
+  sub->add_option("--shards-per-gpu", o->shards_per_gpu, "Slurm: the cluster's shards per GPU, for --gpus below 1")
+      ->check(CLI::Range(0, 1024));
+  sub->add_option("--partition", o->partition, "Slurm: partition");
+  sub->add_option("--account", o->account, "Slurm: account");
+  sub->add_option("--output", o->output, "Slurm: output file (sbatch --output)");
   sub->add_option("command", o->argv, "The command and its arguments (after --)")->required();
   sub->callback([&g, o] { submit(g, *o); });
 

@@ -31,6 +31,7 @@ std::string suggest_for_parse_error(const CLI::App& app, const std::string& mess
 
 // Each command file registers its subcommand(s).
 void register_advise(CLI::App& app, GlobalOptions& g);
+void register_slurm(CLI::App& app, GlobalOptions& g);  // slurm gres, slurm report
 void register_sched(CLI::App& app, GlobalOptions& g);  // sched serve, submit, jobs, show, logs, cancel
 void register_perf(CLI::App& app, GlobalOptions& g);
 void register_catalog(CLI::App& app, GlobalOptions& g);

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   frugal::cli::register_agent(app, g);
   frugal::cli::register_top(app, g);
   frugal::cli::register_sched(app, g);
+  frugal::cli::register_slurm(app, g);
   frugal::cli::register_bench(app, g);
   frugal::cli::register_demo(app, g);
 
