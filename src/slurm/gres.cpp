@@ -38,7 +38,9 @@ std::map<std::pair<unsigned, std::string>, int> parse_mig_minors(const std::stri
     const auto slash = path.find('/');
     const auto access = path.rfind("/access");
     if (slash == std::string::npos || access == std::string::npos || access <= slash) continue;
-    const unsigned gpu = static_cast<unsigned>(std::stoul(path.substr(3, slash - 3)));
+    const std::string digits = path.substr(3, slash - 3);
+    if (digits.empty() || digits.size() > 6 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    const unsigned gpu = static_cast<unsigned>(std::stoul(digits));
     out[{gpu, path.substr(slash + 1, access - slash - 1)}] = minor;
   }
   return out;

@@ -1,7 +1,8 @@
 // libFuzzer entry point for the parsers that read user input: CSV, TOML and Hugging Face
 // configs, units, bill exports and CUR manifests, the agent's Accept header and --listen address,
 // the HTTP request path both servers share (request line, headers, chunked bodies, timeouts), and
-// the scheduler's job-spec JSON, and the event streams `frugal bench` reads (SSE and AWS
+// the scheduler's job-spec JSON, cgroup files and environments (workload attribution), squeue and
+// sacct listings, and the event streams `frugal bench` reads (SSE and AWS
 // event-stream frames), load forms and length distributions. The first byte picks
 // the parser (first byte % 8); the contract
 // is "parse or throw frugal::Error" (anything else aborts the fuzzer).
@@ -28,6 +29,9 @@
 #include "perf/load.h"
 #include "loadgen/sse.h"
 #include "schedd/api.h"
+#include "slurm/gres.h"
+#include "slurm/jobs.h"
+#include "telemetry/workload.h"
 #include "schedd/job.h"
 #include "telemetry/exposition.h"
 #include "telemetry/server.h"
@@ -154,7 +158,30 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (void)frugal::billing::manifest_keys(input, "fuzz-Manifest.json");
         break;
       }
-      case 4:
+      case 4: {
+        // What the agent reads from /proc (cgroup files, environments) and `frugal slurm` from
+        // squeue/sacct: any bytes give a workload with a non-empty id, or a clean error.
+        frugal::telemetry::Workload w = frugal::telemetry::workload_from_cgroup(input);
+        frugal::telemetry::add_environment(w, input);
+        if (w.id().empty() || w.labels().size() < 2) std::abort();
+        try {
+          (void)frugal::slurm::parse_squeue(input);
+        } catch (const frugal::Error&) {
+        }
+        try {
+          (void)frugal::slurm::parse_sacct(input);
+        } catch (const frugal::Error&) {
+        }
+        (void)frugal::slurm::gpu_type(input);
+        frugal::telemetry::Snapshot inv;
+        inv.gpus.emplace_back();
+        inv.gpus[0].mig_enabled = true;
+        inv.gpus[0].mig_instances.push_back({"MIG-x", "A100 MIG 1g.5gb", 1u, std::nullopt, std::nullopt});
+        frugal::slurm::GresOptions go;
+        go.node_name = "n";
+        go.mig_minors = input;  // /proc/driver/nvidia-caps/mig-minors
+        (void)frugal::slurm::plan_gres(inv, go);
+      }
         (void)frugal::telemetry::accepts_openmetrics(input);
         (void)frugal::http::parse_listen(input);
         break;
