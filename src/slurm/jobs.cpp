@@ -42,6 +42,7 @@ std::vector<SlurmJob> parse_squeue(const std::string& text) {
     if (f.size() != 10) throw Error(fmt::format("squeue output line {}: expected 10 '|'-separated fields, got {}: '{}'", n, f.size(), line));
     SlurmJob j{f[0], f[9], f[1], f[2], f[3], f[4], f[7], f[8], f[5], f[6]};
     if (j.gres == "N/A") j.gres.clear();
+    if (j.account == "(null)") j.account.clear();  // no account given and no accounting
     out.push_back(std::move(j));
   }
   return out;

@@ -79,8 +79,8 @@ JobReport build_report(const JobListing& listing, const std::vector<telemetry::W
   std::map<std::string, OwnerRow> users, accounts;
   for (auto& [id, row] : rows) {
     if (!row.has_usage) continue;
-    add_owner(users, row.job.user.empty() ? "?" : row.job.user, row);
-    add_owner(accounts, row.job.account.empty() ? "?" : row.job.account, row);
+    add_owner(users, row.job.user.empty() ? "(unknown)" : row.job.user, row);
+    add_owner(accounts, row.job.account.empty() ? "(none)" : row.job.account, row);
   }
   for (auto& [id, row] : rows) r.jobs.push_back(std::move(row));
   std::stable_sort(r.jobs.begin(), r.jobs.end(), [](const JobRow& a, const JobRow& b) {

@@ -96,6 +96,7 @@ for i in 0 1; do
   grep -q "Gres Name=gpu Type=h100 Count=1 Index=$i .*File=$d/dev/nvidia$i" <<<"$parsed" || fail "slurmd -G, gpu $i: $parsed"
   grep -q "Gres Name=shard Type=h100 Count=4 Index=$i .*File=$d/dev/nvidia$i" <<<"$parsed" || fail "slurmd -G, shards $i: $parsed"
 done
+echo "$out"
 echo "ok - frugal slurm gres: slurmd -G reads 2 h100 GPUs with 4 shards each"
 
 # --- a real cluster of one node ---
@@ -126,8 +127,8 @@ echo $$ > "$PIDFILE"
 exec sleep 120
 EOF
 chmod +x "$d/job.sh"
-busy=$(PIDFILE=$d/jobs/busy.pid sbatch --parsable --job-name=train --gres=shard:2 -o /dev/null "$d/job.sh")
-idle=$(PIDFILE=$d/jobs/idle.pid sbatch --parsable --job-name=notebook --gres=gpu:1 -o /dev/null "$d/job.sh")
+busy=$(PIDFILE=$d/jobs/busy.pid sbatch --parsable --job-name=train --account=nlp --gres=shard:2 -o /dev/null "$d/job.sh")
+idle=$(PIDFILE=$d/jobs/idle.pid sbatch --parsable --job-name=notebook --account=vision --gres=gpu:1 -o /dev/null "$d/job.sh")
 for _ in $(seq 1 100); do
   [[ -s $d/jobs/busy.pid && -s $d/jobs/idle.pid ]] && break
   sleep 0.2
@@ -142,7 +143,7 @@ for _ in $(seq 1 100); do
   grep -q "workload=\"slurm/$busy\"" <<<"$m" && grep -q "workload=\"slurm/$idle\"" <<<"$m" && break
   sleep 0.2
 done
-grep -q "frugal_workload_cost_dollars_total{workload=\"slurm/$idle\",kind=\"slurm\",user=\"root\",job=\"$idle\",partition=\"gpu\"}" <<<"$m" ||
+grep -q "frugal_workload_cost_dollars_total{workload=\"slurm/$idle\",kind=\"slurm\",user=\"root\",job=\"$idle\",account=\"vision\",partition=\"gpu\"}" <<<"$m" ||
   fail "agent /metrics has no series for job $idle: $(grep workload <<<"$m" | head)"
 sleep 3
 kill -TERM "$agent"
@@ -167,9 +168,14 @@ assert b["gres"].endswith("shard:2") and i["gres"].endswith("gpu:1"), (b, i)
 users = r["by_user"]["rows"]
 assert len(users) == 1 and users[0]["user"] == "root" and users[0]["flagged"] == 1, users
 assert abs(users[0]["idle_cost_usd"] - b["idle_cost_usd"] - i["idle_cost_usd"]) < 1e-12, users
+accounts = {x["account"]: x for x in r["by_account"]["rows"]}
+assert b["account"] == "nlp" and i["account"] == "vision", (b, i)
+assert accounts["vision"]["flagged"] == 1 and accounts["nlp"]["flagged"] == 0, accounts
+assert r["by_account"]["rows"][0]["account"] == "vision", r["by_account"]  # most idle dollars first
 PY
 text=$("$frugal" slurm report --since 1h --db "$XDG_STATE_HOME/frugal/telemetry.db")
 grep -Eq "^$idle +root .* IDLE" <<<"$text" || fail "text report: $text"
+echo "$text"
 echo "ok - frugal slurm report: job $idle flagged idle, job $busy at 90%"
 
 # --- off-peak windows through sbatch ---
@@ -190,4 +196,5 @@ sub2=$("$frugal" --format json submit --backend slurm --window "$now_window" -- 
   fail "open window: $sub2"
 if "$frugal" submit --backend slurm --gpus 0.5 -- true 2>"$d/err"; then fail "a share without --shards-per-gpu must fail"; fi
 grep -q 'shards-per-gpu' "$d/err" || fail "share error: $(cat "$d/err")"
+"$frugal" submit --backend slurm --window "$window" --gpus 1 --name nightly2 -- python3 train.py
 echo "ok - frugal submit --backend slurm --window $window: job $wid waits for $begin with a 3 h limit"

@@ -102,6 +102,7 @@ TEST(SlurmJobs, ParsesSqueueAndSacct) {
   EXPECT_EQ(q[0].gres, "gres/shard:2");
   EXPECT_EQ(q[0].name, "train|v2");  // the name is last and keeps its bars
   EXPECT_EQ(q[1].gres, "");
+  EXPECT_EQ(q[1].account, "");  // squeue's "(null)"
   EXPECT_THROW(parse_squeue("17|alice\n"), Error);
   const auto a = parse_sacct(
       "21|carol|cv|gpu|COMPLETED|2026-12-02T01:00:00|2026-12-02T03:00:00|node2|billing=1,cpu=1,gres/gpu=1,mem=1G,node=1|job\n"
@@ -172,7 +173,7 @@ TEST(SlurmReport, JoinsJobsWithHistoryAndFlagsIdleOnes) {
   EXPECT_FALSE(r.jobs[2].flagged);
   EXPECT_EQ(r.jobs[3].job.id, "7");
   EXPECT_FALSE(r.jobs[3].has_usage);
-  ASSERT_EQ(r.by_account.size(), 3u);  // nlp, cv, and "?" for the job Slurm forgot
+  ASSERT_EQ(r.by_account.size(), 3u);  // nlp, cv, and "(none)" for the job Slurm forgot
   EXPECT_EQ(r.by_account[0].key, "nlp");
   EXPECT_EQ(r.by_account[0].flagged, 1);
   EXPECT_EQ(r.notes.size(), 2u);
