@@ -35,6 +35,7 @@ class HttpTransport {
 struct HttpOptions {
   long connect_timeout_ms = 5000;
   long timeout_ms = 60000;
+  std::string ca_file;  // CA bundle to verify servers with; "" = the system's (Kubernetes' own CA)
 };
 
 std::unique_ptr<HttpTransport> make_curl_transport(const HttpOptions& opt = {});

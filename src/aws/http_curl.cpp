@@ -71,6 +71,7 @@ class CurlTransport : public HttpTransport {
     curl_easy_setopt(curl_, CURLOPT_TIMEOUT_MS, opt_.timeout_ms);
     curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (!opt_.ca_file.empty()) curl_easy_setopt(curl_, CURLOPT_CAINFO, opt_.ca_file.c_str());
     curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
     if (!req.body.empty() || req.method == "POST" || req.method == "PUT") {
       curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, req.body.data());

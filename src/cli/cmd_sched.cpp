@@ -311,6 +311,7 @@ void register_sched(CLI::App& app, GlobalOptions& g) {
   sup->add_option("--max-memory-mib", sv->max_memory_mib);
   sup->add_option("argv", sv->argv)->required();
   sup->callback([sv] { std::exit(schedd::supervise(*sv)); });
+  add_extender_command(s, g);
   s->require_subcommand(1);
 
   auto o = std::make_shared<SubmitOptions>();

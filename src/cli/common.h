@@ -32,7 +32,8 @@ std::string suggest_for_parse_error(const CLI::App& app, const std::string& mess
 // Each command file registers its subcommand(s).
 void register_advise(CLI::App& app, GlobalOptions& g);
 void register_slurm(CLI::App& app, GlobalOptions& g);  // slurm gres, slurm report
-void register_sched(CLI::App& app, GlobalOptions& g);  // sched serve, submit, jobs, show, logs, cancel
+void register_sched(CLI::App& app, GlobalOptions& g);
+void add_extender_command(CLI::App* sched, GlobalOptions& g);  // sched extender (cmd_extender.cpp)  // sched serve, submit, jobs, show, logs, cancel
 void register_perf(CLI::App& app, GlobalOptions& g);
 void register_catalog(CLI::App& app, GlobalOptions& g);
 void register_add_model(CLI::App* catalog, GlobalOptions& g);  // catalog add-model
