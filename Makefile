@@ -33,6 +33,7 @@ bench: build
 	@bench/simulate.sh
 	@build/release/bench/frugal_sched_load 10000 64
 	@build/release/bench/frugal_loadgen_overhead
+	@build/release/bench/frugal_extender_latency
 
 # libFuzzer over the CSV, TOML, unit and bill parsers (clang + ASan/UBSan). Locally it explores for
 # FUZZ_SECONDS; CI passes FUZZ_RUNS and FUZZ_SEED so its run is deterministic (what passed here

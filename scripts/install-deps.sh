@@ -8,7 +8,7 @@ PACKAGES=(
   libcli11-dev nlohmann-json3-dev libfmt-dev libtomlplusplus-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev libpugixml-dev libcpp-httplib-dev zlib1g-dev curl sqlite3
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus tmux chromium
-  slurm-wlm slurm-client munge
+  slurm-wlm slurm-client munge python3-yaml
 )
 
 # `--fuzz` adds clang and its libFuzzer/sanitizer runtime for `make fuzz`.

@@ -6,7 +6,13 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include <filesystem>
+#include <fstream>
+#include <mutex>
 #include <random>
+#include <thread>
+
+#include <unistd.h>
 
 #include "core/error.h"
 #include "http/server.h"
@@ -293,4 +299,64 @@ TEST(K8sExtender, AlibabaTraceThroughHttpMatchesTheSimulator) {
   RecordProperty("unallocated_at_100_pct", std::to_string(unallocated_at_100));
   std::printf("replay seed %llu: %d pods through HTTP, unallocated GPU at 100%% arrivals: %.4f%% (simulator %.4f%%)\n",
               static_cast<unsigned long long>(seed), i, unallocated_at_100, want.unallocated_at_100);
+}
+
+// The real API client against a loopback server answering as the API server does: the pod is
+// annotated with a JSON merge patch, then bound with a Binding, both with the bearer token; a
+// refusal comes back as the API's message. Then pods and nodes are listed for a restart.
+TEST(K8sKubeApi, AnnotatesBindsAndListsOverRest) {
+  httplib::Server api;
+  std::vector<std::string> seen;
+  std::mutex mu;
+  const json node_list = {{"kind", "NodeList"},
+                          {"items", json::array({{{"metadata", {{"name", "gpu-a"}, {"labels", {{"nvidia.com/gpu.product", "NVIDIA-H100-80GB-HBM3"},
+                                                                                             {"nvidia.com/gpu.count", "8"}}}}},
+                                                  {"status", {{"allocatable", {{"cpu", "191500m"}, {"memory", "2097152Mi"},
+                                                                               {"nvidia.com/gpu", "32"}}}}}},
+                                                 {{"metadata", {{"name", "cpu-a"}}}, {"status", {{"allocatable", {{"cpu", "8"}}}}}}})}};
+  api.Patch("/api/v1/namespaces/ml/pods/train", [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard l(mu);
+    seen.push_back("PATCH " + req.get_header_value("Content-Type") + " " + req.get_header_value("Authorization") + " " +
+                   json::parse(req.body)["metadata"]["annotations"][k8s::kAssignedGpus].get<std::string>());
+    res.set_content("{}", "application/json");
+  });
+  api.Post("/api/v1/namespaces/ml/pods/train/binding", [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard l(mu);
+    const json b = json::parse(req.body);
+    seen.push_back("POST " + b["kind"].get<std::string>() + " " + b["target"]["name"].get<std::string>());
+    res.status = 201;
+    res.set_content("{}", "application/json");
+  });
+  api.Post("/api/v1/namespaces/ml/pods/late/binding", [&](const httplib::Request&, httplib::Response& res) {
+    res.status = 409;
+    res.set_content(R"({"kind":"Status","message":"pod late is already assigned to node gpu-b"})", "application/json");
+  });
+  api.Patch("/api/v1/namespaces/ml/pods/late", [&](const httplib::Request&, httplib::Response& res) { res.set_content("{}", "application/json"); });
+  api.Get("/api/v1/nodes", [&](const httplib::Request&, httplib::Response& res) { res.set_content(node_list.dump(), "application/json"); });
+  api.Get("/api/v1/pods", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"kind":"PodList","items":[]})", "application/json");
+  });
+  api.set_keep_alive_timeout(0);  // stop() need not wait for the client's idle connection
+  const int port = api.bind_to_any_port("127.0.0.1");
+  std::thread t([&] { api.listen_after_bind(); });
+  const std::string token = std::filesystem::temp_directory_path() / ("frugal_token_" + std::to_string(getpid()));
+  std::ofstream(token) << "s3cr3t\n";
+  auto client = k8s::make_kube_api({"http://127.0.0.1:" + std::to_string(port), token, ""});
+  const sched::Cluster c = k8s::cluster_from_nodes(client->list_nodes());
+  ASSERT_EQ(c.nodes.size(), 1u);  // the CPU node is not a GPU node
+  EXPECT_EQ(c.nodes[0].gpu_count(), 8);  // gpu.count, not the 32 time-sliced replicas
+  EXPECT_EQ(c.nodes[0].cpu_total, 191500);
+  EXPECT_EQ(c.models[0], "NVIDIA-H100-80GB-HBM3");
+  k8s::Extender ext(c, {}, {.policy = "best-fit"}, client.get());
+  EXPECT_EQ(ext.rebuild(client->list_pods()["items"]), 0);
+  ext.filter({{"Pod", pod("train", {{"frugal.dev/gpu", "2"}})}, {"NodeNames", {"gpu-a"}}});
+  EXPECT_EQ(ext.bind(binding("train", "gpu-a")), json({{"Error", ""}}));
+  ext.filter({{"Pod", pod("late", {{"frugal.dev/gpu", "1"}})}, {"NodeNames", {"gpu-a"}}});
+  const std::string err = ext.bind(binding("late", "gpu-a"))["Error"];
+  EXPECT_NE(err.find("HTTP 409: pod late is already assigned to node gpu-b"), std::string::npos) << err;
+  EXPECT_EQ(ext.allocated_milli(), 2000);  // the refused one was given back
+  api.stop();
+  t.join();
+  std::filesystem::remove(token);
+  EXPECT_EQ(seen, (std::vector<std::string>{"PATCH application/merge-patch+json Bearer s3cr3t 0,1", "POST Binding gpu-a"}));
 }
