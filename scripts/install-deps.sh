@@ -9,6 +9,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus tmux chromium
   slurm-wlm slurm-client munge python3-yaml
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
 )
 
 # `--fuzz` adds clang and its libFuzzer/sanitizer runtime for `make fuzz`.

@@ -20,6 +20,7 @@
 #include "core/time_util.h"
 #include "core/toml_util.h"
 #include "core/units.h"
+#include "podresources/client.h"
 #include "telemetry/agent.h"
 #include "telemetry/history.h"
 #include "telemetry/server.h"
@@ -54,6 +55,7 @@ struct AgentCmd {
   bool no_history = false;
   bool expose_cmdline = false;
   bool process_metrics = false;
+  std::string pod_resources = "/var/lib/kubelet/pod-resources/kubelet.sock";
   bool cloudwatch = false;
   std::string emf;
   std::string namespace_;
@@ -81,6 +83,16 @@ void run_agent(const GlobalOptions& g, const AgentCmd& o) {
   ao.context = {s.price.instance_type, s.price.purchase, o.process_metrics};
   ao.workload_limits = telemetry::load_workload_limits(s.data_dir);
   ao.mig_slices = telemetry::load_mig_slices(s.data_dir);
+  // On a Kubernetes node the kubelet's pod resources socket names pods known only by UID.
+  std::shared_ptr<podresources::Lister> lister;
+  if (!o.pod_resources.empty() && o.pod_resources != "off" && std::filesystem::exists(o.pod_resources)) {
+    lister = podresources::make_kubelet_lister(o.pod_resources);
+    ao.device_holders = [lister] {
+      std::vector<telemetry::DeviceHolder> out;
+      for (auto& d : lister->list()) out.push_back({d.ns, d.pod, d.container, d.device_id});
+      return out;
+    };
+  }
   for (const auto& d : o.dimensions) {
     const auto eq = d.find('=');
     if (eq == std::string::npos || eq == 0) throw Error(fmt::format("--cloudwatch-dimension '{}': expected NAME=VALUE", d));
@@ -108,6 +120,7 @@ void run_agent(const GlobalOptions& g, const AgentCmd& o) {
                            server.port(),
                            s.price.per_gpu_hour > 0 ? fmt::format("${:.4f}/GPU-h ({})", s.price.per_gpu_hour, s.price.note)
                                                     : s.price.note);
+  if (lister) std::cerr << fmt::format("frugal agent: naming pods from the kubelet's pod resources API ({})\n", o.pod_resources);
   std::cerr << fmt::format("frugal agent: idle = utilization < {:g} for more than {:g}s; history {}\n", s.policy.threshold,
                            s.policy.grace_s, history ? s.db_path : "off");
   std::atomic<bool>& stop = stop_on_signals();
@@ -221,6 +234,8 @@ void register_agent(CLI::App& app, GlobalOptions& g) {
               "Serve process command lines (label/field `command`); off: they can hold secrets, only names are served");
   a->add_flag("--process-metrics", o->process_metrics,
               "Also serve per-process series (labels pid, user, process, workload); off: one series set per workload");
+  a->add_option("--pod-resources", o->pod_resources,
+                 "The kubelet's pod resources socket, to name pods (default /var/lib/kubelet/pod-resources/kubelet.sock when present; off: never)");
   a->add_flag("--cloudwatch", o->cloudwatch, "Publish to CloudWatch with PutMetricData");
   a->add_option("--emf", o->emf, "Append CloudWatch Embedded Metric Format lines to FILE (for the CloudWatch agent)");
   a->add_option("--cloudwatch-namespace", o->namespace_, "CloudWatch namespace (default frugal/GPU)");

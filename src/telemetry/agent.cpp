@@ -94,6 +94,17 @@ void Agent::cycle(double now) {
       for (auto& p : g.processes) p.command.clear();
     }
   }
+  if (options_.device_holders) {
+    if (now - last_holders_ >= options_.pod_resources_interval_s) {
+      last_holders_ = now;
+      try {
+        holders_ = options_.device_holders();
+      } catch (const std::exception& e) {
+        note_error(std::string("pod resources: ") + e.what());
+      }
+    }
+    name_pods(pub->snapshot, holders_);
+  }
   const std::vector<AccountStep> steps = accountant_.update(pub->snapshot);
   pub->accounts = accountant_.accounts();
   const std::vector<WorkloadStep> wsteps = workloads_.update(pub->snapshot, steps);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -16,6 +17,7 @@
 #include "telemetry/collect.h"
 #include "telemetry/gpu_source.h"
 #include "telemetry/history.h"
+#include "telemetry/pod_names.h"
 #include "telemetry/publish.h"
 #include "telemetry/workload_accounting.h"
 
@@ -36,6 +38,11 @@ struct AgentOptions {
   // compute slices (data/catalog/mig_profiles.csv; unset: MIG instances are not told apart).
   WorkloadLimits workload_limits{3600, 512};
   MigSlices mig_slices;
+  // Who holds which GPU (the kubelet's pod resources API), asked every pod_resources_interval_s
+  // to name pods known only by UID (pod_names.h). Unset: off. It may throw; the agent keeps the
+  // last answer and notes the error.
+  std::function<std::vector<DeviceHolder>()> device_holders;
+  double pod_resources_interval_s = 10;
 };
 
 // What a reader gets: immutable once published.
@@ -76,6 +83,8 @@ class Agent {
   AgentOptions options_;
   AgentStats stats_;
   double last_prune_ = 0;
+  double last_holders_ = -1e18;
+  std::vector<DeviceHolder> holders_;
   double last_publish_ = 0;
   // Per GPU since the last publish: utilization sum and count, and cost totals at that publish.
   struct Window {
