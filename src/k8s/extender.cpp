@@ -76,7 +76,10 @@ std::vector<std::string> Extender::node_names(const nlohmann::json& args) const 
   }
   if (const auto* nodes = field(args, "Nodes", "nodes"); nodes && nodes->is_object()) {
     for (const auto& n : nodes->value("items", nlohmann::json::array())) {
-      if (n.is_object() && n.contains("metadata")) out.push_back(n["metadata"].value("name", ""));
+      if (n.is_object() && n.contains("metadata") && n["metadata"].is_object() && n["metadata"].contains("name") &&
+          n["metadata"]["name"].is_string()) {
+        out.push_back(n["metadata"]["name"].get<std::string>());
+      }
     }
   }
   return out;

@@ -42,7 +42,22 @@ std::string text_of(const nlohmann::json& v) {
 
 }  // namespace
 
+namespace {
+PodRequest parse_pod_fields(const nlohmann::json& pod);
+}  // namespace
+
 PodRequest parse_pod(const nlohmann::json& pod) {
+  try {
+    return parse_pod_fields(pod);
+  } catch (const nlohmann::json::exception& e) {
+    // A field of the wrong JSON type (a number where the API has a string): the pod's fault.
+    throw Error(fmt::format("pod: {}", e.what()));
+  }
+}
+
+namespace {
+
+PodRequest parse_pod_fields(const nlohmann::json& pod) {
   if (!pod.is_object()) throw Error("pod: expected a JSON object");
   PodRequest r;
   const auto& meta = pod.value("metadata", nlohmann::json::object());
@@ -106,5 +121,7 @@ PodRequest parse_pod(const nlohmann::json& pod) {
   }
   return r;
 }
+
+}  // namespace
 
 }  // namespace frugal::k8s

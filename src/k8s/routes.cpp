@@ -22,6 +22,8 @@ http::Router extender_router(Extender& ext) {
         reply(res, 200, (ext.*fn)(schedd::parse_json_body(req.body)));
       } catch (const Error& e) {
         reply(res, 400, {{"Error", std::string("frugal: ") + e.what()}});
+      } catch (const nlohmann::json::exception& e) {  // a field of the wrong type in the arguments
+        reply(res, 400, {{"Error", std::string("frugal: arguments: ") + e.what()}});
       }
     }, body);
   };

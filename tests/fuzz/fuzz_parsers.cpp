@@ -2,7 +2,7 @@
 // configs, units, bill exports and CUR manifests, the agent's Accept header and --listen address,
 // the HTTP request path both servers share (request line, headers, chunked bodies, timeouts), and
 // the scheduler's job-spec JSON, cgroup files and environments (workload attribution), squeue and
-// sacct listings, and the event streams `frugal bench` reads (SSE and AWS
+// sacct listings, the kube-scheduler extender's arguments, and the event streams `frugal bench` reads (SSE and AWS
 // event-stream frames), load forms and length distributions. The first byte picks
 // the parser (first byte % 8); the contract
 // is "parse or throw frugal::Error" (anything else aborts the fuzzer).
@@ -28,6 +28,7 @@
 #include "loadgen/openai.h"
 #include "perf/load.h"
 #include "loadgen/sse.h"
+#include "k8s/extender.h"
 #include "schedd/api.h"
 #include "slurm/gres.h"
 #include "slurm/jobs.h"
@@ -108,9 +109,39 @@ void fuzz_http(const std::string& input) {
   s.on_eof(now);
 }
 
+// What kube-scheduler sends the extender: the same bytes as ExtenderArgs (filter, prioritize) and
+// ExtenderBindingArgs (bind) on a two-node cluster; answers or frugal::Error, and never a GPU
+// allocated beyond capacity.
+void fuzz_extender(const nlohmann::json& args) {
+  static frugal::sched::Cluster cluster = [] {
+    frugal::sched::Cluster c;
+    for (int i = 0; i < 2; ++i) {
+      frugal::sched::Node n;
+      n.name = "n" + std::to_string(i);
+      n.model = c.model_index("A100");
+      n.cpu_total = n.cpu_left = 8000;
+      n.mem_total = n.mem_left = 65536;
+      n.gpu_left.assign(2, frugal::sched::kMilliPerGpu);
+      c.nodes.push_back(n);
+    }
+    return c;
+  }();
+  frugal::k8s::Extender ext(cluster, {}, {.policy = "best-fit"}, nullptr);
+  (void)ext.filter(args);
+  (void)ext.prioritize(args);
+  (void)ext.bind(args);
+  if (ext.allocated_milli() > ext.capacity_milli()) std::abort();
+  (void)ext.rebuild(args.is_array() ? args : nlohmann::json::array({args}));
+  if (ext.allocated_milli() > ext.capacity_milli()) std::abort();
+}
+
 // Job specs as the API takes them: parse, validate, and the stored form must read back the same.
 void fuzz_job_spec(const std::string& input) {
   using namespace frugal::schedd;
+  try {
+    fuzz_extender(parse_json_body(input));
+  } catch (const frugal::Error&) {
+  }
   const auto spec = spec_from_json(parse_json_body(input));
   const auto stored = spec_to_json(spec);
   if (spec_to_json(spec_from_json(stored)) != stored) std::abort();
