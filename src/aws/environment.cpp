@@ -1,4 +1,5 @@
 #include "aws/environment.h"
+#include "core/files.h"
 
 #include <fmt/format.h>
 #include <sys/wait.h>
@@ -18,13 +19,7 @@ std::optional<std::string> SystemEnvironment::get(const std::string& name) const
   return std::string(v);
 }
 
-std::optional<std::string> SystemEnvironment::read_file(const std::string& path) const {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::optional<std::string> SystemEnvironment::read_file(const std::string& path) const { return frugal::read_file(path); }
 
 std::string SystemEnvironment::run(const std::string& command) const {
   FILE* p = ::popen(command.c_str(), "r");

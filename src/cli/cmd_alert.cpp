@@ -1,11 +1,16 @@
 // `frugal alert provision`: a daily-spend alarm (SNS + CloudWatch) or an AWS Budgets budget.
+// `frugal alert rules`: Prometheus rules over the agent's metrics, thresholds from data/.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <iostream>
+
+#include "alert/prometheus_rules.h"
 #include "alert/provision.h"
 #include "aws/environment.h"
 #include "cli/aws_options.h"
 #include "cli/common.h"
+#include "core/data_dir.h"
 
 namespace frugal::cli {
 namespace {
@@ -40,10 +45,28 @@ void run_provision(const GlobalOptions& g, const AlertOptions& o) {
   emit(g, {t}, j);
 }
 
+struct RulesOptions {
+  std::string thresholds;  // overrides of data/alerts/prometheus_rules.toml
+};
+
+// The rule file is YAML for Prometheus, so --format does not apply; -o writes it atomically.
+void run_rules(const GlobalOptions& g, const RulesOptions& o) {
+  const std::string defaults = resolve_data_dir(g.data_dir) + "/alerts/prometheus_rules.toml";
+  const auto settings = alert::load_prom_rule_settings(defaults, o.thresholds);
+  const std::string origin = o.thresholds.empty() ? "data/alerts/prometheus_rules.toml"
+                                                  : fmt::format("data/alerts/prometheus_rules.toml with {}", o.thresholds);
+  const std::string yaml = alert::render_prometheus_rules(settings, origin);
+  if (g.output.empty()) {
+    std::cout << yaml;
+  } else {
+    write_file_atomic(g.output, yaml);
+  }
+}
+
 }  // namespace
 
 void register_alert(CLI::App& app, GlobalOptions& g) {
-  auto* a = app.add_subcommand("alert", "Spend alerts");
+  auto* a = app.add_subcommand("alert", "Spend alerts: AWS alarms and budgets, Prometheus rules");
   a->require_subcommand(1);
   auto o = std::make_shared<AlertOptions>();
   auto* p = a->add_subcommand("provision", "Create (idempotently) a daily-spend alarm or budget that emails you");
@@ -54,6 +77,12 @@ void register_alert(CLI::App& app, GlobalOptions& g) {
   p->add_flag("--dry-run", o->dry_run, "Print the calls without contacting AWS");
   add_aws_options(p, o->aws);
   p->callback([&g, o] { run_provision(g, *o); });
+
+  auto ro = std::make_shared<RulesOptions>();
+  auto* r = a->add_subcommand("rules", "Print Prometheus alerting and recording rules over the agent's metrics");
+  r->add_option("--thresholds", ro->thresholds, "TOML file overriding data/alerts/prometheus_rules.toml (any subset of its keys)")
+      ->check(CLI::ExistingFile);
+  r->callback([&g, ro] { run_rules(g, *ro); });
 }
 
 }  // namespace frugal::cli

@@ -13,6 +13,7 @@
 #include "cli/common.h"
 #include "core/data_dir.h"
 #include "core/error.h"
+#include "core/files.h"
 #include "core/output.h"
 #include "core/time_util.h"
 #include "core/toml_util.h"
@@ -39,14 +40,6 @@ std::string short_hostname() {
   return h.substr(0, h.find('.'));
 }
 
-std::string read_optional(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return {};
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 void run_gres(const GlobalOptions& g, const GresCmd& o) {
   std::string why;
   auto src = telemetry::NvmlSource::open(&why, o.nvml_library);
@@ -57,7 +50,7 @@ void run_gres(const GlobalOptions& g, const GresCmd& o) {
   go.type = o.type;
   go.shards_per_gpu = o.shards;
   go.mps_per_gpu = o.mps;
-  go.mig_minors = read_optional(o.mig_minors);
+  go.mig_minors = read_file(o.mig_minors).value_or("");  // absent without MIG support
   const auto plan = slurm::plan_gres(src->sample(now_epoch_seconds()), go);
   if (!o.gres_conf.empty()) write_file_atomic(o.gres_conf, plan.gres_conf);
   if (g.format == "json") {

@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"table", "json", "csv"}));
   app.add_option("-o,--output", g.output, "Write output to FILE (atomically) instead of stdout");
   app.add_option("--data-dir", g.data_dir, "Folder with frugal's data (default: the bundled data/)");
-  app.set_version_flag("--version", "frugal 0.1.0");
+  app.set_version_flag("--version", "frugal " FRUGAL_VERSION);
 
   frugal::cli::register_advise(app, g);
   frugal::cli::register_perf(app, g);
@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   frugal::cli::register_slurm(app, g);
   frugal::cli::register_bench(app, g);
   frugal::cli::register_demo(app, g);
+  frugal::cli::register_docs(app, g);
 
   try {
     app.parse(argc, argv);

@@ -22,6 +22,14 @@ std::string resolve_data_dir(const std::string& explicit_dir) {
     if (!usable(env)) throw Error(fmt::format("FRUGAL_DATA_DIR={}: expected a folder containing catalog/", env));
     return env;
   }
+  // Installed: share/frugal/data beside the executable's bin/, whatever the prefix or DESTDIR
+  // it was installed with (a .deb, `make install PREFIX=...`, an unpacked tarball).
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const fs::path beside = exe.parent_path().parent_path() / "share" / "frugal" / "data";
+    if (usable(beside.string())) return beside.string();
+  }
   for (const char* d : {FRUGAL_DATA_INSTALL_DIR, FRUGAL_DATA_SOURCE_DIR}) {
     if (usable(d)) return d;
   }

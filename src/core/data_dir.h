@@ -5,8 +5,8 @@
 
 namespace frugal {
 
-// Order: `explicit_dir` if non-empty, then $FRUGAL_DATA_DIR, then the installed share folder,
-// then the source tree's data/ (compiled in). Throws Error when none holds catalog/.
+// Order: `explicit_dir` if non-empty, then $FRUGAL_DATA_DIR, then ../share/frugal/data beside the
+// executable, then the configured install folder, then the source tree's data/ (compiled in). Throws Error when none holds catalog/.
 std::string resolve_data_dir(const std::string& explicit_dir);
 
 }  // namespace frugal

@@ -3,11 +3,10 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "aws/http.h"
 #include "core/error.h"
+#include "core/files.h"
 
 namespace frugal::k8s {
 
@@ -25,11 +24,9 @@ namespace {
 
 std::string read_token(const std::string& path) {
   if (path.empty()) return {};
-  std::ifstream in(path);
-  if (!in) throw Error(fmt::format("{}: cannot read the API token", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string t = ss.str();
+  const auto text = read_file(path);
+  if (!text) throw Error(fmt::format("{}: cannot read the API token", path));
+  std::string t = *text;
   while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
   return t;
 }

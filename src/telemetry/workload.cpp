@@ -1,9 +1,9 @@
 #include "telemetry/workload.h"
 
+#include "core/files.h"
+
 #include <algorithm>
 #include <cctype>
-#include <fstream>
-#include <iterator>
 
 namespace frugal::telemetry {
 
@@ -138,11 +138,6 @@ int rank(WorkloadKind k) {
   return 0;
 }
 
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 }  // namespace
 
 Workload workload_from_cgroup(std::string_view text) {
@@ -195,9 +190,9 @@ void add_environment(Workload& w, std::string_view environ) {
 
 Workload resolve_workload(unsigned pid, const std::string& user, const std::string& proc_root) {
   const std::string dir = proc_root + "/" + std::to_string(pid);
-  Workload w = workload_from_cgroup(read_all(dir + "/cgroup"));
+  Workload w = workload_from_cgroup(read_file(dir + "/cgroup").value_or(""));
   w.user = user;
-  add_environment(w, read_all(dir + "/environ"));
+  add_environment(w, read_file(dir + "/environ").value_or(""));
   return w;
 }
 

@@ -63,6 +63,9 @@ struct Device {
   std::string name, uuid, pci;
   unsigned long long memory_total = 0, memory_used = 0;
   std::vector<Phase> phases;
+  // When set, the utilization percent is read from this file at each call (a test flips a GPU
+  // between idle and busy while the agent runs); an unreadable file reads as 0.
+  std::string utilization_file;
   unsigned temperature = 0, power_mw = 0, power_limit_mw = 0, sm_mhz = 0, mem_mhz = 0;
   unsigned long long energy_mj = 0;
   bool mig = false;
@@ -144,6 +147,7 @@ int load(const char* path, State& s) {
     } else {
       for (const auto& p : u) dev->phases.push_back({p.value("cycles", 1L), p.value("gpu", 0u), p.value("memory", 0u)});
     }
+    dev->utilization_file = d.value("utilization_file", "");
     dev->temperature = d.value("temperature", 40u);
     dev->power_mw = d.value("power_mw", 60000u);
     dev->power_limit_mw = d.value("power_limit_mw", 400000u);
@@ -292,6 +296,14 @@ __attribute__((visibility("default"))) nvmlReturn_t nvmlDeviceGetUtilizationRate
   if (d->mig) return NVML_ERROR_NOT_SUPPORTED;  // as on real MIG-enabled GPUs
   u->gpu = phase(d).gpu;
   u->memory = phase(d).memory;
+  if (!d->utilization_file.empty()) {
+    unsigned pct = 0;
+    if (FILE* f = std::fopen(d->utilization_file.c_str(), "r")) {
+      if (std::fscanf(f, "%u", &pct) != 1) pct = 0;
+      std::fclose(f);
+    }
+    u->gpu = pct > 100 ? 100 : pct;
+  }
   return NVML_SUCCESS;
 }
 
