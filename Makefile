@@ -3,7 +3,7 @@
 JOBS ?= $(shell nproc)
 FRUGAL := build/release/src/cli/frugal
 
-.PHONY: deps build demo test test-asan bench fuzz clean
+.PHONY: deps build demo test test-asan bench fuzz clean install package
 
 deps:
 	@scripts/install-deps.sh
@@ -17,6 +17,15 @@ demo: build
 
 test: build
 	@ctest --preset release -j $(JOBS)
+
+# `make install [PREFIX=/usr/local] [DESTDIR=...]`: the stripped binary, data/, man pages, bash and
+# zsh completions, systemd units. `make package`: the same as a .deb in build/release/.
+PREFIX ?= /usr/local
+install: build
+	@DESTDIR="$(DESTDIR)" cmake --install build/release --prefix "$(PREFIX)" --strip
+
+package: build
+	@cd build/release && cpack -G DEB
 
 # ASan + UBSan build of the whole test suite (run by .ci/run after `make test`).
 test-asan: deps

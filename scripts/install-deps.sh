@@ -8,6 +8,7 @@ PACKAGES=(
   libcli11-dev nlohmann-json3-dev libfmt-dev libtomlplusplus-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev libpugixml-dev libcpp-httplib-dev zlib1g-dev curl sqlite3
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus prometheus-alertmanager tmux chromium
+  dpkg-dev fakeroot man-db groff-base bsdextrautils zsh systemd
   slurm-wlm slurm-client munge python3-yaml
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
 )

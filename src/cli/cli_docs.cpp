@@ -20,7 +20,7 @@ std::vector<const CLI::Option*> visible_options(const CLI::App& app) {
   return app.get_options([](const CLI::Option* o) { return !o->get_group().empty(); });
 }
 
-bool is_flag(const CLI::Option& o) { return o.get_type_size_max() == 0; }
+bool is_flag(const CLI::Option& o) { return o.get_expected_max() == 0; }  // add_flag sets expected(0)
 
 // Text for roff: backslashes as \e, dashes as \- (so man renders and searches them as hyphens),
 // and a leading . or ' kept from being read as a request.
