@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The test's webhook receiver: takes Alertmanager's (or any) JSON POSTs on loopback and appends
-each body to OUT as one line {"received": <unix time>, "path": ..., "body": <the JSON>}.
-Usage: webhook_receiver.py OUT PORTFILE  (binds port 0, writes the port to PORTFILE)."""
+each body to OUT as one line {"received": <unix time>, "path": ..., "status": ..., "body": <the JSON>}.
+Usage: webhook_receiver.py OUT PORTFILE [FAILFILE]  (binds port 0, writes the port to PORTFILE).
+While FAILFILE exists, it answers 500 (an outage), and records the attempt with status 500."""
 import json
 import os
 import sys
@@ -9,6 +10,7 @@ import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 out_path, port_path = sys.argv[1], sys.argv[2]
+fail_path = sys.argv[3] if len(sys.argv) > 3 else None
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -19,9 +21,10 @@ class Handler(BaseHTTPRequestHandler):
             doc = json.loads(body)
         except ValueError:
             doc = {"unparsed": body.decode("utf-8", "replace")}
+        status = 500 if fail_path and os.path.exists(fail_path) else 200
         with open(out_path, "a") as f:
-            f.write(json.dumps({"received": time.time(), "path": self.path, "body": doc}) + "\n")
-        self.send_response(200)
+            f.write(json.dumps({"received": time.time(), "path": self.path, "status": status, "body": doc}) + "\n")
+        self.send_response(status)
         self.send_header("Content-Length", "0")
         self.end_headers()
 

@@ -1,0 +1,70 @@
+#include "alert/sources.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <memory>
+
+#include "aws/client.h"
+#include "aws/cost_explorer.h"
+#include "billing/aggregate.h"
+#include "billing/decimal.h"
+#include "billing/inputs.h"
+#include "billing/reader.h"
+#include "billing/trend.h"
+#include "catalog/catalog.h"
+#include "core/error.h"
+#include "core/time_util.h"
+#include "telemetry/history.h"
+
+namespace frugal::alert {
+
+Inputs gather_inputs(const AlertConfig& c, const std::string& data_dir, const Defaults& d, double now,
+                     const std::function<aws::AwsConfig()>& aws_config) {
+  Inputs in;
+  in.now = now;
+  if (!c.sources.bills.empty()) {
+    const auto files = billing::expand_bill_inputs(c.sources.bills);
+    if (files.empty()) throw Error(fmt::format("{}: no bill files found in [sources] bills", c.file));
+    const Catalog cat = Catalog::load(data_dir);
+    billing::GpuAggregator agg(cat);
+    for (const auto& f : files) billing::read_bill_file(f, [&agg](const billing::LineItem& li) { agg.add(li); });
+    for (const auto& [date, types] : agg.result().by_day_type) {
+      for (const auto& [t, v] : types) in.daily[date][t] = billing::to_usd(v);
+    }
+    in.spend_source = files.size() == 1 ? files[0] : fmt::format("{} bill files", files.size());
+  } else if (c.sources.cost_explorer) {
+    const Catalog cat = Catalog::load(data_dir);
+    std::vector<std::string> types;
+    for (const auto& it : cat.instances()) {
+      if (it.accelerated()) types.push_back(it.name);
+    }
+    aws::AwsClient ce(aws_config(), "ce");
+    const long today = static_cast<long>(now / 86400);
+    // Closed days only: Cost Explorer's current day is an estimate that grows until midnight.
+    const std::string start = billing::civil_from_days(today - d.cost_explorer_days), end = billing::civil_from_days(today);
+    for (const auto& r : aws::cost_by_instance_type(ce, start, end, types)) {
+      if (r.instance_type == "NoInstanceType") continue;
+      in.daily[r.date][r.instance_type] += r.amount;
+    }
+    in.spend_source = fmt::format("Cost Explorer, {} to {}", start, end);
+  }
+  if (!c.sources.agent_histories.empty()) {
+    for (const auto& p : c.sources.agent_histories) {
+      if (!std::filesystem::is_regular_file(p)) throw Error(fmt::format("{}: agent history '{}' not found", c.file, p));
+    }
+    const auto retention = telemetry::load_retention(data_dir);
+    const std::vector<std::string> paths = c.sources.agent_histories;
+    in.idle_dollars = [paths, retention, now](double seconds) {
+      double idle = 0;
+      for (const auto& p : paths) {
+        telemetry::HistoryStore store(p, retention);
+        for (const auto& u : store.usage(now - seconds, now)) idle += u.idle_cost;
+      }
+      return idle;
+    };
+  }
+  return in;
+}
+
+}  // namespace frugal::alert
