@@ -281,6 +281,11 @@ PromRuleSettings load_prom_rule_settings(const std::string& defaults, const std:
   return s;
 }
 
+PromRuleSettings apply_prom_rule_overrides(PromRuleSettings base, std::string_view text, const std::string& name) {
+  apply(parse_toml(text, name), name, false, base);
+  return base;
+}
+
 std::string render_prometheus_rules(const PromRuleSettings& s, const std::string& origin) {
   std::string out = kTemplate;
   const std::vector<std::pair<std::string, std::string>> values = {

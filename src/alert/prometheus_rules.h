@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace frugal::alert {
 
@@ -34,6 +35,8 @@ struct PromRuleSettings {
 // keys). Unknown keys, wrong types, malformed durations, negative dollars or a ratio outside
 // [0, 1] throw InputError naming file:line:column.
 PromRuleSettings load_prom_rule_settings(const std::string& defaults, const std::string& overrides);
+// `base` with the keys `text` (TOML, named `name` in errors) sets; the same checks.
+PromRuleSettings apply_prom_rule_overrides(PromRuleSettings base, std::string_view text, const std::string& name);
 
 // The rule file (YAML, `promtool check rules` clean). `origin` names where the thresholds came
 // from, for the header comment.

@@ -51,23 +51,24 @@ echo "ok - man pages for $(wc -w <<<"$commands") commands"
 # Completions: bash completes subcommands and options; zsh parses, and its tables agree.
 complete_bash() { bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); _frugal; echo "${COMPREPLY[*]}"' _ \
   "$prefix/share/bash-completion/completions/frugal" "$@"; }
-[[ $(complete_bash frugal alert r) == "rules" ]] || fail "bash: frugal alert r -> '$(complete_bash frugal alert r)'"
+[[ $(complete_bash frugal alert ru) == "rules run" ]] || fail "bash: frugal alert ru -> '$(complete_bash frugal alert ru)'"
 [[ $(complete_bash frugal --format json bil) == "bill" ]] || fail "bash: global options before the command"
 [[ $(complete_bash frugal bill --tele) == "--telemetry" ]] || fail "bash: frugal bill --tele -> '$(complete_bash frugal bill --tele)'"
 [[ $(complete_bash frugal sched se) == "serve" ]] || fail "bash: frugal sched se"
 if command -v zsh >/dev/null; then
   zsh -n "$prefix/share/zsh/vendor-completions/_frugal" || fail "zsh cannot parse _frugal"
   got=$(zsh -c "source <(sed '/^_frugal() {/,\$d' '$prefix/share/zsh/vendor-completions/_frugal'); _frugal_subcommands alert")
-  [[ "$got" == "provision rules" ]] || fail "zsh tables: '$got'"
+  [[ "$got" == "provision rules run" ]] || fail "zsh tables: '$got'"
 fi
 echo "ok - bash and zsh completions"
 
 # systemd units: they verify, run the installed binary, and are hardened.
 units=("$prefix"/lib/systemd/system/*.service)
-[[ ${#units[@]} -eq 3 ]] || fail "units: ${units[*]}"
+[[ ${#units[@]} -eq 4 ]] || fail "units: ${units[*]}"
+[[ -f "$prefix/lib/systemd/system/frugal-alert.timer" ]] || fail "no frugal-alert.timer"
 grep -q "^ExecStart=$prefix/bin/frugal agent" "$prefix/lib/systemd/system/frugal-agent.service" || fail "agent unit names another binary"
 if command -v systemd-analyze >/dev/null; then
-  systemd-analyze verify --man=no "${units[@]}" || fail "systemd-analyze verify"
+  systemd-analyze verify --man=no "${units[@]}" "$prefix/lib/systemd/system/frugal-alert.timer" || fail "systemd-analyze verify"
   for u in "${units[@]}"; do
     level=$(systemd-analyze security --offline=yes "$u" 2>/dev/null | tail -1)
     grep -Eq 'exposure level for .*: [0-9.]+ (OK|SAFE)' <<<"$level" || fail "$u: $level"

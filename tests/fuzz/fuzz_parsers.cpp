@@ -32,6 +32,8 @@
 #include "schedd/api.h"
 #include "slurm/gres.h"
 #include "slurm/jobs.h"
+#include "alert/config.h"
+#include "alert/prometheus_rules.h"
 #include "telemetry/workload.h"
 #include "schedd/job.h"
 #include "telemetry/exposition.h"
@@ -168,6 +170,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         // model file must load back).
         try {
           (void)frugal::parse_toml(input, "fuzz.toml");
+        } catch (const frugal::Error&) {
+        }
+        // `frugal alert run` rules files and `frugal alert rules` threshold overrides: accepted
+        // thresholds always render a rule file with every placeholder filled (no '@' left unless
+        // the input brought one).
+        try {
+          (void)frugal::alert::parse_alert_config(input, "fuzz-rules.toml");
+        } catch (const frugal::Error&) {
+        }
+        try {
+          const auto s = frugal::alert::apply_prom_rule_overrides({}, input, "fuzz-thresholds.toml");
+          const std::string yaml = frugal::alert::render_prometheus_rules(s, "fuzz");
+          if (input.find('@') == std::string::npos && yaml.find('@') != std::string::npos) std::abort();
         } catch (const frugal::Error&) {
         }
         nlohmann::json j;
