@@ -17,6 +17,7 @@
 #include "catalog/catalog.h"
 #include "cli/catalog_open.h"
 #include "cli/common.h"
+#include "cli/progress.h"
 #include "core/data_dir.h"
 #include "core/error.h"
 #include "core/output.h"
@@ -160,15 +161,11 @@ void run_bench(const GlobalOptions& g, const BenchOptions& o) {
   loadgen::RequestShape shape{o.model, static_cast<int>(std::lround(prompt_dist.mean())), static_cast<int>(std::lround(output_dist.mean()))};
   if (prompt_dist.kind != loadgen::LengthDist::Kind::kFixed) shape.prompt_lengths = prompt_dist;
   if (output_dist.kind != loadgen::LengthDist::Kind::kFixed) shape.output_lengths = output_dist;
-  const bool tty = ::isatty(2) != 0;
   std::vector<loadgen::LevelSummary> summaries;
   for (const auto& l : levels) {
-    const std::string name = loadgen::level_name(l);
-    auto progress = [&](int done, int started) {
-      if (tty) std::cerr << fmt::format("\r{}: {} done, {} in flight   ", name, done, started - done) << std::flush;
-    };
+    TerminalProgress display(fmt::format("bench {}", loadgen::level_name(l)));
+    auto progress = [&](int done, int started) { display.update(done, 0, fmt::format("done, {} in flight", started - done)); };
     const auto level = loadgen::run_level(target, shape, l, progress);
-    if (tty) std::cerr << "\r\033[K" << std::flush;
     summaries.push_back(loadgen::summarize(level, hourly));
   }
   Table t;

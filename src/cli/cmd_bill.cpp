@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -31,6 +32,7 @@
 #include "cli/bill_html.h"
 #include "cli/bill_idle.h"
 #include "cli/common.h"
+#include "cli/progress.h"
 #include "core/data_dir.h"
 #include "core/error.h"
 
@@ -107,8 +109,18 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
   auto cat = Catalog::load(resolve_data_dir(g.data_dir));
   // One aggregator per reading thread; large uncompressed files are read in chunks on all of them.
   std::vector<billing::GpuAggregator> aggs(static_cast<std::size_t>(std::max(1, o.threads)), billing::GpuAggregator(cat));
+  // Progress on a terminal: rows read, counted per reading thread and reported every 16k rows
+  // (one shared counter per row would have the threads contend on it).
+  TerminalProgress display("reading the bill, rows");
+  std::atomic<long long> rows_read{0};
+  std::string reading;
   std::vector<billing::LineSink> sinks;
-  for (auto& a : aggs) sinks.emplace_back([&a](const billing::LineItem& li) { a.add(li); });
+  for (auto& a : aggs) {
+    sinks.emplace_back([&a, &display, &rows_read, &reading, n = 0LL](const billing::LineItem& li) mutable {
+      a.add(li);
+      if ((++n & 0x3FFF) == 0 && display.enabled()) display.update(static_cast<double>(rows_read += 0x4000), 0, reading);
+    });
+  }
   billing::GpuAggregator& agg = aggs[0];
   billing::ReadOptions ro;
   ro.skip_bad_rows = o.skip_bad_rows;
@@ -121,6 +133,7 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
   long long bad = 0;
   std::string first_bad;
   for (const auto& f : files) {
+    reading = f == "-" ? billing::kStdinName : f;
     auto st = billing::read_bill_file_chunked(f, sinks, ro);
     formats.push_back(fmt::format("{} ({}, {} rows{})", f == "-" ? billing::kStdinName : f, billing::to_string(st.format), st.rows,
                                   st.split_rows ? fmt::format(", {} split cost allocation rows not summed: their parent instance lines carry the cost", st.split_rows) : ""));

@@ -9,6 +9,7 @@
 
 #include "catalog/catalog.h"
 #include "cli/common.h"
+#include "cli/progress.h"
 #include "core/data_dir.h"
 #include "core/error.h"
 #include "core/output.h"
@@ -109,7 +110,8 @@ void run_cross_validate(const GlobalOptions& g, const PerfOptions& o) {
   auto in = load_inputs(g, o, o.calibration);
   const auto& [file, cat, eff, map, rows] = in;
   const int threads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
-  const auto cv = cross_validate(rows, cat, eff, map, file, threads);
+  TerminalProgress display("cross-validating (one fit per source left out)");
+  const auto cv = cross_validate(rows, cat, eff, map, file, threads, display.fn());
   if (o.strict && !cv.unmodelled.empty()) {
     const auto& u = cv.unmodelled.front();
     throw Error(fmt::format("{}:{}: {} (--strict; {} rows not modelled)", file, u.row.line, u.reason, cv.unmodelled.size()));
@@ -174,7 +176,8 @@ void run_calibrate(const GlobalOptions& g, const PerfOptions& o) {
   std::vector<Unmodelled> skipped;
   auto before = summarize(predict_measured(rows, cat, eff, map, file, &skipped));
   if (before.rows == 0) throw Error(fmt::format("{}: no row the model can predict; nothing to fit", file));
-  auto fit = calibrate(rows, cat, eff, map, file);
+  TerminalProgress display("calibrating, loss evaluations");
+  auto fit = calibrate(rows, cat, eff, map, file, display.fn());
   std::vector<Unmodelled> ignored;
   auto after = summarize(predict_measured(rows, cat, fit, map, file, &ignored));
   fit.fit_note = fmt::format("fitted by `frugal perf calibrate` on {} rows of {}: median |error| {:.1f}%, p90 {:.1f}%", after.rows,

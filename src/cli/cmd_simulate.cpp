@@ -2,6 +2,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <atomic>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +12,7 @@
 #include <sstream>
 
 #include "cli/common.h"
+#include "cli/progress.h"
 #include "core/csv.h"
 #include "core/data_dir.h"
 #include "core/error.h"
@@ -162,8 +165,12 @@ void run_simulate(const GlobalOptions& g, const SimulateOptions& o) {
     std::vector<sim::SimResult> results(jobs.size());
     sim::SimOptions so;
     so.record_latency = o.latency;
-    sim::parallel_for(jobs.size(), o.threads,
-                      [&](std::size_t i) { results[i] = sim::simulate(cluster, trace, jobs[i].first, jobs[i].second, so); });
+    TerminalProgress display(fmt::format("simulate {}", variant));
+    std::atomic<std::size_t> finished{0};
+    sim::parallel_for(jobs.size(), o.threads, [&](std::size_t i) {
+      results[i] = sim::simulate(cluster, trace, jobs[i].first, jobs[i].second, so);
+      display.update(static_cast<double>(++finished), static_cast<double>(jobs.size()), fmt::format("{} seed {}", jobs[i].first, jobs[i].second));
+    });
     for (const auto& p : policies) {
       std::vector<double> un, al, fr, pend, lat;
       std::vector<const sim::SimResult*> mine;

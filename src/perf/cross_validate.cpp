@@ -82,7 +82,7 @@ CrossValidationFold run_fold(const std::string& source, const std::vector<Measur
 }  // namespace
 
 CrossValidation cross_validate(const std::vector<MeasuredRow>& rows, const Catalog& cat, const Efficiency& eff,
-                               const ValidationMap& map, const std::string& file, int threads) {
+                               const ValidationMap& map, const std::string& file, int threads, const ProgressFn& progress) {
   std::vector<std::string> sources;
   for (const auto& r : rows) {
     if (std::find(sources.begin(), sources.end(), r.source) == sources.end()) sources.push_back(r.source);
@@ -96,6 +96,7 @@ CrossValidation cross_validate(const std::vector<MeasuredRow>& rows, const Catal
   std::atomic<std::size_t> next{0};
   std::mutex error_mu;
   std::string first_error;
+  std::atomic<std::size_t> done{0};
   auto worker = [&]() {
     for (std::size_t i = next++; i < sources.size(); i = next++) {
       try {
@@ -104,6 +105,7 @@ CrossValidation cross_validate(const std::vector<MeasuredRow>& rows, const Catal
         std::lock_guard<std::mutex> lock(error_mu);
         if (first_error.empty()) first_error = e.what();
       }
+      if (progress) progress(static_cast<double>(++done), static_cast<double>(sources.size()), "left out: " + sources[i]);
     }
   };
   std::vector<std::thread> pool;

@@ -6,6 +6,8 @@
 // through the fit of the accelerator's default stack (its scheduler limits stay its own).
 #pragma once
 
+#include "core/progress.h"
+
 #include <string>
 #include <vector>
 
@@ -33,7 +35,8 @@ struct CrossValidation {
 Efficiency neutral_factors(const Efficiency& eff);
 
 // Runs one fold per distinct source of `rows`, `threads` folds at a time.
+// `progress` hears (folds done, folds, the source just scored), from the worker threads.
 CrossValidation cross_validate(const std::vector<MeasuredRow>& rows, const Catalog& cat, const Efficiency& eff,
-                               const ValidationMap& map, const std::string& file, int threads = 1);
+                               const ValidationMap& map, const std::string& file, int threads = 1, const ProgressFn& progress = {});
 
 }  // namespace frugal

@@ -318,7 +318,7 @@ constexpr int kGridPoints = 16;   // per parameter and cycle of the global grid 
 }  // namespace
 
 Efficiency calibrate(const std::vector<MeasuredRow>& all_rows, const Catalog& cat, const Efficiency& eff,
-                     const ValidationMap& map, const std::string& file) {
+                     const ValidationMap& map, const std::string& file, const ProgressFn& progress) {
   // Fit on the rows the model can predict; the others are listed by validate.
   std::vector<Unmodelled> skipped;
   predict_measured(all_rows, cat, eff, map, file, &skipped);
@@ -390,7 +390,10 @@ Efficiency calibrate(const std::vector<MeasuredRow>& all_rows, const Catalog& ca
     }
     fit.resolve();
   };
+  long evaluations = 0;
+  std::string phase = "grid search";
   auto loss = [&](const std::vector<double>& x) {
+    if (progress) progress(static_cast<double>(++evaluations), 0, phase);
     set(x);
     double l = 0;
     std::vector<Unmodelled> lost;
@@ -410,6 +413,7 @@ Efficiency calibrate(const std::vector<MeasuredRow>& all_rows, const Catalog& ca
   // First a global 1-D grid search per parameter over its whole range, cycled: cheap and immune to
   // the shallow local minima that trap simplex methods here. Then Nelder-Mead polishes jointly.
   for (int cycle = 0; cycle < 4; ++cycle) {
+    phase = fmt::format("grid search, cycle {}/4, {} parameters", cycle + 1, n);
     bool moved = false;
     for (std::size_t i = 0; i < n; ++i) {
       const double a = std::log(params[i].lo), b = std::log(params[i].hi);
@@ -429,6 +433,7 @@ Efficiency calibrate(const std::vector<MeasuredRow>& all_rows, const Catalog& ca
   // Nelder-Mead, restarted from the best point until a restart no longer helps: the loss (sum of
   // absolute log errors) is robust to the few inconsistent published rows but not smooth.
   for (int restart = 0; restart < 6; ++restart) {
+    phase = fmt::format("simplex, restart {}/6", restart + 1);
     std::vector<std::vector<double>> simplex{best};
     std::vector<double> f{best_loss};
     for (std::size_t i = 0; i < n; ++i) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "catalog/catalog.h"
+#include "core/progress.h"
 #include "perf/efficiency.h"
 #include "perf/load.h"
 
@@ -98,7 +99,8 @@ ErrorSummary summarize(const std::vector<Prediction>& p);
 // Fits mem_eff and compute_eff per family and the overheads per stack by coordinate descent on
 // the sum of |log(predicted / measured)|. Families and stacks with no rows are left unchanged.
 // Returns the fitted factors; `eff` is not modified.
+// `progress` hears (loss evaluations so far, 0, the phase) while it runs.
 Efficiency calibrate(const std::vector<MeasuredRow>& rows, const Catalog& cat, const Efficiency& eff,
-                     const ValidationMap& map, const std::string& file);
+                     const ValidationMap& map, const std::string& file, const ProgressFn& progress = {});
 
 }  // namespace frugal
