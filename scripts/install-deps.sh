@@ -13,6 +13,9 @@ PACKAGES=(
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
 )
 
+# The dashboard (web/) is built with Node.js and npm; Debian's when the machine has none.
+if ! command -v npm >/dev/null; then PACKAGES+=(nodejs npm); fi
+
 # `--fuzz` adds clang and its libFuzzer/sanitizer runtime for `make fuzz`.
 if [ "${1:-}" = "--fuzz" ]; then PACKAGES+=(clang libclang-rt-14-dev); fi
 

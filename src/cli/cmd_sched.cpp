@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "cli/common.h"
+#include "http/auth.h"
 #include "cli/stop_signal.h"
 #include "core/data_dir.h"
 #include "core/error.h"
@@ -65,10 +66,10 @@ void serve(const GlobalOptions& g, const ServeOptions& o) {
     throw Error(fmt::format("--state-dir {}: another frugal sched serve is running on it ({} is locked)", dir, lock_path));
   }
   const auto [host, port] = http::parse_listen(o.listen);
-  if (!schedd::is_loopback(host) && o.token_file.empty()) {
+  if (!http::is_loopback(host) && o.token_file.empty()) {
     throw Error(fmt::format("--listen {}: not a loopback address; pass --token-file to serve beyond this machine", o.listen));
   }
-  const std::string token = schedd::load_or_create_token(o.token_file.empty() ? dir + "/token" : o.token_file);
+  const std::string token = http::load_or_create_token(o.token_file.empty() ? dir + "/token" : o.token_file);
   const std::string data_dir = resolve_data_dir(g.data_dir);
   schedd::Inventory inv;
   if (!o.gpus.empty()) {

@@ -44,6 +44,7 @@ void register_bill(CLI::App& app, GlobalOptions& g);
 void register_agent(CLI::App& app, GlobalOptions& g);
 void register_top(CLI::App& app, GlobalOptions& g);
 void register_bench(CLI::App& app, GlobalOptions& g);  // bench: load-test a streaming endpoint
+void register_serve(CLI::App& app, GlobalOptions& g);  // serve: the web dashboard
 void register_docs(CLI::App& app, GlobalOptions& g);   // man, completion: from the CLI tree; register last
 
 }  // namespace frugal::cli

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   frugal::cli::register_slurm(app, g);
   frugal::cli::register_bench(app, g);
   frugal::cli::register_demo(app, g);
+  frugal::cli::register_serve(app, g);
   frugal::cli::register_docs(app, g);
 
   try {

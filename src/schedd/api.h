@@ -41,12 +41,4 @@ http::Router api_router(Scheduler& sched, JobStore& store, Launcher& launcher, s
 // A request body as JSON, refusing depth past 32 levels; throws Error ("body: ...").
 nlohmann::json parse_json_body(const std::string& body);
 
-// True for 127.0.0.0/8, ::1 and "localhost".
-bool is_loopback(const std::string& host);
-// Reads the token at `path`, or creates it (32 random bytes as hex, mode 0600) when missing.
-// Refuses (Error with the reason) a token file that others may read (group or world bits) or a
-// token under 256 bits (its length times the bits of the smallest usual alphabet holding it):
-// either would let another user drive the daemon.
-std::string load_or_create_token(const std::string& path);
-
 }  // namespace frugal::schedd

@@ -4,6 +4,8 @@
 #include "schedd/api.h"
 
 #include <gtest/gtest.h>
+
+#include "http/auth.h"
 #include <sys/stat.h>
 
 #include <fstream>
@@ -45,7 +47,7 @@ struct Daemon {
 // Why load_or_create_token refuses `path` ("" when it accepts it, which the callers then fail on).
 std::string refusal(const std::string& path) {
   try {
-    load_or_create_token(path);
+    http::load_or_create_token(path);
   } catch (const Error& e) {
     return e.what();
   }
@@ -145,12 +147,12 @@ TEST(SchedApiAttack, IdsAndOffsetsOutsideTheirRange) {
 TEST(SchedApiAttack, TokenFilesOthersCanReadOrGuessAreRefused) {
   TempDir dir{"frugal-token-", "the test"};
   const std::string path = (dir.path() / "token").string();
-  const std::string made = load_or_create_token(path);
+  const std::string made = http::load_or_create_token(path);
   EXPECT_EQ(made.size(), 64u);
   struct stat st {};
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  EXPECT_EQ(load_or_create_token(path), made);
+  EXPECT_EQ(http::load_or_create_token(path), made);
   ::chmod(path.c_str(), 0644);
   const std::string readable = refusal(path);
   EXPECT_NE(readable.find("readable by other users (mode 0644); run chmod 600"), std::string::npos) << readable;

@@ -64,7 +64,7 @@ echo "ok - bash and zsh completions"
 
 # systemd units: they verify, run the installed binary, and are hardened.
 units=("$prefix"/lib/systemd/system/*.service)
-[[ ${#units[@]} -eq 4 ]] || fail "units: ${units[*]}"
+[[ ${#units[@]} -eq 5 ]] || fail "units: ${units[*]}"
 [[ -f "$prefix/lib/systemd/system/frugal-alert.timer" ]] || fail "no frugal-alert.timer"
 grep -q "^ExecStart=$prefix/bin/frugal agent" "$prefix/lib/systemd/system/frugal-agent.service" || fail "agent unit names another binary"
 if command -v systemd-analyze >/dev/null; then
