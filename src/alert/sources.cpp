@@ -11,9 +11,11 @@
 #include "billing/decimal.h"
 #include "billing/inputs.h"
 #include "billing/reader.h"
+#include "billing/s3_inputs.h"
 #include "billing/trend.h"
 #include "catalog/catalog.h"
 #include "core/error.h"
+#include "core/temp_dir.h"
 #include "core/time_util.h"
 #include "telemetry/history.h"
 
@@ -24,7 +26,21 @@ Inputs gather_inputs(const AlertConfig& c, const std::string& data_dir, const De
   Inputs in;
   in.now = now;
   if (!c.sources.bills.empty()) {
-    const auto files = billing::expand_bill_inputs(c.sources.bills);
+    // s3:// exports are fetched into a private folder that lives while they are read.
+    std::unique_ptr<TempDir> downloads;
+    std::vector<std::string> inputs;
+    for (const auto& b : c.sources.bills) {
+      if (b.rfind("s3://", 0) != 0) {
+        inputs.push_back(b);
+        continue;
+      }
+      if (!downloads) downloads = std::make_unique<TempDir>("frugal-alert-s3-", "the S3 download");
+      const auto dir = downloads->path() / std::to_string(inputs.size());
+      std::filesystem::create_directories(dir);
+      billing::fetch_s3_bill(aws_config(), b, dir.string());
+      inputs.push_back(dir.string());
+    }
+    const auto files = billing::expand_bill_inputs(inputs);
     if (files.empty()) throw Error(fmt::format("{}: no bill files found in [sources] bills", c.file));
     const Catalog cat = Catalog::load(data_dir);
     billing::GpuAggregator agg(cat);
@@ -32,7 +48,9 @@ Inputs gather_inputs(const AlertConfig& c, const std::string& data_dir, const De
     for (const auto& [date, types] : agg.result().by_day_type) {
       for (const auto& [t, v] : types) in.daily[date][t] = billing::to_usd(v);
     }
-    in.spend_source = files.size() == 1 ? files[0] : fmt::format("{} bill files", files.size());
+    in.spend_source = c.sources.bills.size() == 1 && c.sources.bills[0].rfind("s3://", 0) == 0 ? c.sources.bills[0]
+                      : files.size() == 1                                                       ? files[0]
+                                                                                                : fmt::format("{} bill files", files.size());
   } else if (c.sources.cost_explorer) {
     const Catalog cat = Catalog::load(data_dir);
     std::vector<std::string> types;

@@ -12,7 +12,7 @@
 
 namespace frugal::alert {
 
-// `aws_config` is called only when Cost Explorer is a source.
+// `aws_config` is called only when Cost Explorer or an s3:// bill is a source.
 Inputs gather_inputs(const AlertConfig& c, const std::string& data_dir, const Defaults& d, double now,
                      const std::function<aws::AwsConfig()>& aws_config);
 

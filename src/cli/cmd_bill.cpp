@@ -20,6 +20,7 @@
 #include "billing/aggregate.h"
 #include "billing/inputs.h"
 #include "billing/reader.h"
+#include "billing/s3_inputs.h"
 #include "billing/savings.h"
 #include "billing/synth.h"
 #include "billing/trend.h"
@@ -65,40 +66,11 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o);
 // Streams the CUR/FOCUS CSV objects under an S3 prefix to a private temporary folder (memory stays
 // flat; gzip is undone by the reader) and analyses them exactly like local files.
 void run_bill_s3(const GlobalOptions& g, const BillOptions& o, const std::string& url) {
-  namespace fs = std::filesystem;
-  const auto loc = aws::parse_s3_url(url);
   aws::SystemEnvironment env;
-  auto cfg = aws::resolve_config(o.aws, env);
-  aws::AwsClient client(cfg, "s3");
-  aws::S3 s3(client);
-  // The objects to read: those a manifest lists (s3://bucket/path/...Manifest.json), else every
-  // CSV object under the prefix.
-  std::string bucket = loc.bucket;
-  std::vector<std::string> keys;
-  if (billing::is_manifest(loc.key)) {
-    std::string text;
-    s3.get(loc.bucket, loc.key, [&](std::string_view d) { text.append(d); });
-    keys = billing::manifest_keys(text, url);
-    const std::string named = billing::manifest_bucket(text);
-    if (!named.empty()) bucket = named;
-  } else {
-    for (const auto& obj : s3.list(loc.bucket, loc.key)) {
-      if (obj.key.find(".csv") != std::string::npos) keys.push_back(obj.key);  // not manifests or other files
-    }
-  }
   const TempDir tmp("frugal-s3-", "the S3 download");
-  const fs::path& dir = tmp.path();
-  int n = 0;
-  for (const auto& key : keys) {
-    const auto local = dir / fmt::format("{:05d}-{}", n++, fs::path(key).filename().string());
-    std::ofstream out(local, std::ios::binary);
-    s3.get(bucket, key, [&](std::string_view d) { out.write(d.data(), static_cast<std::streamsize>(d.size())); });
-    out.close();
-    if (!out) throw Error(fmt::format("{}: cannot write the download of s3://{}/{}", local.string(), bucket, key));
-  }
-  if (n == 0) throw Error(fmt::format("{}: no CSV objects under this prefix", url));
+  billing::fetch_s3_bill(aws::resolve_config(o.aws, env), url, tmp.path().string());
   BillOptions files = o;
-  files.inputs = {dir.string()};
+  files.inputs = {tmp.path().string()};
   run_bill_files(g, files);
 }
 

@@ -232,6 +232,15 @@ if grep -q 'RESOLVED\] idle-gpus' <<<"$out"; then fail "idle-gpus resolved thoug
 grep -q 'resolved daily-gpu-spend/daily-gpu-spend' <<<"$(hook_ok)" || fail "webhook resolution: $(hook_ok)"
 echo "ok - a later bill resolves the alerts everywhere"
 
+# An S3 export as the source: fetched like `frugal bill s3://...` and evaluated the same.
+curl -sf -o /dev/null -X PUT "$moto_url/cur-exports"
+curl -sf -o /dev/null -X PUT -H "Content-Type: application/octet-stream" --data-binary @"$(ls "$tmp"/full/synthetic-cur-*.csv)" \
+  "$moto_url/cur-exports/gpu/2025-10/part-0.csv"
+printf '[sources]\nbills = ["s3://cur-exports/gpu/"]\n\n[[rule]]\nname = "daily"\nkind = "daily_spend"\nthreshold_usd = 1000\n\n[[notify]]\nkind = "stdout"\n' > "$tmp/s3.toml"
+out=$("$frugal" alert run --rules "$tmp/s3.toml" --state "$tmp/s3.db" --endpoint-url "$moto_url" --dry-run) || fail "S3 source: $out"
+grep -q 'GPU spend on 2025-10-30 was \$1,629.40, over the \$1,000.00 daily threshold' <<<"$out" || fail "S3 source: $out"
+echo "ok - an S3 export as the bill source"
+
 # Bad rule files: file:line:column, exit 2, no state written.
 printf '[sources]\nbills = ["x"]\n\n[[rule]]\nname = "a"\nkind = "daily_spnd"\nthreshold_usd = 1\n\n[[notify]]\nkind = "stdout"\n' > "$tmp/bad.toml"
 rc=0; err=$("$frugal" alert run --rules "$tmp/bad.toml" --state "$tmp/never.db" 2>&1) || rc=$?

@@ -1,0 +1,45 @@
+#include "billing/s3_inputs.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
+#include "aws/s3.h"
+#include "billing/inputs.h"
+#include "core/error.h"
+
+namespace frugal::billing {
+
+int fetch_s3_bill(const aws::AwsConfig& cfg, const std::string& url, const std::string& dir) {
+  namespace fs = std::filesystem;
+  const auto loc = aws::parse_s3_url(url);
+  aws::AwsClient client(cfg, "s3");
+  aws::S3 s3(client);
+  std::string bucket = loc.bucket;
+  std::vector<std::string> keys;
+  if (is_manifest(loc.key)) {
+    std::string text;
+    s3.get(loc.bucket, loc.key, [&](std::string_view d) { text.append(d); });
+    keys = manifest_keys(text, url);
+    const std::string named = manifest_bucket(text);
+    if (!named.empty()) bucket = named;
+  } else {
+    for (const auto& obj : s3.list(loc.bucket, loc.key)) {
+      if (obj.key.find(".csv") != std::string::npos) keys.push_back(obj.key);  // not manifests or other files
+    }
+  }
+  int n = 0;
+  for (const auto& key : keys) {
+    const auto local = fs::path(dir) / fmt::format("{:05d}-{}", n++, fs::path(key).filename().string());
+    std::ofstream out(local, std::ios::binary);
+    s3.get(bucket, key, [&](std::string_view d) { out.write(d.data(), static_cast<std::streamsize>(d.size())); });
+    out.close();
+    if (!out) throw Error(fmt::format("{}: cannot write the download of s3://{}/{}", local.string(), bucket, key));
+  }
+  if (n == 0) throw Error(fmt::format("{}: no CSV objects under this prefix", url));
+  return n;
+}
+
+}  // namespace frugal::billing
