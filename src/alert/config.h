@@ -23,7 +23,7 @@ struct RuleConfig {
   RuleKind kind = RuleKind::kDailySpend;
   std::string severity = "warning";
   double threshold_usd = 0;   // daily_spend: last day's GPU spend; idle_dollars: idle $ over period
-  double min_impact_usd = 0;  // anomaly: both must hold
+  double min_impact_usd = 0;  // anomaly: raised when the impact reaches either (0: not set)
   double min_impact_pct = 0;
   double budget_usd = 0;      // forecast: month-end GPU spend
   double period_seconds = 0;  // idle_dollars: window ending now

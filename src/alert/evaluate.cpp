@@ -51,7 +51,11 @@ void anomaly(const RuleConfig& r, const Inputs& in, const Defaults& d, const bil
   const long last = billing::days_from_civil(in.daily.rbegin()->first);
   for (const auto& a : trend.anomalies) {
     if (last - billing::days_from_civil(a.date) > d.anomaly_lookback_days) continue;
-    if (a.impact < r.min_impact_usd || a.impact_pct * 100 < r.min_impact_pct) continue;
+    // Raised when its impact reaches either minimum the rule sets (dollars or percent); with
+    // neither set, every anomaly the detector reports.
+    const bool by_usd = r.min_impact_usd > 0 && a.impact >= r.min_impact_usd;
+    const bool by_pct = r.min_impact_pct > 0 && a.impact_pct * 100 >= r.min_impact_pct;
+    if ((r.min_impact_usd > 0 || r.min_impact_pct > 0) && !by_usd && !by_pct) continue;
     const std::string scope = a.scope.empty() ? "all GPU spend" : a.scope;
     Finding f{r.name, to_string(r.kind), a.date + "/" + (a.scope.empty() ? "all" : a.scope), r.severity, "", "", a.impact,
               {{"date", a.date}, {"scope", scope}}};

@@ -5,9 +5,8 @@
 #include <filesystem>
 #include <memory>
 
-#include "aws/client.h"
-#include "aws/cost_explorer.h"
 #include "billing/aggregate.h"
+#include "billing/cost_explorer_spend.h"
 #include "billing/decimal.h"
 #include "billing/inputs.h"
 #include "billing/reader.h"
@@ -52,19 +51,10 @@ Inputs gather_inputs(const AlertConfig& c, const std::string& data_dir, const De
                       : files.size() == 1                                                       ? files[0]
                                                                                                 : fmt::format("{} bill files", files.size());
   } else if (c.sources.cost_explorer) {
-    const Catalog cat = Catalog::load(data_dir);
-    std::vector<std::string> types;
-    for (const auto& it : cat.instances()) {
-      if (it.accelerated()) types.push_back(it.name);
-    }
-    aws::AwsClient ce(aws_config(), "ce");
-    const long today = static_cast<long>(now / 86400);
     // Closed days only: Cost Explorer's current day is an estimate that grows until midnight.
+    const long today = static_cast<long>(now / 86400);
     const std::string start = billing::civil_from_days(today - d.cost_explorer_days), end = billing::civil_from_days(today);
-    for (const auto& r : aws::cost_by_instance_type(ce, start, end, types)) {
-      if (r.instance_type == "NoInstanceType") continue;
-      in.daily[r.date][r.instance_type] += r.amount;
-    }
+    in.daily = billing::daily_gpu_spend_from_cost_explorer(aws_config(), Catalog::load(data_dir), start, end);
     in.spend_source = fmt::format("Cost Explorer, {} to {}", start, end);
   }
   if (!c.sources.agent_histories.empty()) {

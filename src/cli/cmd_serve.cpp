@@ -8,6 +8,9 @@
 #include <iostream>
 
 #include "advise/advisor.h"
+#include "aws/environment.h"
+#include "billing/cost_explorer_spend.h"
+#include "billing/trend.h"
 #include "advise/defaults.h"
 #include "cli/advise_render.h"
 #include "cli/catalog_open.h"
@@ -15,6 +18,7 @@
 #include "cli/stop_signal.h"
 #include "core/data_dir.h"
 #include "core/error.h"
+#include "core/time_util.h"
 #include "core/units.h"
 #include "http/auth.h"
 #include "http/server.h"
@@ -33,6 +37,8 @@ struct ServeCmd {
   std::string token_file;
   std::string poll = "5s";
   std::string region;
+  std::string cost_explorer_start;  // Bill view from Cost Explorer, this day to yesterday
+  aws::AwsOptions aws;
 };
 
 // GET /api/v1/advise?model=M&rate=R&tpot_slo_ms=T&ttft_slo_ms=F: the advisor's ranking as
@@ -81,7 +87,20 @@ void run_serve(const GlobalOptions& g, const ServeCmd& o) {
   const std::string data_dir = resolve_data_dir(g.data_dir);
   const double poll_s = parse_duration(o.poll, "--poll");
   if (poll_s < 0.1) throw Error("--poll: expected at least 100ms");
-  nlohmann::json bill = serve::bill_summary(o.bills, data_dir);  // bad bills fail here, not per request
+  // Bad bills or credentials fail here, at start, not per request.
+  nlohmann::json bill;
+  if (!o.cost_explorer_start.empty()) {
+    if (!o.bills.empty()) throw Error("--bill and --cost-explorer-start: choose one source for the Bill view");
+    const std::string end = billing::civil_from_days(static_cast<long>(now_epoch_seconds() / 86400));  // closed days only
+    billing::days_from_civil(o.cost_explorer_start);  // throws on a malformed date
+    if (o.cost_explorer_start >= end) throw Error(fmt::format("--cost-explorer-start: expected a day before {}", end));
+    aws::SystemEnvironment env;
+    const auto daily = billing::daily_gpu_spend_from_cost_explorer(aws::resolve_config(o.aws, env, /*region_required=*/false),
+                                                                   Catalog::load(data_dir), o.cost_explorer_start, end);
+    bill = serve::bill_summary(daily, fmt::format("Cost Explorer, {} to {}", o.cost_explorer_start, end), data_dir);
+  } else {
+    bill = serve::bill_summary(o.bills, data_dir);
+  }
   // An hour of samples at the poll interval.
   serve::FleetPoller fleet(o.agents, [] { return aws::make_curl_transport({.connect_timeout_ms = 2000, .timeout_ms = 5000}); },
                            static_cast<std::size_t>(std::ceil(3600 / poll_s)));
@@ -113,6 +132,9 @@ void register_serve(CLI::App& app, GlobalOptions& g) {
   s->add_option("--token-file", o->token_file, "API token file (created, mode 0600, when missing); required beyond loopback");
   s->add_option("--poll", o->poll, "How often to poll the agents (default 5s)");
   s->add_option("--region", o->region, "Region(s) the advisor prices (default: the AWS conventions)");
+  s->add_option("--cost-explorer-start", o->cost_explorer_start, "Bill view from Cost Explorer: daily GPU spend from this day (YYYY-MM-DD)");
+  s->add_option("--profile", o->aws.profile, "AWS profile for Cost Explorer");
+  s->add_option("--endpoint-url", o->aws.endpoint_url, "Send Cost Explorer calls to this endpoint (e.g. a local emulator)");
   s->callback([&g, o] { run_serve(g, *o); });
 }
 

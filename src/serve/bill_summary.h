@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -13,5 +14,8 @@ namespace frugal::serve {
 //  "anomalies": [...], "spikes": [...], "total", "daily_average"}; {"available": false, "reason"}
 // without inputs. Throws Error/InputError for unreadable bills (at start-up, not per request).
 nlohmann::json bill_summary(const std::vector<std::string>& inputs, const std::string& data_dir);
+// The same from a daily series (date -> instance type -> dollars), e.g. from Cost Explorer.
+nlohmann::json bill_summary(const std::map<std::string, std::map<std::string, double>>& daily, const std::string& source,
+                            const std::string& data_dir);
 
 }  // namespace frugal::serve

@@ -194,10 +194,16 @@ TEST(AlertEvaluate, AnomaliesAreNewsOnlyWithinTheLookback) {
     in.daily[billing::civil_from_days(billing::days_from_civil("2026-01-01") + d)]["p4d.24xlarge"] = 1000 + 37 * (d % 5);
   }
   EXPECT_EQ(find(evaluate(c, in, defaults(), anomaly_settings()), "anomaly"), nullptr);
-  // An impact under min_impact_pct (50%) is not raised.
-  c.rules[2].min_impact_pct = 500;
+  // Raised when the impact reaches either minimum: dollars or percent.
   in.daily.erase(std::prev(in.daily.end(), 5), in.daily.end());
+  c.rules[2].min_impact_usd = 1e6;
+  c.rules[2].min_impact_pct = 500;
   EXPECT_EQ(find(evaluate(c, in, defaults(), anomaly_settings()), "anomaly"), nullptr);
+  c.rules[2].min_impact_pct = 50;
+  EXPECT_NE(find(evaluate(c, in, defaults(), anomaly_settings()), "anomaly"), nullptr) << "the percent alone suffices";
+  c.rules[2].min_impact_usd = 100;
+  c.rules[2].min_impact_pct = 500;
+  EXPECT_NE(find(evaluate(c, in, defaults(), anomaly_settings()), "anomaly"), nullptr) << "the dollars alone suffice";
 }
 
 TEST(AlertEvaluate, IdleDollarsOverThePeriod) {

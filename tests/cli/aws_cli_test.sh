@@ -77,4 +77,31 @@ if [[ -n "$fakelib" ]]; then
   grep -q "<Name>GPU</Name><Value>1</Value>" <<<"$listed" || { echo "FAIL agent --cloudwatch GPU 1"; exit 1; }
   pass=$((pass+1))
 fi
+# Cost Explorer as the source of `frugal alert run` and of `frugal serve`'s Bill view: four days,
+# the last at $5,000 of p5.48xlarge.
+ce_days='{"results":[{"ResultsByTime":['
+for d in 01 02 03; do
+  ce_days+="{\"TimePeriod\":{\"Start\":\"2026-11-$d\",\"End\":\"2026-11-$d\"},\"Estimated\":false,\"Groups\":[{\"Keys\":[\"p5.48xlarge\"],\"Metrics\":{\"UnblendedCost\":{\"Amount\":\"1320.96\",\"Unit\":\"USD\"}}},{\"Keys\":[\"NoInstanceType\"],\"Metrics\":{\"UnblendedCost\":{\"Amount\":\"99\",\"Unit\":\"USD\"}}}]},"
+done
+ce_days+='{"TimePeriod":{"Start":"2026-11-04","End":"2026-11-05"},"Estimated":false,"Groups":[{"Keys":["p5.48xlarge"],"Metrics":{"UnblendedCost":{"Amount":"5000","Unit":"USD"}}}]}]}]}'
+set_ce() { curl -s -f -o /dev/null -X POST "$url/moto-api/static/ce/cost-and-usage-results" -H "Content-Type: application/json" -d "$ce_days"; }
+set_ce
+rules=$(mktemp --suffix .toml)
+printf '[sources]\ncost_explorer = true\n\n[[rule]]\nname = "daily"\nkind = "daily_spend"\nthreshold_usd = 3000\n\n[[notify]]\nkind = "stdout"\n' > "$rules"
+out=$("$frugal" alert run --rules "$rules" --state "$XDG_CACHE_HOME/alerts.db" --endpoint-url "$url" --dry-run)
+rm -f "$rules"
+grep -q 'GPU spend on 2026-11-04 was \$5,000.00, over the \$3,000.00 daily threshold' <<<"$out" || { echo "FAIL alert run from Cost Explorer: $out"; exit 1; }
+pass=$((pass+1))
+set_ce
+"$frugal" serve --listen 127.0.0.1:0 --cost-explorer-start 2026-10-01 --endpoint-url "$url" 2>"$XDG_CACHE_HOME/serve.err" &
+serve_pid=$!
+sport=""
+for _ in $(seq 1 100); do
+  sport=$(sed -n 's|.*dashboard on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$XDG_CACHE_HOME/serve.err"); [[ -n "$sport" ]] && break; sleep 0.1
+done
+bill=$(curl -sf "http://127.0.0.1:$sport/api/v1/bill" || true)
+kill "$serve_pid" 2>/dev/null; wait "$serve_pid" 2>/dev/null || true
+python3 -c 'import json,sys; b=json.loads(sys.argv[1]); assert b["available"] and b["source"].startswith("Cost Explorer") and abs(b["total"] - (3*1320.96 + 5000)) < 1e-6, b' "$bill" ||
+  { echo "FAIL serve --cost-explorer-start: $bill $(cat "$XDG_CACHE_HOME/serve.err")"; exit 1; }
+pass=$((pass+1))
 echo "aws cli: $pass passed, 0 failed"
