@@ -168,7 +168,8 @@ TEST(AlertEvaluate, ForecastIsMonthToDatePlusTheLastWeeksAverageForTheRestOfTheM
     for (auto& [t, v] : in.daily[fmt::format("2026-02-{:02d}", d)]) v *= 2;
   }
   c.rules[1].budget_usd = 5000;
-  const Finding* up = find(evaluate(c, in, defaults(), anomaly_settings()), "forecast");
+  const auto raised = evaluate(c, in, defaults(), anomaly_settings());
+  const Finding* up = find(raised, "forecast");
   ASSERT_NE(up, nullptr);
   EXPECT_NEAR(up->value_usd, 5300, 1e-9);
 }
@@ -214,7 +215,8 @@ TEST(AlertEvaluate, IdleDollarsOverThePeriod) {
     asked = s;
     return 4.5;
   };
-  const Finding* i = find(evaluate(c, in, defaults(), anomaly_settings()), "idle");
+  const auto found = evaluate(c, in, defaults(), anomaly_settings());
+  const Finding* i = find(found, "idle");
   ASSERT_NE(i, nullptr);
   EXPECT_DOUBLE_EQ(asked, 86400);
   EXPECT_DOUBLE_EQ(i->value_usd, 4.5);
