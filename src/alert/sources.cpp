@@ -26,19 +26,8 @@ Inputs gather_inputs(const AlertConfig& c, const std::string& data_dir, const De
   in.now = now;
   if (!c.sources.bills.empty()) {
     // s3:// exports are fetched into a private folder that lives while they are read.
-    std::unique_ptr<TempDir> downloads;
-    std::vector<std::string> inputs;
-    for (const auto& b : c.sources.bills) {
-      if (b.rfind("s3://", 0) != 0) {
-        inputs.push_back(b);
-        continue;
-      }
-      if (!downloads) downloads = std::make_unique<TempDir>("frugal-alert-s3-", "the S3 download");
-      const auto dir = downloads->path() / std::to_string(inputs.size());
-      std::filesystem::create_directories(dir);
-      billing::fetch_s3_bill(aws_config(), b, dir.string());
-      inputs.push_back(dir.string());
-    }
+    const TempDir downloads("frugal-alert-s3-", "the S3 download");
+    const auto inputs = billing::localize_bill_inputs(c.sources.bills, downloads.path().string(), aws_config);
     const auto files = billing::expand_bill_inputs(inputs);
     if (files.empty()) throw Error(fmt::format("{}: no bill files found in [sources] bills", c.file));
     const Catalog cat = Catalog::load(data_dir);

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <vector>
 
 #include "aws/s3.h"
@@ -40,6 +41,24 @@ int fetch_s3_bill(const aws::AwsConfig& cfg, const std::string& url, const std::
   }
   if (n == 0) throw Error(fmt::format("{}: no CSV objects under this prefix", url));
   return n;
+}
+
+std::vector<std::string> localize_bill_inputs(const std::vector<std::string>& inputs, const std::string& dir,
+                                              const std::function<aws::AwsConfig()>& aws_config) {
+  std::vector<std::string> out;
+  std::optional<aws::AwsConfig> cfg;
+  for (const auto& in : inputs) {
+    if (in.rfind("s3://", 0) != 0) {
+      out.push_back(in);
+      continue;
+    }
+    if (!cfg) cfg = aws_config();
+    const auto local = std::filesystem::path(dir) / std::to_string(out.size());
+    std::filesystem::create_directories(local);
+    fetch_s3_bill(*cfg, in, local.string());
+    out.push_back(local.string());
+  }
+  return out;
 }
 
 }  // namespace frugal::billing

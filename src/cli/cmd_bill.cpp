@@ -65,12 +65,12 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o);
 
 // Streams the CUR/FOCUS CSV objects under an S3 prefix to a private temporary folder (memory stays
 // flat; gzip is undone by the reader) and analyses them exactly like local files.
-void run_bill_s3(const GlobalOptions& g, const BillOptions& o, const std::string& url) {
+// Inputs with s3:// exports: fetched into a private folder, then read like local files.
+void run_bill_s3(const GlobalOptions& g, const BillOptions& o) {
   aws::SystemEnvironment env;
   const TempDir tmp("frugal-s3-", "the S3 download");
-  billing::fetch_s3_bill(aws::resolve_config(o.aws, env), url, tmp.path().string());
   BillOptions files = o;
-  files.inputs = {tmp.path().string()};
+  files.inputs = billing::localize_bill_inputs(o.inputs, tmp.path().string(), [&] { return aws::resolve_config(o.aws, env); });
   run_bill_files(g, files);
 }
 
@@ -294,7 +294,7 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
 }
 
 void run_bill(const GlobalOptions& g, const BillOptions& o) {
-  if (o.inputs.size() == 1 && o.inputs[0].rfind("s3://", 0) == 0) return run_bill_s3(g, o, o.inputs[0]);
+  if (std::any_of(o.inputs.begin(), o.inputs.end(), [](const std::string& i) { return i.rfind("s3://", 0) == 0; })) return run_bill_s3(g, o);
   if (!o.inputs.empty()) return run_bill_files(g, o);
   if (o.start.empty() || o.end.empty()) throw Error("--start and --end are required with --source cost-explorer");
   if (o.source != "cost-explorer") {

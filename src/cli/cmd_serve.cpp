@@ -10,6 +10,7 @@
 #include "advise/advisor.h"
 #include "aws/environment.h"
 #include "billing/cost_explorer_spend.h"
+#include "billing/s3_inputs.h"
 #include "billing/trend.h"
 #include "advise/defaults.h"
 #include "cli/advise_render.h"
@@ -18,6 +19,7 @@
 #include "cli/stop_signal.h"
 #include "core/data_dir.h"
 #include "core/error.h"
+#include "core/temp_dir.h"
 #include "core/time_util.h"
 #include "core/units.h"
 #include "http/auth.h"
@@ -99,7 +101,12 @@ void run_serve(const GlobalOptions& g, const ServeCmd& o) {
                                                                    Catalog::load(data_dir), o.cost_explorer_start, end);
     bill = serve::bill_summary(daily, fmt::format("Cost Explorer, {} to {}", o.cost_explorer_start, end), data_dir);
   } else {
-    bill = serve::bill_summary(o.bills, data_dir);
+    // s3:// exports are fetched into a private folder, summarised, and the folder removed.
+    const TempDir downloads("frugal-serve-s3-", "the S3 download");
+    aws::SystemEnvironment env;
+    const auto inputs = billing::localize_bill_inputs(o.bills, downloads.path().string(), [&] { return aws::resolve_config(o.aws, env); });
+    bill = serve::bill_summary(inputs, data_dir);
+    if (inputs != o.bills && bill.value("available", false)) bill["source"] = fmt::format("{} ({})", o.bills.front(), bill["source"].get<std::string>());
   }
   // An hour of samples at the poll interval.
   serve::FleetPoller fleet(o.agents, [] { return aws::make_curl_transport({.connect_timeout_ms = 2000, .timeout_ms = 5000}); },
@@ -128,13 +135,13 @@ void register_serve(CLI::App& app, GlobalOptions& g) {
   auto* s = app.add_subcommand("serve", "Web dashboard: fleet GPUs and idle dollars from agents, bill trends, the advisor");
   s->add_option("--listen", o->listen, "HOST:PORT (default 127.0.0.1:9404; non-loopback needs --token-file)");
   s->add_option("--agent", o->agents, "An agent's base URL, e.g. http://gpu-node-1:9401 (repeatable)");
-  s->add_option("--bill", o->bills, "Bill files or folders for the Bill view (FOCUS, CUR; repeatable)");
+  s->add_option("--bill", o->bills, "Bill files, folders or s3:// exports for the Bill view (FOCUS, CUR; repeatable)");
   s->add_option("--token-file", o->token_file, "API token file (created, mode 0600, when missing); required beyond loopback");
   s->add_option("--poll", o->poll, "How often to poll the agents (default 5s)");
   s->add_option("--region", o->region, "Region(s) the advisor prices (default: the AWS conventions)");
   s->add_option("--cost-explorer-start", o->cost_explorer_start, "Bill view from Cost Explorer: daily GPU spend from this day (YYYY-MM-DD)");
-  s->add_option("--profile", o->aws.profile, "AWS profile for Cost Explorer");
-  s->add_option("--endpoint-url", o->aws.endpoint_url, "Send Cost Explorer calls to this endpoint (e.g. a local emulator)");
+  s->add_option("--profile", o->aws.profile, "AWS profile for Cost Explorer and S3");
+  s->add_option("--endpoint-url", o->aws.endpoint_url, "Send Cost Explorer and S3 calls to this endpoint (e.g. a local emulator)");
   s->callback([&g, o] { run_serve(g, *o); });
 }
 

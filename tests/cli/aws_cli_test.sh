@@ -104,4 +104,18 @@ kill "$serve_pid" 2>/dev/null; wait "$serve_pid" 2>/dev/null || true
 python3 -c 'import json,sys; b=json.loads(sys.argv[1]); assert b["available"] and b["source"].startswith("Cost Explorer") and abs(b["total"] - (3*1320.96 + 5000)) < 1e-6, b' "$bill" ||
   { echo "FAIL serve --cost-explorer-start: $bill $(cat "$XDG_CACHE_HOME/serve.err")"; exit 1; }
 pass=$((pass+1))
+# The Bill view from an S3 export, and `frugal bill` from S3 and a local file at once.
+"$frugal" serve --listen 127.0.0.1:0 --bill s3://billing-exports/focus/ --endpoint-url "$url" 2>"$XDG_CACHE_HOME/serve-s3.err" &
+serve_pid=$!
+sport=""
+for _ in $(seq 1 100); do
+  sport=$(sed -n 's|.*dashboard on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$XDG_CACHE_HOME/serve-s3.err"); [[ -n "$sport" ]] && break; sleep 0.1
+done
+bill=$(curl -sf "http://127.0.0.1:$sport/api/v1/bill" || true)
+kill "$serve_pid" 2>/dev/null; wait "$serve_pid" 2>/dev/null || true
+python3 -c 'import json,sys; b=json.loads(sys.argv[1]); assert b["available"] and b["source"].startswith("s3://billing-exports/focus/") and abs(b["total"] - 12.126) < 0.01, b' "$bill" ||
+  { echo "FAIL serve --bill s3://: $bill $(cat "$XDG_CACHE_HOME/serve-s3.err")"; exit 1; }
+out=$("$frugal" --format json bill s3://billing-exports/focus/ "$(dirname "$0")/../data/billing/focus1.0_official_sample_1000.csv" --endpoint-url "$url")
+grep -q '"gpu_usd": 24.25' <<<"$out" || { echo "FAIL bill s3 + local: $(grep gpu_usd <<<"$out")"; exit 1; }
+pass=$((pass+1))
 echo "aws cli: $pass passed, 0 failed"
