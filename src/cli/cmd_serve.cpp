@@ -109,7 +109,14 @@ void run_serve(const GlobalOptions& g, const ServeCmd& o) {
     if (inputs != o.bills && bill.value("available", false)) bill["source"] = fmt::format("{} ({})", o.bills.front(), bill["source"].get<std::string>());
   }
   // An hour of samples at the poll interval.
-  serve::FleetPoller fleet(o.agents, [] { return aws::make_curl_transport({.connect_timeout_ms = 2000, .timeout_ms = 5000}); },
+  // An agent that does not answer within seconds is shown as down, not waited for.
+  auto http = [] {
+    aws::HttpOptions opts;
+    opts.connect_timeout_ms = 2000;
+    opts.timeout_ms = 5000;
+    return aws::make_curl_transport(opts);
+  };
+  serve::FleetPoller fleet(o.agents, http,
                            static_cast<std::size_t>(std::ceil(3600 / poll_s)));
   http::Router router = serve::dashboard_router(fleet, std::move(bill), token);
   add_advise_route(router, token, data_dir, o.region);
