@@ -22,10 +22,8 @@ fail() {
   for f in "$tmp"/*.log; do [[ -f "$f" ]] && { echo "--- $f"; tail -5 "$f"; }; done
   exit 1
 }
-moto=$(command -v moto_server || true)
-for c in "${HOME:-/root}/.pyenv/shims/moto_server" /root/.pyenv/shims/moto_server; do
-  [[ -z "$moto" && -x "$c" ]] && moto="$c"
-done
+source "$src/tests/lib/servers.sh"
+find_moto
 [[ -n "$moto" ]] || { echo "moto_server not installed: skipped"; exit 77; }
 command -v prometheus-alertmanager >/dev/null || fail "prometheus-alertmanager is not installed (scripts/install-deps.sh installs it)"
 
@@ -35,23 +33,6 @@ sed -i 's/^retry_backoff_seconds = .*/retry_backoff_seconds = 0.05/' "$tmp/data/
 unset AWS_PROFILE AWS_DEFAULT_REGION
 export FRUGAL_DATA_DIR="$tmp/data" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
 export AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE=/nonexistent AWS_EC2_METADATA_DISABLED=true XDG_STATE_HOME="$tmp/state"
-
-start_on_free_port() {  # name, readiness URL path, command... (PORT replaced); sets `port`
-  local name=$1 ready=$2; shift 2
-  port=""
-  for _ in 1 2 3 4 5; do
-    local cand=$(( 20000 + RANDOM % 30000 ))
-    "${@//PORT/$cand}" >"$tmp/$name.log" 2>&1 &
-    local pid=$!
-    for _ in $(seq 1 150); do
-      if curl -s -o /dev/null "http://127.0.0.1:$cand$ready"; then pids+=("$pid"); port=$cand; return 0; fi
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill "$pid" 2>/dev/null || true
-  done
-  return 1
-}
 
 # --- moto: an SNS topic delivering to an SQS queue ---
 start_on_free_port moto /moto-api/ "$moto" -H 127.0.0.1 -p PORT || fail "moto_server did not start"

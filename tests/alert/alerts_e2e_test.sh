@@ -29,24 +29,7 @@ unset AWS_REGION AWS_DEFAULT_REGION AWS_PROFILE
 export AWS_CONFIG_FILE=/nonexistent FRUGAL_DATA_DIR="$data" AWS_EC2_METADATA_DISABLED=true
 export LD_LIBRARY_PATH="$fakelib"
 
-# Starts a server that needs its port named up front on a free loopback port; sets `port`.
-# Not called in $(...): the server must stay this shell's child, in `pids`.
-start_on_free_port() {  # name, readiness path, command... (PORT in the command is replaced)
-  local name=$1 ready=$2; shift 2
-  port=""
-  for _ in 1 2 3 4 5; do
-    local cand=$(( 20000 + RANDOM % 30000 ))
-    "${@//PORT/$cand}" >"$tmp/$name.log" 2>&1 &
-    local pid=$!
-    for _ in $(seq 1 150); do
-      if curl -sf -o /dev/null "http://127.0.0.1:$cand$ready"; then pids+=("$pid"); port=$cand; return 0; fi
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill "$pid" 2>/dev/null || true
-  done
-  return 1
-}
+source "$src/tests/lib/servers.sh"
 
 # --- the webhook receiver ---
 python3 "$src/tests/alert/webhook_receiver.py" "$tmp/webhook.jsonl" "$tmp/webhook.port" 2>"$tmp/webhook.err" &
@@ -88,13 +71,7 @@ start_agent() {  # name, scenario; sets `port`
   FAKE_NVML_SCENARIO="$2" XDG_STATE_HOME="$tmp/state-$1" "$frugal" agent --listen 127.0.0.1:0 \
     --instance-type p4d.24xlarge --interval 0.2s --idle-grace 1s --no-history 2>"$tmp/agent-$1.err" &
   pids+=($!)
-  port=""
-  for _ in $(seq 1 100); do
-    port=$(sed -n 's|.*serving http://127.0.0.1:\([0-9]*\)/metrics.*|\1|p' "$tmp/agent-$1.err")
-    [[ -n "$port" ]] && curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break
-    sleep 0.1
-  done
-  [[ -n "$port" ]] || fail "agent $1 did not start"
+  wait_for_agent "$tmp/agent-$1.err" "agent $1"
 }
 start_agent a "$tmp/busy.json"
 porta=$port

@@ -13,19 +13,14 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 unset AWS_REGION AWS_DEFAULT_REGION AWS_PROFILE
 export AWS_CONFIG_FILE=/nonexistent FRUGAL_DATA_DIR="$data" AWS_EC2_METADATA_DISABLED=true XDG_STATE_HOME="$tmp/state"
+source "$src/tests/lib/servers.sh"
 dash="$src/deploy/grafana/frugal-dashboard.json"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["uid"] and d["panels"] and d["schemaVersion"] >= 36' "$dash" || fail "dashboard JSON"
 
 LD_LIBRARY_PATH="$fakelib" FAKE_NVML_SCENARIO="$scenarios/two_a100.json" "$frugal" agent --listen 127.0.0.1:0 \
   --instance-type p4d.24xlarge --interval 0.2s --idle-grace 1s 2>"$tmp/agent.err" &
 pids+=($!)
-port=""
-for _ in $(seq 1 100); do
-  port=$(sed -n 's|.*serving http://127.0.0.1:\([0-9]*\)/metrics.*|\1|p' "$tmp/agent.err")
-  [[ -n "$port" ]] && curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break
-  sleep 0.1
-done
-[[ -n "$port" ]] || fail "agent did not start: $(cat "$tmp/agent.err")"
+wait_for_agent "$tmp/agent.err" "agent"
 cat > "$tmp/prometheus.yml" <<YML
 global:
   scrape_interval: 1s
@@ -35,16 +30,9 @@ scrape_configs:
     static_configs:
       - targets: ['127.0.0.1:$port']
 YML
-pport=""
-for _ in 1 2 3 4 5; do
-  cand=$(( 20000 + RANDOM % 30000 ))
-  prometheus --config.file="$tmp/prometheus.yml" --storage.tsdb.path="$tmp/tsdb" --web.listen-address="127.0.0.1:$cand" >"$tmp/prom.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$cand/-/ready" && { pport=$cand; break; }; kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  [[ -n "$pport" ]] && { pids+=("$pid"); break; }
-  kill "$pid" 2>/dev/null || true
-done
-[[ -n "$pport" ]] || fail "prometheus did not start: $(tail -3 "$tmp/prom.log")"
+start_on_free_port prom /-/ready prometheus --config.file="$tmp/prometheus.yml" --storage.tsdb.path="$tmp/tsdb" \
+  --web.listen-address=127.0.0.1:PORT || fail "prometheus did not start: $(tail -3 "$tmp/prom.log")"
+pport=$port
 # Enough scrapes for rate() over 5 s and the idle GPU to be past its grace period.
 for _ in $(seq 1 100); do
   curl -sf "http://127.0.0.1:$pport/api/v1/query" --data-urlencode 'query=count_over_time(frugal_gpu_idle{gpu="1"}[10s]) >= 6' | grep -q '"result":\[{' && break

@@ -13,6 +13,7 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*"; for f in "$tmp"/*.err; do [[ -f "$f" ]] && { echo "--- $f"; tail -5 "$f"; }; done; exit 1; }
 unset AWS_REGION AWS_DEFAULT_REGION AWS_PROFILE
 export AWS_CONFIG_FILE=/nonexistent FRUGAL_DATA_DIR="$data" AWS_EC2_METADATA_DISABLED=true XDG_STATE_HOME="$tmp/state"
+source "$src/tests/lib/servers.sh"
 [[ -x /usr/bin/chromium ]] || fail "chromium is not installed (scripts/install-deps.sh installs it)"
 [[ -d "$src/web/node_modules/playwright-core" ]] || fail "web/node_modules is missing: the build runs scripts/build-web.sh (npm ci)"
 
@@ -20,13 +21,7 @@ start_agent() {  # name scenario; sets `port`
   LD_LIBRARY_PATH="$fakelib" FAKE_NVML_SCENARIO="$2" "$frugal" agent --listen 127.0.0.1:0 --instance-type p4d.24xlarge \
     --interval 0.2s --idle-grace 1s --no-history 2>"$tmp/agent-$1.err" &
   pids+=($!)
-  port=""
-  for _ in $(seq 1 100); do
-    port=$(sed -n 's|.*serving http://127.0.0.1:\([0-9]*\)/metrics.*|\1|p' "$tmp/agent-$1.err")
-    [[ -n "$port" ]] && curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break
-    sleep 0.1
-  done
-  [[ -n "$port" ]] || fail "agent $1 did not start"
+  wait_for_agent "$tmp/agent-$1.err" "agent $1"
 }
 start_agent a "$scenarios/two_a100.json"; porta=$port
 cat > "$tmp/one.json" <<'JSON'
@@ -73,12 +68,14 @@ for _ in $(seq 1 50); do
   python3 -c 'import json,sys; t=json.loads(sys.argv[1])["totals"]; sys.exit(0 if t["gpus"] == 3 and t["idle_gpus"] == 1 else 1)' "$fleet" && break
   sleep 0.2
 done
-python3 - "$fleet" "$porta" "$portb" <<'PY' || fail "fleet: $fleet"
+# Every GPU is priced as one of a p4d.24xlarge: the price the agent itself exports.
+price=$(curl -sf "http://127.0.0.1:$porta/metrics" | sed -n 's/^frugal_gpu_price_dollars_per_hour{gpu="0".*} //p')
+[[ -n "$price" ]] || fail "agent a exports no price"
+python3 - "$fleet" "$porta" "$portb" "$price" <<'PY' || fail "fleet: $fleet"
 import json, sys
-f, a, b = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
+f, a, b, price = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3], float(sys.argv[4])
 t = f["totals"]
 assert t["gpus"] == 3 and t["idle_gpus"] == 1, t
-price = 21.957642 / 8  # p4d.24xlarge us-east-1 on-demand per GPU (data/catalog/instances.csv)
 assert abs(t["dollars_per_hour"] - 3 * price) < 1e-6, t
 assert abs(t["idle_dollars_per_hour"] - price) < 1e-6, t
 ok = {x["url"]: x for x in f["agents"]}

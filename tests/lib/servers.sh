@@ -1,0 +1,45 @@
+# Helpers the shell tests share for starting real servers on loopback. Source it after defining
+# `tmp` (a scratch folder), `pids` (an array the test's cleanup kills) and `fail` (report, exit 1).
+# The functions set globals instead of printing, so they are never called in $(...) and the servers
+# they start stay children of the test's shell.
+
+# Starts a server that needs its port named up front on a free loopback port: PORT in the command
+# is replaced by a candidate, tried up to 5 times until GET <ready path> answers. Sets `port`;
+# returns 1 when no candidate worked. Output goes to $tmp/NAME.log.
+start_on_free_port() {  # name, readiness path, command...
+  local name=$1 ready=$2; shift 2
+  port=""
+  for _ in 1 2 3 4 5; do
+    local cand=$(( 20000 + RANDOM % 30000 ))
+    "${@//PORT/$cand}" >"$tmp/$name.log" 2>&1 &
+    local pid=$!
+    for _ in $(seq 1 150); do
+      if curl -sf -o /dev/null "http://127.0.0.1:$cand$ready"; then pids+=("$pid"); port=$cand; return 0; fi
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill "$pid" 2>/dev/null || true
+  done
+  return 1
+}
+
+# Waits for a `frugal agent --listen 127.0.0.1:0` whose stderr goes to LOG to print its port and
+# answer /healthz. Sets `port`; fails the test otherwise.
+wait_for_agent() {  # log file, what to call it in the failure
+  port=""
+  for _ in $(seq 1 100); do
+    port=$(sed -n 's|.*serving http://127.0.0.1:\([0-9]*\)/metrics.*|\1|p' "$1")
+    [[ -n "$port" ]] && curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && return 0
+    sleep 0.1
+  done
+  fail "$2 did not start: $(cat "$1")"
+}
+
+# The moto_server executable (PATH, then pyenv's shims), or "" when it is not installed. Sets `moto`.
+find_moto() {
+  moto=$(command -v moto_server || true)
+  for c in "${HOME:-/root}/.pyenv/shims/moto_server" /root/.pyenv/shims/moto_server; do
+    [[ -z "$moto" && -x "$c" ]] && moto="$c"
+  done
+  return 0
+}
