@@ -30,12 +30,7 @@ Inputs gather_inputs(const AlertConfig& c, const std::string& data_dir, const De
     const auto inputs = billing::localize_bill_inputs(c.sources.bills, downloads.path().string(), aws_config);
     const auto files = billing::expand_bill_inputs(inputs);
     if (files.empty()) throw Error(fmt::format("{}: no bill files found in [sources] bills", c.file));
-    const Catalog cat = Catalog::load(data_dir);
-    billing::GpuAggregator agg(cat);
-    for (const auto& f : files) billing::read_bill_file(f, [&agg](const billing::LineItem& li) { agg.add(li); });
-    for (const auto& [date, types] : agg.result().by_day_type) {
-      for (const auto& [t, v] : types) in.daily[date][t] = billing::to_usd(v);
-    }
+    in.daily = billing::daily_gpu_spend(files, Catalog::load(data_dir));
     in.spend_source = c.sources.bills.size() == 1 && c.sources.bills[0].rfind("s3://", 0) == 0 ? c.sources.bills[0]
                       : files.size() == 1                                                       ? files[0]
                                                                                                 : fmt::format("{} bill files", files.size());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "billing/reader.h"
 #include "billing/trend.h"
 
 namespace frugal::billing {
@@ -163,6 +164,16 @@ const GpuSpend& GpuAggregator::result() {
   }
   normalised_ = true;
   return s_;
+}
+
+std::map<std::string, std::map<std::string, double>> daily_gpu_spend(const std::vector<std::string>& files, const Catalog& cat) {
+  GpuAggregator agg(cat);
+  for (const auto& f : files) read_bill_file(f, [&agg](const LineItem& li) { agg.add(li); });
+  std::map<std::string, std::map<std::string, double>> daily;
+  for (const auto& [date, types] : agg.result().by_day_type) {
+    for (const auto& [t, v] : types) daily[date][t] = to_usd(v);
+  }
+  return daily;
 }
 
 }  // namespace frugal::billing

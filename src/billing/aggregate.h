@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "billing/line_item.h"
 #include "catalog/catalog.h"
@@ -35,6 +36,11 @@ struct TypeUsage {
 struct CommitmentFees {
   Nanos total = 0, unused = 0;  // the commitment's cost over the bill, and its unused part
 };
+
+// Daily GPU spend in dollars (date -> instance type -> dollars) of bill files read one after the
+// other: what the analyses by day (alert rules, the dashboard's Bill view) take. `frugal bill`
+// itself reads in parallel and keeps the exact sums.
+std::map<std::string, std::map<std::string, double>> daily_gpu_spend(const std::vector<std::string>& files, const Catalog& cat);
 
 struct GpuSpend {
   std::map<std::string, std::map<std::string, Nanos>> by_day_type;  // date -> instance type -> cost

@@ -18,14 +18,7 @@ nlohmann::json bill_summary(const std::vector<std::string>& inputs, const std::s
   if (inputs.empty()) return {{"available", false}, {"reason", "no bill given: start frugal serve with --bill FILE|DIR"}};
   const auto files = billing::expand_bill_inputs(inputs);
   if (files.empty()) throw Error("--bill: no bill files found");
-  const Catalog cat = Catalog::load(data_dir);
-  billing::GpuAggregator agg(cat);
-  for (const auto& f : files) billing::read_bill_file(f, [&agg](const billing::LineItem& li) { agg.add(li); });
-  std::map<std::string, std::map<std::string, double>> series;
-  for (const auto& [d, types] : agg.result().by_day_type) {
-    for (const auto& [t, v] : types) series[d][t] = billing::to_usd(v);
-  }
-  return bill_summary(series, files.size() == 1 ? files[0] : fmt::format("{} bill files", files.size()), data_dir);
+  return bill_summary(billing::daily_gpu_spend(files, Catalog::load(data_dir)), files.size() == 1 ? files[0] : fmt::format("{} bill files", files.size()), data_dir);
 }
 
 nlohmann::json bill_summary(const std::map<std::string, std::map<std::string, double>>& series, const std::string& source,
