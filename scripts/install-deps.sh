@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake ninja-build pkg-config
-  libcli11-dev nlohmann-json3-dev libfmt-dev libtomlplusplus-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev libpugixml-dev libcpp-httplib-dev zlib1g-dev curl sqlite3
+  libcli11-dev nlohmann-json3-dev libfmt-dev libtomlplusplus-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev libpugixml-dev libcpp-httplib-dev zlib1g-dev libsnappy-dev libzstd-dev curl sqlite3
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus prometheus-alertmanager tmux chromium
   dpkg-dev fakeroot man-db groff-base bsdextrautils zsh systemd

@@ -30,6 +30,7 @@ struct LineItem {
   // known. CUR: the unblended cost (covered usage is billed at the on-demand rate before its
   // negation); FOCUS: ListCost when the file has it, else BilledCost.
   Nanos list_cost = 0;
+  std::string resource;  // the resource id (instance id "i-0abc..." on EC2 lines); empty when none
   std::string tag;  // value of ReadOptions::tag_key on this line; empty when untagged
   // Commitment fee lines (CUR SavingsPlanRecurringFee / RIFee; FOCUS rows with a
   // CommitmentDiscountStatus): the commitment's cost for the period and the part left unused.

@@ -22,6 +22,8 @@
 #include <thread>
 
 #include "billing/instance_type.h"
+#include "billing/row_loop.h"
+#include "parquet/file.h"
 #include "core/csv.h"
 #include "core/csv_span.h"
 #include "core/error.h"
@@ -53,76 +55,6 @@ namespace {
 
 bool has(const std::vector<std::string>& h, const char* col) { return std::find(h.begin(), h.end(), col) != h.end(); }
 
-// Athena's column naming: lower case, anything else than a letter or digit becomes '_'.
-std::string athena_name(const std::string& s) {
-  std::string o;
-  for (char c : s) o += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c)) : '_';
-  return o;
-}
-
-// Value of `key` in a map cell: JSON ({"user_team":"ml"}), Python-dict ({'user_team': 'ml'}) or
-// Athena map ({user_team=ml}) syntax. Empty when the key is absent.
-std::string map_value(std::string_view cell, std::string_view key) {
-  for (std::size_t at = cell.find(key); at != std::string_view::npos; at = cell.find(key, at + 1)) {
-    const char before = at > 0 ? cell[at - 1] : '{';
-    std::size_t p = at + key.size();
-    const char after = p < cell.size() ? cell[p] : '\0';
-    const bool quoted = before == '"' || before == '\'';
-    if (quoted ? after != before : (before != '{' && before != ' ' && before != ',')) continue;
-    if (quoted) ++p;
-    while (p < cell.size() && cell[p] == ' ') ++p;
-    if (p >= cell.size() || (cell[p] != ':' && cell[p] != '=')) continue;
-    ++p;
-    while (p < cell.size() && cell[p] == ' ') ++p;
-    if (p < cell.size() && (cell[p] == '"' || cell[p] == '\'')) {
-      const std::size_t end = cell.find(cell[p], p + 1);
-      return std::string(cell.substr(p + 1, end == std::string_view::npos ? std::string_view::npos : end - p - 1));
-    }
-    const std::size_t end = cell.find_first_of(",}", p);
-    return std::string(cell.substr(p, end == std::string_view::npos ? std::string_view::npos : end - p));
-  }
-  return "";
-}
-
-bool is_hours_unit(std::string_view unit) {
-  return unit.empty() || unit.find("Hr") != std::string::npos || unit.find("Hour") != std::string::npos ||
-         unit.find("hour") != std::string::npos;
-}
-
-// Column names per format for each field frugal needs ("" = not in that format).
-struct Columns {
-  std::string date, cost, amortized_sp, amortized_ri, product_instance, usage_type, description, account, region,
-      line_type, sp_arn, ri_arn, ri_unused_upfront, ri_unused_recurring, usage_amount, pricing_unit, sp_total,
-      sp_used, ri_amortized_upfront;
-};
-
-Columns columns_for(Format f) {
-  switch (f) {
-    case Format::kCurLegacy:
-      return {"lineItem/UsageStartDate", "lineItem/UnblendedCost", "savingsPlan/SavingsPlanEffectiveCost",
-              "reservation/EffectiveCost", "product/instanceType", "lineItem/UsageType", "lineItem/LineItemDescription",
-              "lineItem/UsageAccountId", "product/region", "lineItem/LineItemType", "savingsPlan/SavingsPlanARN",
-              "reservation/ReservationARN", "reservation/UnusedAmortizedUpfrontFeeForBillingPeriod",
-              "reservation/UnusedRecurringFee", "lineItem/UsageAmount", "pricing/unit",
-              "savingsPlan/TotalCommitmentToDate", "savingsPlan/UsedCommitment",
-              "reservation/AmortizedUpfrontFeeForBillingPeriod"};
-    case Format::kCurAthena:
-    case Format::kCur2:
-      return {"line_item_usage_start_date", "line_item_unblended_cost", "savings_plan_savings_plan_effective_cost",
-              "reservation_effective_cost", "product_instance_type", "line_item_usage_type",
-              "line_item_line_item_description", "line_item_usage_account_id", "product_region",
-              "line_item_line_item_type", "savings_plan_savings_plan_a_r_n", "reservation_reservation_a_r_n",
-              "reservation_unused_amortized_upfront_fee_for_billing_period", "reservation_unused_recurring_fee",
-              "line_item_usage_amount", "pricing_unit", "savings_plan_total_commitment_to_date",
-              "savings_plan_used_commitment", "reservation_amortized_upfront_fee_for_billing_period"};
-    case Format::kFocus:
-      return {"ChargePeriodStart", "BilledCost", "EffectiveCost", "", "", "", "ChargeDescription", "SubAccountId",
-              "RegionId", "ChargeCategory", "", "", "", "", "ConsumedQuantity", "ConsumedUnit", "", "", ""};
-  }
-  return {};
-}
-
-// gzip (or plain) file as a std::streambuf, so the CSV reader pulls decompressed bytes.
 class GzBuf : public std::streambuf {
  public:
   explicit GzBuf(const std::string& path) : f_(gzopen(path.c_str(), "rb")) {
@@ -190,197 +122,6 @@ class StreamRecords {
 
 // Reads the records after the header from `reader` (StreamRecords or CsvSpanReader), handing
 // each line item to `sink`. `st.format` must be set.
-template <class Records>
-void read_rows(Records& reader, const std::vector<std::string>& header, const std::string& name, const LineSink& sink,
-               const ReadOptions& opt, ReadStats& st) {
-  std::vector<std::string_view> f;
-  const Columns want = columns_for(st.format);
-  std::map<std::string, int> idx;
-  for (std::size_t i = 0; i < header.size(); ++i) {
-    // Two columns of one name: which one holds the cost is anyone's guess, so neither is taken.
-    if (auto [it, fresh] = idx.emplace(header[i], static_cast<int>(i)); !fresh) {
-      fail_at({name, 1, 1}, fmt::format("duplicate column '{}' (columns {} and {})", header[i], it->second + 1, i + 1));
-    }
-  }
-  auto col = [&](const std::string& c, bool required) {
-    if (c.empty()) return -1;
-    auto it = idx.find(c);
-    if (it == idx.end()) {
-      if (required) fail_at({name, 1, 1}, fmt::format("missing required column '{}' for {}", c, to_string(st.format)));
-      return -1;
-    }
-    return it->second;
-  };
-  const int c_date = col(want.date, true), c_cost = col(want.cost, true), c_am_sp = col(want.amortized_sp, false),
-            c_am_ri = col(want.amortized_ri, false), c_inst = col(want.product_instance, false),
-            c_usage = col(want.usage_type, false), c_desc = col(want.description, false),
-            c_acct = col(want.account, false), c_region = col(want.region, false), c_type = col(want.line_type, false),
-            c_sp = col(want.sp_arn, false), c_ri = col(want.ri_arn, false), c_ri_up = col(want.ri_unused_upfront, false),
-            c_ri_rec = col(want.ri_unused_recurring, false);
-  // FOCUS fields for purchase option and commitments.
-  const int c_commit_type = col(st.format == Format::kFocus ? "CommitmentDiscountType" : "", false);
-  const int c_pricing = col(st.format == Format::kFocus ? "PricingCategory" : "", false);
-  const int c_sku = col(st.format == Format::kFocus ? "SkuPriceDetails" : "", false);
-  const int c_status = col(st.format == Format::kFocus ? "CommitmentDiscountStatus" : "", false);
-  const int c_list = col(st.format == Format::kFocus ? "ListCost" : "", false);
-  // Split cost allocation rows (EKS/ECS pods) re-state part of a parent instance line: the parent
-  // carries the cost, so they are counted but not summed.
-  const int c_split = col(st.format == Format::kFocus       ? ""
-                          : st.format == Format::kCurLegacy ? "splitLineItem/ParentResourceId"
-                                                            : "split_line_item_parent_resource_id",
-                          false);
-  const int c_usage_amount = col(want.usage_amount, false), c_unit = col(want.pricing_unit, false),
-            c_sp_total = col(want.sp_total, false), c_sp_used = col(want.sp_used, false),
-            c_ri_upfront = col(want.ri_amortized_upfront, false);
-  // The tag: its own column (CUR legacy, Athena) or a key inside a map column (CUR 2.0, FOCUS).
-  int c_tag = -1;
-  std::vector<std::string> tag_keys;  // keys to look up in the map column
-  if (!opt.tag_key.empty()) {
-    switch (st.format) {
-      case Format::kCurLegacy:
-        c_tag = col("resourceTags/user:" + opt.tag_key, false);
-        if (c_tag < 0) c_tag = col("resourceTags/" + opt.tag_key, false);
-        break;
-      case Format::kCurAthena: c_tag = col("resource_tags_user_" + athena_name(opt.tag_key), false); break;
-      case Format::kCur2:
-        c_tag = col("resource_tags", false);
-        tag_keys = {"user_" + opt.tag_key, opt.tag_key};
-        break;
-      case Format::kFocus:
-        c_tag = col("Tags", false);
-        tag_keys = {opt.tag_key, "user:" + opt.tag_key, "user_" + opt.tag_key};
-        break;
-    }
-  }
-
-  auto get = [&](int c) -> std::string_view { return c >= 0 && c < static_cast<int>(f.size()) ? f[c] : std::string_view(); };
-  auto amount = [&](int c, const char* what) -> Nanos {
-    if (c < 0) return 0;
-    auto v = parse_amount(get(c));
-    if (!v) {
-      // A well-formed number that is only too big gets its own reason: one line is at most
-      // INT64_MAX nano-dollars (sums are 128-bit and cannot wrap).
-      const std::string_view text = get(c);
-      const std::string copy(text);
-      char* stop = nullptr;
-      const double d = std::strtod(copy.c_str(), &stop);
-      const bool numeric = !copy.empty() && stop == copy.c_str() + copy.size() && std::isfinite(d) &&
-                           copy.find_first_of("xXnN") == std::string::npos;  // not hex, inf or nan
-      fail_at(reader.field_location(c),
-              numeric ? fmt::format("amount in {} out of range: '{}' (one line may carry at most {} either way)", what, text,
-                                        format_usd(std::numeric_limits<std::int64_t>::max()))
-                      : fmt::format("expected a decimal amount in {}, got '{}'", what, text));
-    }
-    return *v;
-  };
-
-  while (reader.next(f)) {
-    if (f.size() == 1 && f[0].empty()) continue;
-    ++st.rows;
-    if (c_split >= 0 && c_split < static_cast<int>(f.size()) && !f[c_split].empty()) {
-      ++st.split_rows;
-      continue;
-    }
-    try {
-      if (f.size() != header.size()) {
-        fail_at({name, reader.record_line(), 1},
-                fmt::format("expected {} fields as in the header, found {}", header.size(), f.size()));
-      }
-      LineItem li;
-      const std::string_view d = get(c_date);
-      if (d.size() < 10 || d[4] != '-' || d[7] != '-') {
-        fail_at(reader.field_location(c_date), fmt::format("expected a date like 2024-09-27T15:00:00Z, got '{}'", d));
-      }
-      li.date = d.substr(0, 10);
-      if (d.size() >= 13 && (d[10] == 'T' || d[10] == ' ') && std::isdigit(static_cast<unsigned char>(d[11])) &&
-          std::isdigit(static_cast<unsigned char>(d[12]))) {
-        li.hour = (d[11] - '0') * 10 + (d[12] - '0');
-        if (li.hour > 23) fail_at(reader.field_location(c_date), fmt::format("expected an hour 00-23 in '{}'", d));
-      }
-      if (c_tag >= 0) {
-        const std::string_view cell = get(c_tag);
-        if (tag_keys.empty()) {
-          li.tag = cell;
-        } else {
-          for (const auto& k : tag_keys) {
-            if (!(li.tag = map_value(cell, k)).empty()) break;
-          }
-        }
-      }
-      li.cost = amount(c_cost, want.cost.c_str());
-      li.account = get(c_acct);
-      li.region = get(c_region);
-      li.line_type = get(c_type);
-      const std::string_view usage = get(c_usage);
-      li.instance_type = get(c_inst);
-      if (li.instance_type == "NULL") li.instance_type.clear();
-      if (li.instance_type.empty()) li.instance_type = find_instance_type(usage);
-      if (li.instance_type.empty()) li.instance_type = find_instance_type(get(c_desc));
-      if (li.instance_type.empty() && c_sku >= 0) li.instance_type = find_instance_type(get(c_sku));
-      if (st.format == Format::kFocus) {
-        const std::string_view ct = get(c_commit_type);
-        const std::string_view pc = get(c_pricing);
-        if (ct == "Savings Plan" || ct == "SavingsPlan") li.purchase = PurchaseOption::kSavingsPlan;
-        else if (ct == "Reservation" || ct == "Reserved") li.purchase = PurchaseOption::kReserved;
-        else if (pc == "Dynamic") li.purchase = PurchaseOption::kSpot;
-        else if (pc == "Standard" || pc == "On-Demand") li.purchase = PurchaseOption::kOnDemand;
-        else if (pc == "Committed") li.purchase = PurchaseOption::kSavingsPlan;
-        li.amortized = amount(c_am_sp, "EffectiveCost");
-        // FOCUS 1.1+: a row of a commitment is Used (covered usage) or Unused (the idle part).
-        const std::string_view status = get(c_status);
-        if (!status.empty() && li.purchase != PurchaseOption::kOnDemand && li.purchase != PurchaseOption::kSpot) {
-          li.commitment = ct == "Reservation" || ct == "Reserved" ? PurchaseOption::kReserved : PurchaseOption::kSavingsPlan;
-          li.commitment_total = li.amortized;
-          if (status == "Unused") li.commitment_unused = li.amortized;
-        }
-        if (li.line_type == "Usage" && status != "Unused" && !li.instance_type.empty() && is_hours_unit(get(c_unit))) {
-          li.usage_hours = static_cast<double>(amount(c_usage_amount, "ConsumedQuantity")) / 1e9;
-          li.list_cost = c_list >= 0 ? amount(c_list, "ListCost") : li.cost;
-        }
-      } else {
-        // AWS's rule (CID summary_view): SP ARN -> SavingsPlan, else RI ARN -> Reserved, else
-        // "Spot" in the usage type -> Spot, else OnDemand.
-        const std::string_view sp = get(c_sp);
-        const std::string_view ri = get(c_ri);
-        if (!sp.empty()) li.purchase = PurchaseOption::kSavingsPlan;
-        else if (!ri.empty()) li.purchase = PurchaseOption::kReserved;
-        else if (usage.find("Spot") != std::string::npos) li.purchase = PurchaseOption::kSpot;
-        else li.purchase = PurchaseOption::kOnDemand;
-        // Amortized cost per line item type, as CID computes it.
-        const std::string& t = li.line_type;
-        if (t == "SavingsPlanCoveredUsage") li.amortized = amount(c_am_sp, want.amortized_sp.c_str());
-        else if (t == "SavingsPlanNegation" || t == "SavingsPlanUpfrontFee") li.amortized = 0;
-        else if (t == "SavingsPlanRecurringFee") {
-          // CID: the unused commitment (total - used); the used part is in the covered usage lines.
-          if (c_sp_total >= 0 && c_sp_used >= 0) {
-            li.commitment = PurchaseOption::kSavingsPlan;
-            li.commitment_total = amount(c_sp_total, want.sp_total.c_str());
-            li.commitment_unused = li.commitment_total - amount(c_sp_used, want.sp_used.c_str());
-          }
-          li.amortized = li.commitment_unused;
-        } else if (t == "DiscountedUsage") li.amortized = amount(c_am_ri, want.amortized_ri.c_str());
-        else if (t == "RIFee") {
-          li.amortized = amount(c_ri_up, "unused upfront fee") + amount(c_ri_rec, "unused recurring fee");
-          li.commitment = PurchaseOption::kReserved;
-          li.commitment_total = li.cost + amount(c_ri_upfront, want.ri_amortized_upfront.c_str());
-          li.commitment_unused = li.amortized;
-        }
-        else if (t == "Fee" && !ri.empty()) li.amortized = 0;  // RI upfront: spread over its usage
-        else li.amortized = li.cost;
-        if ((t == "Usage" || t == "DiscountedUsage" || t == "SavingsPlanCoveredUsage") && !li.instance_type.empty() &&
-            is_hours_unit(get(c_unit))) {
-          li.usage_hours = static_cast<double>(amount(c_usage_amount, want.usage_amount.c_str())) / 1e9;
-          li.list_cost = li.cost;
-        }
-      }
-      sink(li);
-    } catch (const Error& e) {
-      if (!opt.skip_bad_rows) throw;
-      if (st.bad_rows++ == 0) st.first_bad = e.what();
-    }
-  }
-}
-
 }  // namespace
 
 ReadStats read_bill(std::istream& in, const std::string& name, const LineSink& sink, const ReadOptions& opt) {
@@ -389,7 +130,7 @@ ReadStats read_bill(std::istream& in, const std::string& name, const LineSink& s
   if (!reader.next_strings(header)) fail_at({name, 1, 1}, "empty file (expected a header row)");
   ReadStats st;
   st.format = opt.force ? *opt.force : detect_format(header, name);
-  read_rows(reader, header, name, sink, opt, st);
+  detail::read_rows(reader, detail::plan_rows(header, name, st.format, opt), name, sink, opt, st);
   return st;
 }
 
@@ -425,6 +166,7 @@ std::string gzip_problem(const std::string& path) {
 }  // namespace
 
 ReadStats read_bill_file(const std::string& path, const LineSink& sink, const ReadOptions& opt) {
+  if (parquet::is_parquet_file(path)) return read_bill_parquet(path, {sink}, opt);
   GzBuf buf(path);
   if (!buf.ok()) throw Error(fmt::format("{}: cannot open file", path));
   std::istream in(&buf);
@@ -578,6 +320,7 @@ void run_parallel(std::size_t n, F&& f) {
 ReadStats read_bill_file_chunked(const std::string& input, const std::vector<LineSink>& sinks, const ReadOptions& opt) {
   if (sinks.empty()) throw Error("read_bill_file_chunked: no sink");
   const std::string path = input == "-" ? std::string(kStdinName) : input;  // as errors name it
+  if (input != "-" && parquet::is_parquet_file(input)) return read_bill_parquet(input, sinks, opt);
   const MappedFile file(input, path);
   const char* const base = file.data();
   const std::size_t size = file.size();
@@ -663,6 +406,7 @@ ReadStats read_bill_file_chunked(const std::string& input, const std::vector<Lin
     first_line[i] = header_lines + 1 + nl_before + nl;
   }
   // Parse the chunks; the first error in file order wins.
+  const detail::RowPlan plan = detail::plan_rows(header, path, st.format, opt);
   std::vector<ReadStats> part(n, st);
   std::vector<std::exception_ptr> failed(n);
   run_parallel(n, [&](std::size_t i) {
@@ -671,7 +415,7 @@ ReadStats read_bill_file_chunked(const std::string& input, const std::vector<Lin
       part[i].split_rows = 0;
       if (start[i] >= start[i + 1]) return;
       ChunkRecords rd(file.in_memory() ? nullptr : base, start[i], start[i + 1], end, path, static_cast<int>(first_line[i]));
-      read_rows(rd, header, path, sinks[i], opt, part[i]);
+      detail::read_rows(rd, plan, path, sinks[i], opt, part[i]);
     } catch (...) {
       failed[i] = std::current_exception();
     }

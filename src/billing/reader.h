@@ -1,5 +1,5 @@
 // Streaming readers for cloud bills: FOCUS 1.0-1.2 CSV, AWS CUR legacy CSV ("lineItem/..."
-// headers), its Athena snake_case variant, and CUR 2.0 CSV. The format is detected from the
+// headers), its Athena snake_case variant, and CUR 2.0 CSV; each of them as Parquet too. The format is detected from the
 // header. Memory stays flat: rows are parsed one at a time and handed to a callback.
 #pragma once
 
@@ -44,6 +44,12 @@ ReadStats read_bill_file(const std::string& path, const LineSink& sink, const Re
 // kStdinName, or its path, in errors).
 ReadStats read_bill_file_chunked(const std::string& path, const std::vector<LineSink>& sinks, const ReadOptions& opt = {});
 inline constexpr const char* kStdinName = "<stdin>";
+
+// Reads a Parquet export (CUR 2.0, FOCUS, legacy CUR with Athena columns): only the columns the
+// format's rows need, row groups spread over sinks.size() threads (sink i on thread i). Errors
+// name the file, row group, column and row. read_bill_file and read_bill_file_chunked call it for
+// files that start with Parquet's magic.
+ReadStats read_bill_parquet(const std::string& path, const std::vector<LineSink>& sinks, const ReadOptions& opt = {});
 
 Format detect_format(const std::vector<std::string>& header, const std::string& name);
 
