@@ -11,6 +11,9 @@ namespace frugal::parquet {
 namespace {
 
 void gunzip(const std::uint8_t* data, std::size_t size, std::size_t expected, std::string& out) {
+  // Deflate expands at most 1032:1: a larger announced size is corrupt, and is refused before
+  // it is allocated.
+  if (expected > size * 1032 + 1024) throw EncodingError("GZIP page smaller than its announced size allows");
   out.resize(expected);
   z_stream z{};
   if (inflateInit2(&z, 15 + 32) != Z_OK) throw EncodingError("GZIP: inflateInit2 failed");
@@ -44,6 +47,10 @@ void decompress(Codec codec, const std::uint8_t* data, std::size_t size, std::si
       return;
     }
     case Codec::kZstd: {
+      // The frame says its size (writers set it); a frame that does not, or says another, is
+      // refused before the page's announced size is allocated.
+      const unsigned long long declared = ZSTD_getFrameContentSize(data, size);
+      if (declared != expected) throw EncodingError("ZSTD page data is corrupt or has the wrong size");
       out.resize(expected);
       const std::size_t n = ZSTD_decompress(out.data(), expected, data, size);
       if (ZSTD_isError(n) || n != expected) {

@@ -114,12 +114,10 @@ void levels(const std::uint8_t* data, std::size_t size, int max_level, std::size
   std::vector<std::uint32_t> tmp(n);
   RleDecoder d(data, size, bit_width_of(static_cast<std::uint32_t>(max_level)));
   d.get(tmp.data(), n);
-  const std::size_t at = out.size();
-  out.resize(at + n);
   for (std::size_t i = 0; i < n; ++i) {
     if (tmp[i] > static_cast<std::uint32_t>(max_level)) throw EncodingError("level above the column's maximum");
-    out[at + i] = static_cast<std::int16_t>(tmp[i]);
   }
+  out.insert(out.end(), tmp.begin(), tmp.end());  // only once all are valid: out is unchanged on error
 }
 }  // namespace
 

@@ -49,52 +49,56 @@ ParquetFile::ParquetFile(const std::string& path, std::string name) : name_(name
   fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd_ < 0) throw Error(fmt::format("{}: cannot open file", name_));
   struct stat sb {};
-  if (::fstat(fd_, &sb) != 0) throw Error(fmt::format("{}: cannot stat file", name_));
-  size_ = static_cast<std::size_t>(sb.st_size);
-  auto bad = [&](const std::string& what) {
+  if (::fstat(fd_, &sb) != 0 || !S_ISREG(sb.st_mode)) {
     ::close(fd_);
-    fd_ = -1;
-    throw InputError(fmt::format("{}: {}", name_, what));
-  };
-  if (size_ < 2 * kMagic + 4) bad("not a Parquet file (too short for its header and footer)");
-  void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd_, 0);
-  if (p == MAP_FAILED) bad("cannot map file");
-  data_ = static_cast<const std::uint8_t*>(p);
-  if (std::memcmp(data_, "PAR1", 4) != 0) {
-    ::munmap(p, size_);
-    data_ = nullptr;
-    bad("not a Parquet file (expected PAR1 at its start)");
+    throw Error(fmt::format("{}: not a regular file", name_));
   }
-  if (std::memcmp(data_ + size_ - 4, "PAR1", 4) != 0) {
-    ::munmap(p, size_);
-    data_ = nullptr;
-    bad("truncated Parquet file (no PAR1 at its end; was it still being written?)");
-  }
-  std::uint32_t footer_len;
-  std::memcpy(&footer_len, data_ + size_ - 8, 4);
-  if (footer_len > size_ - 2 * kMagic - 4) {
-    ::munmap(p, size_);
-    data_ = nullptr;
-    bad(fmt::format("footer length {} larger than the file", footer_len));
+  size_ = static_cast<std::size_t>(sb.st_size);
+  if (size_ > 0) {
+    void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd_, 0);
+    if (p == MAP_FAILED) {
+      ::close(fd_);
+      throw Error(fmt::format("{}: cannot map file", name_));
+    }
+    data_ = static_cast<const std::uint8_t*>(p);
   }
   try {
-    md_ = parse_file_metadata(data_ + size_ - 8 - footer_len, footer_len);
-    build_schema();
-  } catch (const InputError&) {
-    ::munmap(p, size_);
-    data_ = nullptr;
+    open_footer();
+  } catch (...) {
+    if (data_) ::munmap(const_cast<std::uint8_t*>(data_), size_);
     ::close(fd_);
-    fd_ = -1;
     throw;
-  } catch (const std::exception& e) {
-    ::munmap(p, size_);
-    data_ = nullptr;
-    bad(fmt::format("bad footer: {}", e.what()));
   }
 }
 
+std::unique_ptr<ParquetFile> ParquetFile::from_bytes(std::string_view bytes, std::string name) {
+  std::unique_ptr<ParquetFile> f(new ParquetFile());
+  f->name_ = std::move(name);
+  f->owned_.assign(bytes);
+  f->data_ = reinterpret_cast<const std::uint8_t*>(f->owned_.data());
+  f->size_ = f->owned_.size();
+  f->open_footer();
+  return f;
+}
+
+void ParquetFile::open_footer() {
+  auto bad = [&](const std::string& what) { throw InputError(fmt::format("{}: {}", name_, what)); };
+  if (size_ < 2 * kMagic + 4) bad("not a Parquet file (too short for its header and footer)");
+  if (std::memcmp(data_, "PAR1", 4) != 0) bad("not a Parquet file (expected PAR1 at its start)");
+  if (std::memcmp(data_ + size_ - 4, "PAR1", 4) != 0) bad("truncated Parquet file (no PAR1 at its end; was it still being written?)");
+  std::uint32_t footer_len;
+  std::memcpy(&footer_len, data_ + size_ - 8, 4);
+  if (footer_len > size_ - 2 * kMagic - 4) bad(fmt::format("footer length {} larger than the file", footer_len));
+  try {
+    md_ = parse_file_metadata(data_ + size_ - 8 - footer_len, footer_len);
+  } catch (const std::exception& e) {
+    bad(fmt::format("bad footer: {}", e.what()));
+  }
+  build_schema();
+}
+
 ParquetFile::~ParquetFile() {
-  if (data_) ::munmap(const_cast<std::uint8_t*>(data_), size_);
+  if (data_ && owned_.empty() && fd_ >= 0) ::munmap(const_cast<std::uint8_t*>(data_), size_);
   if (fd_ >= 0) ::close(fd_);
 }
 
@@ -144,6 +148,7 @@ std::string ParquetFile::where(int row_group, int leaf) const {
 }
 
 void ParquetFile::release(int row_group) const {
+  if (fd_ < 0) return;  // in memory: nothing mapped
   const auto& rg = md_.row_groups[static_cast<std::size_t>(row_group)];
   const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
   for (const auto& c : rg.columns) {
@@ -261,6 +266,9 @@ ColumnData ParquetFile::read(int row_group, int leaf_index) const {
     std::vector<double> dict_reals;
     std::vector<std::string_view> dict_bytes;
     bool has_dict = false;
+    // A column chunk beyond 2^26 values (row groups are 10^5-10^7 rows in practice) is refused
+    // before anything is sized by it.
+    if (m.num_values < 0 || m.num_values > (std::int64_t{1} << 26)) fail(fmt::format("column chunk of {} values", m.num_values));
     std::size_t values_left = static_cast<std::size_t>(m.num_values);
     std::vector<std::uint32_t> idx;
     while (values_left > 0) {

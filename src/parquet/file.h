@@ -53,6 +53,8 @@ class ParquetFile {
  public:
   // Maps `path` and reads its footer; `name` is used in errors (defaults to path).
   explicit ParquetFile(const std::string& path, std::string name = "");
+  // A file already in memory (tests, the fuzzer): `bytes` is copied.
+  static std::unique_ptr<ParquetFile> from_bytes(std::string_view bytes, std::string name);
   ~ParquetFile();
   ParquetFile(const ParquetFile&) = delete;
   ParquetFile& operator=(const ParquetFile&) = delete;
@@ -72,8 +74,11 @@ class ParquetFile {
   std::string where(int row_group, int leaf) const;
 
  private:
+  ParquetFile() = default;
+  void open_footer();  // reads and checks the footer of data_/size_; throws InputError
   void build_schema();
   std::string name_;
+  std::string owned_;  // the bytes of an in-memory file
   int fd_ = -1;
   const std::uint8_t* data_ = nullptr;
   std::size_t size_ = 0;

@@ -2,7 +2,7 @@
 // configs, units, bill exports and CUR manifests, the agent's Accept header and --listen address,
 // the HTTP request path both servers share (request line, headers, chunked bodies, timeouts), and
 // the scheduler's job-spec JSON, cgroup files and environments (workload attribution), squeue and
-// sacct listings, the kube-scheduler extender's arguments, and the event streams `frugal bench` reads (SSE and AWS
+// sacct listings, Parquet files, the kube-scheduler extender's arguments, and the event streams `frugal bench` reads (SSE and AWS
 // event-stream frames), load forms and length distributions. The first byte picks
 // the parser (first byte % 8); the contract
 // is "parse or throw frugal::Error" (anything else aborts the fuzzer).
@@ -15,6 +15,7 @@
 
 #include "billing/inputs.h"
 #include "billing/reader.h"
+#include "parquet/rows.h"
 #include "catalog/hf_config.h"
 #include "core/csv.h"
 #include "core/csv_span.h"
@@ -153,6 +154,21 @@ void fuzz_job_spec(const std::string& input) {
 }
 }  // namespace
 
+// A Parquet file (the corpus holds small ones DuckDB wrote, every codec and page version): every
+// column of every row group read as text cells.
+void fuzz_parquet(const std::string& input) {
+  auto f = frugal::parquet::ParquetFile::from_bytes(input, "fuzz.parquet");
+  std::vector<int> all;
+  for (std::size_t c = 0; c < f->columns().size(); ++c) all.push_back(static_cast<int>(c));
+  std::vector<std::string_view> cells;
+  for (int g = 0; g < f->row_groups(); ++g) {
+    frugal::parquet::RowGroupCells rows(*f, g, all);
+    while (rows.next(cells)) {
+    }
+  }
+}
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string input(reinterpret_cast<const char*>(data) + 1, size - 1);
@@ -195,6 +211,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (void)frugal::parse_toml(frugal::model_toml(imp.model, imp.notes), "model.toml");
         break;
       }
+      case 2:
+        fuzz_parquet(input);
+        break;
       case 3: {
         // Bill readers with a tag looked up (map-column parsing), then the manifest parser.
         std::istringstream in(input);
