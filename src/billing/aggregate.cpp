@@ -13,7 +13,7 @@ GpuAggregator::GpuAggregator(const Catalog& cat) {
   }
 }
 
-bool GpuAggregator::is_accelerated(const std::string& t) const {
+bool GpuAggregator::is_accelerated(std::string_view t) const {
   std::string_view v = t;
   if (v.rfind("ml.", 0) == 0) v.remove_prefix(3);
   const auto dot = v.find('.');
@@ -21,13 +21,33 @@ bool GpuAggregator::is_accelerated(const std::string& t) const {
   return families_.find(v.substr(0, dot)) != families_.end();
 }
 
-std::size_t GpuAggregator::KeyHash::operator()(const KeyView& k) const {
-  std::size_t h = std::hash<std::string_view>()(k.date);
-  for (std::string_view f : {k.type, k.account, k.region, k.tag}) h = h * 1099511628211ULL ^ std::hash<std::string_view>()(f);
-  return h * 31 + static_cast<std::size_t>(k.purchase);
+long GpuAggregator::day_of(std::uint32_t date) {
+  if (date >= days_.size()) days_.resize(date + 1, LONG_MIN);
+  if (days_[date] == LONG_MIN) days_[date] = days_from_civil(std::string(dates_.str(date)));
+  return days_[date];
 }
 
+GpuAggregator::Sums& GpuAggregator::cell(std::uint32_t date, std::uint32_t type, int purchase) {
+  // Dates and types are few (days of a bill, GPU types): 24 + 32 + 8 bits make one fixed key.
+  const std::uint64_t key = (static_cast<std::uint64_t>(date) << 40) | (static_cast<std::uint64_t>(type) << 8) | static_cast<std::uint64_t>(purchase);
+  if (key == last_cell_key_) return sums_[last_cell_];
+  auto [it, fresh] = cells_.try_emplace(key, static_cast<std::uint32_t>(sums_.size()));
+  if (fresh) sums_.emplace_back();
+  last_cell_key_ = key;
+  last_cell_ = it->second;
+  return sums_[it->second];
+}
+
+namespace {
+template <class V>
+V& slot(std::vector<V>& v, std::uint32_t id) {
+  if (id >= v.size()) v.resize(std::max<std::size_t>(id + 1, v.size() * 2));
+  return v[id];
+}
+}  // namespace
+
 void GpuAggregator::add(const LineItem& li) {
+  built_ = false;
   ++s_.lines;
   s_.total_cost += li.cost;
   if (li.commitment != PurchaseOption::kOther) {
@@ -35,25 +55,26 @@ void GpuAggregator::add(const LineItem& li) {
     c.total += li.commitment_total;
     c.unused += li.commitment_unused;
   }
+  std::uint32_t date = 0;
+  bool have_date = false;
   if (li.usage_hours > 0) {
-    if (li.date != last_date_) {  // bills are sorted by time in practice: one conversion per day
-      last_date_ = li.date;
-      last_day_ = days_from_civil(li.date);
-    }
+    date = dates_.id(li.date);
+    have_date = true;
     // Slots are hourly until a bill proves daily; result() divides by 24 for daily bills.
-    const long slot = last_day_ * 24 + (li.hour < 0 ? 0 : li.hour);
-    if (li.hour > 0) s_.hourly = true;
-    if (slot < s_.first_slot) s_.first_slot = slot;
-    if (slot > s_.last_slot) s_.last_slot = slot;
+    const long slot = day_of(date) * 24 + (li.hour < 0 ? 0 : li.hour);
+    if (li.hour > 0) hourly_ = true;
+    if (slot < first_slot_) first_slot_ = slot;
+    if (slot > last_slot_) last_slot_ = slot;
   }
-  if (li.instance_type.empty() || !is_accelerated(li.instance_type)) return;
-  const KeyView kv{li.date, li.instance_type, li.account, li.region, li.tag, static_cast<int>(li.purchase)};
-  auto it = pending_.find(kv);
-  if (it == pending_.end()) {
-    it = pending_.emplace(Key{li.date, li.instance_type, li.account, li.region, li.tag, kv.purchase}, Sums{}).first;
-    it->second.day = days_from_civil(li.date);
-  }
-  Sums& x = it->second;
+  if (li.instance_type.empty()) return;
+  const std::uint32_t type = types_.id(li.instance_type);
+  // Whether a type counts as GPU spend is decided once per type id: 0 unknown, 1 yes, 2 no.
+  signed char& accel = slot(accelerated_, type);
+  if (accel == 0) accel = is_accelerated(li.instance_type) ? 1 : 2;
+  if (accelerated_[type] != 1) return;
+  if (!have_date) date = dates_.id(li.date);
+  const int purchase = static_cast<int>(li.purchase);
+  Sums& x = cell(date, type, purchase);
   ++x.lines;
   x.cost += li.cost;
   x.amortized += li.amortized;
@@ -63,34 +84,28 @@ void GpuAggregator::add(const LineItem& li) {
     x.usage_effective += li.amortized;
     if (li.purchase == PurchaseOption::kOnDemand) x.on_demand_by_hour[li.hour < 0 ? 0 : li.hour] += li.usage_hours;
   }
-}
-
-void GpuAggregator::flush() {
-  for (const auto& [k, x] : pending_) {
-    s_.gpu_lines += x.lines;
-    s_.gpu_cost += x.cost;
-    s_.gpu_amortized += x.amortized;
-    s_.by_day_type[k.date][k.type] += x.cost;
-    s_.by_day_type_amortized[k.date][k.type] += x.amortized;
-    s_.by_type[k.type] += x.cost;
-    const char* purchase = to_string(static_cast<PurchaseOption>(k.purchase));
-    s_.by_purchase[purchase] += x.cost;
-    s_.by_purchase_amortized[purchase] += x.amortized;
-    s_.by_account[k.account] += x.cost;
-    s_.by_region[k.region] += x.cost;
-    s_.type_region[k.type][k.region] += x.cost;
-    s_.by_tag[k.tag] += x.cost;
-    auto& u = s_.usage[k.type];
-    u.hours[k.purchase] += x.hours;
-    u.cost[k.purchase] += x.cost;
-    u.effective[k.purchase] += x.amortized;
-    u.usage_list[k.purchase] += x.usage_list;
-    u.usage_effective[k.purchase] += x.usage_effective;
-    for (int h = 0; h < 24; ++h) {
-      if (x.on_demand_by_hour[h] > 0) s_.on_demand_slots[k.type][x.day * 24 + h] += x.on_demand_by_hour[h];
+  const std::uint32_t account = accounts_.id(li.account);
+  slot(account_cost_, account) += li.cost;
+  const std::uint32_t region = regions_.id(li.region);
+  slot(region_cost_, region) += li.cost;
+  type_region_[(static_cast<std::uint64_t>(type) << 32) | region] += li.cost;
+  const std::uint32_t tag = tags_.id(li.tag);
+  slot(tag_cost_, tag) += li.cost;
+  if (!li.resource.empty()) {
+    const std::uint32_t r = resources_.id(li.resource);
+    Resource& res = slot(resource_, r);
+    if (res.lines == 0) {
+      res.type = type, res.account = account, res.region = region, res.tag = tag;
+      res.first_date = res.last_date = date;
+    } else {
+      if (li.date < dates_.str(res.first_date)) res.first_date = date;
+      if (li.date > dates_.str(res.last_date)) res.last_date = date;
     }
+    ++res.lines;
+    res.hours += li.usage_hours;
+    res.cost += li.cost;
+    res.amortized += li.amortized;
   }
-  pending_.clear();
 }
 
 std::string GpuSpend::main_region(const std::string& type) const {
@@ -117,52 +132,140 @@ void TypeUsage::add(const TypeUsage& o) {
   }
 }
 
-void GpuAggregator::merge(GpuAggregator& other) {
-  flush();
-  other.flush();
-  const GpuSpend& o = other.s_;
-  auto add_map = [](auto& into, const auto& from) {
-    for (const auto& [k, v] : from) into[k] += v;
+void GpuAggregator::merge(GpuAggregator& o) {
+  built_ = false;
+  // Every id of the other aggregator is re-interned here; its sums are added under the new ids.
+  auto remap = [](Interner& into, const Interner& from) {
+    std::vector<std::uint32_t> m(from.size());
+    for (std::uint32_t i = 0; i < from.size(); ++i) m[i] = into.id(from.str(i));
+    return m;
   };
-  for (const auto& [d, types] : o.by_day_type) add_map(s_.by_day_type[d], types);
-  for (const auto& [d, types] : o.by_day_type_amortized) add_map(s_.by_day_type_amortized[d], types);
-  add_map(s_.by_type, o.by_type);
-  add_map(s_.by_purchase, o.by_purchase);
-  add_map(s_.by_account, o.by_account);
-  add_map(s_.by_region, o.by_region);
-  for (const auto& [t, regions] : o.type_region) add_map(s_.type_region[t], regions);
-  add_map(s_.by_tag, o.by_tag);
-  add_map(s_.by_purchase_amortized, o.by_purchase_amortized);
-  for (const auto& [t, u] : o.usage) s_.usage[t].add(u);
-  for (const auto& [t, slots] : o.on_demand_slots) add_map(s_.on_demand_slots[t], slots);
-  s_.first_slot = std::min(s_.first_slot, o.first_slot);
-  s_.last_slot = std::max(s_.last_slot, o.last_slot);
-  s_.hourly = s_.hourly || o.hourly;
-  for (const auto& [k, c] : o.commitments) {
+  const auto dates = remap(dates_, o.dates_), types = remap(types_, o.types_), accounts = remap(accounts_, o.accounts_),
+             regions = remap(regions_, o.regions_), tags = remap(tags_, o.tags_), resources = remap(resources_, o.resources_);
+  for (std::uint32_t t = 0; t < o.accelerated_.size() && t < types.size(); ++t) {
+    if (o.accelerated_[t]) slot(accelerated_, types[t]) = o.accelerated_[t];
+  }
+  for (const auto& [key, idx] : o.cells_) {
+    const Sums& from = o.sums_[idx];
+    Sums& x = cell(dates[key >> 40], types[(key >> 8) & 0xFFFFFFFFu], static_cast<int>(key & 0xFF));
+    x.cost += from.cost;
+    x.amortized += from.amortized;
+    x.usage_list += from.usage_list;
+    x.usage_effective += from.usage_effective;
+    x.hours += from.hours;
+    x.lines += from.lines;
+    for (int h = 0; h < 24; ++h) x.on_demand_by_hour[h] += from.on_demand_by_hour[h];
+  }
+  for (std::uint32_t i = 0; i < o.account_cost_.size() && i < accounts.size(); ++i) slot(account_cost_, accounts[i]) += o.account_cost_[i];
+  for (std::uint32_t i = 0; i < o.region_cost_.size() && i < regions.size(); ++i) slot(region_cost_, regions[i]) += o.region_cost_[i];
+  for (std::uint32_t i = 0; i < o.tag_cost_.size() && i < tags.size(); ++i) slot(tag_cost_, tags[i]) += o.tag_cost_[i];
+  for (const auto& [key, c] : o.type_region_) type_region_[(static_cast<std::uint64_t>(types[key >> 32]) << 32) | regions[key & 0xFFFFFFFFu]] += c;
+  for (std::uint32_t i = 0; i < o.resource_.size() && i < resources.size(); ++i) {
+    const Resource& from = o.resource_[i];
+    if (from.lines == 0) continue;
+    Resource& res = slot(resource_, resources[i]);
+    if (res.lines == 0) {
+      res.type = types[from.type], res.account = accounts[from.account], res.region = regions[from.region], res.tag = tags[from.tag];
+      res.first_date = dates[from.first_date], res.last_date = dates[from.last_date];
+    } else {
+      if (o.dates_.str(from.first_date) < dates_.str(res.first_date)) res.first_date = dates[from.first_date];
+      if (o.dates_.str(from.last_date) > dates_.str(res.last_date)) res.last_date = dates[from.last_date];
+    }
+    res.lines += from.lines;
+    res.hours += from.hours;
+    res.cost += from.cost;
+    res.amortized += from.amortized;
+  }
+  first_slot_ = std::min(first_slot_, o.first_slot_);
+  last_slot_ = std::max(last_slot_, o.last_slot_);
+  hourly_ = hourly_ || o.hourly_;
+  for (const auto& [k, c] : o.s_.commitments) {
     s_.commitments[k].total += c.total;
     s_.commitments[k].unused += c.unused;
   }
-  s_.total_cost += o.total_cost;
-  s_.gpu_cost += o.gpu_cost;
-  s_.gpu_amortized += o.gpu_amortized;
-  s_.lines += o.lines;
-  s_.gpu_lines += o.gpu_lines;
+  s_.total_cost += o.s_.total_cost;
+  s_.lines += o.s_.lines;
 }
 
+namespace {
+Breakdown breakdown(const Interner& keys, const std::vector<Nanos>& cost) {
+  Breakdown b;
+  for (std::uint32_t i = 0; i < keys.size() && i < cost.size(); ++i) b.rows.emplace_back(std::string(keys.str(i)), cost[i]);
+  std::sort(b.rows.begin(), b.rows.end(), [](const auto& x, const auto& y) { return x.second != y.second ? x.second > y.second : x.first < y.first; });
+  return b;
+}
+}  // namespace
+
 const GpuSpend& GpuAggregator::result() {
-  flush();
-  if (!normalised_ && !s_.hourly && s_.slot_count() > 0) {
+  if (built_) return s_;
+  GpuSpend& s = s_;
+  // Rebuilt from the raw sums each time: result() may be called, then more lines merged.
+  s.by_day_type.clear(), s.by_day_type_amortized.clear(), s.by_type.clear(), s.by_purchase.clear();
+  s.by_purchase_amortized.clear(), s.usage.clear(), s.type_region.clear(), s.on_demand_slots.clear();
+  s.gpu_cost = s.gpu_amortized = 0;
+  s.gpu_lines = 0;
+  for (const auto& [key, idx] : cells_) {
+    const Sums& x = sums_[idx];
+    const auto date_id = static_cast<std::uint32_t>(key >> 40);
+    const std::string date(dates_.str(date_id));
+    const std::string type(types_.str(static_cast<std::uint32_t>((key >> 8) & 0xFFFFFFFFu)));
+    const int purchase = static_cast<int>(key & 0xFF);
+    s.gpu_lines += x.lines;
+    s.gpu_cost += x.cost;
+    s.gpu_amortized += x.amortized;
+    s.by_day_type[date][type] += x.cost;
+    s.by_day_type_amortized[date][type] += x.amortized;
+    s.by_type[type] += x.cost;
+    const char* p = to_string(static_cast<PurchaseOption>(purchase));
+    s.by_purchase[p] += x.cost;
+    s.by_purchase_amortized[p] += x.amortized;
+    auto& u = s.usage[type];
+    u.hours[purchase] += x.hours;
+    u.cost[purchase] += x.cost;
+    u.effective[purchase] += x.amortized;
+    u.usage_list[purchase] += x.usage_list;
+    u.usage_effective[purchase] += x.usage_effective;
+    const long day = day_of(date_id);
+    for (int h = 0; h < 24; ++h) {
+      if (x.on_demand_by_hour[h] > 0) s.on_demand_slots[type][day * 24 + h] += x.on_demand_by_hour[h];
+    }
+  }
+  for (const auto& [key, c] : type_region_) {
+    s.type_region[std::string(types_.str(static_cast<std::uint32_t>(key >> 32)))][std::string(regions_.str(static_cast<std::uint32_t>(key & 0xFFFFFFFFu)))] += c;
+  }
+  s.by_account = breakdown(accounts_, account_cost_);
+  s.by_region = breakdown(regions_, region_cost_);
+  s.by_tag = breakdown(tags_, tag_cost_);
+  s.by_resource.clear();
+  for (std::uint32_t i = 0; i < resources_.size() && i < resource_.size(); ++i) {
+    const Resource& r = resource_[i];
+    if (r.lines == 0) continue;
+    s.by_resource.push_back(ResourceSpend{std::string(resources_.str(i)), std::string(types_.str(r.type)), std::string(accounts_.str(r.account)),
+                                          std::string(regions_.str(r.region)), std::string(tags_.str(r.tag)), r.hours, r.cost, r.amortized,
+                                          r.lines, std::string(dates_.str(r.first_date)), std::string(dates_.str(r.last_date))});
+  }
+  // Largest amortized cost first: a plan-covered instance nets to ~0 unblended but costs its plan share.
+  std::sort(s.by_resource.begin(), s.by_resource.end(), [](const ResourceSpend& a, const ResourceSpend& b) {
+    return a.amortized != b.amortized ? a.amortized > b.amortized : a.cost != b.cost ? a.cost > b.cost : a.id < b.id;
+  });
+  s.key_bytes = dates_.memory_bytes() + types_.memory_bytes() + accounts_.memory_bytes() + regions_.memory_bytes() + tags_.memory_bytes() +
+                resources_.memory_bytes() + sums_.capacity() * sizeof(Sums) + (account_cost_.capacity() + region_cost_.capacity() + tag_cost_.capacity()) * sizeof(Nanos) +
+                resource_.capacity() * sizeof(Resource);
+  s.first_slot = first_slot_;
+  s.last_slot = last_slot_;
+  s.hourly = hourly_;
+  if (!s.hourly && s.slot_count() > 0) {
     // A daily bill: every line sat at hour 0. Slots become days; a day's hours / 24 is the number
     // of instances that ran all day.
-    s_.first_slot /= 24;
-    s_.last_slot /= 24;
-    for (auto& [type, slots] : s_.on_demand_slots) {
+    s.first_slot /= 24;
+    s.last_slot /= 24;
+    for (auto& [type, slots] : s.on_demand_slots) {
       std::unordered_map<long, double> days;
-      for (const auto& [slot, h] : slots) days[slot / 24] += h / 24.0;
+      for (const auto& [sl, h] : slots) days[sl / 24] += h / 24.0;
       slots = std::move(days);
     }
   }
-  normalised_ = true;
+  built_ = true;
   return s_;
 }
 

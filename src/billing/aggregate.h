@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "billing/interner.h"
 #include "billing/line_item.h"
 #include "catalog/catalog.h"
 
@@ -42,10 +43,30 @@ struct CommitmentFees {
 // itself reads in parallel and keeps the exact sums.
 std::map<std::string, std::map<std::string, double>> daily_gpu_spend(const std::vector<std::string>& files, const Catalog& cat);
 
+// Spend by one dimension (account, region, tag value): every key's exact sum, the largest first
+// (ties by key). Aggregated on its own, so dimensions never multiply into one key.
+struct Breakdown {
+  std::vector<std::pair<std::string, Nanos>> rows;
+  std::size_t size() const { return rows.size(); }
+};
+
+// One resource's GPU spend (an EC2 instance id, a SageMaker endpoint ARN): what `bill --by
+// resource` lists and the telemetry join keys on.
+struct ResourceSpend {
+  std::string id, instance_type, account, region, tag;  // of the resource's first GPU line
+  double hours = 0;    // instance hours of its usage lines
+  Nanos cost = 0;      // unblended / billed
+  Nanos amortized = 0;
+  long long lines = 0;
+  std::string first_date, last_date;  // days it has lines
+};
+
 struct GpuSpend {
   std::map<std::string, std::map<std::string, Nanos>> by_day_type;  // date -> instance type -> cost
   std::map<std::string, std::map<std::string, Nanos>> by_day_type_amortized;  // the same, amortized
-  std::map<std::string, Nanos> by_type, by_purchase, by_account, by_region, by_tag;
+  std::map<std::string, Nanos> by_type, by_purchase;
+  Breakdown by_account, by_region, by_tag;
+  std::vector<ResourceSpend> by_resource;  // GPU lines with a resource id, largest amortized cost first
   std::map<std::string, Nanos> by_purchase_amortized;
   std::map<std::string, TypeUsage> usage;  // instance type -> hours and cost per purchase option
   std::map<std::string, std::map<std::string, Nanos>> type_region;  // instance type -> region -> cost
@@ -61,68 +82,60 @@ struct GpuSpend {
   Nanos gpu_cost = 0;         // GPU/accelerator lines, unblended / billed
   Nanos gpu_amortized = 0;    // GPU/accelerator lines, amortized / effective
   long long lines = 0, gpu_lines = 0;
+  std::size_t key_bytes = 0;  // memory the aggregation's keys took (interned strings and tables)
   // Number of slots from first_slot to last_slot, and the hours each stands for.
   long slot_count() const { return last_slot >= first_slot ? last_slot - first_slot + 1 : 0; }
   double hours_per_slot() const { return hourly ? 1.0 : 24.0; }
 };
 
+// Aggregation whose cost does not grow with key cardinality: strings are interned to dense ids
+// per dimension (Interner), the day x type x purchase table has fixed-width keys, and each
+// breakdown (account, region, tag, resource, type x region) is a vector indexed by its own id, so
+// a bill with a different account on every line costs one more vector slot per account, not a
+// key per (day, type, account, region, tag). Memory is the distinct values of each dimension.
 class GpuAggregator {
  public:
   explicit GpuAggregator(const Catalog& cat);
   void add(const LineItem& li);
   // Adds another aggregator's lines (one per reading thread); call before result().
   void merge(GpuAggregator& other);
-  // The result; on_demand_slots and first/last slot are normalised (daily slots) on first call
-  // after the last add() when no line was hourly.
+  // The result, built on the first call after the last add() or merge().
   const GpuSpend& result();
   // "p5.48xlarge", "g3.4xlarge" or "ml.g5.xlarge": an accelerated family that counts as GPU /
   // AI-accelerator spend (data/catalog/accelerated_families.csv), priced or not.
-  bool is_accelerated(const std::string& instance_type) const;
+  bool is_accelerated(std::string_view instance_type) const;
 
  private:
-  // GPU lines are first summed per (date, type, purchase, account, region, tag) in a hash table,
-  // one lookup per line, and spread into GpuSpend's ordered tables by flush(): bills repeat few
-  // such keys over millions of lines.
-  struct Key {
-    std::string date, type, account, region, tag;
-    int purchase = 0;
-  };
-  struct KeyView {
-    std::string_view date, type, account, region, tag;
-    int purchase = 0;
-  };
-  struct KeyHash {
-    using is_transparent = void;
-    std::size_t operator()(const KeyView& k) const;
-    std::size_t operator()(const Key& k) const { return (*this)(KeyView{k.date, k.type, k.account, k.region, k.tag, k.purchase}); }
-  };
-  struct KeyEq {
-    using is_transparent = void;
-    static KeyView view(const Key& k) { return {k.date, k.type, k.account, k.region, k.tag, k.purchase}; }
-    static const KeyView& view(const KeyView& k) { return k; }
-    template <class A, class B>
-    bool operator()(const A& a, const B& b) const {
-      const KeyView& x = view(a);
-      const KeyView& y = view(b);
-      return x.purchase == y.purchase && x.date == y.date && x.type == y.type && x.account == y.account &&
-             x.region == y.region && x.tag == y.tag;
-    }
-  };
-  struct Sums {
+  struct Sums {  // one (date, type, purchase) cell
     Nanos cost = 0, amortized = 0, usage_list = 0, usage_effective = 0;
     double hours = 0;
     long long lines = 0;
-    long day = 0;
     std::array<double, 24> on_demand_by_hour{};  // on-demand instance hours started in each hour
   };
-  void flush();
+  struct Resource {
+    std::uint32_t type = 0, account = 0, region = 0, tag = 0, first_date = 0, last_date = 0;
+    double hours = 0;
+    Nanos cost = 0, amortized = 0;
+    long long lines = 0;
+  };
+  Sums& cell(std::uint32_t date, std::uint32_t type, int purchase);
+  long day_of(std::uint32_t date);
 
   std::set<std::string, std::less<>> families_;  // accelerated families that count as GPU spend
-  std::unordered_map<Key, Sums, KeyHash, KeyEq> pending_;
-  GpuSpend s_;
-  std::string last_date_;
-  long last_day_ = 0;
-  bool normalised_ = false;
+  Interner dates_, types_, accounts_, regions_, tags_, resources_;
+  std::vector<signed char> accelerated_;  // per type id: -1 not yet known, 0 no, 1 yes
+  std::vector<long> days_;                // per date id: days since the epoch
+  std::unordered_map<std::uint64_t, std::uint32_t> cells_;  // (date, type, purchase) -> index in sums_
+  std::vector<Sums> sums_;
+  std::uint64_t last_cell_key_ = ~0ULL;
+  std::uint32_t last_cell_ = 0;
+  std::vector<Nanos> account_cost_, region_cost_, tag_cost_;
+  std::unordered_map<std::uint64_t, Nanos> type_region_;  // (type, region) -> cost
+  std::vector<Resource> resource_;
+  long first_slot_ = LONG_MAX, last_slot_ = LONG_MIN;  // hourly slots, before result() makes them days
+  bool hourly_ = false;
+  GpuSpend s_;  // the scalar totals are summed here as lines come; the tables are built by result()
+  bool built_ = false;
 };
 
 }  // namespace frugal::billing

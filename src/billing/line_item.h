@@ -37,6 +37,15 @@ struct LineItem {
   // Commitment-wide, not GPU-only: a Compute Savings Plan covers every instance family.
   PurchaseOption commitment = PurchaseOption::kOther;  // kSavingsPlan or kReserved on those lines
   Nanos commitment_total = 0, commitment_unused = 0;
+
+  // Back to a default line, keeping the strings' storage (readers reuse one LineItem per row).
+  void reset() {
+    for (std::string* s : {&date, &instance_type, &account, &region, &line_type, &resource, &tag}) s->clear();
+    purchase = commitment = PurchaseOption::kOther;
+    cost = amortized = list_cost = commitment_total = commitment_unused = 0;
+    hour = -1;
+    usage_hours = 0;
+  }
 };
 
 }  // namespace frugal::billing

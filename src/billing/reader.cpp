@@ -7,6 +7,10 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -18,6 +22,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <streambuf>
 #include <thread>
 
@@ -277,35 +282,124 @@ class MappedFile {
 };
 
 constexpr std::size_t kMinChunkedBytes = 4u << 20;
-constexpr std::size_t kReleaseEvery = 32u << 20;
-
-// A chunk's records, giving the pages already read back to the kernel every kReleaseEvery bytes,
-// so the resident set stays flat whatever the file size (a mapped page otherwise stays counted
-// until the unmap). Fields of the previous record are dead once next() is called again.
-// `file_base` null: the input is in memory (standard input, a pipe), and nothing is released.
-class ChunkRecords {
+// A chunk's records from memory (standard input, a pipe: the whole input was read first).
+class SpanRecords {
  public:
-  ChunkRecords(const char* file_base, const char* begin, const char* stop, const char* end, const std::string& name, int line)
-      : base_(file_base), released_(begin), r_(begin, stop, end, name, line) {}
-  bool next(std::vector<std::string_view>& f) {
-    const char* at = r_.position();
-    if (base_ && static_cast<std::size_t>(at - released_) >= kReleaseEvery) {
-      const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-      const auto from = (static_cast<std::size_t>(released_ - base_) + page - 1) / page * page;
-      const auto to = static_cast<std::size_t>(at - base_) / page * page;
-      if (to > from) ::madvise(const_cast<char*>(base_ + from), to - from, MADV_DONTNEED);
-      released_ = at;
-    }
-    return r_.next(f);
-  }
+  SpanRecords(const char* begin, const char* stop, const char* end, const std::string& name, int line) : r_(begin, stop, end, name, line) {}
+  bool next(std::vector<std::string_view>& f) { return r_.next(f); }
   int record_line() const { return r_.record_line(); }
   SourceLocation field_location(std::size_t i) const { return r_.field_location(i); }
 
  private:
-  const char* base_;
-  const char* released_;
   CsvSpanReader r_;
 };
+
+// A chunk's records from a file, read with pread into one window that is reused: the parser
+// touches the same few (huge) pages over and over instead of faulting in and TLB-missing every
+// page of a mapping, which on virtual machines costs more than the parsing; memory stays flat.
+// Records starting in [begin, stop) are read; one may run on past stop (a quoted newline). The
+// window keeps at least kAhead bytes ahead of the parser; a record longer than that makes the
+// window grow and the record be read again. Fields of the previous record are dead once next()
+// is called again.
+class PreadRecords {
+ public:
+  static constexpr std::size_t kAhead = 1u << 20;
+  PreadRecords(int fd, std::size_t file_size, std::size_t begin, std::size_t stop, std::string name, int line)
+      : fd_(fd), file_size_(file_size), stop_(stop), name_(std::move(name)), next_line_(line), next_off_(begin) {
+    cap_ = 4 * kAhead;
+    buf_ = alloc(cap_);
+  }
+  ~PreadRecords() { std::free(buf_); }
+  PreadRecords(const PreadRecords&) = delete;
+  PreadRecords& operator=(const PreadRecords&) = delete;
+
+  bool next(std::vector<std::string_view>& f) {
+    for (;;) {
+      if (next_off_ >= stop_) return false;
+      const std::size_t need = std::min(kAhead * grow_, file_size_ - next_off_);
+      if (!r_ || win_off_ + win_len_ < next_off_ + need) refill(need);
+      const bool at_eof = win_off_ + win_len_ == file_size_;
+      try {
+        const bool ok = r_->next(f);
+        const std::size_t end_off = win_off_ + static_cast<std::size_t>(r_->position() - buf_);
+        // Reaching the window's end before the file's may have cut the record: read it again
+        // with a larger window.
+        if (!at_eof && end_off >= win_off_ + win_len_) {
+          grow_ *= 2;
+          r_.reset();
+          continue;
+        }
+        record_line_ = r_->record_line();
+        next_off_ = end_off;
+        next_line_ = r_->line();
+        return ok;
+      } catch (const InputError&) {
+        if (at_eof) throw;
+        grow_ *= 2;  // maybe a cut record, not a bad one: try again with more of the file
+        r_.reset();
+      }
+    }
+  }
+  int record_line() const { return record_line_; }
+  SourceLocation field_location(std::size_t i) const { return r_ ? r_->field_location(i) : SourceLocation{name_, record_line_, 0}; }
+
+ private:
+  static char* alloc(std::size_t n) {
+    // 2 MiB-aligned so the kernel can back the window with huge pages.
+    void* p = nullptr;
+    if (::posix_memalign(&p, 2u << 20, n) != 0) throw std::bad_alloc();
+    ::madvise(p, n, MADV_HUGEPAGE);
+    return static_cast<char*>(p);
+  }
+  // Reads [next_off_, next_off_ + max(need, ...)) into the window and restarts the parser there.
+  void refill(std::size_t need) {
+    if (need > cap_) {
+      std::free(buf_);
+      while (cap_ < need) cap_ *= 2;
+      buf_ = alloc(cap_);
+    }
+    const std::size_t len = std::min(cap_, file_size_ - next_off_);
+    std::size_t got = 0;
+    while (got < len) {
+      const ssize_t n = ::pread(fd_, buf_ + got, len - got, static_cast<off_t>(next_off_ + got));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) throw Error(fmt::format("{}: read failed", name_));
+      got += static_cast<std::size_t>(n);
+    }
+    win_off_ = next_off_;
+    win_len_ = len;
+    const char* stop = buf_ + std::min(len, stop_ - next_off_);
+    r_.emplace(buf_, stop, buf_ + len, name_, next_line_);
+  }
+
+  int fd_;
+  std::size_t file_size_, stop_;
+  std::string name_;
+  int next_line_;
+  std::size_t next_off_;  // where the next record starts, in the file
+  char* buf_ = nullptr;
+  std::size_t cap_ = 0, win_off_ = 0, win_len_ = 0, grow_ = 1;
+  std::optional<CsvSpanReader> r_;
+  int record_line_ = 0;
+};
+
+// Adds the quotes and newlines in [p, end) to q and nl: 64 bytes a step (SSE2), popcounted.
+void count_quotes_newlines(const char* p, const char* end, long long& q, long long& nl) {
+#ifdef __SSE2__
+  const __m128i quote = _mm_set1_epi8('"'), lf = _mm_set1_epi8('\n');
+  for (; end - p >= 64; p += 64) {
+    std::uint64_t mq = 0, mn = 0;
+    for (int k = 0; k < 4; ++k) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+      mq |= static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)))) << (16 * k);
+      mn |= static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, lf)))) << (16 * k);
+    }
+    q += __builtin_popcountll(mq);
+    nl += __builtin_popcountll(mn);
+  }
+#endif
+  for (; p < end; ++p) q += *p == '"', nl += *p == '\n';
+}
 
 template <class F>
 void run_parallel(std::size_t n, F&& f) {
@@ -355,7 +449,7 @@ ReadStats read_bill_file_chunked(const std::string& input, const std::vector<Lin
         const auto stop = static_cast<off_t>(raw[i] - base + static_cast<std::ptrdiff_t>(len * (t + 1) / n));
         long long qq = 0, nn = 0;
         if (file.in_memory()) {  // nothing to page in: count in place
-          for (const char* c = base + off; c < base + stop; ++c) qq += *c == '"', nn += *c == '\n';
+          count_quotes_newlines(base + off, base + stop, qq, nn);
           off = stop;
         }
         while (off < stop) {
@@ -364,10 +458,7 @@ ReadStats read_bill_file_chunked(const std::string& input, const std::vector<Lin
             read_failed[t] = 1;
             return;
           }
-          for (ssize_t k = 0; k < got; ++k) {
-            qq += buf[k] == '"';
-            nn += buf[k] == '\n';
-          }
+          count_quotes_newlines(buf.data(), buf.data() + got, qq, nn);
           off += got;
         }
         q[i][t] = qq;
@@ -414,8 +505,14 @@ ReadStats read_bill_file_chunked(const std::string& input, const std::vector<Lin
       part[i].rows = 0;
       part[i].split_rows = 0;
       if (start[i] >= start[i + 1]) return;
-      ChunkRecords rd(file.in_memory() ? nullptr : base, start[i], start[i + 1], end, path, static_cast<int>(first_line[i]));
-      detail::read_rows(rd, plan, path, sinks[i], opt, part[i]);
+      if (file.in_memory()) {
+        SpanRecords rd(start[i], start[i + 1], end, path, static_cast<int>(first_line[i]));
+        detail::read_rows(rd, plan, path, sinks[i], opt, part[i]);
+      } else {
+        PreadRecords rd(file.fd(), size, static_cast<std::size_t>(start[i] - base), static_cast<std::size_t>(start[i + 1] - base), path,
+                        static_cast<int>(first_line[i]));
+        detail::read_rows(rd, plan, path, sinks[i], opt, part[i]);
+      }
     } catch (...) {
       failed[i] = std::current_exception();
     }

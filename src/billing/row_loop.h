@@ -65,6 +65,7 @@ void read_rows(Records& reader, const RowPlan& p, const std::string& name, const
             c_usage_amount = p.c_usage_amount, c_unit = p.c_unit, c_sp_total = p.c_sp_total, c_sp_used = p.c_sp_used,
             c_ri_upfront = p.c_ri_upfront, c_tag = p.c_tag;
   const std::vector<std::string>& tag_keys = p.tag_keys;
+  LineItem li;  // reused: its strings keep their capacity from row to row
 
   auto get = [&](int c) -> std::string_view { return c >= 0 && c < static_cast<int>(f.size()) ? f[c] : std::string_view(); };
   auto amount = [&](int c, const char* what) -> Nanos {
@@ -99,7 +100,7 @@ void read_rows(Records& reader, const RowPlan& p, const std::string& name, const
         fail_at({name, reader.record_line(), 1},
                 fmt::format("expected {} fields as in the header, found {}", p.header_size, f.size()));
       }
-      LineItem li;
+      li.reset();
       const std::string_view d = get(c_date);
       if (d.size() < 10 || d[4] != '-' || d[7] != '-') {
         fail_at(reader.field_location(c_date), fmt::format("expected a date like 2024-09-27T15:00:00Z, got '{}'", d));

@@ -24,7 +24,7 @@ struct Hour {
 
 class Writer {
  public:
-  Writer(Format f, std::ostream& out) : f_(f), out_(out) {
+  Writer(Format f, std::ostream& out, int accounts, bool adversarial) : f_(f), out_(out), accounts_(accounts), adversarial_(adversarial) {
     if (f_ == Format::kFocus) {
       out_ << "BillingAccountId,SubAccountId,ProviderName,RegionId,ChargePeriodStart,ChargePeriodEnd,ChargeCategory,"
               "ChargeDescription,PricingCategory,CommitmentDiscountType,CommitmentDiscountId,CommitmentDiscountStatus,"
@@ -54,24 +54,29 @@ class Writer {
                                  : fmt::format("${:.4f} per unit of {}", rate, usage_type_override);
     ++lines_;
     total_ += sp ? effective_rate : rate;
+    // Keys: one account per instance out of `accounts_`, or, adversarial, a new account, resource
+    // and tag value on (almost) every line.
+    const std::string account = account_for(resource);
+    const std::string res = adversarial_ ? fmt::format("i-{:017x}", lines_) : resource;
+    const std::string tag = adversarial_ ? fmt::format("team-{}", lines_ / 2) : team;
     if (f_ == Format::kFocus) {
       out_ << fmt::format("{},{},AWS,{},{},{},Usage,\"{}\",{},{},{},{},{},{},1,{:.10f},{:.10f},{:.10f},USD,\"{{\"\"team\"\":\"\"{}\"\"}}\"\n",
-                          kAccount, kAccount, kRegion, start, end, desc, spot ? "Dynamic" : sp ? "Committed" : "Standard",
-                          sp ? "Savings Plan" : "", sp ? kSpArn : "", sp ? "Used" : "", resource,
+                          kAccount, account, kRegion, start, end, desc, spot ? "Dynamic" : sp ? "Committed" : "Standard",
+                          sp ? "Savings Plan" : "", sp ? kSpArn : "", sp ? "Used" : "", res,
                           service == "AmazonEC2" ? "Amazon Elastic Compute Cloud" : service, rate, sp ? 0.0 : rate,
-                          sp ? effective_rate : rate, team);
+                          sp ? effective_rate : rate, tag);
       return;
     }
     out_ << fmt::format("{},{},{},{},{},{},{},{},RunInstances,{},1,{:.10f},{:.10f},\"{}\",{},{},{},{},{},,,,,{}\n",
-                        lines_, kAccount, kAccount, sp ? "SavingsPlanCoveredUsage" : "Usage", start, end, service,
-                        usage_type, resource, rate, rate, desc, usage_type_override.empty() ? type : "", kRegion,
-                        spot ? "Spot" : "OnDemand", sp ? kSpArn : "", sp ? fmt::format("{:.10f}", effective_rate) : "", team);
+                        lines_, kAccount, account, sp ? "SavingsPlanCoveredUsage" : "Usage", start, end, service,
+                        usage_type, res, rate, rate, desc, usage_type_override.empty() ? type : "", kRegion,
+                        spot ? "Spot" : "OnDemand", sp ? kSpArn : "", sp ? fmt::format("{:.10f}", effective_rate) : "", tag);
     if (sp) {
       ++lines_;
       out_ << fmt::format("{},{},{},SavingsPlanNegation,{},{},{},{},RunInstances,{},1,{:.10f},{:.10f},\"SavingsPlanNegation "
                           "used by AccountId : {} and UsageSku : synthetic\",{},{},OnDemand,{},,,,,,{}\n",
-                          lines_, kAccount, kAccount, start, end, service, usage_type, resource, -rate, -rate, kAccount,
-                          type, kRegion, kSpArn, team);
+                          lines_, kAccount, account, start, end, service, usage_type, res, -rate, -rate, account,
+                          type, kRegion, kSpArn, tag);
     }
   }
 
@@ -107,8 +112,20 @@ class Writer {
                          : fmt::format("{}T{:02}:00:00Z", h.date, h.hour + 1)};
   }
 
+  // The usage account of an instance: the payer when the bill has one account, else one of
+  // `accounts_` picked by the resource id (stable across the bill), or per line (adversarial).
+  std::string account_for(const std::string& resource) const {
+    if (adversarial_) return fmt::format("{:012}", 200000000000LL + lines_);
+    if (accounts_ <= 1) return kAccount;
+    std::uint64_t h = 1469598103934665603ULL;  // FNV-1a: the same bill from the same seed everywhere
+    for (char c : resource) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    return fmt::format("{:012}", 111122220000LL + static_cast<long long>(h % static_cast<std::uint64_t>(accounts_)));
+  }
+
   Format f_;
   std::ostream& out_;
+  int accounts_ = 1;
+  bool adversarial_ = false;
   long long lines_ = 0;
   double total_ = 0;
 };
@@ -150,7 +167,7 @@ SynthResult synthesize_bill(const Catalog& catalog, const SynthFigures& fig, con
   auto n = [&](double base) { return std::max(1, static_cast<int>(std::lround(base * opt.scale))); };
   const int train_od = n(2), train_spot = n(2), serve_peak = n(8), inf2_n = n(4), dev = n(2), cpu = n(3);
 
-  Writer w(opt.format, out);
+  Writer w(opt.format, out, opt.accounts, opt.adversarial_keys);
   SynthResult r;
   // Incidents: a forgotten p5 cluster (two days, from day 60% through) and a runaway inference
   // autoscaler (one day, at 35%). Both only exist when the period is long enough to judge them.

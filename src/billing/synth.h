@@ -21,6 +21,10 @@ struct SynthOptions {
   std::string start = "2025-09-01";
   unsigned long long seed = 42;
   double scale = 1;  // fleet size multiplier (1: about 15 instances, ~22k lines for 60 days)
+  int accounts = 1;  // usage accounts the instances are spread over (the payer's when 1)
+  // Key cardinality as bad as it gets: a new usage account and resource id on every line and a new
+  // tag value every two lines (what breaks aggregations keyed on their product).
+  bool adversarial_keys = false;
 };
 
 struct Incident {

@@ -50,6 +50,8 @@ struct BillOptions {
   double commitment_discount_pct = -1;  // --commitment-discount; < 0 = not given
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::vector<std::string> telemetry;  // --telemetry TYPE=HISTORY_DB
+  bool by_resource = false;            // --by resource
+  int top = 20;                        // --top: rows per breakdown (0: all)
   std::string source = "cost-explorer", start, end, metric = "UnblendedCost";
   aws::AwsOptions aws;
 };
@@ -120,19 +122,37 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
   for (const auto& [d, types] : s.by_day_type) {
     for (const auto& [t, v] : types) daily.rows.push_back({Cell(d), Cell(t), Cell(billing::format_usd(v), billing::to_usd(v))});
   }
-  auto share_table = [&](const std::string& title, const std::string& key, const std::map<std::string, billing::Nanos>& m) {
+  // A breakdown's largest `limit` keys (0: all), then one row for the rest, so a bill with a
+  // million accounts prints a readable table; JSON and CSV get the same rows.
+  auto share_rows = [&](const std::string& title, const std::string& key, const std::vector<std::pair<std::string, billing::Nanos>>& v,
+                        std::size_t limit) {
     Table t;
     t.title = title;
     t.columns = {{key, key}, {"cost_usd", "cost", true}, {"share", "share", true}};
-    std::vector<std::pair<std::string, billing::Nanos>> v(m.begin(), m.end());
-    std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
-    for (const auto& [k, c] : v) {
-      const double sh = s.gpu_cost ? static_cast<double>(c) / static_cast<double>(s.gpu_cost) : 0;
+    auto share = [&](billing::Nanos c) { return s.gpu_cost ? static_cast<double>(c) / static_cast<double>(s.gpu_cost) : 0; };
+    billing::Nanos rest = 0;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      const auto& [k, c] = v[i];
+      if (limit && i >= limit) {
+        rest += c;
+        continue;
+      }
       t.rows.push_back({Cell(k.empty() ? "(none)" : k), Cell(billing::format_usd(c), billing::to_usd(c)),
-                        Cell(fmt::format("{:.1f}%", sh * 100), sh)});
+                        Cell(fmt::format("{:.1f}%", share(c) * 100), share(c))});
+    }
+    if (limit && v.size() > limit) {
+      t.rows.push_back({Cell(fmt::format("({} others)", v.size() - limit)), Cell(billing::format_usd(rest), billing::to_usd(rest)),
+                        Cell(fmt::format("{:.1f}%", share(rest) * 100), share(rest))});
+      t.notes.push_back(fmt::format("{} {} values; the largest {} shown (--top)", v.size(), key, limit));
     }
     return t;
   };
+  auto share_table = [&](const std::string& title, const std::string& key, const std::map<std::string, billing::Nanos>& m) {
+    std::vector<std::pair<std::string, billing::Nanos>> v(m.begin(), m.end());
+    std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    return share_rows(title, key, v, 0);
+  };
+  const auto top = static_cast<std::size_t>(o.top);
   Table by_type = share_table("GPU spend by instance type", "instance_type", s.by_type);
   Table by_purchase = share_table("GPU spend by purchase option", "purchase_option", s.by_purchase);
   // Savings plan usage nets to ~0 unblended (covered usage + negation; the plan's fee has no
@@ -144,9 +164,32 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
     const billing::Nanos v = it == s.by_purchase_amortized.end() ? 0 : it->second;
     row.push_back(Cell(billing::format_usd(v), billing::to_usd(v)));
   }
-  Table by_account = share_table("GPU spend by account", "account", s.by_account);
-  Table by_region = share_table("GPU spend by region", "region", s.by_region);
-  Table by_tag = share_table(fmt::format("GPU spend by tag '{}'", o.tag), "tag_value", s.by_tag);
+  Table by_account = share_rows("GPU spend by account", "account", s.by_account.rows, top);
+  Table by_region = share_rows("GPU spend by region", "region", s.by_region.rows, top);
+  Table by_tag = share_rows(fmt::format("GPU spend by tag '{}'", o.tag), "tag_value", s.by_tag.rows, top);
+  // Per resource (instance id): the largest first, with what the bill says of each.
+  Table by_resource;
+  by_resource.title = "GPU spend by resource";
+  by_resource.columns = {{"resource_id", "resource"}, {"instance_type", "instance type"}, {"account", "account"}, {"region", "region"}};
+  if (!o.tag.empty()) by_resource.columns.push_back({"tag_value", o.tag});
+  for (const auto& c : std::vector<Column>{{"hours", "hours", true}, {"cost_usd", "cost", true}, {"amortized_usd", "amortized", true},
+                                           {"share", "share", true}, {"first_day", "from"}, {"last_day", "to"}}) {
+    by_resource.columns.push_back(c);
+  }
+  for (std::size_t i = 0; i < s.by_resource.size() && (top == 0 || i < top); ++i) {
+    const auto& r = s.by_resource[i];
+    const double sh = s.gpu_cost ? static_cast<double>(r.cost) / static_cast<double>(s.gpu_cost) : 0;
+    std::vector<Cell> row = {Cell(r.id), Cell(r.instance_type), Cell(r.account), Cell(r.region)};
+    if (!o.tag.empty()) row.push_back(Cell(r.tag.empty() ? "(none)" : r.tag));
+    for (auto&& c : {Cell(fmt::format("{:.0f}", r.hours), r.hours), Cell(billing::format_usd(r.cost), billing::to_usd(r.cost)),
+                     Cell(billing::format_usd(r.amortized), billing::to_usd(r.amortized)), Cell(fmt::format("{:.1f}%", sh * 100), sh),
+                     Cell(r.first_date), Cell(r.last_date)}) {
+      row.push_back(c);
+    }
+    by_resource.rows.push_back(std::move(row));
+  }
+  if (top && s.by_resource.size() > top) by_resource.notes.push_back(fmt::format("{} resources with GPU spend; the largest {} shown (--top)", s.by_resource.size(), top));
+  if (s.by_resource.empty()) by_resource.notes.push_back("no GPU line carries a resource id (CUR: include resource IDs in the export)");
   by_purchase.notes.push_back(fmt::format("bill total {}; GPU/accelerator {} unblended, {} amortized, {} of {} lines",
                                           billing::format_usd(s.total_cost), billing::format_usd(s.gpu_cost),
                                           billing::format_usd(s.gpu_amortized), s.gpu_lines, s.lines));
@@ -272,6 +315,7 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
                                            {"unused_usd", billing::to_usd(u.unused)}, {"utilization", u.utilization}});
   }
   if (!o.tag.empty()) j["by_tag"] = by_tag.to_json()["rows"];
+  if (o.by_resource) j["by_resource"] = by_resource.to_json()["rows"];
   // The HTML report is written (atomically) before anything is printed, and only after every
   // input has been read, so a bad input never leaves a report behind.
   if (!o.html.empty()) {
@@ -289,6 +333,7 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
   if (s.by_account.size() > 1) tables.push_back(by_account);
   if (s.by_region.size() > 1) tables.push_back(by_region);
   if (!o.tag.empty()) tables.push_back(by_tag);
+  if (o.by_resource) tables.push_back(by_resource);
   for (auto* t : {&months, &spikes, &anomalies, &coverage, &opps}) tables.push_back(*t);
   emit(g, tables, j);
 }
@@ -373,6 +418,12 @@ void register_bill(CLI::App& app, GlobalOptions& g) {
   b->add_option("--bill-format", o->bill_format, "Read the files as this format instead of detecting it from the header")
       ->check(CLI::IsMember({"focus", "cur", "cur-athena", "cur2"}));
   b->add_option("--tag", o->tag, "Also show GPU spend by this cost-allocation tag's values (e.g. team)");
+  b->add_option_function<std::string>(
+       "--by", [o](const std::string& v) { o->by_resource = v == "resource"; },
+       "resource: also list the resources (instance ids) with the most GPU spend, with type, account, tag, hours and cost")
+      ->check(CLI::IsMember({"resource"}));
+  b->add_option("--top", o->top, "Rows per breakdown (accounts, regions, tag values, resources; default 20, 0 for all)")
+      ->check(CLI::Range(0, 100000000));
   b->add_option("--html", o->html, "Write a self-contained HTML report (charts) to this file");
   b->add_option("--commitment-discount", o->commitment_discount_pct,
                 "Savings Plan discount in % to price commitments for types without a published rate or plan usage in the bill")

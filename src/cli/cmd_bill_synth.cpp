@@ -73,8 +73,9 @@ void run_synth(const GlobalOptions& g, const SynthCmd& o) {
   const Catalog cat = Catalog::load(data_dir);
   const auto figures = billing::load_synth_figures(data_dir);
   std::filesystem::create_directories(o.out_dir);
-  const std::string name = fmt::format("synthetic-{}-seed{}-{}d{}.csv{}", o.bill_format, s.seed, s.days,
-                                       s.scale == 1 ? "" : fmt::format("-x{:g}", s.scale), o.no_gzip ? "" : ".gz");
+  const std::string name = fmt::format("synthetic-{}-seed{}-{}d{}{}{}.csv{}", o.bill_format, s.seed, s.days,
+                                       s.scale == 1 ? "" : fmt::format("-x{:g}", s.scale), s.accounts > 1 ? fmt::format("-a{}", s.accounts) : "",
+                                       s.adversarial_keys ? "-adversarial" : "", o.no_gzip ? "" : ".gz");
   const std::string path = (std::filesystem::path(o.out_dir) / name).string();
   const std::string tmp = path + fmt::format(".tmp{}", getpid());
   billing::SynthResult r;
@@ -123,6 +124,11 @@ void register_bill_synth(CLI::App* bill, GlobalOptions& g) {
   c->add_option("--start", o->s.start, "First day, YYYY-MM-DD (default 2025-09-01)");
   c->add_option("--seed", o->s.seed, "Random seed (default 42): the same seed gives the same bill");
   c->add_option("--scale", o->s.scale, "Fleet size multiplier (default 1: ~15 instances)")->check(CLI::PositiveNumber);
+  c->add_option("--accounts", o->s.accounts, "Usage accounts the fleet is spread over (default 1)")->check(CLI::Range(1, 100000000));
+  c->add_option_function<std::string>(
+       "--cardinality", [o](const std::string& v) { o->s.adversarial_keys = v == "adversarial"; },
+       "realistic (default) or adversarial: a new account and resource id on every line, a new tag value every two")
+      ->check(CLI::IsMember({"realistic", "adversarial"}));
   c->add_option("--bill-format", o->bill_format, "cur (legacy CUR CSV) or focus (FOCUS 1.0)")->check(CLI::IsMember({"cur", "focus"}));
   c->add_option("--out-dir", o->out_dir, "Folder for the file (default: current folder)");
   c->add_flag("--no-gzip", o->no_gzip, "Write plain CSV instead of .csv.gz");

@@ -1,5 +1,6 @@
 #include "core/csv_span.h"
 
+#include <algorithm>
 #include <cstring>
 
 #ifdef __SSE2__
@@ -18,23 +19,6 @@ struct Special {
 };
 constexpr Special kSpecial;
 
-// The first byte in [q, end) that ends or breaks an unquoted field (end if none): 16 bytes per
-// step where SSE2 is available, the table for the tail.
-const char* scan_unquoted(const char* q, const char* end) {
-#ifdef __SSE2__
-  const __m128i comma = _mm_set1_epi8(','), lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'), quote = _mm_set1_epi8('"');
-  while (end - q >= 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
-    const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, lf)),
-                                     _mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, quote)));
-    const int mask = _mm_movemask_epi8(hit);
-    if (mask != 0) return q + __builtin_ctz(static_cast<unsigned>(mask));
-    q += 16;
-  }
-#endif
-  while (q < end && !kSpecial.at[static_cast<unsigned char>(*q)]) ++q;
-  return q;
-}
 }  // namespace
 
 CsvSpanReader::CsvSpanReader(const char* begin, const char* stop, const char* end, std::string name, int first_line)
@@ -50,20 +34,82 @@ CsvSpanReader::CsvSpanReader(const char* begin, const char* stop, const char* en
   }
 }
 
+void CsvSpanReader::load_block(const char* q) {
+  block_ = q;
+  std::uint64_t m = 0;
+  const std::size_t n = static_cast<std::size_t>(std::min<std::ptrdiff_t>(64, end_ - q));
+#ifdef __SSE2__
+  if (n == 64) {
+    const __m128i comma = _mm_set1_epi8(','), lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'), quote = _mm_set1_epi8('"');
+    for (int k = 0; k < 4; ++k) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q + 16 * k));
+      const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, lf)),
+                                       _mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, quote)));
+      m |= static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(hit))) << (16 * k);
+    }
+    block_mask_ = m;
+    return;
+  }
+#endif
+  for (std::size_t i = 0; i < n; ++i) {
+    if (kSpecial.at[static_cast<unsigned char>(q[i])]) m |= std::uint64_t{1} << i;
+  }
+  // Past the end counts as special, so a scan stops there.
+  if (n < 64) m |= ~std::uint64_t{0} << n;
+  block_mask_ = m;
+}
+
+// The first byte at or after q that ends or breaks an unquoted field, or end_.
+const char* CsvSpanReader::scan_unquoted(const char* q) {
+  for (;;) {
+    if (q >= end_) return end_;
+    if (!block_ || q < block_ || q >= block_ + 64) load_block(q);
+    const std::uint64_t m = block_mask_ >> (q - block_);
+    if (m) {
+      const char* at = q + __builtin_ctzll(m);
+      return at < end_ ? at : end_;
+    }
+    q = block_ + 64;
+  }
+}
+
 SourceLocation CsvSpanReader::field_location(std::size_t i) const {
-  if (i >= starts_.size()) return {name_, record_line_, 0};
-  return {name_, starts_[i].first, starts_[i].second};
+  // Walk the record again to field i: quoted fields may span lines, so lines are counted too.
+  if (!record_start_) return {name_, record_line_, 0};
+  const char* p = record_start_;
+  const char* line_start = record_line_start_;
+  int line = record_line_;
+  for (std::size_t f = 0;; ++f) {
+    if (f == i) return {name_, line, static_cast<int>(p - line_start) + 1};
+    if (p < end_ && *p == '"') {
+      ++p;
+      for (; p < end_; ++p) {
+        if (*p == '"') {
+          if (p + 1 < end_ && p[1] == '"') {
+            ++p;
+            continue;
+          }
+          break;
+        }
+        if (*p == '\n') ++line, line_start = p + 1;
+      }
+      if (p < end_) ++p;
+    }
+    while (p < end_ && *p != ',' && *p != '\n' && *p != '\r') ++p;
+    if (p >= end_ || *p != ',') return {name_, record_line_, 0};
+    ++p;
+  }
 }
 
 bool CsvSpanReader::next(std::vector<std::string_view>& fields) {
   fields.clear();
-  starts_.clear();
-  unescaped_.clear();
+  if (!unescaped_.empty()) unescaped_.clear();
   if (p_ >= stop_ || p_ >= end_) return false;
   if (bad_bom_) fail_at({name_, 1, 1}, "unreadable byte-order mark");
   record_line_ = line_;
+  record_start_ = p_;
+  record_line_start_ = line_start_;
   for (;;) {
-    starts_.emplace_back(line_, static_cast<int>(p_ - line_start_) + 1);
     if (p_ < end_ && *p_ == '"') {
       const int open_line = line_, open_col = static_cast<int>(p_ - line_start_) + 1;
       const char* s = p_ + 1;
@@ -101,7 +147,7 @@ bool CsvSpanReader::next(std::vector<std::string_view>& fields) {
         fail_at({name_, line_, static_cast<int>(p_ - line_start_) + 1}, "expected ',' or end of line after a closing quote");
       }
     } else {
-      const char* q = scan_unquoted(p_, end_);
+      const char* q = scan_unquoted(p_);
       if (q < end_ && *q == '"') fail_at({name_, line_, static_cast<int>(q - line_start_) + 1}, "unexpected '\"' inside an unquoted field");
       fields.emplace_back(p_, static_cast<std::size_t>(q - p_));
       p_ = q;

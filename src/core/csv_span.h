@@ -1,9 +1,11 @@
 // RFC 4180 CSV over bytes already in memory (a mapped file or one chunk of it): fields come back
-// as string_views into the buffer, so unquoted and plain quoted fields cost no copy. Same rules
+// as string_views into the buffer, so unquoted and plain quoted fields cost no copy. Unquoted
+// fields are delimited from a bitmask of the special bytes of each 64-byte block (SSE2). Same rules
 // and error messages as CsvReader (core/csv.h); quoted fields with "" escapes are unescaped into
 // storage that lives until the next call.
 #pragma once
 
+#include <cstdint>
 #include <deque>
 #include <string>
 #include <string_view>
@@ -27,6 +29,9 @@ class CsvSpanReader {
   int line() const { return line_; }  // the line the next record starts on
 
  private:
+  const char* scan_unquoted(const char* q);
+  void load_block(const char* q);
+
   const char* p_;
   const char* stop_;
   const char* end_;
@@ -35,8 +40,15 @@ class CsvSpanReader {
   int line_;
   int record_line_ = 0;
   bool bad_bom_ = false;
-  std::vector<std::pair<int, int>> starts_;
+  // Where the current record starts: field positions are worked out from here when an error asks
+  // for one (field_location), not recorded for every field of every record.
+  const char* record_start_ = nullptr;
+  const char* record_line_start_ = nullptr;
   std::deque<std::string> unescaped_;
+  // Bytes that end or break an unquoted field (, \n \r ") in the 64 bytes from block_, one bit
+  // each: a field's end is found with one bit scan, most records without loading a new block.
+  const char* block_ = nullptr;
+  std::uint64_t block_mask_ = 0;
 };
 
 }  // namespace frugal

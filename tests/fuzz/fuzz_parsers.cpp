@@ -152,7 +152,6 @@ void fuzz_job_spec(const std::string& input) {
   j.spec = spec;
   if (to_json(j).contains("env")) std::abort();  // values must never leave the daemon
 }
-}  // namespace
 
 // A Parquet file (the corpus holds small ones DuckDB wrote, every codec and page version): every
 // column of every row group read as text cells.

@@ -1,0 +1,87 @@
+#include "billing/interner.h"
+
+#include <cstring>
+#include <stdexcept>
+
+namespace frugal::billing {
+
+namespace {
+constexpr std::size_t kBlock = 1 << 20;
+
+std::uint32_t hash_of(std::string_view s) {
+  // FNV-1a over 8 bytes at a time, finished with a multiply-shift: fast on short keys.
+  std::uint64_t h = 1469598103934665603ULL ^ s.size();
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    h = (h ^ w) * 1099511628211ULL;
+    h ^= h >> 29;
+  }
+  std::uint64_t tail = 0;
+  if (s.size() > i) std::memcpy(&tail, s.data() + i, s.size() - i);
+  h = (h ^ tail) * 0x9E3779B97F4A7C15ULL;
+  return static_cast<std::uint32_t>(h >> 32);
+}
+}  // namespace
+
+Interner::Interner() : slots_(1024, 0) {}
+
+Interner::Interner(const Interner& o) : Interner() {
+  for (std::uint32_t i = 0; i < o.size(); ++i) lookup(o.str(i));
+}
+
+Interner& Interner::operator=(const Interner& o) {
+  if (this != &o) {
+    Interner copy(o);
+    *this = std::move(copy);
+  }
+  return *this;
+}
+
+std::size_t Interner::memory_bytes() const {
+  return slots_.capacity() * 4 + hashes_.capacity() * 4 + views_.capacity() * sizeof(std::string_view) + blocks_.size() * kBlock;
+}
+
+void Interner::grow() {
+  std::vector<std::uint32_t> bigger(slots_.size() * 2, 0);
+  const std::size_t mask = bigger.size() - 1;
+  for (std::uint32_t id = 0; id < views_.size(); ++id) {
+    std::size_t at = hashes_[id] & mask;
+    while (bigger[at]) at = (at + 1) & mask;
+    bigger[at] = id + 1;
+  }
+  slots_.swap(bigger);
+}
+
+std::uint32_t Interner::lookup(std::string_view s) {
+  const std::uint32_t h = hash_of(s);
+  std::size_t mask = slots_.size() - 1;
+  std::size_t at = h & mask;
+  while (const std::uint32_t slot = slots_[at]) {
+    const std::uint32_t id = slot - 1;
+    if (hashes_[id] == h && views_[id] == s) return id;
+    at = (at + 1) & mask;
+  }
+  if (views_.size() >= 0xFFFFFFF0u) throw std::length_error("more than 4 billion distinct values in one bill column");
+  // Copy the bytes into the arena; a string longer than a block gets its own.
+  char* dst;
+  if (s.size() > block_left_) {
+    const std::size_t n = std::max(kBlock, s.size());
+    blocks_.emplace_back(new char[n]);
+    block_at_ = blocks_.back().get();
+    block_left_ = n;
+  }
+  dst = block_at_;
+  if (!s.empty()) std::memcpy(dst, s.data(), s.size());
+  block_at_ += s.size();
+  block_left_ -= s.size();
+  const auto id = static_cast<std::uint32_t>(views_.size());
+  views_.emplace_back(dst, s.size());
+  hashes_.push_back(h);
+  slots_[at] = id + 1;
+  if (views_.size() * 2 > slots_.size()) grow();
+  return id;
+}
+
+}  // namespace frugal::billing
