@@ -27,8 +27,9 @@ struct Utilization {
 };
 
 struct Opportunity {
-  std::string kind;           // "spot" or "commitment"
+  std::string kind;           // "spot", "commitment" or "idle"
   std::string instance_type;
+  std::string resource;       // idle, joined by instance id: the instance ("i-0abc..."); else empty
   double hours = 0;           // the instance hours it applies to
   double instances = 0;       // commitment: on-demand instances that ran in every hour of the bill
   double current_usd = 0;     // what those hours cost now

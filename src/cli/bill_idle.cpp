@@ -12,12 +12,14 @@ namespace frugal::cli {
 
 std::pair<std::string, std::string> parse_telemetry_arg(const std::string& arg) {
   const auto eq = arg.find('=');
-  if (eq == std::string::npos || eq == 0 || eq + 1 == arg.size()) {
-    throw Error(fmt::format("--telemetry: expected INSTANCE_TYPE=HISTORY_DB (frugal agent's --db), got '{}'", arg));
+  if (eq == 0 || (eq != std::string::npos && eq + 1 == arg.size())) {
+    throw Error(fmt::format("--telemetry: expected HISTORY_DB or INSTANCE_TYPE=HISTORY_DB (frugal agent's --db), got '{}'", arg));
   }
-  const std::string path = arg.substr(eq + 1);
+  // A path may hold '=' itself: only a prefix that looks like an instance type is one.
+  const bool typed = eq != std::string::npos && arg.find('/') > eq && arg.find('.') < eq;
+  const std::string path = typed ? arg.substr(eq + 1) : arg;
   if (!std::filesystem::is_regular_file(path)) throw Error(fmt::format("--telemetry: {}: no such history file", path));
-  return {arg.substr(0, eq), path};
+  return {typed ? arg.substr(0, eq) : std::string(), path};
 }
 
 std::vector<billing::Opportunity> AgentHistoryIdle::idle_opportunities(const billing::GpuSpend& spend) const {
@@ -27,8 +29,25 @@ std::vector<billing::Opportunity> AgentHistoryIdle::idle_opportunities(const bil
   const double since = static_cast<double>(billing::days_from_civil(spend.by_day_type.begin()->first)) * 86400;
   const double until = static_cast<double>(billing::days_from_civil(spend.by_day_type.rbegin()->first) + 1) * 86400;
   const auto retention = telemetry::load_retention(data_dir_);
-  for (const auto& [type, path] : histories_) {
+  for (const auto& [named_type, path] : histories_) {
     telemetry::HistoryStore history(path, retention);
+    std::string type = named_type;
+    const billing::ResourceSpend* instance = nullptr;
+    std::string instance_id;
+    if (type.empty()) {
+      const auto host = history.host();
+      const auto id = host.find("instance_id");
+      if (id == host.end()) {
+        throw Error(fmt::format("--telemetry {}: the history has no instance id (the agent ran off EC2 without --instance-id); "
+                                "name its type instead: --telemetry INSTANCE_TYPE={}", path, path));
+      }
+      instance_id = id->second;
+      for (const auto& r : spend.by_resource) {
+        if (r.id == instance_id) instance = &r;
+      }
+      const auto t = host.find("instance_type");
+      type = instance ? instance->instance_type : t != host.end() ? t->second : "";
+    }
     double seconds = 0, idle_seconds = 0, cost = 0, idle_cost = 0;
     int gpus = 0;
     for (const auto& u : history.usage(since, until)) {
@@ -41,12 +60,26 @@ std::vector<billing::Opportunity> AgentHistoryIdle::idle_opportunities(const bil
     billing::Opportunity o;
     o.kind = "idle";
     o.instance_type = type;
+    o.resource = instance_id;
     o.hours = idle_seconds / 3600;
     o.current_usd = cost;
     o.saving_usd = idle_cost;
     o.discount = cost > 0 ? idle_cost / cost : 0;
     o.assumption = "GPUs idle by the agent's rule could be stopped, shared or packed";
     o.source = fmt::format("frugal agent history {} ({} GPUs, {:.1f} GPU-h observed in the bill's period)", path, gpus, seconds / 3600);
+    if (instance && instance->hours > 0 && gpus > 0) {
+      // What the bill charged this instance per GPU-hour (amortized: spot and plan rates included)
+      // prices the GPU-hours the agent observed and those it found idle.
+      const double per_gpu_hour = billing::to_usd(instance->amortized) / instance->hours / gpus;
+      o.current_usd = seconds / 3600 * per_gpu_hour;
+      o.saving_usd = idle_seconds / 3600 * per_gpu_hour;
+      o.discount = seconds > 0 ? idle_seconds / seconds : 0;
+      o.source = fmt::format("frugal agent history {} of {} ({} GPUs, {:.1f} GPU-h observed), priced at the bill's ${:.4f}/GPU-h for it",
+                             path, instance_id, gpus, seconds / 3600, per_gpu_hour);
+    } else if (!instance_id.empty()) {
+      o.source = fmt::format("frugal agent history {} of {} ({} GPUs, {:.1f} GPU-h observed; the bill has no line for this instance, "
+                             "so the agent's own price is used)", path, instance_id, gpus, seconds / 3600);
+    }
     out.push_back(o);
   }
   return out;

@@ -111,7 +111,10 @@ void run_agent(const GlobalOptions& g, const AgentCmd& o) {
     publisher = std::make_unique<telemetry::AsyncPublisher>(std::make_unique<telemetry::EmfFilePublisher>(o.emf, ns));
   }
   std::unique_ptr<telemetry::HistoryStore> history;
-  if (!o.no_history) history = std::make_unique<telemetry::HistoryStore>(s.db_path, telemetry::load_retention(s.data_dir));
+  if (!o.no_history) {
+    history = std::make_unique<telemetry::HistoryStore>(s.db_path, telemetry::load_retention(s.data_dir));
+    history->set_host({{"instance_id", s.instance_id}, {"instance_type", s.price.instance_type}});
+  }
 
   telemetry::CostAccountant acct(s.policy, s.price.per_gpu_hour);
   telemetry::Agent agent(*s.source, acct, history.get(), publisher.get(), ao);

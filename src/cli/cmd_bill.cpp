@@ -277,13 +277,18 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
   if (savings.coverage.empty()) coverage.notes.push_back("no GPU instance hours in the bill");
   Table opps;
   opps.title = "Opportunities (over the bill's period)";
-  opps.columns = {{"kind", "kind"}, {"instance_type", "instance type"}, {"hours", "hours", true}, {"current_usd", "now", true},
+  opps.columns = {{"kind", "kind"}, {"instance_type", "instance type"}, {"resource_id", "instance"}, {"hours", "hours", true}, {"current_usd", "now", true},
                   {"saving_usd", "saving", true}, {"discount", "discount", true}, {"assumption", "assumes"}, {"source", "rate from"}};
   for (const auto& op : savings.opportunities) {
-    opps.rows.push_back({Cell(op.kind), Cell(op.instance_type), hours(op.hours), Cell(usd(op.current_usd), op.current_usd),
+    opps.rows.push_back({Cell(op.kind), Cell(op.instance_type), Cell(op.resource.empty() ? "-" : op.resource), hours(op.hours), Cell(usd(op.current_usd), op.current_usd),
                          op.saving_usd ? Cell(usd(*op.saving_usd), *op.saving_usd) : Cell("unknown", nullptr),
                          op.saving_usd ? Cell(fmt::format("{:.0f}%", op.discount * 100), op.discount) : Cell("-", nullptr),
                          Cell(op.assumption), Cell(op.source)});
+  }
+  // The instance column only when a history was joined by instance id.
+  if (std::none_of(savings.opportunities.begin(), savings.opportunities.end(), [](const auto& op) { return !op.resource.empty(); })) {
+    opps.columns.erase(opps.columns.begin() + 2);
+    for (auto& row : opps.rows) row.erase(row.begin() + 2);
   }
   opps.notes = savings.notes;
   opps.notes.push_back(fmt::format("best per instance type: {} over the bill's period", usd(savings.best_saving_usd)));
@@ -429,7 +434,8 @@ void register_bill(CLI::App& app, GlobalOptions& g) {
                 "Savings Plan discount in % to price commitments for types without a published rate or plan usage in the bill")
       ->check(CLI::Range(0.0, 95.0));
   b->add_option("--telemetry", o->telemetry,
-                "INSTANCE_TYPE=HISTORY_DB: idle GPU dollars measured by `frugal agent` on those instances (repeatable)");
+                "HISTORY_DB: idle GPU dollars measured by `frugal agent` on an instance, joined to the bill by its instance id "
+                "and priced at what the bill charged for it; or INSTANCE_TYPE=HISTORY_DB (repeatable)");
   b->add_option("--threads", o->threads, "Threads reading large uncompressed files (default: one per core)")
       ->check(CLI::Range(1, 256));
   b->add_option("--source", o->source, "cost-explorer");

@@ -17,6 +17,8 @@ namespace frugal::cli {
 void add_telemetry_options(CLI::App* cmd, TelemetryOptions& o, bool region_option) {
   cmd->add_option("--instance-type", o.instance_type,
                   "EC2 instance type that prices the GPUs (default: from EC2 instance metadata)");
+  cmd->add_option("--instance-id", o.instance_id,
+                  "EC2 instance id kept in the history, for `frugal bill --telemetry` (default: from EC2 instance metadata)");
   if (region_option) {
     cmd->add_option("--region", o.region, "Region whose prices apply (default: AWS_REGION, the profile's, instance metadata, else us-east-1)");
   }
@@ -58,10 +60,15 @@ TelemetrySetup setup_telemetry(const GlobalOptions& g, const TelemetryOptions& o
     auto r = aws::imds_instance_type(*http, env);
     if (r.instance_type) {
       type = *r.instance_type;
+      // On EC2 (metadata answered): the instance id too, for the join with the bill.
+      if (o.instance_id.empty()) {
+        if (auto id = aws::imds_get(*http, env, "instance-id"); id.instance_type) s.instance_id = *id.instance_type;
+      }
     } else {
       imds_note = r.why;
     }
   }
+  if (!o.instance_id.empty()) s.instance_id = o.instance_id;
   Catalog catalog = open_catalog(s.data_dir);
   const auto regions = pricing_regions(o.region, "", catalog);
   if (regions.regions.size() != 1) throw Error("--region: the agent prices one region");

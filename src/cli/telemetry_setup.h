@@ -17,6 +17,7 @@ namespace frugal::cli {
 
 struct TelemetryOptions {
   std::string instance_type;
+  std::string instance_id;  // EC2 instance id; empty: instance metadata when on EC2
   std::string region;  // prices of this region; empty: AWS conventions, instance metadata, us-east-1
   std::string purchase = "on-demand";
   std::optional<double> price_per_hour;
@@ -39,6 +40,9 @@ struct TelemetrySetup {
   double interval_s = 1;
   std::string db_path;
   std::string data_dir;
+  // The instance this runs on (--instance-id, else instance metadata): the agent keeps it in its
+  // history, where `frugal bill --telemetry` joins it to the bill's resource ids.
+  std::string instance_id;
 };
 
 // Opens NVML and resolves price and policy. Throws Error for bad options only.

@@ -28,6 +28,7 @@ namespace {
 // One schema for the three tiers: `ts` is the sample time (raw) or the bucket start.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS gpus(uuid TEXT PRIMARY KEY, idx INTEGER, name TEXT);
+CREATE TABLE IF NOT EXISTS host(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS samples(ts REAL, uuid TEXT, seconds REAL, util REAL, util_known INTEGER,
   idle_seconds REAL, cost REAL, idle_cost REAL, memory_used REAL, power REAL);
 CREATE INDEX IF NOT EXISTS samples_ts ON samples(ts);
@@ -91,6 +92,24 @@ HistoryStore::HistoryStore(const std::string& path, Retention retention) : db_(p
 }
 
 HistoryStore::~HistoryStore() = default;
+
+void HistoryStore::set_host(const std::map<std::string, std::string>& facts) {
+  SqliteTransaction tx(db_);
+  auto st = db_.prepare("INSERT INTO host(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2");
+  for (const auto& [k, v] : facts) {
+    if (v.empty()) continue;
+    st.bind(1, k).bind(2, v);
+    st.run();
+  }
+  tx.commit();
+}
+
+std::map<std::string, std::string> HistoryStore::host() {
+  std::map<std::string, std::string> out;
+  auto st = db_.prepare("SELECT key, value FROM host");
+  while (st.step()) out[st.column_text(0)] = st.column_text(1);
+  return out;
+}
 
 void HistoryStore::record(const Snapshot& snap, const std::vector<AccountStep>& steps,
                           const std::vector<WorkloadStep>& workload_steps) {

@@ -62,6 +62,11 @@ class HistoryStore {
   // transaction.
   void record(const Snapshot& snap, const std::vector<AccountStep>& steps,
               const std::vector<WorkloadStep>& workload_steps = {});
+  // Facts about the host the history was recorded on ("instance_id", "instance_type"), kept so
+  // `frugal bill --telemetry` can join the history to the bill's line items by instance id.
+  // Empty values are not written.
+  void set_host(const std::map<std::string, std::string>& facts);
+  std::map<std::string, std::string> host();
   // Deletes rows past their tier's retention. Returns rows deleted.
   int prune(double now);
   // Usage per GPU with samples in [since, until), from the finest tier that still covers `since`.

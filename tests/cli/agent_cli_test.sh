@@ -22,7 +22,7 @@ export AWS_CONFIG_FILE=/nonexistent FRUGAL_DATA_DIR="$data" AWS_EC2_METADATA_DIS
 export LD_LIBRARY_PATH="$fakelib" FAKE_NVML_SCENARIO="$scenarios/two_a100.json"
 
 # --- the agent ---
-"$frugal" agent --listen 127.0.0.1:0 --instance-type p4d.24xlarge --interval 0.2s --idle-grace 1s \
+"$frugal" agent --listen 127.0.0.1:0 --instance-type p4d.24xlarge --instance-id i-train-od-1 --interval 0.2s --idle-grace 1s \
   --textfile "$tmp/frugal.prom" --emf "$tmp/emf.log" --publish-interval 1s 2>"$tmp/agent.err" &
 agent=$!
 pids+=("$agent")
@@ -132,8 +132,26 @@ grep -q '"kind": "idle"' <<<"$bill" || fail "no idle opportunity from the agent 
 idle_bill=$(grep -A12 '"kind": "idle"' <<<"$bill" | sed -n 's/.*"saving_usd": \([0-9.e-]*\).*/\1/p' | head -1)
 idle_report=$(grep -o '"idle_cost_usd": [0-9.e-]*' <<<"$json" | awk '{s += $2} END {printf "%.6f", s}')
 awk -v a="$idle_bill" -v b="$idle_report" 'BEGIN{ exit !(a > 0 && (a - b < 1e-6 && b - a < 1e-6)) }' || fail "idle dollars: bill $idle_bill vs agent report $idle_report"
-if "$frugal" bill "$tmp"/synthetic-cur-*.csv --telemetry nonsense 2>/dev/null; then fail "--telemetry without TYPE=DB must fail"; fi
+if "$frugal" bill "$tmp"/synthetic-cur-*.csv --telemetry nonsense 2>/dev/null; then fail "--telemetry with no such file must fail"; fi
 echo "ok - agent idle dollars in the bill's opportunities"
+# The history knows its instance id (--instance-id here; instance metadata on EC2): joined to that
+# instance's lines, the idle GPU-hours are priced at what the bill charged for i-train-od-1
+# (amortized cost / instance hours / the 2 GPUs the agent saw), not at the agent's list price.
+joined=$("$frugal" --format json bill "$tmp"/synthetic-cur-*.csv --by resource --top 0 --telemetry "$XDG_STATE_HOME/frugal/telemetry.db")
+python3 - "$joined" "$json" <<'PY' || fail "per-instance idle join: $joined"
+import json, sys
+bill, report = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+res = [r for r in bill["by_resource"] if r["resource_id"] == "i-train-od-1"]
+assert len(res) == 1 and res[0]["instance_type"] == "p4d.24xlarge", res
+rate = res[0]["amortized_usd"] / res[0]["hours"] / 2
+idle = [o for o in bill["opportunities"] if o["kind"] == "idle"]
+assert len(idle) == 1 and idle[0]["resource_id"] == "i-train-od-1" and idle[0]["instance_type"] == "p4d.24xlarge", idle
+idle_h = sum(r["idle_hours"] for r in report["rows"])
+watched_h = sum(r["watched_hours"] for r in report["rows"])
+assert idle_h > 0 and abs(idle[0]["saving_usd"] - idle_h * rate) < 1e-6 * max(1, idle_h * rate), (idle[0], idle_h, rate)
+assert abs(idle[0]["current_usd"] - watched_h * rate) < 1e-6 * max(1, watched_h * rate), (idle[0], watched_h, rate)
+PY
+echo "ok - the history joined to its instance's bill lines by instance id"
 
 # --- top under tmux ---
 tmux new-session -d -s "frugal-top-$$" -x 150 -y 30 \
