@@ -1,6 +1,10 @@
 #include "billing/aggregate.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+
+#include "core/error.h"
 
 #include "billing/reader.h"
 #include "billing/trend.h"
@@ -98,6 +102,12 @@ void GpuAggregator::add(const LineItem& li) {
       res.type = type, res.account = account, res.region = region, res.tag = tag;
       res.first_date = res.last_date = date;
     } else {
+      // A resource's type, account, region and tag are the smallest seen (as SQL's MIN), should
+      // its lines disagree.
+      if (type != res.type && types_.str(type) < types_.str(res.type)) res.type = type;
+      if (account != res.account && accounts_.str(account) < accounts_.str(res.account)) res.account = account;
+      if (region != res.region && regions_.str(region) < regions_.str(res.region)) res.region = region;
+      if (tag != res.tag && tags_.str(tag) < tags_.str(res.tag)) res.tag = tag;
       if (li.date < dates_.str(res.first_date)) res.first_date = date;
       if (li.date > dates_.str(res.last_date)) res.last_date = date;
     }
@@ -168,6 +178,10 @@ void GpuAggregator::merge(GpuAggregator& o) {
       res.type = types[from.type], res.account = accounts[from.account], res.region = regions[from.region], res.tag = tags[from.tag];
       res.first_date = dates[from.first_date], res.last_date = dates[from.last_date];
     } else {
+      if (o.types_.str(from.type) < types_.str(res.type)) res.type = types[from.type];
+      if (o.accounts_.str(from.account) < accounts_.str(res.account)) res.account = accounts[from.account];
+      if (o.regions_.str(from.region) < regions_.str(res.region)) res.region = regions[from.region];
+      if (o.tags_.str(from.tag) < tags_.str(res.tag)) res.tag = tags[from.tag];
       if (o.dates_.str(from.first_date) < dates_.str(res.first_date)) res.first_date = dates[from.first_date];
       if (o.dates_.str(from.last_date) > dates_.str(res.last_date)) res.last_date = dates[from.last_date];
     }
@@ -185,6 +199,70 @@ void GpuAggregator::merge(GpuAggregator& o) {
   }
   s_.total_cost += o.s_.total_cost;
   s_.lines += o.s_.lines;
+}
+
+void GpuAggregator::add_cell(std::string_view date, std::string_view type, PurchaseOption purchase, const CellSums& c) {
+  built_ = false;
+  const std::uint32_t t = types_.id(type);
+  slot(accelerated_, t) = 1;
+  Sums& x = cell(dates_.id(date), t, static_cast<int>(purchase));
+  x.cost += c.cost;
+  x.amortized += c.amortized;
+  x.usage_list += c.usage_list;
+  x.usage_effective += c.usage_effective;
+  x.hours += c.hours;
+  x.lines += c.lines;
+}
+
+void GpuAggregator::add_on_demand_hours(std::string_view date, int hour, std::string_view type, double hours) {
+  if (hour < 0 || hour > 23) throw Error(fmt::format("hour {} out of range 0-23", hour));
+  built_ = false;
+  const std::uint32_t t = types_.id(type);
+  slot(accelerated_, t) = 1;
+  cell(dates_.id(date), t, static_cast<int>(PurchaseOption::kOnDemand)).on_demand_by_hour[static_cast<std::size_t>(hour)] += hours;
+}
+
+void GpuAggregator::add_dimension(Dimension d, std::string_view key, Nanos cost) {
+  built_ = false;
+  switch (d) {
+    case Dimension::kAccount: slot(account_cost_, accounts_.id(key)) += cost; break;
+    case Dimension::kRegion: slot(region_cost_, regions_.id(key)) += cost; break;
+    case Dimension::kTag: slot(tag_cost_, tags_.id(key)) += cost; break;
+  }
+}
+
+void GpuAggregator::add_type_region(std::string_view type, std::string_view region, Nanos cost) {
+  built_ = false;
+  type_region_[(static_cast<std::uint64_t>(types_.id(type)) << 32) | regions_.id(region)] += cost;
+}
+
+void GpuAggregator::add_resource(const ResourceSpend& r) {
+  built_ = false;
+  Resource& res = slot(resource_, resources_.id(r.id));
+  res.type = types_.id(r.instance_type);
+  res.account = accounts_.id(r.account);
+  res.region = regions_.id(r.region);
+  res.tag = tags_.id(r.tag);
+  res.first_date = dates_.id(r.first_date);
+  res.last_date = dates_.id(r.last_date);
+  res.hours += r.hours;
+  res.cost += r.cost;
+  res.amortized += r.amortized;
+  res.lines += r.lines;
+}
+
+void GpuAggregator::add_totals(long long lines, Nanos total_cost, const std::map<std::string, CommitmentFees>& commitments, long first_slot,
+                               long last_slot, bool hourly) {
+  built_ = false;
+  s_.lines += lines;
+  s_.total_cost += total_cost;
+  for (const auto& [k, c] : commitments) {
+    s_.commitments[k].total += c.total;
+    s_.commitments[k].unused += c.unused;
+  }
+  first_slot_ = std::min(first_slot_, first_slot);
+  last_slot_ = std::max(last_slot_, last_slot);
+  hourly_ = hourly_ || hourly;
 }
 
 namespace {

@@ -104,6 +104,25 @@ class GpuAggregator {
   // "p5.48xlarge", "g3.4xlarge" or "ml.g5.xlarge": an accelerated family that counts as GPU /
   // AI-accelerator spend (data/catalog/accelerated_families.csv), priced or not.
   bool is_accelerated(std::string_view instance_type) const;
+  const std::set<std::string, std::less<>>& families() const { return families_; }
+
+  // Pre-aggregated input: the result rows of the same groupings computed elsewhere (bill_sql() in
+  // Athena), landing in the same tables add() fills line by line.
+  struct CellSums {
+    Nanos cost = 0, amortized = 0, usage_list = 0, usage_effective = 0;
+    double hours = 0;
+    long long lines = 0;
+  };
+  enum class Dimension { kAccount, kRegion, kTag };
+  void add_cell(std::string_view date, std::string_view type, PurchaseOption purchase, const CellSums& sums);
+  void add_on_demand_hours(std::string_view date, int hour, std::string_view type, double hours);
+  void add_dimension(Dimension d, std::string_view key, Nanos cost);
+  void add_type_region(std::string_view type, std::string_view region, Nanos cost);
+  void add_resource(const ResourceSpend& r);
+  // Bill-wide figures: every line, its cost, commitments, and the usage lines' first and last
+  // hourly slot (day * 24 + hour) and whether any started at an hour other than 0.
+  void add_totals(long long lines, Nanos total_cost, const std::map<std::string, CommitmentFees>& commitments, long first_slot,
+                  long last_slot, bool hourly);
 
  private:
   struct Sums {  // one (date, type, purchase) cell

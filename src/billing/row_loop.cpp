@@ -35,10 +35,6 @@ std::string map_value(std::string_view cell, std::string_view key) {
   return "";
 }
 
-bool is_hours_unit(std::string_view unit) {
-  return unit.empty() || unit.find("Hr") != std::string::npos || unit.find("Hour") != std::string::npos ||
-         unit.find("hour") != std::string::npos;
-}
 
 Columns columns_for(Format f) {
   switch (f) {

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "billing/bill_query.h"
 #include "billing/instance_type.h"
 #include "billing/reader.h"
 #include "core/error.h"
@@ -36,7 +37,6 @@ std::string athena_name(const std::string& s);
 // Value of `key` in a map cell: JSON ({"user_team":"ml"}), Python-dict ({'user_team': 'ml'}) or
 // Athena map ({user_team=ml}) syntax. Empty when the key is absent.
 std::string map_value(std::string_view cell, std::string_view key);
-bool is_hours_unit(std::string_view unit);
 
 // Column indexes of one file's header for each field (-1: not in the file).
 struct RowPlan {
@@ -153,37 +153,34 @@ void read_rows(Records& reader, const RowPlan& p, const std::string& name, const
           li.list_cost = c_list >= 0 ? amount(c_list, "ListCost") : li.cost;
         }
       } else {
-        // AWS's rule (CID summary_view): SP ARN -> SavingsPlan, else RI ARN -> Reserved, else
-        // "Spot" in the usage type -> Spot, else OnDemand.
-        const std::string_view sp = get(c_sp);
+        // The purchase option, amortized cost and instance hours by the rules of bill_query.h,
+        // the one definition the Athena SQL is generated from.
         const std::string_view ri = get(c_ri);
-        if (!sp.empty()) li.purchase = PurchaseOption::kSavingsPlan;
-        else if (!ri.empty()) li.purchase = PurchaseOption::kReserved;
-        else if (usage.find("Spot") != std::string::npos) li.purchase = PurchaseOption::kSpot;
-        else li.purchase = PurchaseOption::kOnDemand;
-        // Amortized cost per line item type, as CID computes it.
-        const std::string& t = li.line_type;
-        if (t == "SavingsPlanCoveredUsage") li.amortized = amount(c_am_sp, want.amortized_sp.c_str());
-        else if (t == "SavingsPlanNegation" || t == "SavingsPlanUpfrontFee") li.amortized = 0;
-        else if (t == "SavingsPlanRecurringFee") {
-          // CID: the unused commitment (total - used); the used part is in the covered usage lines.
-          if (c_sp_total >= 0 && c_sp_used >= 0) {
-            li.commitment = PurchaseOption::kSavingsPlan;
-            li.commitment_total = amount(c_sp_total, want.sp_total.c_str());
-            li.commitment_unused = li.commitment_total - amount(c_sp_used, want.sp_used.c_str());
-          }
-          li.amortized = li.commitment_unused;
-        } else if (t == "DiscountedUsage") li.amortized = amount(c_am_ri, want.amortized_ri.c_str());
-        else if (t == "RIFee") {
-          li.amortized = amount(c_ri_up, "unused upfront fee") + amount(c_ri_rec, "unused recurring fee");
-          li.commitment = PurchaseOption::kReserved;
-          li.commitment_total = li.cost + amount(c_ri_upfront, want.ri_amortized_upfront.c_str());
-          li.commitment_unused = li.amortized;
+        li.purchase = cur_purchase(get(c_sp), ri, usage);
+        const LineTypeRule& rule = cur_line_rule(li.line_type);
+        switch (rule.amortized) {
+          case Amortized::kCost: li.amortized = li.cost; break;
+          case Amortized::kZero: li.amortized = 0; break;
+          case Amortized::kSavingsPlanEffective: li.amortized = amount(c_am_sp, want.amortized_sp.c_str()); break;
+          case Amortized::kReservationEffective: li.amortized = amount(c_am_ri, want.amortized_ri.c_str()); break;
+          case Amortized::kSavingsPlanUnused:
+            // The unused commitment (total - used); the used part is in the covered usage lines.
+            if (c_sp_total >= 0 && c_sp_used >= 0) {
+              li.commitment = PurchaseOption::kSavingsPlan;
+              li.commitment_total = amount(c_sp_total, want.sp_total.c_str());
+              li.commitment_unused = li.commitment_total - amount(c_sp_used, want.sp_used.c_str());
+            }
+            li.amortized = li.commitment_unused;
+            break;
+          case Amortized::kReservationUnused:
+            li.amortized = amount(c_ri_up, "unused upfront fee") + amount(c_ri_rec, "unused recurring fee");
+            li.commitment = PurchaseOption::kReserved;
+            li.commitment_total = li.cost + amount(c_ri_upfront, want.ri_amortized_upfront.c_str());
+            li.commitment_unused = li.amortized;
+            break;
+          case Amortized::kZeroIfReservation: li.amortized = ri.empty() ? li.cost : 0; break;  // RI upfront: spread over its usage
         }
-        else if (t == "Fee" && !ri.empty()) li.amortized = 0;  // RI upfront: spread over its usage
-        else li.amortized = li.cost;
-        if ((t == "Usage" || t == "DiscountedUsage" || t == "SavingsPlanCoveredUsage") && !li.instance_type.empty() &&
-            is_hours_unit(get(c_unit))) {
+        if (rule.instance_hours && !li.instance_type.empty() && is_hours_unit(get(c_unit))) {
           li.usage_hours = static_cast<double>(amount(c_usage_amount, want.usage_amount.c_str())) / 1e9;
           li.list_cost = li.cost;
         }

@@ -14,10 +14,12 @@
 #include <map>
 #include <thread>
 
+#include "aws/athena.h"
 #include "aws/client.h"
 #include "aws/cost_explorer.h"
 #include "aws/s3.h"
 #include "billing/aggregate.h"
+#include "billing/bill_query.h"
 #include "billing/inputs.h"
 #include "billing/reader.h"
 #include "billing/s3_inputs.h"
@@ -36,6 +38,7 @@
 #include "cli/progress.h"
 #include "core/data_dir.h"
 #include "core/error.h"
+#include "core/toml_util.h"
 
 namespace frugal::cli {
 namespace {
@@ -51,6 +54,8 @@ struct BillOptions {
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::vector<std::string> telemetry;  // --telemetry TYPE=HISTORY_DB
   bool by_resource = false;            // --by resource
+  std::string database, table, workgroup, output_location, sql_dialect = "athena";  // --source athena
+  bool print_sql = false;
   int top = 20;                        // --top: rows per breakdown (0: all)
   std::string source = "cost-explorer", start, end, metric = "UnblendedCost";
   aws::AwsOptions aws;
@@ -64,6 +69,8 @@ void check_date(const std::string& d, const char* what) {
 }
 
 void run_bill_files(const GlobalOptions& g, const BillOptions& o);
+void report_bill(const GlobalOptions& g, const BillOptions& o, const Catalog& cat, billing::GpuAggregator& agg,
+                 const std::vector<std::string>& formats, long long bad, const std::string& first_bad, const std::vector<std::string>& files);
 
 // Streams the CUR/FOCUS CSV objects under an S3 prefix to a private temporary folder (memory stays
 // flat; gzip is undone by the reader) and analyses them exactly like local files.
@@ -115,6 +122,13 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
     if (first_bad.empty()) first_bad = st.first_bad;
   }
   for (std::size_t i = 1; i < aggs.size(); ++i) agg.merge(aggs[i]);
+  report_bill(g, o, cat, agg, formats, bad, first_bad, files);
+}
+
+// The analyses and the report of an aggregated bill, whatever engine aggregated it (the local
+// readers, or Athena running the same groupings).
+void report_bill(const GlobalOptions& g, const BillOptions& o, const Catalog& cat, billing::GpuAggregator& agg,
+                 const std::vector<std::string>& formats, long long bad, const std::string& first_bad, const std::vector<std::string>& files) {
   const billing::GpuSpend& s = agg.result();
   Table daily;
   daily.title = "GPU/accelerator spend per day and instance type";
@@ -343,12 +357,63 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
   emit(g, tables, j);
 }
 
+// `--source athena`: the groupings of billing/bill_query.h as one SQL query over a CUR 2.0 table in
+// Athena; its result rows go into the same aggregator as local lines, then the same report.
+void run_bill_athena(const GlobalOptions& g, const BillOptions& o) {
+  const std::string data_dir = resolve_data_dir(g.data_dir);
+  auto cat = Catalog::load(data_dir);
+  billing::GpuAggregator agg(cat);
+  billing::BillSqlOptions so;
+  if (o.table.empty()) throw Error("--source athena: --table is required (the CUR 2.0 table, e.g. --database cur --table data)");
+  so.table = o.table;
+  so.tag_key = o.tag;
+  so.start = o.start;
+  so.end = o.end;
+  if (!so.start.empty()) check_date(so.start, "--start");
+  if (!so.end.empty()) check_date(so.end, "--end");
+  so.gpu_families.assign(agg.families().begin(), agg.families().end());
+  const auto dialect = o.sql_dialect == "duckdb" ? billing::SqlDialect::kDuckDb : billing::SqlDialect::kAthena;
+  const std::string sql = billing::bill_sql(so, dialect);
+  if (o.print_sql) {
+    std::cout << sql;
+    return;
+  }
+  if (dialect != billing::SqlDialect::kAthena) throw Error("--sql-dialect duckdb: only with --print-sql (Athena runs the athena dialect)");
+  aws::SystemEnvironment env;
+  aws::AwsClient athena(aws::resolve_config(o.aws, env), "athena");
+  aws::AthenaRequest req;
+  req.query = sql;
+  req.database = o.database;
+  req.workgroup = o.workgroup;
+  req.output_location = o.output_location;
+  long long n = 0;
+  std::optional<TerminalProgress> display(std::in_place, "Athena query, seconds");
+  const auto st = aws::run_athena_query(
+      athena, req,
+      [&](const std::vector<std::string>& columns, const std::vector<std::optional<std::string>>& row) {
+        billing::add_query_row(agg, columns, row, ++n);
+      },
+      [&](const std::string& state, double seconds) {
+        if (display->enabled()) display->update(seconds, 0, state);
+      });
+  display.reset();  // the progress line is cleared before the report
+  const toml::table price = load_toml_file(data_dir + "/billing/athena.toml");
+  const double per_tb = require_number(price, "usd_per_tb_scanned", data_dir + "/billing/athena.toml");
+  const double min_mb = require_number(price, "minimum_mb_per_query", data_dir + "/billing/athena.toml");
+  const double billed_mb = std::max(min_mb, std::ceil(static_cast<double>(st.data_scanned_bytes) / 1e6));
+  const std::string from = fmt::format("Athena query {} over {}{} ({} result rows in {} pages; {:.1f} MB scanned, about ${:.4f} at ${:g}/TB)",
+                                       st.execution_id, o.database.empty() ? "" : o.database + ".", o.table, st.rows, st.pages,
+                                       static_cast<double>(st.data_scanned_bytes) / 1e6, billed_mb / 1e6 * per_tb, per_tb);
+  report_bill(g, o, cat, agg, {from}, 0, "", {});
+}
+
 void run_bill(const GlobalOptions& g, const BillOptions& o) {
+  if (o.source == "athena") return run_bill_athena(g, o);
   if (std::any_of(o.inputs.begin(), o.inputs.end(), [](const std::string& i) { return i.rfind("s3://", 0) == 0; })) return run_bill_s3(g, o);
   if (!o.inputs.empty()) return run_bill_files(g, o);
   if (o.start.empty() || o.end.empty()) throw Error("--start and --end are required with --source cost-explorer");
   if (o.source != "cost-explorer") {
-    throw Error(fmt::format("--source: only cost-explorer is supported so far, got '{}'", o.source));
+    throw Error(fmt::format("--source: expected cost-explorer or athena, got '{}'", o.source));
   }
   check_date(o.start, "--start");
   check_date(o.end, "--end");
@@ -438,8 +503,16 @@ void register_bill(CLI::App& app, GlobalOptions& g) {
                 "and priced at what the bill charged for it; or INSTANCE_TYPE=HISTORY_DB (repeatable)");
   b->add_option("--threads", o->threads, "Threads reading large uncompressed files (default: one per core)")
       ->check(CLI::Range(1, 256));
-  b->add_option("--source", o->source, "cost-explorer");
-  b->add_option("--start", o->start, "First day, YYYY-MM-DD");
+  b->add_option("--source", o->source, "cost-explorer, or athena (the CUR 2.0 table named by --database and --table)")
+      ->check(CLI::IsMember({"cost-explorer", "athena"}));
+  b->add_option("--database", o->database, "athena: the Glue database of the CUR 2.0 table");
+  b->add_option("--table", o->table, "athena: the CUR 2.0 table (with --print-sql, any table expression)");
+  b->add_option("--workgroup", o->workgroup, "athena: the workgroup (default: primary)");
+  b->add_option("--output-location", o->output_location, "athena: s3:// location for query results (default: the workgroup's)");
+  b->add_flag("--print-sql", o->print_sql, "athena: print the query instead of running it");
+  b->add_option("--sql-dialect", o->sql_dialect, "athena (default), or duckdb to check the query in DuckDB (with --print-sql)")
+      ->check(CLI::IsMember({"athena", "duckdb"}));
+  b->add_option("--start", o->start, "First day, YYYY-MM-DD (cost-explorer; athena: optional)");
   b->add_option("--end", o->end, "Day after the last, YYYY-MM-DD (exclusive, as Cost Explorer)");
 
   b->add_option("--metric", o->metric, "UnblendedCost, AmortizedCost, NetUnblendedCost, BlendedCost")
