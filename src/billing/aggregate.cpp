@@ -266,13 +266,31 @@ void GpuAggregator::add_totals(long long lines, Nanos total_cost, const std::map
 }
 
 namespace {
-Breakdown breakdown(const Interner& keys, const std::vector<Nanos>& cost) {
+// The `top` largest of `cost` (0: all), by cost then key, and the sum of the rest: a partial sort
+// of ids, so a million keys cost a million-entry index, not a million sorted strings.
+Breakdown breakdown(const Interner& keys, const std::vector<Nanos>& cost, std::size_t top) {
   Breakdown b;
-  for (std::uint32_t i = 0; i < keys.size() && i < cost.size(); ++i) b.rows.emplace_back(std::string(keys.str(i)), cost[i]);
-  std::sort(b.rows.begin(), b.rows.end(), [](const auto& x, const auto& y) { return x.second != y.second ? x.second > y.second : x.first < y.first; });
+  const std::size_t n = std::min<std::size_t>(keys.size(), cost.size());
+  std::vector<std::uint32_t> ids(n);
+  for (std::uint32_t i = 0; i < n; ++i) ids[i] = i;
+  const std::size_t k = top == 0 ? n : std::min(top, n);
+  auto larger = [&](std::uint32_t x, std::uint32_t y) { return cost[x] != cost[y] ? cost[x] > cost[y] : keys.str(x) < keys.str(y); };
+  std::partial_sort(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(k), ids.end(), larger);
+  b.keys = n;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i < k) b.rows.emplace_back(std::string(keys.str(ids[i])), cost[ids[i]]);
+    else b.others += cost[ids[i]];
+  }
   return b;
 }
 }  // namespace
+
+const ResourceSpend* GpuSpend::resource(const std::string& id) const {
+  for (const auto& r : by_resource) {
+    if (r.id == id) return &r;
+  }
+  return nullptr;
+}
 
 const GpuSpend& GpuAggregator::result() {
   if (built_) return s_;
@@ -311,21 +329,36 @@ const GpuSpend& GpuAggregator::result() {
   for (const auto& [key, c] : type_region_) {
     s.type_region[std::string(types_.str(static_cast<std::uint32_t>(key >> 32)))][std::string(regions_.str(static_cast<std::uint32_t>(key & 0xFFFFFFFFu)))] += c;
   }
-  s.by_account = breakdown(accounts_, account_cost_);
-  s.by_region = breakdown(regions_, region_cost_);
-  s.by_tag = breakdown(tags_, tag_cost_);
+  s.by_account = breakdown(accounts_, account_cost_, top_);
+  s.by_region = breakdown(regions_, region_cost_, top_);
+  s.by_tag = breakdown(tags_, tag_cost_, top_);
   s.by_resource.clear();
+  std::vector<std::uint32_t> ids;
   for (std::uint32_t i = 0; i < resources_.size() && i < resource_.size(); ++i) {
-    const Resource& r = resource_[i];
-    if (r.lines == 0) continue;
-    s.by_resource.push_back(ResourceSpend{std::string(resources_.str(i)), std::string(types_.str(r.type)), std::string(accounts_.str(r.account)),
-                                          std::string(regions_.str(r.region)), std::string(tags_.str(r.tag)), r.hours, r.cost, r.amortized,
-                                          r.lines, std::string(dates_.str(r.first_date)), std::string(dates_.str(r.last_date))});
+    if (resource_[i].lines) ids.push_back(i);
   }
+  s.resources = ids.size();
   // Largest amortized cost first: a plan-covered instance nets to ~0 unblended but costs its plan share.
-  std::sort(s.by_resource.begin(), s.by_resource.end(), [](const ResourceSpend& a, const ResourceSpend& b) {
-    return a.amortized != b.amortized ? a.amortized > b.amortized : a.cost != b.cost ? a.cost > b.cost : a.id < b.id;
-  });
+  auto larger = [&](std::uint32_t x, std::uint32_t y) {
+    const Resource& a = resource_[x];
+    const Resource& b = resource_[y];
+    return a.amortized != b.amortized ? a.amortized > b.amortized : a.cost != b.cost ? a.cost > b.cost : resources_.str(x) < resources_.str(y);
+  };
+  const std::size_t k = top_ == 0 ? ids.size() : std::min(top_, ids.size());
+  std::partial_sort(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(k), ids.end(), larger);
+  auto spend_of = [&](std::uint32_t i) {
+    const Resource& r = resource_[i];
+    return ResourceSpend{std::string(resources_.str(i)), std::string(types_.str(r.type)), std::string(accounts_.str(r.account)),
+                         std::string(regions_.str(r.region)), std::string(tags_.str(r.tag)), r.hours, r.cost, r.amortized, r.lines,
+                         std::string(dates_.str(r.first_date)), std::string(dates_.str(r.last_date))};
+  };
+  for (std::size_t i = 0; i < k; ++i) s.by_resource.push_back(spend_of(ids[i]));
+  for (const auto& id : keep_) {
+    if (s.resource(id)) continue;
+    for (std::uint32_t i = 0; i < resources_.size() && i < resource_.size(); ++i) {
+      if (resource_[i].lines && resources_.str(i) == id) s.by_resource.push_back(spend_of(i));
+    }
+  }
   s.key_bytes = dates_.memory_bytes() + types_.memory_bytes() + accounts_.memory_bytes() + regions_.memory_bytes() + tags_.memory_bytes() +
                 resources_.memory_bytes() + sums_.capacity() * sizeof(Sums) + (account_cost_.capacity() + region_cost_.capacity() + tag_cost_.capacity()) * sizeof(Nanos) +
                 resource_.capacity() * sizeof(Resource);

@@ -43,11 +43,14 @@ struct CommitmentFees {
 // itself reads in parallel and keeps the exact sums.
 std::map<std::string, std::map<std::string, double>> daily_gpu_spend(const std::vector<std::string>& files, const Catalog& cat);
 
-// Spend by one dimension (account, region, tag value): every key's exact sum, the largest first
-// (ties by key). Aggregated on its own, so dimensions never multiply into one key.
+// Spend by one dimension (account, region, tag value): the largest keys' exact sums, largest first
+// (ties by key), and the exact sum of all the others. Aggregated on its own, so dimensions never
+// multiply into one key.
 struct Breakdown {
-  std::vector<std::pair<std::string, Nanos>> rows;
-  std::size_t size() const { return rows.size(); }
+  std::vector<std::pair<std::string, Nanos>> rows;  // the top keys (every key when the limit is 0)
+  std::size_t keys = 0;                             // distinct keys in the bill
+  Nanos others = 0;                                 // the keys not in rows, summed
+  std::size_t size() const { return keys; }
 };
 
 // One resource's GPU spend (an EC2 instance id, a SageMaker endpoint ARN): what `bill --by
@@ -66,12 +69,16 @@ struct GpuSpend {
   std::map<std::string, std::map<std::string, Nanos>> by_day_type_amortized;  // the same, amortized
   std::map<std::string, Nanos> by_type, by_purchase;
   Breakdown by_account, by_region, by_tag;
-  std::vector<ResourceSpend> by_resource;  // GPU lines with a resource id, largest amortized cost first
+  // GPU lines with a resource id, largest amortized cost first: the top ones (every one when the
+  // limit is 0), then any kept by id (keep_resource), in no particular order.
+  std::vector<ResourceSpend> by_resource;
+  std::size_t resources = 0;  // distinct resources with GPU spend
   std::map<std::string, Nanos> by_purchase_amortized;
   std::map<std::string, TypeUsage> usage;  // instance type -> hours and cost per purchase option
   std::map<std::string, std::map<std::string, Nanos>> type_region;  // instance type -> region -> cost
   // The region where most of a type's spend is (its prices price the type's opportunities), or "".
   std::string main_region(const std::string& type) const;
+  const ResourceSpend* resource(const std::string& id) const;  // in by_resource, or null
   // On-demand instances running per time slot, per type: slot = day * 24 + hour for hourly bills,
   // day for daily ones (then hours / 24). Slots without lines count as 0 instances.
   std::map<std::string, std::unordered_map<long, double>> on_demand_slots;
@@ -101,6 +108,11 @@ class GpuAggregator {
   void merge(GpuAggregator& other);
   // The result, built on the first call after the last add() or merge().
   const GpuSpend& result();
+  // Rows kept per breakdown and resources listed (0: all). The sums behind them are exact
+  // whatever the limit; it bounds the result's size, not the aggregation's.
+  void set_top(std::size_t n) { top_ = n, built_ = false; }
+  // Lists this resource whatever its rank (the telemetry join looks instances up by id).
+  void keep_resource(std::string id) { keep_.push_back(std::move(id)), built_ = false; }
   // "p5.48xlarge", "g3.4xlarge" or "ml.g5.xlarge": an accelerated family that counts as GPU /
   // AI-accelerator spend (data/catalog/accelerated_families.csv), priced or not.
   bool is_accelerated(std::string_view instance_type) const;
@@ -153,6 +165,8 @@ class GpuAggregator {
   std::vector<Resource> resource_;
   long first_slot_ = LONG_MAX, last_slot_ = LONG_MIN;  // hourly slots, before result() makes them days
   bool hourly_ = false;
+  std::size_t top_ = 0;
+  std::vector<std::string> keep_;
   GpuSpend s_;  // the scalar totals are summed here as lines come; the tables are built by result()
   bool built_ = false;
 };

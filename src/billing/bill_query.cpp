@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 
 #include "billing/trend.h"
@@ -109,8 +110,18 @@ std::string bill_sql(const BillSqlOptions& o, SqlDialect dialect) {
   auto map_get = [&](const std::string& map, const std::string& key) {
     return dialect == SqlDialect::kAthena ? fmt::format("element_at({}, {})", map, quote(key)) : fmt::format("{}[{}]", map, quote(key));
   };
+  if (o.schema != Format::kCur2 && o.schema != Format::kCurAthena) throw Error("bill_sql: the query reads CUR 2.0 or legacy CUR Athena tables");
   std::string tag = "''";
-  if (!o.tag_key.empty()) tag = fmt::format("COALESCE({}, {}, '')", map_get("resource_tags", "user_" + o.tag_key), map_get("resource_tags", o.tag_key));
+  if (!o.tag_key.empty()) {
+    if (o.schema == Format::kCur2) {
+      tag = fmt::format("COALESCE({}, {}, '')", map_get("resource_tags", "user_" + o.tag_key), map_get("resource_tags", o.tag_key));
+    } else {
+      // Athena's name of the CUR column resourceTags/user:<key> (as the local reader looks it up).
+      std::string col = "resource_tags_user_";
+      for (char c : o.tag_key) col += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(static_cast<unsigned char>(c))) : '_';
+      tag = fmt::format("COALESCE({}, '')", col);
+    }
+  }
   std::string families;
   for (const auto& f : o.gpu_families) families += (families.empty() ? "" : ", ") + quote(f);
   if (families.empty()) families = "''";
@@ -127,7 +138,8 @@ std::string bill_sql(const BillSqlOptions& o, SqlDialect dialect) {
   if (!o.end.empty()) where += fmt::format(" AND line_item_usage_start_date < TIMESTAMP {}", quote(o.end + " 00:00:00"));
 
   std::string sql;
-  sql += "-- frugal bill: GPU spend groupings over a CUR 2.0 table (one scan); see docs/billing.md\n";
+  sql += fmt::format("-- frugal bill: GPU spend groupings over a {} table (one scan); see docs/billing.md\n",
+                     o.schema == Format::kCur2 ? "CUR 2.0" : "legacy CUR (Athena)");
   sql += "WITH raw AS (\n  SELECT\n";
   sql += "    CAST(CAST(line_item_usage_start_date AS DATE) AS VARCHAR) AS day,\n";
   sql += "    date_diff('day', DATE '1970-01-01', CAST(line_item_usage_start_date AS DATE)) AS day_number,\n";

@@ -22,6 +22,17 @@ std::pair<std::string, std::string> parse_telemetry_arg(const std::string& arg) 
   return {typed ? arg.substr(0, eq) : std::string(), path};
 }
 
+std::vector<std::string> history_instance_ids(const std::vector<std::pair<std::string, std::string>>& histories, const std::string& data_dir) {
+  std::vector<std::string> ids;
+  for (const auto& [type, path] : histories) {
+    if (!type.empty()) continue;
+    telemetry::HistoryStore history(path, telemetry::load_retention(data_dir));
+    const auto host = history.host();
+    if (auto it = host.find("instance_id"); it != host.end()) ids.push_back(it->second);
+  }
+  return ids;
+}
+
 std::vector<billing::Opportunity> AgentHistoryIdle::idle_opportunities(const billing::GpuSpend& spend) const {
   std::vector<billing::Opportunity> out;
   if (spend.by_day_type.empty()) return out;
@@ -42,9 +53,7 @@ std::vector<billing::Opportunity> AgentHistoryIdle::idle_opportunities(const bil
                                 "name its type instead: --telemetry INSTANCE_TYPE={}", path, path));
       }
       instance_id = id->second;
-      for (const auto& r : spend.by_resource) {
-        if (r.id == instance_id) instance = &r;
-      }
+      instance = spend.resource(instance_id);
       const auto t = host.find("instance_type");
       type = instance ? instance->instance_type : t != host.end() ? t->second : "";
     }

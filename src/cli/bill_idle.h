@@ -27,6 +27,9 @@ class AgentHistoryIdle : public billing::IdleEvidence {
   std::string data_dir_;
 };
 
+// The instance ids the histories joined by id were recorded on (their `host` facts).
+std::vector<std::string> history_instance_ids(const std::vector<std::pair<std::string, std::string>>& histories, const std::string& data_dir);
+
 // "p4d.24xlarge=/path/history.db" -> pair; "/path/history.db" -> ("", path); throws Error when the
 // file is missing.
 std::pair<std::string, std::string> parse_telemetry_arg(const std::string& arg);

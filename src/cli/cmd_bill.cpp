@@ -129,6 +129,11 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
 // readers, or Athena running the same groupings).
 void report_bill(const GlobalOptions& g, const BillOptions& o, const Catalog& cat, billing::GpuAggregator& agg,
                  const std::vector<std::string>& formats, long long bad, const std::string& first_bad, const std::vector<std::string>& files) {
+  std::vector<std::pair<std::string, std::string>> histories;
+  for (const auto& t : o.telemetry) histories.push_back(parse_telemetry_arg(t));
+  // The result keeps the --top rows of each breakdown, and the instances histories are joined to.
+  agg.set_top(static_cast<std::size_t>(o.top));
+  for (const auto& id : history_instance_ids(histories, resolve_data_dir(g.data_dir))) agg.keep_resource(id);
   const billing::GpuSpend& s = agg.result();
   Table daily;
   daily.title = "GPU/accelerator spend per day and instance type";
@@ -136,35 +141,30 @@ void report_bill(const GlobalOptions& g, const BillOptions& o, const Catalog& ca
   for (const auto& [d, types] : s.by_day_type) {
     for (const auto& [t, v] : types) daily.rows.push_back({Cell(d), Cell(t), Cell(billing::format_usd(v), billing::to_usd(v))});
   }
-  // A breakdown's largest `limit` keys (0: all), then one row for the rest, so a bill with a
+  // A breakdown's largest keys (--top; 0: all), then one row for the rest, so a bill with a
   // million accounts prints a readable table; JSON and CSV get the same rows.
-  auto share_rows = [&](const std::string& title, const std::string& key, const std::vector<std::pair<std::string, billing::Nanos>>& v,
-                        std::size_t limit) {
+  auto share_rows = [&](const std::string& title, const std::string& key, const billing::Breakdown& b) {
     Table t;
     t.title = title;
     t.columns = {{key, key}, {"cost_usd", "cost", true}, {"share", "share", true}};
     auto share = [&](billing::Nanos c) { return s.gpu_cost ? static_cast<double>(c) / static_cast<double>(s.gpu_cost) : 0; };
-    billing::Nanos rest = 0;
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      const auto& [k, c] = v[i];
-      if (limit && i >= limit) {
-        rest += c;
-        continue;
-      }
+    for (const auto& [k, c] : b.rows) {
       t.rows.push_back({Cell(k.empty() ? "(none)" : k), Cell(billing::format_usd(c), billing::to_usd(c)),
                         Cell(fmt::format("{:.1f}%", share(c) * 100), share(c))});
     }
-    if (limit && v.size() > limit) {
-      t.rows.push_back({Cell(fmt::format("({} others)", v.size() - limit)), Cell(billing::format_usd(rest), billing::to_usd(rest)),
-                        Cell(fmt::format("{:.1f}%", share(rest) * 100), share(rest))});
-      t.notes.push_back(fmt::format("{} {} values; the largest {} shown (--top)", v.size(), key, limit));
+    if (b.keys > b.rows.size()) {
+      t.rows.push_back({Cell(fmt::format("({} others)", b.keys - b.rows.size())), Cell(billing::format_usd(b.others), billing::to_usd(b.others)),
+                        Cell(fmt::format("{:.1f}%", share(b.others) * 100), share(b.others))});
+      t.notes.push_back(fmt::format("{} {} values; the largest {} shown (--top)", b.keys, key, b.rows.size()));
     }
     return t;
   };
   auto share_table = [&](const std::string& title, const std::string& key, const std::map<std::string, billing::Nanos>& m) {
-    std::vector<std::pair<std::string, billing::Nanos>> v(m.begin(), m.end());
-    std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
-    return share_rows(title, key, v, 0);
+    billing::Breakdown b;
+    b.rows.assign(m.begin(), m.end());
+    std::sort(b.rows.begin(), b.rows.end(), [](const auto& x, const auto& y) { return x.second > y.second; });
+    b.keys = b.rows.size();
+    return share_rows(title, key, b);
   };
   const auto top = static_cast<std::size_t>(o.top);
   Table by_type = share_table("GPU spend by instance type", "instance_type", s.by_type);
@@ -178,9 +178,9 @@ void report_bill(const GlobalOptions& g, const BillOptions& o, const Catalog& ca
     const billing::Nanos v = it == s.by_purchase_amortized.end() ? 0 : it->second;
     row.push_back(Cell(billing::format_usd(v), billing::to_usd(v)));
   }
-  Table by_account = share_rows("GPU spend by account", "account", s.by_account.rows, top);
-  Table by_region = share_rows("GPU spend by region", "region", s.by_region.rows, top);
-  Table by_tag = share_rows(fmt::format("GPU spend by tag '{}'", o.tag), "tag_value", s.by_tag.rows, top);
+  Table by_account = share_rows("GPU spend by account", "account", s.by_account);
+  Table by_region = share_rows("GPU spend by region", "region", s.by_region);
+  Table by_tag = share_rows(fmt::format("GPU spend by tag '{}'", o.tag), "tag_value", s.by_tag);
   // Per resource (instance id): the largest first, with what the bill says of each.
   Table by_resource;
   by_resource.title = "GPU spend by resource";
@@ -202,7 +202,7 @@ void report_bill(const GlobalOptions& g, const BillOptions& o, const Catalog& ca
     }
     by_resource.rows.push_back(std::move(row));
   }
-  if (top && s.by_resource.size() > top) by_resource.notes.push_back(fmt::format("{} resources with GPU spend; the largest {} shown (--top)", s.by_resource.size(), top));
+  if (top && s.resources > top) by_resource.notes.push_back(fmt::format("{} resources with GPU spend; the largest {} shown (--top)", s.resources, top));
   if (s.by_resource.empty()) by_resource.notes.push_back("no GPU line carries a resource id (CUR: include resource IDs in the export)");
   by_purchase.notes.push_back(fmt::format("bill total {}; GPU/accelerator {} unblended, {} amortized, {} of {} lines",
                                           billing::format_usd(s.total_cost), billing::format_usd(s.gpu_cost),
@@ -268,8 +268,6 @@ void report_bill(const GlobalOptions& g, const BillOptions& o, const Catalog& ca
   // Commitments and opportunities.
   billing::SavingsOptions so;
   if (o.commitment_discount_pct >= 0) so.commitment_discount = o.commitment_discount_pct / 100.0;
-  std::vector<std::pair<std::string, std::string>> histories;
-  for (const auto& t : o.telemetry) histories.push_back(parse_telemetry_arg(t));
   const AgentHistoryIdle idle(histories, resolve_data_dir(g.data_dir));
   const auto savings = billing::analyze_savings(s, cat, billing::load_commitment_rates(resolve_data_dir(g.data_dir)), so,
                                                 histories.empty() ? nullptr : &idle);
@@ -367,6 +365,8 @@ void run_bill_athena(const GlobalOptions& g, const BillOptions& o) {
   if (o.table.empty()) throw Error("--source athena: --table is required (the CUR 2.0 table, e.g. --database cur --table data)");
   so.table = o.table;
   so.tag_key = o.tag;
+  if (o.bill_format == "cur-athena") so.schema = billing::Format::kCurAthena;
+  else if (!o.bill_format.empty() && o.bill_format != "cur2") throw Error("--source athena: --bill-format cur2 (default) or cur-athena");
   so.start = o.start;
   so.end = o.end;
   if (!so.start.empty()) check_date(so.start, "--start");

@@ -97,7 +97,20 @@ void RleDecoder::get(std::uint32_t* out, std::size_t n) {
       if (width_ == 0) {
         std::memset(out, 0, k * sizeof *out);
       } else {
-        for (std::size_t i = 0; i < k; ++i) out[i] = static_cast<std::uint32_t>(unpack(packed_, packed_pos_ + i, width_));
+        // 8-byte loads while the run has 8 bytes left past the value (every value but the last
+        // few), the byte-wise unpack for those.
+        const std::size_t run_bytes = (packed_pos_ + packed_left_) * static_cast<std::size_t>(width_) / 8;
+        const std::uint64_t mask = (std::uint64_t{1} << width_) - 1;
+        for (std::size_t i = 0; i < k; ++i) {
+          const std::size_t bit = (packed_pos_ + i) * static_cast<std::size_t>(width_);
+          if (bit / 8 + 8 <= run_bytes) {
+            std::uint64_t w;
+            std::memcpy(&w, packed_ + bit / 8, 8);
+            out[i] = static_cast<std::uint32_t>((w >> (bit % 8)) & mask);
+          } else {
+            out[i] = static_cast<std::uint32_t>(unpack(packed_, packed_pos_ + i, width_));
+          }
+        }
       }
       packed_pos_ += k;
       out += k;

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstring>
 #include <functional>
 
@@ -350,6 +351,7 @@ ColumnData ParquetFile::read(int row_group, int leaf_index) const {
             if (k >= dn) fail(fmt::format("dictionary index {} beyond the dictionary's {} values", k, dn));
           }
           if (!dict_bytes.empty() || c.type == PhysicalType::kByteArray || c.type == PhysicalType::kFixedLenByteArray) {
+            c.bytes.reserve(c.bytes.size() + idx.size());
             for (std::uint32_t k : idx) c.bytes.push_back(dict_bytes[k]);
           } else if (c.type == PhysicalType::kFloat || c.type == PhysicalType::kDouble) {
             for (std::uint32_t k : idx) c.reals.push_back(dict_reals[k]);
@@ -419,11 +421,14 @@ namespace {
 std::string decimal_text(i128 v, int scale) {
   const bool neg = v < 0;
   u128 u = neg ? static_cast<u128>(-(v + 1)) + 1 : static_cast<u128>(v);
-  std::string digits;
+  char buf[48];
+  char* e = buf + sizeof buf;
+  char* p = e;
   do {
-    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(u % 10)));
+    *--p = static_cast<char>('0' + static_cast<int>(u % 10));
     u /= 10;
   } while (u);
+  std::string digits(p, e);
   if (scale > 0) {
     if (digits.size() <= static_cast<std::size_t>(scale)) digits.insert(0, static_cast<std::size_t>(scale) - digits.size() + 1, '0');
     digits.insert(digits.size() - static_cast<std::size_t>(scale), 1, '.');
@@ -446,6 +451,16 @@ void civil(std::int64_t days, int& y, unsigned& m, unsigned& d) {
   y = static_cast<int>(static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2));
 }
 
+// Appends `n` as exactly `width` digits.
+void digits(std::string& out, std::int64_t n, int width) {
+  char b[20];
+  for (int i = width - 1; i >= 0; --i) {
+    b[i] = static_cast<char>('0' + n % 10);
+    n /= 10;
+  }
+  out.append(b, static_cast<std::size_t>(width));
+}
+
 void append_timestamp(std::int64_t v, TimeUnit unit, std::string& out) {
   const std::int64_t per_s = unit == TimeUnit::kMillis ? 1000 : unit == TimeUnit::kMicros ? 1000000 : 1000000000;
   std::int64_t secs = v / per_s, frac = v % per_s;
@@ -455,10 +470,24 @@ void append_timestamp(std::int64_t v, TimeUnit unit, std::string& out) {
   int y;
   unsigned m, d;
   civil(days, y, m, d);
-  fmt::format_to(std::back_inserter(out), "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", y, m, d, sod / 3600, sod / 60 % 60, sod % 60);
+  if (y < 0 || y > 9999) {
+    fmt::format_to(std::back_inserter(out), "{}", y);
+  } else {
+    digits(out, y, 4);
+  }
+  out += '-';
+  digits(out, m, 2);
+  out += '-';
+  digits(out, d, 2);
+  out += 'T';
+  digits(out, sod / 3600, 2);
+  out += ':';
+  digits(out, sod / 60 % 60, 2);
+  out += ':';
+  digits(out, sod % 60, 2);
   if (frac) {
-    const int width = unit == TimeUnit::kMillis ? 3 : unit == TimeUnit::kMicros ? 6 : 9;
-    fmt::format_to(std::back_inserter(out), ".{:0{}}", frac, width);
+    out += '.';
+    digits(out, frac, unit == TimeUnit::kMillis ? 3 : unit == TimeUnit::kMicros ? 6 : 9);
   }
   out += 'Z';
 }
@@ -476,11 +505,21 @@ void append_text(const ColumnData& c, std::size_t i, std::string& out) {
       else if (c.type == PhysicalType::kInt96) append_timestamp(v, TimeUnit::kNanos, out);
       else if (c.kind.timestamp != TimeUnit::kNone) append_timestamp(v, c.kind.timestamp, out);
       else if (c.kind.date) append_timestamp(v * 86400000, TimeUnit::kMillis, out), out.resize(out.size() - 10);  // keep the date
-      else fmt::format_to(std::back_inserter(out), "{}", v);
+      else {
+        char b[24];
+        out.append(b, static_cast<std::size_t>(std::to_chars(b, b + sizeof b, v).ptr - b));
+      }
       return;
     }
     case PhysicalType::kFloat:
-    case PhysicalType::kDouble: fmt::format_to(std::back_inserter(out), "{}", c.reals[i]); return;
+    case PhysicalType::kDouble: {
+      // The shortest text that reads back as the same double (what a CSV export would hold).
+      char b[32];
+      const auto r = c.type == PhysicalType::kFloat ? std::to_chars(b, b + sizeof b, static_cast<float>(c.reals[i]))
+                                                    : std::to_chars(b, b + sizeof b, c.reals[i]);
+      out.append(b, static_cast<std::size_t>(r.ptr - b));
+      return;
+    }
     case PhysicalType::kByteArray:
     case PhysicalType::kFixedLenByteArray: {
       const std::string_view b = c.bytes[i];

@@ -70,21 +70,24 @@ if (shape === 'focus') {
       list.length === 0 ? 'MAP {}' : `map_from_entries(list_filter([${list.map((n) => `struct_pack(k := '${key(n)}', v := "${n}")`).join(', ')}], x -> x.v IS NOT NULL AND x.v <> ''))`;
     select.push(`${kv(productCols, (n) => athena(n.slice('product/'.length)))} AS product`);
     select.push(`${kv(tagCols, (n) => n.slice('resourceTags/'.length).replace(':', '_'))} AS resource_tags`);
-    // CUR 2.0's schema is fixed: columns the source CSV lacks are there, null.
-    const have = new Set(select.map((e) => e.split(' AS ').pop().replace(/"/g, '')));
-    const fixed = {
-      pricing_unit: 'VARCHAR', line_item_resource_id: 'VARCHAR', line_item_usage_type: 'VARCHAR',
-      savings_plan_savings_plan_a_r_n: 'VARCHAR', savings_plan_savings_plan_effective_cost: 'DOUBLE',
-      savings_plan_total_commitment_to_date: 'DOUBLE', savings_plan_used_commitment: 'DOUBLE',
-      reservation_reservation_a_r_n: 'VARCHAR', reservation_effective_cost: 'DOUBLE',
-      reservation_unused_amortized_upfront_fee_for_billing_period: 'DOUBLE', reservation_unused_recurring_fee: 'DOUBLE',
-      reservation_amortized_upfront_fee_for_billing_period: 'DOUBLE',
-    };
-    for (const [name, type] of Object.entries(fixed)) if (!have.has(name)) select.push(`CAST(NULL AS ${type}) AS ${name}`);
     // CUR 2.0 keeps product_instance_type as its own column too.
     if (productCols.includes('product/instanceType')) select.push(`"product/instanceType" AS product_instance_type`);
     if (productCols.includes('product/region')) select.push(`"product/region" AS product_region`);
   }
+}
+if (shape !== 'focus') {
+  // The columns AWS's exports always have (CUR 2.0's schema is fixed; the legacy CUR's Athena
+  // tables carry them once any line uses them): absent from the source CSV, they are null.
+  const have = new Set(select.map((e) => e.split(' AS ').pop().replace(/"/g, '')));
+  const fixed = {
+    pricing_unit: 'VARCHAR', line_item_resource_id: 'VARCHAR', line_item_usage_type: 'VARCHAR',
+    savings_plan_savings_plan_a_r_n: 'VARCHAR', savings_plan_savings_plan_effective_cost: 'DOUBLE',
+    savings_plan_total_commitment_to_date: 'DOUBLE', savings_plan_used_commitment: 'DOUBLE',
+    reservation_reservation_a_r_n: 'VARCHAR', reservation_effective_cost: 'DOUBLE',
+    reservation_unused_amortized_upfront_fee_for_billing_period: 'DOUBLE', reservation_unused_recurring_fee: 'DOUBLE',
+    reservation_amortized_upfront_fee_for_billing_period: 'DOUBLE',
+  };
+  for (const [name, type] of Object.entries(fixed)) if (!have.has(name)) select.push(`CAST(NULL AS ${type}) AS ${name}`);
 }
 const dict = dictionary === 'off' ? ', DICTIONARY_SIZE_LIMIT 0' : '';
 await c.run(`COPY (SELECT ${select.join(', ')} FROM src) TO '${q(output)}' (FORMAT parquet, COMPRESSION ${compression}, PARQUET_VERSION ${version}, ROW_GROUP_SIZE ${rowGroup}${dict})`);
