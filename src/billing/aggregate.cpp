@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <future>
 
 #include "core/error.h"
 
@@ -43,6 +44,10 @@ GpuAggregator::Sums& GpuAggregator::cell(std::uint32_t date, std::uint32_t type,
 }
 
 namespace {
+template <class V>
+V& slot(IdVector<V>& v, std::uint32_t id) {
+  return v.at(id);
+}
 template <class V>
 V& slot(std::vector<V>& v, std::uint32_t id) {
   if (id >= v.size()) v.resize(std::max<std::size_t>(id + 1, v.size() * 2));
@@ -146,12 +151,25 @@ void GpuAggregator::merge(GpuAggregator& o) {
   built_ = false;
   // Every id of the other aggregator is re-interned here; its sums are added under the new ids.
   auto remap = [](Interner& into, const Interner& from) {
+    into.reserve(into.size() + from.size());
     std::vector<std::uint32_t> m(from.size());
     for (std::uint32_t i = 0; i < from.size(); ++i) m[i] = into.id(from.str(i));
     return m;
   };
-  const auto dates = remap(dates_, o.dates_), types = remap(types_, o.types_), accounts = remap(accounts_, o.accounts_),
-             regions = remap(regions_, o.regions_), tags = remap(tags_, o.tags_), resources = remap(resources_, o.resources_);
+  // The dimensions are independent: the large ones (accounts, tags, resources: millions of keys
+  // on adversarial bills) are re-interned on their own threads while this one does the rest.
+  auto accounts_done = std::async(std::launch::async, [&] {
+    auto m = remap(accounts_, o.accounts_);
+    for (std::uint32_t i = 0; i < o.account_cost_.size() && i < m.size(); ++i) slot(account_cost_, m[i]) += o.account_cost_[i];
+    return m;
+  });
+  auto tags_done = std::async(std::launch::async, [&] {
+    auto m = remap(tags_, o.tags_);
+    for (std::uint32_t i = 0; i < o.tag_cost_.size() && i < m.size(); ++i) slot(tag_cost_, m[i]) += o.tag_cost_[i];
+    return m;
+  });
+  auto resources_done = std::async(std::launch::async, [&] { return remap(resources_, o.resources_); });
+  const auto dates = remap(dates_, o.dates_), types = remap(types_, o.types_), regions = remap(regions_, o.regions_);
   for (std::uint32_t t = 0; t < o.accelerated_.size() && t < types.size(); ++t) {
     if (o.accelerated_[t]) slot(accelerated_, types[t]) = o.accelerated_[t];
   }
@@ -166,10 +184,9 @@ void GpuAggregator::merge(GpuAggregator& o) {
     x.lines += from.lines;
     for (int h = 0; h < 24; ++h) x.on_demand_by_hour[h] += from.on_demand_by_hour[h];
   }
-  for (std::uint32_t i = 0; i < o.account_cost_.size() && i < accounts.size(); ++i) slot(account_cost_, accounts[i]) += o.account_cost_[i];
   for (std::uint32_t i = 0; i < o.region_cost_.size() && i < regions.size(); ++i) slot(region_cost_, regions[i]) += o.region_cost_[i];
-  for (std::uint32_t i = 0; i < o.tag_cost_.size() && i < tags.size(); ++i) slot(tag_cost_, tags[i]) += o.tag_cost_[i];
   for (const auto& [key, c] : o.type_region_) type_region_[(static_cast<std::uint64_t>(types[key >> 32]) << 32) | regions[key & 0xFFFFFFFFu]] += c;
+  const auto accounts = accounts_done.get(), tags = tags_done.get(), resources = resources_done.get();
   for (std::uint32_t i = 0; i < o.resource_.size() && i < resources.size(); ++i) {
     const Resource& from = o.resource_[i];
     if (from.lines == 0) continue;
@@ -268,7 +285,7 @@ void GpuAggregator::add_totals(long long lines, Nanos total_cost, const std::map
 namespace {
 // The `top` largest of `cost` (0: all), by cost then key, and the sum of the rest: a partial sort
 // of ids, so a million keys cost a million-entry index, not a million sorted strings.
-Breakdown breakdown(const Interner& keys, const std::vector<Nanos>& cost, std::size_t top) {
+Breakdown breakdown(const Interner& keys, const IdVector<Nanos>& cost, std::size_t top) {
   Breakdown b;
   const std::size_t n = std::min<std::size_t>(keys.size(), cost.size());
   std::vector<std::uint32_t> ids(n);

@@ -160,9 +160,9 @@ class GpuAggregator {
   std::vector<Sums> sums_;
   std::uint64_t last_cell_key_ = ~0ULL;
   std::uint32_t last_cell_ = 0;
-  std::vector<Nanos> account_cost_, region_cost_, tag_cost_;
+  IdVector<Nanos> account_cost_, region_cost_, tag_cost_;
   std::unordered_map<std::uint64_t, Nanos> type_region_;  // (type, region) -> cost
-  std::vector<Resource> resource_;
+  IdVector<Resource> resource_;
   long first_slot_ = LONG_MAX, last_slot_ = LONG_MIN;  // hourly slots, before result() makes them days
   bool hourly_ = false;
   std::size_t top_ = 0;

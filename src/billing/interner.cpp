@@ -31,6 +31,11 @@ Interner::Interner(const Interner& o) : Interner() {
   for (std::uint32_t i = 0; i < o.size(); ++i) lookup(o.str(i));
 }
 
+void Interner::reserve(std::size_t n) {
+  while (n * 2 > slots_.size()) grow();
+  views_.reserve(n);
+}
+
 Interner& Interner::operator=(const Interner& o) {
   if (this != &o) {
     Interner copy(o);
@@ -40,27 +45,30 @@ Interner& Interner::operator=(const Interner& o) {
 }
 
 std::size_t Interner::memory_bytes() const {
-  return slots_.capacity() * 4 + hashes_.capacity() * 4 + views_.capacity() * sizeof(std::string_view) + blocks_.size() * kBlock;
+  return slots_.capacity() * 8 + views_.capacity() * sizeof(std::string_view) + blocks_.size() * kBlock;
 }
 
 void Interner::grow() {
-  std::vector<std::uint32_t> bigger(slots_.size() * 2, 0);
+  std::vector<std::uint64_t> bigger(slots_.size() * 2, 0);
   const std::size_t mask = bigger.size() - 1;
-  for (std::uint32_t id = 0; id < views_.size(); ++id) {
-    std::size_t at = hashes_[id] & mask;
+  for (const std::uint64_t slot : slots_) {
+    if (!slot) continue;
+    std::size_t at = (slot >> 32) & mask;
     while (bigger[at]) at = (at + 1) & mask;
-    bigger[at] = id + 1;
+    bigger[at] = slot;
   }
   slots_.swap(bigger);
 }
 
 std::uint32_t Interner::lookup(std::string_view s) {
   const std::uint32_t h = hash_of(s);
-  std::size_t mask = slots_.size() - 1;
+  const std::size_t mask = slots_.size() - 1;
   std::size_t at = h & mask;
-  while (const std::uint32_t slot = slots_[at]) {
-    const std::uint32_t id = slot - 1;
-    if (hashes_[id] == h && views_[id] == s) return id;
+  while (const std::uint64_t slot = slots_[at]) {
+    if (static_cast<std::uint32_t>(slot >> 32) == h) {
+      const auto id = static_cast<std::uint32_t>(slot & 0xFFFFFFFFu) - 1;
+      if (views_[id] == s) return id;
+    }
     at = (at + 1) & mask;
   }
   if (views_.size() >= 0xFFFFFFF0u) throw std::length_error("more than 4 billion distinct values in one bill column");
@@ -78,8 +86,7 @@ std::uint32_t Interner::lookup(std::string_view s) {
   block_left_ -= s.size();
   const auto id = static_cast<std::uint32_t>(views_.size());
   views_.emplace_back(dst, s.size());
-  hashes_.push_back(h);
-  slots_[at] = id + 1;
+  slots_[at] = (static_cast<std::uint64_t>(h) << 32) | (id + 1);
   if (views_.size() * 2 > slots_.size()) grow();
   return id;
 }

@@ -4,6 +4,7 @@
 // by time and resource), so the last value is checked first, before any hashing.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -32,12 +33,14 @@ class Interner {
   std::string_view str(std::uint32_t id) const { return views_[id]; }
   std::size_t size() const { return views_.size(); }
   std::size_t memory_bytes() const;  // what the table and the strings take
+  void reserve(std::size_t n);  // room for n strings without growing
 
  private:
   std::uint32_t lookup(std::string_view s);
   void grow();
-  std::vector<std::uint32_t> slots_;  // open addressing: id + 1, 0 = empty
-  std::vector<std::uint32_t> hashes_;  // per id
+  // Open addressing: (hash << 32) | (id + 1), 0 = empty. The hash sits in the slot, so a probe
+  // touches one cache line and looks at a stored string only when the hashes agree.
+  std::vector<std::uint64_t> slots_;
   std::vector<std::string_view> views_;  // per id, into blocks_
   std::vector<std::unique_ptr<char[]>> blocks_;
   std::size_t block_left_ = 0;
@@ -45,6 +48,40 @@ class Interner {
   std::string_view last_;
   std::uint32_t last_id_ = 0;
   bool has_last_ = false;
+};
+
+// Values indexed by interned id, grown in blocks of 64K: growing never copies or re-touches what is
+// there (a doubling vector of millions of entries spends more in page faults and copies than the
+// aggregation). Slots not written read as T{}.
+template <class T>
+class IdVector {
+ public:
+  static constexpr unsigned kShift = 16;
+  IdVector() = default;
+  IdVector(const IdVector& o) : size_(o.size_) {
+    for (const auto& b : o.blocks_) {
+      blocks_.push_back(std::make_unique<T[]>(std::size_t{1} << kShift));
+      std::copy(b.get(), b.get() + (std::size_t{1} << kShift), blocks_.back().get());
+    }
+  }
+  IdVector& operator=(const IdVector& o) {
+    if (this != &o) *this = IdVector(o);
+    return *this;
+  }
+  IdVector(IdVector&&) noexcept = default;
+  IdVector& operator=(IdVector&&) noexcept = default;
+  T& at(std::uint32_t id) {  // grows as needed
+    while ((static_cast<std::size_t>(id) >> kShift) >= blocks_.size()) blocks_.push_back(std::make_unique<T[]>(std::size_t{1} << kShift));
+    if (id >= size_) size_ = id + 1;
+    return blocks_[id >> kShift][id & ((1u << kShift) - 1)];
+  }
+  const T& operator[](std::uint32_t id) const { return blocks_[id >> kShift][id & ((1u << kShift) - 1)]; }
+  std::size_t size() const { return size_; }  // one past the largest id written
+  std::size_t capacity() const { return blocks_.size() << kShift; }
+
+ private:
+  std::vector<std::unique_ptr<T[]>> blocks_;
+  std::size_t size_ = 0;
 };
 
 }  // namespace frugal::billing

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <exception>
+#include <optional>
 #include <thread>
 
 #include "billing/reader.h"
@@ -17,8 +18,9 @@ namespace {
 // stay empty (they are never looked at).
 class ParquetRecords {
  public:
-  ParquetRecords(const parquet::ParquetFile& file, int rg, const std::vector<int>& used, std::size_t header_size, std::int64_t first_row)
-      : file_(file), rg_(rg), used_(used), header_size_(header_size), first_row_(first_row), cells_(file, rg, used) {}
+  ParquetRecords(const parquet::ParquetFile& file, int rg, const std::vector<int>& used, std::size_t header_size, std::int64_t first_row,
+                 parquet::RowGroupCells& cells)
+      : file_(file), rg_(rg), used_(used), header_size_(header_size), first_row_(first_row), cells_(cells) {}
   bool next(std::vector<std::string_view>& f) {
     if (f.size() != header_size_) f.assign(header_size_, {});
     if (!cells_.next(buf_)) return false;
@@ -37,7 +39,7 @@ class ParquetRecords {
   const std::vector<int>& used_;
   std::size_t header_size_;
   std::int64_t first_row_;
-  parquet::RowGroupCells cells_;
+  parquet::RowGroupCells& cells_;  // the thread's, loaded with row group rg
   std::vector<std::string_view> buf_;
 };
 
@@ -62,9 +64,17 @@ ReadStats read_bill_parquet(const std::string& path, const std::vector<LineSink>
   // stops its thread; the first failure in file order is reported.
   auto work = [&](std::size_t t) {
     part[t].rows = part[t].split_rows = 0;
+    // One set of column buffers per thread, reloaded row group after row group.
+    std::optional<parquet::RowGroupCells> cells;
     for (int g = static_cast<int>(t); g < groups; g += static_cast<int>(n)) {
       try {
-        ParquetRecords rec(file, g, used, header.size(), first_row[static_cast<std::size_t>(g)]);
+        if (cells) {
+          cells->load(g);
+        } else {
+          cells.emplace(file, g, used);
+          cells->set_map_keys(plan.tag_keys);
+        }
+        ParquetRecords rec(file, g, used, header.size(), first_row[static_cast<std::size_t>(g)], *cells);
         detail::read_rows(rec, plan, path, sinks[t], opt, part[t]);
         file.release(g);
       } catch (...) {

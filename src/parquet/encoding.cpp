@@ -124,13 +124,27 @@ void RleDecoder::get(std::uint32_t* out, std::size_t n) {
 
 namespace {
 void levels(const std::uint8_t* data, std::size_t size, int max_level, std::size_t n, std::vector<std::int16_t>& out) {
-  std::vector<std::uint32_t> tmp(n);
+  // Decoded in blocks straight into `out`; out is only grown once every level is known valid.
+  const std::size_t at = out.size();
+  out.resize(at + n);
   RleDecoder d(data, size, bit_width_of(static_cast<std::uint32_t>(max_level)));
-  d.get(tmp.data(), n);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (tmp[i] > static_cast<std::uint32_t>(max_level)) throw EncodingError("level above the column's maximum");
+  std::uint32_t tmp[1024];
+  try {
+    for (std::size_t done = 0; done < n;) {
+      const std::size_t k = std::min<std::size_t>(1024, n - done);
+      d.get(tmp, k);
+      std::uint32_t worst = 0;
+      for (std::size_t i = 0; i < k; ++i) {
+        worst |= tmp[i] > static_cast<std::uint32_t>(max_level) ? 1u : 0u;
+        out[at + done + i] = static_cast<std::int16_t>(tmp[i]);
+      }
+      if (worst) throw EncodingError("level above the column's maximum");
+      done += k;
+    }
+  } catch (...) {
+    out.resize(at);
+    throw;
   }
-  out.insert(out.end(), tmp.begin(), tmp.end());  // only once all are valid: out is unchanged on error
 }
 }  // namespace
 

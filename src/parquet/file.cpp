@@ -46,6 +46,23 @@ std::size_t ColumnData::values() const {
   }
 }
 
+void ColumnData::reuse() {
+  entries = 0;
+  def.clear();
+  rep.clear();
+  ints.clear();
+  reals.clear();
+  bytes.clear();
+  owned_used_ = 0;
+}
+
+std::string& ColumnData::buffer() {
+  if (owned_used_ == owned.size()) owned.push_back(std::make_unique<std::string>());
+  std::string& b = *owned[owned_used_++];
+  b.clear();
+  return b;
+}
+
 ParquetFile::ParquetFile(const std::string& path, std::string name) : name_(name.empty() ? path : std::move(name)) {
   fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd_ < 0) throw Error(fmt::format("{}: cannot open file", name_));
@@ -242,12 +259,18 @@ void decode_plain(ColumnData& c, const std::uint8_t* p, std::size_t size, std::s
 }  // namespace
 
 ColumnData ParquetFile::read(int row_group, int leaf_index) const {
+  ColumnData c;
+  read(row_group, leaf_index, c);
+  return c;
+}
+
+void ParquetFile::read(int row_group, int leaf_index, ColumnData& c) const {
+  c.reuse();
   if (row_group < 0 || row_group >= row_groups() || leaf_index < 0 || leaf_index >= static_cast<int>(leaves_.size())) {
     throw Error("ParquetFile::read: no such row group or column");
   }
   const Leaf& leaf = leaves_[static_cast<std::size_t>(leaf_index)];
   const ColumnMeta& m = md_.row_groups[static_cast<std::size_t>(row_group)].columns[static_cast<std::size_t>(leaf_index)];
-  ColumnData c;
   c.type = *leaf.element.type;
   c.kind = leaf.element.kind;
   c.type_length = leaf.element.type_length;
@@ -287,11 +310,10 @@ ColumnData ParquetFile::read(int row_group, int leaf_index) const {
       if (h.type == PageType::kIndexPage) continue;
       if (h.type == PageType::kDictionaryPage) {
         if (h.encoding != Encoding::kPlain && h.encoding != Encoding::kPlainDictionary) fail(fmt::format("dictionary page encoded {}", to_string(h.encoding)));
-        auto buf = std::make_unique<std::string>();
-        decompress(m.codec, body, static_cast<std::size_t>(h.compressed_size), static_cast<std::size_t>(h.uncompressed_size), *buf);
+        std::string& buf = c.buffer();
+        decompress(m.codec, body, static_cast<std::size_t>(h.compressed_size), static_cast<std::size_t>(h.uncompressed_size), buf);
         dict_ints.clear(), dict_reals.clear(), dict_bytes.clear();
-        decode_plain(c, reinterpret_cast<const std::uint8_t*>(buf->data()), buf->size(), static_cast<std::size_t>(h.num_values), dict_ints, dict_reals, dict_bytes);
-        c.owned.push_back(std::move(buf));
+        decode_plain(c, reinterpret_cast<const std::uint8_t*>(buf.data()), buf.size(), static_cast<std::size_t>(h.num_values), dict_ints, dict_reals, dict_bytes);
         has_dict = true;
         continue;
       }
@@ -299,7 +321,7 @@ ColumnData ParquetFile::read(int row_group, int leaf_index) const {
       if (n > values_left) fail("pages hold more values than the column chunk");
       values_left -= n;
       // Levels, then values; where they are depends on the page version.
-      auto buf = std::make_unique<std::string>();
+      std::string* buf = &c.buffer();
       const std::uint8_t* vals = nullptr;
       std::size_t vals_size = 0;
       if (h.type == PageType::kDataPage) {
@@ -384,9 +406,10 @@ ColumnData ParquetFile::read(int row_group, int leaf_index) const {
           break;
         case Encoding::kDeltaByteArray: {
           if (c.type != PhysicalType::kByteArray && c.type != PhysicalType::kFixedLenByteArray) fail("DELTA_BYTE_ARRAY on a non-string column");
-          auto store = std::make_unique<std::string>();
-          decode_delta_byte_array(vals, vals_size, nn, *store, c.bytes);
-          c.owned.push_back(std::move(store));
+          // Values are rebuilt into a buffer of their own (buffers live behind unique_ptrs: the
+          // page's stays where it is when the pool grows).
+          std::string& store = c.buffer();
+          decode_delta_byte_array(vals, vals_size, nn, store, c.bytes);
           break;
         }
         case Encoding::kByteStreamSplit: {
@@ -397,9 +420,9 @@ ColumnData ParquetFile::read(int row_group, int leaf_index) const {
           std::string out(nn * static_cast<std::size_t>(w), '\0');
           decode_byte_stream_split(vals, vals_size, nn, w, reinterpret_cast<std::uint8_t*>(out.data()));
           if (c.type == PhysicalType::kFixedLenByteArray) {
-            auto store = std::make_unique<std::string>(std::move(out));
-            for (std::size_t i = 0; i < nn; ++i) c.bytes.emplace_back(store->data() + i * static_cast<std::size_t>(w), static_cast<std::size_t>(w));
-            c.owned.push_back(std::move(store));
+            std::string& store = c.buffer();
+            store = std::move(out);
+            for (std::size_t i = 0; i < nn; ++i) c.bytes.emplace_back(store.data() + i * static_cast<std::size_t>(w), static_cast<std::size_t>(w));
           } else {
             decode_plain(c, reinterpret_cast<const std::uint8_t*>(out.data()), out.size(), nn, c.ints, c.reals, c.bytes);
           }
@@ -407,13 +430,11 @@ ColumnData ParquetFile::read(int row_group, int leaf_index) const {
         }
         default: fail(fmt::format("values encoded {} are not supported", to_string(h.encoding)));
       }
-      c.owned.push_back(std::move(buf));
     }
     if (c.values() > c.entries) fail("more values than level entries");
   } catch (const EncodingError& e) {
     fail(e.what());
   }
-  return c;
 }
 
 namespace {
