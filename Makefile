@@ -39,6 +39,7 @@ bench: build
 	@build/release/bench/frugal_telemetry_bench
 	@bench/agent.sh
 	@bench/bill_ingest.sh
+	@bench/bill_duckdb.sh
 	@bench/simulate.sh
 	@build/release/bench/frugal_sched_load 10000 64
 	@build/release/bench/frugal_loadgen_overhead

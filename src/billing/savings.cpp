@@ -166,8 +166,8 @@ SavingsAnalysis analyze_savings(const GpuSpend& s, const Catalog& cat, const std
       a.opportunities.push_back(std::move(o));
     }
   } else {
-    a.notes.push_back("idle or underused GPUs: not assessed, a bill cannot tell; add --telemetry TYPE=HISTORY_DB with "
-                      "the history `frugal agent` keeps on those instances");
+    a.notes.push_back("idle or underused GPUs: not assessed, a bill cannot tell; add --telemetry HISTORY_DB with the history "
+                      "`frugal agent` keeps on an instance (joined by its instance id)");
   }
   std::stable_sort(a.opportunities.begin(), a.opportunities.end(), [](const Opportunity& x, const Opportunity& y) {
     return x.saving_usd.value_or(-1) > y.saving_usd.value_or(-1);

@@ -401,8 +401,9 @@ void run_bill_athena(const GlobalOptions& g, const BillOptions& o) {
   const double per_tb = require_number(price, "usd_per_tb_scanned", data_dir + "/billing/athena.toml");
   const double min_mb = require_number(price, "minimum_mb_per_query", data_dir + "/billing/athena.toml");
   const double billed_mb = std::max(min_mb, std::ceil(static_cast<double>(st.data_scanned_bytes) / 1e6));
-  const std::string from = fmt::format("Athena query {} over {}{} ({} result rows in {} pages; {:.1f} MB scanned, about ${:.4f} at ${:g}/TB)",
+  const std::string from = fmt::format("Athena query {} over {}{} ({} result rows in {} page{}; {:.1f} MB scanned, about ${:.4f} at ${:g}/TB)",
                                        st.execution_id, o.database.empty() ? "" : o.database + ".", o.table, st.rows, st.pages,
+                                       st.pages == 1 ? "" : "s",
                                        static_cast<double>(st.data_scanned_bytes) / 1e6, billed_mb / 1e6 * per_tb, per_tb);
   report_bill(g, o, cat, agg, {from}, 0, "", {});
 }
