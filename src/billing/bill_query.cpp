@@ -110,11 +110,14 @@ std::string bill_sql(const BillSqlOptions& o, SqlDialect dialect) {
   auto map_get = [&](const std::string& map, const std::string& key) {
     return dialect == SqlDialect::kAthena ? fmt::format("element_at({}, {})", map, quote(key)) : fmt::format("{}[{}]", map, quote(key));
   };
-  if (o.schema != Format::kCur2 && o.schema != Format::kCurAthena) throw Error("bill_sql: the query reads CUR 2.0 or legacy CUR Athena tables");
+  if (o.schema == Format::kCurLegacy) throw Error("bill_sql: the query reads CUR 2.0, legacy CUR Athena or FOCUS tables");
   std::string tag = "''";
   if (!o.tag_key.empty()) {
     if (o.schema == Format::kCur2) {
       tag = fmt::format("COALESCE({}, {}, '')", map_get("resource_tags", "user_" + o.tag_key), map_get("resource_tags", o.tag_key));
+    } else if (o.schema == Format::kFocus) {
+      tag = fmt::format("COALESCE({}, {}, {}, '')", map_get("Tags", o.tag_key), map_get("Tags", "user:" + o.tag_key),
+                        map_get("Tags", "user_" + o.tag_key));
     } else {
       // Athena's name of the CUR column resourceTags/user:<key> (as the local reader looks it up).
       std::string col = "resource_tags_user_";
@@ -133,49 +136,101 @@ std::string bill_sql(const BillSqlOptions& o, SqlDialect dialect) {
     if (r.instance_hours) usage_types += (usage_types.empty() ? "" : ", ") + quote(r.line_type);
   }
   amortized += " ELSE cost END";
+  const bool focus = o.schema == Format::kFocus;
+  const char* start_col = focus ? "ChargePeriodStart" : "line_item_usage_start_date";
   std::string where = "TRUE";
-  if (!o.start.empty()) where += fmt::format(" AND line_item_usage_start_date >= TIMESTAMP {}", quote(o.start + " 00:00:00"));
-  if (!o.end.empty()) where += fmt::format(" AND line_item_usage_start_date < TIMESTAMP {}", quote(o.end + " 00:00:00"));
+  if (!o.start.empty()) where += fmt::format(" AND {} >= TIMESTAMP {}", start_col, quote(o.start + " 00:00:00"));
+  if (!o.end.empty()) where += fmt::format(" AND {} < TIMESTAMP {}", start_col, quote(o.end + " 00:00:00"));
+  // An instance type inside a text (usage type, description), as find_instance_type reads it.
+  auto type_in = [](const std::string& col) {
+    return fmt::format("NULLIF(regexp_extract(COALESCE({}, ''), '(^|[^A-Za-z0-9.-])((ml\\.)?[A-Za-z][A-Za-z0-9-]*[0-9][A-Za-z0-9-]*\\."
+                       "([0-9]*xlarge|nano|micro|small|medium|large|metal|metal-[A-Za-z0-9-]+))($|[^A-Za-z0-9.-])', 2), '')",
+                       col);
+  };
+  const char* hours_unit = "(unit = '' OR strpos(unit, 'Hr') > 0 OR strpos(unit, 'Hour') > 0 OR strpos(unit, 'hour') > 0)";
 
   std::string sql;
   sql += fmt::format("-- frugal bill: GPU spend groupings over a {} table (one scan); see docs/billing.md\n",
-                     o.schema == Format::kCur2 ? "CUR 2.0" : "legacy CUR (Athena)");
+                     focus ? "FOCUS" : o.schema == Format::kCur2 ? "CUR 2.0" : "legacy CUR (Athena)");
+  // `lines`: one row per bill line with the same columns whatever the schema: day, day_number,
+  // hour, itype, line_type, account_id, region_id, tag_value, resource_id, purchase, cost,
+  // amortized, usage_hours, list_cost, and the commitment fee fields (commit_kind, commit_total,
+  // commit_unused).
   sql += "WITH raw AS (\n  SELECT\n";
-  sql += "    CAST(CAST(line_item_usage_start_date AS DATE) AS VARCHAR) AS day,\n";
-  sql += "    date_diff('day', DATE '1970-01-01', CAST(line_item_usage_start_date AS DATE)) AS day_number,\n";
-  sql += "    hour(line_item_usage_start_date) AS hour,\n";
-  // The instance type: the product column, else the usage type (as find_instance_type does).
-  sql += "    COALESCE(NULLIF(NULLIF(product_instance_type, ''), 'NULL'), NULLIF(regexp_extract(COALESCE(line_item_usage_type, ''), "
-         "'(^|[^A-Za-z0-9.-])((ml\\.)?[A-Za-z][A-Za-z0-9-]*[0-9][A-Za-z0-9-]*\\.([0-9]*xlarge|nano|micro|small|medium|large|metal|metal-[A-Za-z0-9-]+))"
-         "($|[^A-Za-z0-9.-])', 2), ''), '') AS itype,\n";
-  sql += "    " + text("line_item_line_item_type") + " AS line_type,\n";
-  sql += "    " + text("line_item_usage_account_id") + " AS account_id,\n";
-  sql += "    " + text("product_region") + " AS region_id,\n";
-  sql += "    " + tag + " AS tag_value,\n";
-  sql += "    " + text("line_item_resource_id") + " AS resource_id,\n";
-  sql += "    " + text("savings_plan_savings_plan_a_r_n") + " AS sp_arn,\n";
-  sql += "    " + text("reservation_reservation_a_r_n") + " AS ri_arn,\n";
-  sql += "    " + text("line_item_usage_type") + " AS usage_type,\n";
-  sql += "    " + text("pricing_unit") + " AS unit,\n";
-  sql += "    " + money("line_item_unblended_cost") + " AS cost,\n";
-  sql += "    " + money("line_item_usage_amount") + " AS usage_amount,\n";
-  sql += "    " + money("savings_plan_savings_plan_effective_cost") + " AS sp_effective,\n";
-  sql += "    " + money("reservation_effective_cost") + " AS ri_effective,\n";
-  sql += "    " + money("savings_plan_total_commitment_to_date") + " AS sp_total,\n";
-  sql += "    " + money("savings_plan_used_commitment") + " AS sp_used,\n";
-  sql += "    " + money("reservation_unused_amortized_upfront_fee_for_billing_period") + " AS ri_unused_upfront,\n";
-  sql += "    " + money("reservation_unused_recurring_fee") + " AS ri_unused_recurring,\n";
-  sql += "    " + money("reservation_amortized_upfront_fee_for_billing_period") + " AS ri_upfront\n";
-  sql += "  FROM " + o.table + "\n  WHERE " + where + "\n),\n";
-  sql += "lines AS (\n  SELECT *,\n";
-  sql += "    CASE WHEN sp_arn <> '' THEN 'SavingsPlan' WHEN ri_arn <> '' THEN 'Reserved' WHEN strpos(usage_type, 'Spot') > 0 THEN 'Spot' "
-         "ELSE 'OnDemand' END AS purchase,\n";
-  sql += "    " + amortized + " AS amortized,\n";
-  sql += fmt::format("    CASE WHEN line_type IN ({}) AND itype <> '' AND (unit = '' OR strpos(unit, 'Hr') > 0 OR strpos(unit, 'Hour') > 0 OR "
-                     "strpos(unit, 'hour') > 0) THEN usage_amount ELSE CAST(0 AS DECIMAL(38, 9)) END AS usage_hours,\n",
-                     usage_types);
-  sql += fmt::format("    itype <> '' AND split_part(regexp_replace(itype, '^ml\\.', ''), '.', 1) IN ({}) AS gpu\n", families);
-  sql += "  FROM raw\n),\n";
+  sql += fmt::format("    CAST(CAST({0} AS DATE) AS VARCHAR) AS day,\n    date_diff('day', DATE '1970-01-01', CAST({0} AS DATE)) AS day_number,\n"
+                     "    hour({0}) AS hour,\n",
+                     start_col);
+  if (!focus) {
+    // The instance type: the product column, else the usage type, else the description.
+    sql += "    COALESCE(NULLIF(NULLIF(product_instance_type, ''), 'NULL'), " + type_in("line_item_usage_type") + ", " +
+           type_in("line_item_line_item_description") + ", '') AS itype,\n";
+    sql += "    " + text("line_item_line_item_type") + " AS line_type,\n";
+    sql += "    " + text("line_item_usage_account_id") + " AS account_id,\n";
+    sql += "    " + text("product_region") + " AS region_id,\n";
+    sql += "    " + tag + " AS tag_value,\n";
+    sql += "    " + text("line_item_resource_id") + " AS resource_id,\n";
+    sql += "    " + text("savings_plan_savings_plan_a_r_n") + " AS sp_arn,\n";
+    sql += "    " + text("reservation_reservation_a_r_n") + " AS ri_arn,\n";
+    sql += "    " + text("line_item_usage_type") + " AS usage_type,\n";
+    sql += "    " + text("pricing_unit") + " AS unit,\n";
+    sql += "    " + money("line_item_unblended_cost") + " AS cost,\n";
+    sql += "    " + money("line_item_usage_amount") + " AS usage_amount,\n";
+    sql += "    " + money("savings_plan_savings_plan_effective_cost") + " AS sp_effective,\n";
+    sql += "    " + money("reservation_effective_cost") + " AS ri_effective,\n";
+    sql += "    " + money("savings_plan_total_commitment_to_date") + " AS sp_total,\n";
+    sql += "    " + money("savings_plan_used_commitment") + " AS sp_used,\n";
+    sql += "    " + money("reservation_unused_amortized_upfront_fee_for_billing_period") + " AS ri_unused_upfront,\n";
+    sql += "    " + money("reservation_unused_recurring_fee") + " AS ri_unused_recurring,\n";
+    sql += "    " + money("reservation_amortized_upfront_fee_for_billing_period") + " AS ri_upfront\n";
+    sql += "  FROM " + o.table + "\n  WHERE " + where + "\n),\n";
+    sql += "lines AS (\n  SELECT day, day_number, hour, itype, line_type, account_id, region_id, tag_value, resource_id, cost,\n";
+    sql += "    CASE WHEN sp_arn <> '' THEN 'SavingsPlan' WHEN ri_arn <> '' THEN 'Reserved' WHEN strpos(usage_type, 'Spot') > 0 THEN 'Spot' "
+           "ELSE 'OnDemand' END AS purchase,\n";
+    sql += "    " + amortized + " AS amortized,\n";
+    sql += fmt::format("    CASE WHEN line_type IN ({}) AND itype <> '' AND {} THEN usage_amount ELSE CAST(0 AS DECIMAL(38, 9)) END AS usage_hours,\n",
+                       usage_types, hours_unit);
+    sql += "    cost AS list_cost,\n";
+    sql += "    CASE line_type WHEN 'SavingsPlanRecurringFee' THEN 'SavingsPlan' WHEN 'RIFee' THEN 'Reserved' END AS commit_kind,\n";
+    sql += "    CASE line_type WHEN 'SavingsPlanRecurringFee' THEN sp_total WHEN 'RIFee' THEN cost + ri_upfront ELSE 0 END AS commit_total,\n";
+    sql += "    CASE line_type WHEN 'SavingsPlanRecurringFee' THEN sp_total - sp_used WHEN 'RIFee' THEN ri_unused_upfront + ri_unused_recurring "
+           "ELSE 0 END AS commit_unused\n";
+    sql += "  FROM raw\n),\n";
+  } else {
+    // FOCUS: the rules of the row loop's FOCUS branch (purchase from CommitmentDiscountType, then
+    // PricingCategory; EffectiveCost amortized; Used/Unused commitment rows).
+    sql += "    COALESCE(" + type_in("ChargeDescription") + ", '') AS itype,\n";
+    sql += "    " + text("ChargeCategory") + " AS line_type,\n";
+    sql += "    " + text("SubAccountId") + " AS account_id,\n";
+    sql += "    " + text("RegionId") + " AS region_id,\n";
+    sql += "    " + tag + " AS tag_value,\n";
+    sql += "    " + text("ResourceId") + " AS resource_id,\n";
+    sql += "    " + text("CommitmentDiscountType") + " AS commitment_type,\n";
+    sql += "    " + text("PricingCategory") + " AS pricing,\n";
+    sql += "    " + text("CommitmentDiscountStatus") + " AS status,\n";
+    sql += "    " + text("ConsumedUnit") + " AS unit,\n";
+    sql += "    " + money("BilledCost") + " AS cost,\n";
+    sql += "    " + money("EffectiveCost") + " AS amortized,\n";
+    sql += "    " + money("ListCost") + " AS list,\n";
+    sql += "    " + money("ConsumedQuantity") + " AS usage_amount\n";
+    sql += "  FROM " + o.table + "\n  WHERE " + where + "\n),\n";
+    sql += "priced AS (\n  SELECT *,\n";
+    sql += "    CASE WHEN commitment_type IN ('Savings Plan', 'SavingsPlan') THEN 'SavingsPlan' "
+           "WHEN commitment_type IN ('Reservation', 'Reserved') THEN 'Reserved' WHEN pricing = 'Dynamic' THEN 'Spot' "
+           "WHEN pricing IN ('Standard', 'On-Demand') THEN 'OnDemand' WHEN pricing = 'Committed' THEN 'SavingsPlan' ELSE 'Other' END AS purchase\n";
+    sql += "  FROM raw\n),\n";
+    sql += "lines AS (\n  SELECT day, day_number, hour, itype, line_type, account_id, region_id, tag_value, resource_id, cost, purchase, amortized,\n";
+    sql += fmt::format("    CASE WHEN line_type = 'Usage' AND status <> 'Unused' AND itype <> '' AND {} THEN usage_amount "
+                       "ELSE CAST(0 AS DECIMAL(38, 9)) END AS usage_hours,\n",
+                       hours_unit);
+    sql += "    list AS list_cost,\n";
+    sql += "    CASE WHEN status <> '' AND purchase NOT IN ('OnDemand', 'Spot') THEN "
+           "CASE WHEN commitment_type IN ('Reservation', 'Reserved') THEN 'Reserved' ELSE 'SavingsPlan' END END AS commit_kind,\n";
+    sql += "    CASE WHEN status <> '' AND purchase NOT IN ('OnDemand', 'Spot') THEN amortized ELSE 0 END AS commit_total,\n";
+    sql += "    CASE WHEN status = 'Unused' AND purchase NOT IN ('OnDemand', 'Spot') THEN amortized ELSE 0 END AS commit_unused\n";
+    sql += "  FROM priced\n),\n";
+  }
+  sql += fmt::format("flagged AS (\n  SELECT *, itype <> '' AND split_part(regexp_replace(itype, '^ml\\.', ''), '.', 1) IN ({}) AS gpu\n  FROM lines\n),\n",
+                     families);
   // Keys are NULL off GPU lines, so those collapse into one NULL group per set.
   sql += "keyed AS (\n  SELECT *,\n";
   sql += "    CASE WHEN gpu THEN day END AS usage_day, CASE WHEN gpu THEN itype END AS instance_type,\n";
@@ -183,7 +238,7 @@ std::string bill_sql(const BillSqlOptions& o, SqlDialect dialect) {
   sql += "    CASE WHEN gpu THEN region_id END AS region, CASE WHEN gpu THEN tag_value END AS tag,\n";
   sql += "    CASE WHEN gpu AND resource_id <> '' THEN resource_id END AS resource,\n";
   sql += "    CASE WHEN gpu AND purchase = 'OnDemand' AND usage_hours > 0 THEN hour END AS usage_hour\n";
-  sql += "  FROM lines\n)\n";
+  sql += "  FROM flagged\n)\n";
   sql += "SELECT\n  grouping(" ;
   for (int i = 0; i < kKeyCount; ++i) sql += std::string(i ? ", " : "") + kKeys[i];
   sql += ") AS grouping_mask,\n  ";
@@ -192,7 +247,7 @@ std::string bill_sql(const BillSqlOptions& o, SqlDialect dialect) {
   sql += "  CAST(SUM(CASE WHEN gpu THEN cost ELSE 0 END) AS VARCHAR) AS gpu_cost,\n";
   sql += "  CAST(SUM(CASE WHEN gpu THEN amortized ELSE 0 END) AS VARCHAR) AS gpu_amortized,\n";
   sql += "  CAST(SUM(CASE WHEN gpu THEN usage_hours ELSE 0 END) AS VARCHAR) AS gpu_hours,\n";
-  sql += "  CAST(SUM(CASE WHEN gpu AND usage_hours > 0 THEN cost ELSE 0 END) AS VARCHAR) AS usage_list,\n";
+  sql += "  CAST(SUM(CASE WHEN gpu AND usage_hours > 0 THEN list_cost ELSE 0 END) AS VARCHAR) AS usage_list,\n";
   sql += "  CAST(SUM(CASE WHEN gpu AND usage_hours > 0 THEN amortized ELSE 0 END) AS VARCHAR) AS usage_effective,\n";
   sql += "  CAST(SUM(CASE WHEN gpu AND usage_hours > 0 AND purchase = 'OnDemand' THEN usage_hours ELSE 0 END) AS VARCHAR) AS on_demand_hours,\n";
   sql += "  SUM(CASE WHEN gpu THEN 1 ELSE 0 END) AS gpu_lines,\n";
@@ -200,12 +255,12 @@ std::string bill_sql(const BillSqlOptions& o, SqlDialect dialect) {
   sql += "  MIN(CASE WHEN gpu THEN region_id END) AS min_region, MIN(CASE WHEN gpu THEN tag_value END) AS min_tag,\n";
   sql += "  MIN(CASE WHEN gpu THEN day END) AS first_day, MAX(CASE WHEN gpu THEN day END) AS last_day,\n";
   sql += "  COUNT(*) AS lines, CAST(SUM(cost) AS VARCHAR) AS total_cost,\n";
-  sql += "  CAST(SUM(CASE WHEN line_type = 'SavingsPlanRecurringFee' THEN sp_total ELSE 0 END) AS VARCHAR) AS sp_total,\n";
-  sql += "  CAST(SUM(CASE WHEN line_type = 'SavingsPlanRecurringFee' THEN sp_total - sp_used ELSE 0 END) AS VARCHAR) AS sp_unused,\n";
-  sql += "  CAST(SUM(CASE WHEN line_type = 'RIFee' THEN cost + ri_upfront ELSE 0 END) AS VARCHAR) AS ri_total,\n";
-  sql += "  CAST(SUM(CASE WHEN line_type = 'RIFee' THEN ri_unused_upfront + ri_unused_recurring ELSE 0 END) AS VARCHAR) AS ri_unused,\n";
-  sql += "  SUM(CASE WHEN line_type = 'SavingsPlanRecurringFee' THEN 1 ELSE 0 END) AS sp_fee_lines,\n";
-  sql += "  SUM(CASE WHEN line_type = 'RIFee' THEN 1 ELSE 0 END) AS ri_fee_lines,\n";
+  sql += "  CAST(SUM(CASE WHEN commit_kind = 'SavingsPlan' THEN commit_total ELSE 0 END) AS VARCHAR) AS sp_total,\n";
+  sql += "  CAST(SUM(CASE WHEN commit_kind = 'SavingsPlan' THEN commit_unused ELSE 0 END) AS VARCHAR) AS sp_unused,\n";
+  sql += "  CAST(SUM(CASE WHEN commit_kind = 'Reserved' THEN commit_total ELSE 0 END) AS VARCHAR) AS ri_total,\n";
+  sql += "  CAST(SUM(CASE WHEN commit_kind = 'Reserved' THEN commit_unused ELSE 0 END) AS VARCHAR) AS ri_unused,\n";
+  sql += "  SUM(CASE WHEN commit_kind = 'SavingsPlan' THEN 1 ELSE 0 END) AS sp_fee_lines,\n";
+  sql += "  SUM(CASE WHEN commit_kind = 'Reserved' THEN 1 ELSE 0 END) AS ri_fee_lines,\n";
   sql += "  MIN(CASE WHEN usage_hours > 0 THEN day_number * 24 + hour END) AS first_slot,\n";
   sql += "  MAX(CASE WHEN usage_hours > 0 THEN day_number * 24 + hour END) AS last_slot,\n";
   sql += "  MAX(CASE WHEN usage_hours > 0 THEN hour END) AS max_hour\n";
@@ -262,7 +317,7 @@ struct Row {
 };
 
 PurchaseOption purchase_of(const std::string& s, long long row) {
-  for (auto p : {PurchaseOption::kOnDemand, PurchaseOption::kSpot, PurchaseOption::kSavingsPlan, PurchaseOption::kReserved}) {
+  for (auto p : {PurchaseOption::kOnDemand, PurchaseOption::kSpot, PurchaseOption::kSavingsPlan, PurchaseOption::kReserved, PurchaseOption::kOther}) {
     if (s == to_string(p)) return p;
   }
   throw Error(fmt::format("query result row {}: unknown purchase option '{}'", row, s));

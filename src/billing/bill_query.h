@@ -44,8 +44,8 @@ enum class SqlDialect { kAthena, kDuckDb };
 
 struct BillSqlOptions {
   std::string table;       // "cur_database.cur_table", quoted as needed by the caller
-  // The table's schema: kCur2 (Data Exports CUR 2.0: tags in the `resource_tags` map) or kCurAthena
-  // (the legacy CUR's Athena integration: one resource_tags_user_<key> column per tag).
+  // The table's schema: kCur2 (Data Exports CUR 2.0: tags in the `resource_tags` map), kCurAthena
+  // (the legacy CUR's Athena integration: one resource_tags_user_<key> column per tag) or kFocus.
   Format schema = Format::kCur2;
   std::string tag_key;     // the tag of the by-tag breakdown ("team"); empty: none
   std::vector<std::string> gpu_families;  // accelerated families (GpuAggregator::families())
@@ -53,8 +53,8 @@ struct BillSqlOptions {
 };
 
 // The query, over a CUR 2.0 table (Athena's CUR 2.0 / Data Exports schema: snake_case line_item_*
-// columns, `resource_tags` and `product` maps, timestamps) or a legacy CUR Athena table. One scan
-// of the table. Throws Error for other schemas.
+// columns, `resource_tags` and `product` maps, timestamps), a legacy CUR Athena table or a FOCUS
+// table. One scan of the table. Throws Error for the legacy CUR's CSV column names.
 std::string bill_sql(const BillSqlOptions& o, SqlDialect dialect);
 
 // Adds one result row (cells in the query's column order, NULL as nullopt) to `agg`. Throws

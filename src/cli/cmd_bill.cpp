@@ -366,7 +366,8 @@ void run_bill_athena(const GlobalOptions& g, const BillOptions& o) {
   so.table = o.table;
   so.tag_key = o.tag;
   if (o.bill_format == "cur-athena") so.schema = billing::Format::kCurAthena;
-  else if (!o.bill_format.empty() && o.bill_format != "cur2") throw Error("--source athena: --bill-format cur2 (default) or cur-athena");
+  else if (o.bill_format == "focus") so.schema = billing::Format::kFocus;
+  else if (!o.bill_format.empty() && o.bill_format != "cur2") throw Error("--source athena: --bill-format cur2 (default), cur-athena or focus");
   so.start = o.start;
   so.end = o.end;
   if (!so.start.empty()) check_date(so.start, "--start");
@@ -506,7 +507,7 @@ void register_bill(CLI::App& app, GlobalOptions& g) {
       ->check(CLI::Range(1, 256));
   b->add_option("--source", o->source, "cost-explorer, or athena (the CUR 2.0 table named by --database and --table)")
       ->check(CLI::IsMember({"cost-explorer", "athena"}));
-  b->add_option("--database", o->database, "athena: the Glue database of the CUR 2.0 table");
+  b->add_option("--database", o->database, "athena: the Glue database of the CUR 2.0 (or --bill-format cur-athena, focus) table");
   b->add_option("--table", o->table, "athena: the CUR 2.0 table (with --print-sql, any table expression)");
   b->add_option("--workgroup", o->workgroup, "athena: the workgroup (default: primary)");
   b->add_option("--output-location", o->output_location, "athena: s3:// location for query results (default: the workgroup's)");

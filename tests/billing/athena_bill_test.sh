@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `frugal bill --source athena`: the groupings of billing/bill_query.h as one SQL query, checked for
-# real by running it in DuckDB (the reference engine, from npm) over a CUR 2.0 Parquet export that
+# real by running it in DuckDB (the reference engine, from npm) over a CUR 2.0 (then FOCUS, then
+# legacy CUR Athena) Parquet export that
 # DuckDB wrote from a synthetic bill; DuckDB's result rows are then served by a real moto_server as
 # the Athena query's results, and frugal's whole analysis from Athena must equal its analysis of
 # the same export read locally. moto runs no SQL: what it covers is the API (StartQueryExecution,
@@ -49,6 +50,22 @@ jq -j '.QueryExecution.Query' <<<"$sent" > athena.sql
 sed -e "s/element_at(resource_tags, '\\([a-z_]*\\)')/resource_tags['\\1']/g" -e "s/FROM data$/FROM read_parquet('cur2.parquet')/" athena.sql > athena_as_duckdb.sql
 diff -u duckdb.sql athena_as_duckdb.sql || fail "the Athena query is not the DuckDB-checked one"
 grep -q "GROUP BY GROUPING SETS" athena.sql || fail "expected one GROUPING SETS scan"
+# The other table schemas: a FOCUS 1.2 table and a legacy CUR Athena table, each through DuckDB
+# and moto, each equal to the local analysis of the same export.
+"$frugal" bill synth --days 10 --seed 7 --no-gzip --bill-format focus --out-dir . >/dev/null
+node "$src/tests/duckdb/bill_to_parquet.mjs" synthetic-focus-seed7-10d.csv focus.parquet --shape focus >/dev/null
+node "$src/tests/duckdb/bill_to_parquet.mjs" synthetic-cur-seed7-10d-a5.csv legacy.parquet --shape athena >/dev/null
+for pair in focus:focus cur-athena:legacy; do
+  schema=${pair%%:*} file=${pair#*:}
+  "$frugal" --format json bill "$file.parquet" --tag team --by resource --top 0 | jq -S 'del(.synthetic)' > "local-$file.json"
+  "$frugal" bill --source athena --bill-format "$schema" --table "read_parquet('$file.parquet')" --tag team --print-sql --sql-dialect duckdb > "$file.sql"
+  node "$src/tests/duckdb/athena_results.mjs" "$file.sql" > "results-$file.json"
+  curl -s -f -o /dev/null -X POST "$url/moto-api/static/athena/query-results" -H "Content-Type: application/json" -d @"results-$file.json"
+  "$frugal" --format json bill --source athena --bill-format "$schema" --database cur --table "$file" --tag team --by resource --top 0 \
+    --endpoint-url "$url" | jq -S 'del(.synthetic)' > "athena-$file.json"
+  diff -u "local-$file.json" "athena-$file.json" > diff.txt || { head -40 diff.txt; fail "$schema: the analysis from Athena differs from the local one"; }
+done
+echo "ok - FOCUS and legacy CUR Athena tables too"
 # A workgroup that does not exist: Athena's error, exit 1.
 curl -s -f -o /dev/null -X POST "$url/moto-api/static/athena/query-results" -H "Content-Type: application/json" -d @results.json
 set +e; "$frugal" bill --source athena --database cur --table data --workgroup nosuch --endpoint-url "$url" >/dev/null 2>err.txt; rc=$?; set -e

@@ -89,6 +89,10 @@ if (shape !== 'focus') {
   };
   for (const [name, type] of Object.entries(fixed)) if (!have.has(name)) select.push(`CAST(NULL AS ${type}) AS ${name}`);
 }
+if (shape === 'focus') {
+  // FOCUS 1.2 columns the synthetic CSV lacks, null (the query reads ConsumedUnit).
+  if (!cols.includes('ConsumedUnit')) select.push('CAST(NULL AS VARCHAR) AS "ConsumedUnit"');
+}
 const dict = dictionary === 'off' ? ', DICTIONARY_SIZE_LIMIT 0' : '';
 await c.run(`COPY (SELECT ${select.join(', ')} FROM src) TO '${q(output)}' (FORMAT parquet, COMPRESSION ${compression}, PARQUET_VERSION ${version}, ROW_GROUP_SIZE ${rowGroup}${dict})`);
 const costCol = shape === 'focus' ? 'BilledCost' : 'line_item_unblended_cost';
