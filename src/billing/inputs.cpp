@@ -18,7 +18,8 @@ namespace {
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
-bool is_bill_file(const std::string& p) { return p.find(".csv") != std::string::npos; }
+// Export files: CSV (".csv", ".csv.gz") and Parquet (".parquet", ".snappy.parquet", ...).
+bool is_bill_file(const std::string& p) { return p.find(".csv") != std::string::npos || ends_with(p, ".parquet"); }
 
 std::string key_of(const std::string& s) {
   if (s.rfind("s3://", 0) != 0) return s;

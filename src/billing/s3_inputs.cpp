@@ -28,7 +28,9 @@ int fetch_s3_bill(const aws::AwsConfig& cfg, const std::string& url, const std::
     if (!named.empty()) bucket = named;
   } else {
     for (const auto& obj : s3.list(loc.bucket, loc.key)) {
-      if (obj.key.find(".csv") != std::string::npos) keys.push_back(obj.key);  // not manifests or other files
+      // CSV and Parquet export files, not manifests or other files.
+      const std::string& k = obj.key;
+      if (k.find(".csv") != std::string::npos || (k.size() > 8 && k.compare(k.size() - 8, 8, ".parquet") == 0)) keys.push_back(k);
     }
   }
   int n = 0;

@@ -86,7 +86,7 @@ void run_bill_s3(const GlobalOptions& g, const BillOptions& o) {
 // Bill files (FOCUS / CUR, gzip or not) to GPU spend: one pass, exact sums.
 void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
   const std::vector<std::string> files = billing::expand_bill_inputs(o.inputs);
-  if (files.empty()) throw Error("no CSV bill files found in the inputs");
+  if (files.empty()) throw Error("no bill files (CSV or Parquet) found in the inputs");
   auto cat = Catalog::load(resolve_data_dir(g.data_dir));
   // One aggregator per reading thread; large uncompressed files are read in chunks on all of them.
   std::vector<billing::GpuAggregator> aggs(static_cast<std::size_t>(std::max(1, o.threads)), billing::GpuAggregator(cat));

@@ -50,6 +50,11 @@ rm -f "$tmpgz"
 out=$("$frugal" --format json bill s3://billing-exports/focus/ --endpoint-url "$url")
 grep -q '"gpu_usd": 12.126' <<<"$out" || { echo "FAIL bill s3: $out"; exit 1; }
 pass=$((pass+1))
+# A Parquet export under a Data Exports-style prefix is listed (.parquet files) and read too.
+curl -s -f -o /dev/null -X PUT -H "Content-Type: application/octet-stream" --data-binary @"$(dirname "$0")/../data/billing/focus1.0_official_sample_1000.snappy.parquet" "$url/billing-exports/exports/focus-pq/data/BILLING_PERIOD=2024-09/focus-pq-00001.snappy.parquet"
+out=$("$frugal" --format json bill s3://billing-exports/exports/focus-pq/ --endpoint-url "$url")
+grep -q '"gpu_usd": 12.126' <<<"$out" || { echo "FAIL bill s3 parquet: $out"; exit 1; }
+pass=$((pass+1))
 # A CUR manifest in S3 names the report's files; only those are read (the decoy beside them is
 # not), from the bucket the manifest names.
 curl -s -f -o /dev/null -X PUT -H "Content-Type: application/octet-stream" --data-binary @"$(dirname "$0")/../data/billing/focus1.0_official_sample_1000.csv" "$url/billing-exports/cur/r/20240901-20241001/abc/r-1.csv"
