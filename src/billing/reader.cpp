@@ -299,11 +299,12 @@ class SpanRecords {
 // page of a mapping, which on virtual machines costs more than the parsing; memory stays flat.
 // Records starting in [begin, stop) are read; one may run on past stop (a quoted newline). The
 // window keeps at least kAhead bytes ahead of the parser; a record longer than that makes the
-// window grow and the record be read again. Fields of the previous record are dead once next()
-// is called again.
+// window grow and the record be read again (up to kMaxRecord). Fields of the previous record are
+// dead once next() is called again.
 class PreadRecords {
  public:
   static constexpr std::size_t kAhead = 1u << 20;
+  static constexpr std::size_t kMaxRecord = 64u << 20;  // a longer record is an error
   PreadRecords(int fd, std::size_t file_size, std::size_t begin, std::size_t stop, std::string name, int line)
       : fd_(fd), file_size_(file_size), stop_(stop), name_(std::move(name)), next_line_(line), next_off_(begin) {
     cap_ = 4 * kAhead;
@@ -333,9 +334,15 @@ class PreadRecords {
         next_off_ = end_off;
         next_line_ = r_->line();
         return ok;
-      } catch (const InputError&) {
-        if (at_eof) throw;
-        grow_ *= 2;  // maybe a cut record, not a bad one: try again with more of the file
+      } catch (const InputError& e) {
+        // Only an unterminated quote can come from the window cutting a record (any other cut is
+        // caught above); such a record is read again with more of the file, up to kMaxRecord,
+        // past which the error stands as it is.
+        if (at_eof || std::string_view(e.what()).find("unterminated quoted field") == std::string_view::npos ||
+            kAhead * grow_ >= kMaxRecord) {
+          throw;
+        }
+        grow_ *= 2;
         r_.reset();
       }
     }

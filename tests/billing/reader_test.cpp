@@ -320,6 +320,48 @@ TEST(Reader, ChunkedReadMatchesOneThread) {
   EXPECT_EQ(chunked_err, one_err);
 }
 
+// Records longer than the reading window's look-ahead (1 MiB): a 3 MiB quoted description with
+// newlines, several times, read in chunks on 1 and 2 threads exactly as one stream read; an
+// unterminated quote is still reported with the stream reader's error.
+TEST(Reader, RecordsLongerThanTheReadWindow) {
+  std::string csv = std::string(kCurHeader);
+  std::string big = "\"";
+  while (big.size() < (3u << 20)) big += "long text, \"\"quoted\"\"\nand another line ";
+  big += "\"";
+  for (int i = 0; csv.size() < (12u << 20); ++i) {
+    const std::string desc = i % 500 == 250 ? big : "plain";
+    csv += fmt::format("2025-09-{:02d}T{:02d}:00:00Z,111,Usage,USE1-BoxUsage:g5.xlarge,{},{}.{:03d},g5.xlarge,us-east-1,,,,\n", 1 + i % 28,
+                       i % 24, desc, i % 50, i % 1000);
+  }
+  const std::string path = write_temp("frugal_long_records.csv", csv);
+  Nanos one = 0;
+  const ReadStats st1 = read_bill_file(path, [&](const LineItem& li) { one += li.cost; });
+  for (std::size_t n : {1u, 2u}) {
+    std::vector<Nanos> sums(n, 0);
+    std::vector<LineSink> sinks;
+    for (std::size_t i = 0; i < n; ++i) sinks.emplace_back([&sums, i](const LineItem& li) { sums[i] += li.cost; });
+    const ReadStats st = read_bill_file_chunked(path, sinks);
+    Nanos total = 0;
+    for (auto v : sums) total += v;
+    EXPECT_EQ(total, one) << n << " threads";
+    EXPECT_EQ(st.rows, st1.rows) << n << " threads";
+  }
+  const std::string bad_path = write_temp("frugal_unterminated.csv", csv + "2025-09-01T00:00:00Z,111,Usage,USE1-BoxUsage:g5.xlarge,\"never closed,1,g5.xlarge,us-east-1,,,,\n");
+  std::string one_err, chunked_err;
+  try {
+    read_bill_file(bad_path, [](const LineItem&) {});
+  } catch (const Error& e) {
+    one_err = e.what();
+  }
+  try {
+    read_bill_file_chunked(bad_path, {[](const LineItem&) {}, [](const LineItem&) {}});
+  } catch (const Error& e) {
+    chunked_err = e.what();
+  }
+  EXPECT_NE(one_err.find("unterminated quoted field"), std::string::npos) << one_err;
+  EXPECT_EQ(chunked_err, one_err);
+}
+
 TEST(Reader, SplitCostAllocationRowsAreNotSummedTwice) {
   std::istringstream in(
       "lineItem/UsageStartDate,lineItem/UnblendedCost,lineItem/UsageType,product/instanceType,splitLineItem/ParentResourceId\n"
