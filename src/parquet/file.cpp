@@ -204,7 +204,7 @@ void decode_plain(ColumnData& c, const std::uint8_t* p, std::size_t size, std::s
       {
         const std::size_t at = ints.size();
         ints.resize(at + n);
-        std::memcpy(ints.data() + at, p, n * 8);
+        if (n) std::memcpy(ints.data() + at, p, n * 8);  // (no values: data() may be null)
       }
       return;
     case PhysicalType::kInt96:
@@ -230,7 +230,7 @@ void decode_plain(ColumnData& c, const std::uint8_t* p, std::size_t size, std::s
       {
         const std::size_t at = reals.size();
         reals.resize(at + n);
-        std::memcpy(reals.data() + at, p, n * 8);
+        if (n) std::memcpy(reals.data() + at, p, n * 8);
       }
       return;
     case PhysicalType::kByteArray: {
