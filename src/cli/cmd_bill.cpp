@@ -410,7 +410,10 @@ void run_bill_athena(const GlobalOptions& g, const BillOptions& o) {
 }
 
 void run_bill(const GlobalOptions& g, const BillOptions& o) {
-  if (o.source == "athena") return run_bill_athena(g, o);
+  if (o.source == "athena") {
+    if (!o.inputs.empty()) throw Error("--source athena reads the table named by --database and --table, not files: drop the file arguments");
+    return run_bill_athena(g, o);
+  }
   if (std::any_of(o.inputs.begin(), o.inputs.end(), [](const std::string& i) { return i.rfind("s3://", 0) == 0; })) return run_bill_s3(g, o);
   if (!o.inputs.empty()) return run_bill_files(g, o);
   if (o.start.empty() || o.end.empty()) throw Error("--start and --end are required with --source cost-explorer");
