@@ -101,26 +101,38 @@ void GpuAggregator::add(const LineItem& li) {
   const std::uint32_t tag = tags_.id(li.tag);
   slot(tag_cost_, tag) += li.cost;
   if (!li.resource.empty()) {
-    const std::uint32_t r = resources_.id(li.resource);
-    Resource& res = slot(resource_, r);
-    if (res.lines == 0) {
-      res.type = type, res.account = account, res.region = region, res.tag = tag;
-      res.first_date = res.last_date = date;
-    } else {
-      // A resource's type, account, region and tag are the smallest seen (as SQL's MIN), should
-      // its lines disagree.
-      if (type != res.type && types_.str(type) < types_.str(res.type)) res.type = type;
-      if (account != res.account && accounts_.str(account) < accounts_.str(res.account)) res.account = account;
-      if (region != res.region && regions_.str(region) < regions_.str(res.region)) res.region = region;
-      if (tag != res.tag && tags_.str(tag) < tags_.str(res.tag)) res.tag = tag;
-      if (li.date < dates_.str(res.first_date)) res.first_date = date;
-      if (li.date > dates_.str(res.last_date)) res.last_date = date;
-    }
-    ++res.lines;
-    res.hours += li.usage_hours;
-    res.cost += li.cost;
-    res.amortized += li.amortized;
+    fold_resource(slot(resource_, resources_.id(li.resource)),
+                  Resource{type, account, region, tag, date, date, li.usage_hours, li.cost, li.amortized, 1});
   }
+}
+
+void GpuAggregator::CellSums::add(const CellSums& o) {
+  cost += o.cost;
+  amortized += o.amortized;
+  usage_list += o.usage_list;
+  usage_effective += o.usage_effective;
+  hours += o.hours;
+  lines += o.lines;
+}
+
+void GpuAggregator::fold_resource(Resource& res, const Resource& in) const {
+  if (res.lines == 0) {
+    res = in;
+    return;
+  }
+  auto smaller = [](std::uint32_t& mine, std::uint32_t theirs, const Interner& names) {
+    if (theirs != mine && names.str(theirs) < names.str(mine)) mine = theirs;
+  };
+  smaller(res.type, in.type, types_);
+  smaller(res.account, in.account, accounts_);
+  smaller(res.region, in.region, regions_);
+  smaller(res.tag, in.tag, tags_);
+  smaller(res.first_date, in.first_date, dates_);
+  if (in.last_date != res.last_date && dates_.str(in.last_date) > dates_.str(res.last_date)) res.last_date = in.last_date;
+  res.lines += in.lines;
+  res.hours += in.hours;
+  res.cost += in.cost;
+  res.amortized += in.amortized;
 }
 
 std::string GpuSpend::main_region(const std::string& type) const {
@@ -176,12 +188,7 @@ void GpuAggregator::merge(GpuAggregator& o) {
   for (const auto& [key, idx] : o.cells_) {
     const Sums& from = o.sums_[idx];
     Sums& x = cell(dates[key >> 40], types[(key >> 8) & 0xFFFFFFFFu], static_cast<int>(key & 0xFF));
-    x.cost += from.cost;
-    x.amortized += from.amortized;
-    x.usage_list += from.usage_list;
-    x.usage_effective += from.usage_effective;
-    x.hours += from.hours;
-    x.lines += from.lines;
+    x.add(from);
     for (int h = 0; h < 24; ++h) x.on_demand_by_hour[h] += from.on_demand_by_hour[h];
   }
   for (std::uint32_t i = 0; i < o.region_cost_.size() && i < regions.size(); ++i) slot(region_cost_, regions[i]) += o.region_cost_[i];
@@ -190,22 +197,9 @@ void GpuAggregator::merge(GpuAggregator& o) {
   for (std::uint32_t i = 0; i < o.resource_.size() && i < resources.size(); ++i) {
     const Resource& from = o.resource_[i];
     if (from.lines == 0) continue;
-    Resource& res = slot(resource_, resources[i]);
-    if (res.lines == 0) {
-      res.type = types[from.type], res.account = accounts[from.account], res.region = regions[from.region], res.tag = tags[from.tag];
-      res.first_date = dates[from.first_date], res.last_date = dates[from.last_date];
-    } else {
-      if (o.types_.str(from.type) < types_.str(res.type)) res.type = types[from.type];
-      if (o.accounts_.str(from.account) < accounts_.str(res.account)) res.account = accounts[from.account];
-      if (o.regions_.str(from.region) < regions_.str(res.region)) res.region = regions[from.region];
-      if (o.tags_.str(from.tag) < tags_.str(res.tag)) res.tag = tags[from.tag];
-      if (o.dates_.str(from.first_date) < dates_.str(res.first_date)) res.first_date = dates[from.first_date];
-      if (o.dates_.str(from.last_date) > dates_.str(res.last_date)) res.last_date = dates[from.last_date];
-    }
-    res.lines += from.lines;
-    res.hours += from.hours;
-    res.cost += from.cost;
-    res.amortized += from.amortized;
+    fold_resource(slot(resource_, resources[i]),
+                  Resource{types[from.type], accounts[from.account], regions[from.region], tags[from.tag], dates[from.first_date],
+                           dates[from.last_date], from.hours, from.cost, from.amortized, from.lines});
   }
   first_slot_ = std::min(first_slot_, o.first_slot_);
   last_slot_ = std::max(last_slot_, o.last_slot_);
@@ -222,13 +216,7 @@ void GpuAggregator::add_cell(std::string_view date, std::string_view type, Purch
   built_ = false;
   const std::uint32_t t = types_.id(type);
   slot(accelerated_, t) = 1;
-  Sums& x = cell(dates_.id(date), t, static_cast<int>(purchase));
-  x.cost += c.cost;
-  x.amortized += c.amortized;
-  x.usage_list += c.usage_list;
-  x.usage_effective += c.usage_effective;
-  x.hours += c.hours;
-  x.lines += c.lines;
+  cell(dates_.id(date), t, static_cast<int>(purchase)).add(c);
 }
 
 void GpuAggregator::add_on_demand_hours(std::string_view date, int hour, std::string_view type, double hours) {
@@ -255,17 +243,9 @@ void GpuAggregator::add_type_region(std::string_view type, std::string_view regi
 
 void GpuAggregator::add_resource(const ResourceSpend& r) {
   built_ = false;
-  Resource& res = slot(resource_, resources_.id(r.id));
-  res.type = types_.id(r.instance_type);
-  res.account = accounts_.id(r.account);
-  res.region = regions_.id(r.region);
-  res.tag = tags_.id(r.tag);
-  res.first_date = dates_.id(r.first_date);
-  res.last_date = dates_.id(r.last_date);
-  res.hours += r.hours;
-  res.cost += r.cost;
-  res.amortized += r.amortized;
-  res.lines += r.lines;
+  fold_resource(slot(resource_, resources_.id(r.id)),
+                Resource{types_.id(r.instance_type), accounts_.id(r.account), regions_.id(r.region), tags_.id(r.tag), dates_.id(r.first_date),
+                         dates_.id(r.last_date), r.hours, r.cost, r.amortized, r.lines});
 }
 
 void GpuAggregator::add_totals(long long lines, Nanos total_cost, const std::map<std::string, CommitmentFees>& commitments, long first_slot,
@@ -376,9 +356,6 @@ const GpuSpend& GpuAggregator::result() {
       if (resource_[i].lines && resources_.str(i) == id) s.by_resource.push_back(spend_of(i));
     }
   }
-  s.key_bytes = dates_.memory_bytes() + types_.memory_bytes() + accounts_.memory_bytes() + regions_.memory_bytes() + tags_.memory_bytes() +
-                resources_.memory_bytes() + sums_.capacity() * sizeof(Sums) + (account_cost_.capacity() + region_cost_.capacity() + tag_cost_.capacity()) * sizeof(Nanos) +
-                resource_.capacity() * sizeof(Resource);
   s.first_slot = first_slot_;
   s.last_slot = last_slot_;
   s.hourly = hourly_;

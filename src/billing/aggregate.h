@@ -89,7 +89,6 @@ struct GpuSpend {
   Nanos gpu_cost = 0;         // GPU/accelerator lines, unblended / billed
   Nanos gpu_amortized = 0;    // GPU/accelerator lines, amortized / effective
   long long lines = 0, gpu_lines = 0;
-  std::size_t key_bytes = 0;  // memory the aggregation's keys took (interned strings and tables)
   // Number of slots from first_slot to last_slot, and the hours each stands for.
   long slot_count() const { return last_slot >= first_slot ? last_slot - first_slot + 1 : 0; }
   double hours_per_slot() const { return hourly ? 1.0 : 24.0; }
@@ -124,6 +123,7 @@ class GpuAggregator {
     Nanos cost = 0, amortized = 0, usage_list = 0, usage_effective = 0;
     double hours = 0;
     long long lines = 0;
+    void add(const CellSums& o);
   };
   enum class Dimension { kAccount, kRegion, kTag };
   void add_cell(std::string_view date, std::string_view type, PurchaseOption purchase, const CellSums& sums);
@@ -137,10 +137,7 @@ class GpuAggregator {
                   long last_slot, bool hourly);
 
  private:
-  struct Sums {  // one (date, type, purchase) cell
-    Nanos cost = 0, amortized = 0, usage_list = 0, usage_effective = 0;
-    double hours = 0;
-    long long lines = 0;
+  struct Sums : CellSums {  // one (date, type, purchase) cell
     std::array<double, 24> on_demand_by_hour{};  // on-demand instance hours started in each hour
   };
   struct Resource {
@@ -150,6 +147,9 @@ class GpuAggregator {
     long long lines = 0;
   };
   Sums& cell(std::uint32_t date, std::uint32_t type, int purchase);
+  // Adds `in` (ids of this aggregator) to `res`: sums added; type, account, region and tag the
+  // smallest seen (as SQL's MIN, should a resource's lines disagree), days the widest.
+  void fold_resource(Resource& res, const Resource& in) const;
   long day_of(std::uint32_t date);
 
   std::set<std::string, std::less<>> families_;  // accelerated families that count as GPU spend

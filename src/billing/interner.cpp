@@ -44,9 +44,6 @@ Interner& Interner::operator=(const Interner& o) {
   return *this;
 }
 
-std::size_t Interner::memory_bytes() const {
-  return slots_.capacity() * 8 + views_.capacity() * sizeof(std::string_view) + blocks_.size() * kBlock;
-}
 
 void Interner::grow() {
   std::vector<std::uint64_t> bigger(slots_.size() * 2, 0);

@@ -32,7 +32,6 @@ class Interner {
   }
   std::string_view str(std::uint32_t id) const { return views_[id]; }
   std::size_t size() const { return views_.size(); }
-  std::size_t memory_bytes() const;  // what the table and the strings take
   void reserve(std::size_t n);  // room for n strings without growing
 
  private:
@@ -77,7 +76,6 @@ class IdVector {
   }
   const T& operator[](std::uint32_t id) const { return blocks_[id >> kShift][id & ((1u << kShift) - 1)]; }
   std::size_t size() const { return size_; }  // one past the largest id written
-  std::size_t capacity() const { return blocks_.size() << kShift; }
 
  private:
   std::vector<std::unique_ptr<T[]>> blocks_;
