@@ -212,14 +212,8 @@ PageHeader parse_page_header(const std::uint8_t* data, std::size_t size) {
       case 2: h.uncompressed_size = r.read_i32(); return true;
       case 3: h.compressed_size = r.read_i32(); return true;
       case 5:  // DataPageHeader
-        fields(r, [&](std::int16_t d, TType) {
-          if (d == 1) h.num_values = r.read_i32();
-          else if (d == 2) h.encoding = enum_in<Encoding>(r.read_i32(), 0, 9, "encoding");
-          else return false;
-          return true;
-        });
-        return true;
-      case 7:  // DictionaryPageHeader
+      case 7:  // DictionaryPageHeader: the same two first fields
+        if (t != TType::kStruct) return false;
         fields(r, [&](std::int16_t d, TType) {
           if (d == 1) h.num_values = r.read_i32();
           else if (d == 2) h.encoding = enum_in<Encoding>(r.read_i32(), 0, 9, "encoding");
@@ -228,6 +222,7 @@ PageHeader parse_page_header(const std::uint8_t* data, std::size_t size) {
         });
         return true;
       case 8:  // DataPageHeaderV2
+        if (t != TType::kStruct) return false;
         fields(r, [&](std::int16_t d, TType dt) {
           switch (d) {
             case 1: h.num_values = r.read_i32(); return true;
@@ -241,7 +236,7 @@ PageHeader parse_page_header(const std::uint8_t* data, std::size_t size) {
           }
         });
         return true;
-      default: (void)t; return false;
+      default: return false;
     }
   });
   if (h.compressed_size < 0 || h.uncompressed_size < 0 || h.num_values < 0 || h.def_levels_bytes < 0 || h.rep_levels_bytes < 0) {
