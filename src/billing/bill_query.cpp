@@ -6,6 +6,7 @@
 #include <cctype>
 #include <map>
 
+#include "billing/row_loop.h"
 #include "billing/trend.h"
 #include "core/error.h"
 
@@ -105,25 +106,22 @@ std::string amortized_sql(Amortized a) {
 
 std::string bill_sql(const BillSqlOptions& o, SqlDialect dialect) {
   if (o.table.empty()) throw Error("bill_sql: no table");
-  const auto money = [](const char* col) { return fmt::format("CAST(COALESCE({}, 0) AS DECIMAL(38, 9))", col); };
-  const auto text = [](const char* col) { return fmt::format("COALESCE({}, '')", col); };
+  if (o.schema == Format::kCurLegacy) throw Error("bill_sql: the query reads CUR 2.0, legacy CUR Athena or FOCUS tables");
+  // Column names from the readers' own table, so the query and the local engine read the same.
+  const detail::Columns c = detail::columns_for(o.schema);
+  const auto money = [](const std::string& col) { return fmt::format("CAST(COALESCE({}, 0) AS DECIMAL(38, 9))", col); };
+  const auto text = [](const std::string& col) { return fmt::format("COALESCE({}, '')", col); };
   auto map_get = [&](const std::string& map, const std::string& key) {
     return dialect == SqlDialect::kAthena ? fmt::format("element_at({}, {})", map, quote(key)) : fmt::format("{}[{}]", map, quote(key));
   };
-  if (o.schema == Format::kCurLegacy) throw Error("bill_sql: the query reads CUR 2.0, legacy CUR Athena or FOCUS tables");
+  // The tag where the local reader looks for it: its column, or the first key of the map present.
   std::string tag = "''";
   if (!o.tag_key.empty()) {
-    if (o.schema == Format::kCur2) {
-      tag = fmt::format("COALESCE({}, {}, '')", map_get("resource_tags", "user_" + o.tag_key), map_get("resource_tags", o.tag_key));
-    } else if (o.schema == Format::kFocus) {
-      tag = fmt::format("COALESCE({}, {}, {}, '')", map_get("Tags", o.tag_key), map_get("Tags", "user:" + o.tag_key),
-                        map_get("Tags", "user_" + o.tag_key));
-    } else {
-      // Athena's name of the CUR column resourceTags/user:<key> (as the local reader looks it up).
-      std::string col = "resource_tags_user_";
-      for (char c : o.tag_key) col += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(static_cast<unsigned char>(c))) : '_';
-      tag = fmt::format("COALESCE({}, '')", col);
-    }
+    const detail::TagSource t = detail::tag_source(o.schema, o.tag_key);
+    tag = "COALESCE(";
+    if (t.map_keys.empty()) tag += t.columns[0] + ", ";
+    for (const auto& k : t.map_keys) tag += map_get(t.columns[0], k) + ", ";
+    tag += "'')";
   }
   std::string families;
   for (const auto& f : o.gpu_families) families += (families.empty() ? "" : ", ") + quote(f);
@@ -137,7 +135,7 @@ std::string bill_sql(const BillSqlOptions& o, SqlDialect dialect) {
   }
   amortized += " ELSE cost END";
   const bool focus = o.schema == Format::kFocus;
-  const char* start_col = focus ? "ChargePeriodStart" : "line_item_usage_start_date";
+  const std::string& start_col = c.date;
   std::string where = "TRUE";
   if (!o.start.empty()) where += fmt::format(" AND {} >= TIMESTAMP {}", start_col, quote(o.start + " 00:00:00"));
   if (!o.end.empty()) where += fmt::format(" AND {} < TIMESTAMP {}", start_col, quote(o.end + " 00:00:00"));
@@ -160,29 +158,32 @@ std::string bill_sql(const BillSqlOptions& o, SqlDialect dialect) {
   sql += fmt::format("    CAST(CAST({0} AS DATE) AS VARCHAR) AS day,\n    date_diff('day', DATE '1970-01-01', CAST({0} AS DATE)) AS day_number,\n"
                      "    hour({0}) AS hour,\n",
                      start_col);
+  // The raw columns: (expression, name) pairs rendered as one select list.
+  auto select = [&](const std::vector<std::pair<std::string, const char*>>& cols) {
+    for (std::size_t i = 0; i < cols.size(); ++i) sql += fmt::format("    {} AS {}{}\n", cols[i].first, cols[i].second, i + 1 < cols.size() ? "," : "");
+    sql += "  FROM " + o.table + "\n  WHERE " + where + "\n),\n";
+  };
   if (!focus) {
     // The instance type: the product column, else the usage type, else the description.
-    sql += "    COALESCE(NULLIF(NULLIF(product_instance_type, ''), 'NULL'), " + type_in("line_item_usage_type") + ", " +
-           type_in("line_item_line_item_description") + ", '') AS itype,\n";
-    sql += "    " + text("line_item_line_item_type") + " AS line_type,\n";
-    sql += "    " + text("line_item_usage_account_id") + " AS account_id,\n";
-    sql += "    " + text("product_region") + " AS region_id,\n";
-    sql += "    " + tag + " AS tag_value,\n";
-    sql += "    " + text("line_item_resource_id") + " AS resource_id,\n";
-    sql += "    " + text("savings_plan_savings_plan_a_r_n") + " AS sp_arn,\n";
-    sql += "    " + text("reservation_reservation_a_r_n") + " AS ri_arn,\n";
-    sql += "    " + text("line_item_usage_type") + " AS usage_type,\n";
-    sql += "    " + text("pricing_unit") + " AS unit,\n";
-    sql += "    " + money("line_item_unblended_cost") + " AS cost,\n";
-    sql += "    " + money("line_item_usage_amount") + " AS usage_amount,\n";
-    sql += "    " + money("savings_plan_savings_plan_effective_cost") + " AS sp_effective,\n";
-    sql += "    " + money("reservation_effective_cost") + " AS ri_effective,\n";
-    sql += "    " + money("savings_plan_total_commitment_to_date") + " AS sp_total,\n";
-    sql += "    " + money("savings_plan_used_commitment") + " AS sp_used,\n";
-    sql += "    " + money("reservation_unused_amortized_upfront_fee_for_billing_period") + " AS ri_unused_upfront,\n";
-    sql += "    " + money("reservation_unused_recurring_fee") + " AS ri_unused_recurring,\n";
-    sql += "    " + money("reservation_amortized_upfront_fee_for_billing_period") + " AS ri_upfront\n";
-    sql += "  FROM " + o.table + "\n  WHERE " + where + "\n),\n";
+    select({{"COALESCE(NULLIF(NULLIF(" + c.product_instance + ", ''), 'NULL'), " + type_in(c.usage_type) + ", " + type_in(c.description) + ", '')", "itype"},
+            {text(c.line_type), "line_type"},
+            {text(c.account), "account_id"},
+            {text(c.region), "region_id"},
+            {tag, "tag_value"},
+            {text(c.resource), "resource_id"},
+            {text(c.sp_arn), "sp_arn"},
+            {text(c.ri_arn), "ri_arn"},
+            {text(c.usage_type), "usage_type"},
+            {text(c.pricing_unit), "unit"},
+            {money(c.cost), "cost"},
+            {money(c.usage_amount), "usage_amount"},
+            {money(c.amortized_sp), "sp_effective"},
+            {money(c.amortized_ri), "ri_effective"},
+            {money(c.sp_total), "sp_total"},
+            {money(c.sp_used), "sp_used"},
+            {money(c.ri_unused_upfront), "ri_unused_upfront"},
+            {money(c.ri_unused_recurring), "ri_unused_recurring"},
+            {money(c.ri_amortized_upfront), "ri_upfront"}});
     sql += "lines AS (\n  SELECT day, day_number, hour, itype, line_type, account_id, region_id, tag_value, resource_id, cost,\n";
     sql += "    CASE WHEN sp_arn <> '' THEN 'SavingsPlan' WHEN ri_arn <> '' THEN 'Reserved' WHEN strpos(usage_type, 'Spot') > 0 THEN 'Spot' "
            "ELSE 'OnDemand' END AS purchase,\n";
@@ -198,21 +199,20 @@ std::string bill_sql(const BillSqlOptions& o, SqlDialect dialect) {
   } else {
     // FOCUS: the rules of the row loop's FOCUS branch (purchase from CommitmentDiscountType, then
     // PricingCategory; EffectiveCost amortized; Used/Unused commitment rows).
-    sql += "    COALESCE(" + type_in("ChargeDescription") + ", '') AS itype,\n";
-    sql += "    " + text("ChargeCategory") + " AS line_type,\n";
-    sql += "    " + text("SubAccountId") + " AS account_id,\n";
-    sql += "    " + text("RegionId") + " AS region_id,\n";
-    sql += "    " + tag + " AS tag_value,\n";
-    sql += "    " + text("ResourceId") + " AS resource_id,\n";
-    sql += "    " + text("CommitmentDiscountType") + " AS commitment_type,\n";
-    sql += "    " + text("PricingCategory") + " AS pricing,\n";
-    sql += "    " + text("CommitmentDiscountStatus") + " AS status,\n";
-    sql += "    " + text("ConsumedUnit") + " AS unit,\n";
-    sql += "    " + money("BilledCost") + " AS cost,\n";
-    sql += "    " + money("EffectiveCost") + " AS amortized,\n";
-    sql += "    " + money("ListCost") + " AS list,\n";
-    sql += "    " + money("ConsumedQuantity") + " AS usage_amount\n";
-    sql += "  FROM " + o.table + "\n  WHERE " + where + "\n),\n";
+    select({{"COALESCE(" + type_in(c.description) + ", '')", "itype"},
+            {text(c.line_type), "line_type"},
+            {text(c.account), "account_id"},
+            {text(c.region), "region_id"},
+            {tag, "tag_value"},
+            {text(c.resource), "resource_id"},
+            {text(c.commitment_type), "commitment_type"},
+            {text(c.pricing_category), "pricing"},
+            {text(c.commitment_status), "status"},
+            {text(c.pricing_unit), "unit"},
+            {money(c.cost), "cost"},
+            {money(c.amortized_sp), "amortized"},
+            {money(c.list_cost), "list"},
+            {money(c.usage_amount), "usage_amount"}});
     sql += "priced AS (\n  SELECT *,\n";
     sql += "    CASE WHEN commitment_type IN ('Savings Plan', 'SavingsPlan') THEN 'SavingsPlan' "
            "WHEN commitment_type IN ('Reservation', 'Reserved') THEN 'Reserved' WHEN pricing = 'Dynamic' THEN 'Spot' "
@@ -341,12 +341,12 @@ void add_query_row(GpuAggregator& agg, const std::vector<std::string>& columns, 
     c.usage_effective = r.money("usage_effective");
     c.lines = r.integer("gpu_lines");
     agg.add_cell(r.str("usage_day"), r.str("instance_type"), purchase_of(r.str("purchase_option"), number), c);
-  } else if (is({"account"}) || is({"region"}) || is({"tag"})) {
-    const char* key = is({"account"}) ? "account" : is({"region"}) ? "region" : "tag";
-    if (r.null(key)) return;
-    agg.add_dimension(is({"account"}) ? GpuAggregator::Dimension::kAccount : is({"region"}) ? GpuAggregator::Dimension::kRegion
-                                                                                              : GpuAggregator::Dimension::kTag,
-                      r.str(key), r.money("gpu_cost"));
+  } else if (is({"account"})) {
+    if (!r.null("account")) agg.add_dimension(GpuAggregator::Dimension::kAccount, r.str("account"), r.money("gpu_cost"));
+  } else if (is({"region"})) {
+    if (!r.null("region")) agg.add_dimension(GpuAggregator::Dimension::kRegion, r.str("region"), r.money("gpu_cost"));
+  } else if (is({"tag"})) {
+    if (!r.null("tag")) agg.add_dimension(GpuAggregator::Dimension::kTag, r.str("tag"), r.money("gpu_cost"));
   } else if (is({"instance_type", "region"})) {
     if (r.null("instance_type")) return;
     agg.add_type_region(r.str("instance_type"), r.str("region"), r.money("gpu_cost"));

@@ -45,7 +45,7 @@ Columns columns_for(Format f) {
               "reservation/ReservationARN", "reservation/UnusedAmortizedUpfrontFeeForBillingPeriod",
               "reservation/UnusedRecurringFee", "lineItem/UsageAmount", "pricing/unit",
               "savingsPlan/TotalCommitmentToDate", "savingsPlan/UsedCommitment",
-              "reservation/AmortizedUpfrontFeeForBillingPeriod", "lineItem/ResourceId"};
+              "reservation/AmortizedUpfrontFeeForBillingPeriod", "lineItem/ResourceId", "", "", "", "", ""};
     case Format::kCurAthena:
     case Format::kCur2:
       return {"line_item_usage_start_date", "line_item_unblended_cost", "savings_plan_savings_plan_effective_cost",
@@ -54,15 +54,25 @@ Columns columns_for(Format f) {
               "line_item_line_item_type", "savings_plan_savings_plan_a_r_n", "reservation_reservation_a_r_n",
               "reservation_unused_amortized_upfront_fee_for_billing_period", "reservation_unused_recurring_fee",
               "line_item_usage_amount", "pricing_unit", "savings_plan_total_commitment_to_date",
-              "savings_plan_used_commitment", "reservation_amortized_upfront_fee_for_billing_period", "line_item_resource_id"};
+              "savings_plan_used_commitment", "reservation_amortized_upfront_fee_for_billing_period", "line_item_resource_id",
+              "", "", "", "", ""};
     case Format::kFocus:
       return {"ChargePeriodStart", "BilledCost", "EffectiveCost", "", "", "", "ChargeDescription", "SubAccountId",
-              "RegionId", "ChargeCategory", "", "", "", "", "ConsumedQuantity", "ConsumedUnit", "", "", "", "ResourceId"};
+              "RegionId", "ChargeCategory", "", "", "", "", "ConsumedQuantity", "ConsumedUnit", "", "", "", "ResourceId",
+              "CommitmentDiscountType", "PricingCategory", "SkuPriceDetails", "CommitmentDiscountStatus", "ListCost"};
   }
   return {};
 }
 
-// gzip (or plain) file as a std::streambuf, so the CSV reader pulls decompressed bytes.
+TagSource tag_source(Format f, const std::string& key) {
+  switch (f) {
+    case Format::kCurLegacy: return {{"resourceTags/user:" + key, "resourceTags/" + key}, {}};
+    case Format::kCurAthena: return {{"resource_tags_user_" + athena_name(key)}, {}};
+    case Format::kCur2: return {{"resource_tags"}, {"user_" + key, key}};
+    case Format::kFocus: return {{"Tags"}, {key, "user:" + key, "user_" + key}};
+  }
+  return {};
+}
 
 RowPlan plan_rows(const std::vector<std::string>& header, const std::string& name, Format format, const ReadOptions& opt) {
   RowPlan p;
@@ -102,11 +112,11 @@ RowPlan plan_rows(const std::vector<std::string>& header, const std::string& nam
   p.c_resource = col(want.resource, false);
   // FOCUS fields for purchase option and commitments.
   const bool focus = format == Format::kFocus;
-  p.c_commit_type = col(focus ? "CommitmentDiscountType" : "", false);
-  p.c_pricing = col(focus ? "PricingCategory" : "", false);
-  p.c_sku = col(focus ? "SkuPriceDetails" : "", false);
-  p.c_status = col(focus ? "CommitmentDiscountStatus" : "", false);
-  p.c_list = col(focus ? "ListCost" : "", false);
+  p.c_commit_type = col(want.commitment_type, false);
+  p.c_pricing = col(want.pricing_category, false);
+  p.c_sku = col(want.sku_details, false);
+  p.c_status = col(want.commitment_status, false);
+  p.c_list = col(want.list_cost, false);
   // Split cost allocation rows (EKS/ECS pods) re-state part of a parent instance line: the parent
   // carries the cost, so they are counted but not summed.
   p.c_split = col(focus ? "" : format == Format::kCurLegacy ? "splitLineItem/ParentResourceId" : "split_line_item_parent_resource_id", false);
@@ -117,21 +127,11 @@ RowPlan plan_rows(const std::vector<std::string>& header, const std::string& nam
   p.c_ri_upfront = col(want.ri_amortized_upfront, false);
   // The tag: its own column (CUR legacy, Athena) or a key inside a map column (CUR 2.0, FOCUS).
   if (!opt.tag_key.empty()) {
-    switch (format) {
-      case Format::kCurLegacy:
-        p.c_tag = col("resourceTags/user:" + opt.tag_key, false);
-        if (p.c_tag < 0) p.c_tag = col("resourceTags/" + opt.tag_key, false);
-        break;
-      case Format::kCurAthena: p.c_tag = col("resource_tags_user_" + athena_name(opt.tag_key), false); break;
-      case Format::kCur2:
-        p.c_tag = col("resource_tags", false);
-        p.tag_keys = {"user_" + opt.tag_key, opt.tag_key};
-        break;
-      case Format::kFocus:
-        p.c_tag = col("Tags", false);
-        p.tag_keys = {opt.tag_key, "user:" + opt.tag_key, "user_" + opt.tag_key};
-        break;
+    const TagSource t = tag_source(format, opt.tag_key);
+    for (const auto& c : t.columns) {
+      if ((p.c_tag = col(c, false)) >= 0) break;
     }
+    p.tag_keys = t.map_keys;
   }
   return p;
 }

@@ -23,14 +23,25 @@
 
 namespace frugal::billing::detail {
 
-// Column names per format for each field frugal needs ("" = not in that format).
+// Column names per format for each field frugal needs ("" = not in that format). The readers and
+// the Athena query (bill_query.cpp) both take their names from here.
 struct Columns {
   std::string date, cost, amortized_sp, amortized_ri, product_instance, usage_type, description, account, region,
       line_type, sp_arn, ri_arn, ri_unused_upfront, ri_unused_recurring, usage_amount, pricing_unit, sp_total,
       sp_used, ri_amortized_upfront, resource;
+  // FOCUS only.
+  std::string commitment_type, pricing_category, sku_details, commitment_status, list_cost;
 };
 
 Columns columns_for(Format f);
+
+// Where a tag's value is: the first of `columns` present (CUR legacy, Athena: one column per tag),
+// or inside the map column columns[0] under the first of `map_keys` present (CUR 2.0, FOCUS).
+struct TagSource {
+  std::vector<std::string> columns;
+  std::vector<std::string> map_keys;
+};
+TagSource tag_source(Format f, const std::string& key);
 
 // Athena's column naming: lower case, anything else than a letter or digit becomes '_'.
 std::string athena_name(const std::string& s);
@@ -140,7 +151,7 @@ void read_rows(Records& reader, const RowPlan& p, const std::string& name, const
         else if (pc == "Dynamic") li.purchase = PurchaseOption::kSpot;
         else if (pc == "Standard" || pc == "On-Demand") li.purchase = PurchaseOption::kOnDemand;
         else if (pc == "Committed") li.purchase = PurchaseOption::kSavingsPlan;
-        li.amortized = amount(c_am_sp, "EffectiveCost");
+        li.amortized = amount(c_am_sp, want.amortized_sp.c_str());
         // FOCUS 1.1+: a row of a commitment is Used (covered usage) or Unused (the idle part).
         const std::string_view status = get(c_status);
         if (!status.empty() && li.purchase != PurchaseOption::kOnDemand && li.purchase != PurchaseOption::kSpot) {
@@ -149,8 +160,8 @@ void read_rows(Records& reader, const RowPlan& p, const std::string& name, const
           if (status == "Unused") li.commitment_unused = li.amortized;
         }
         if (li.line_type == "Usage" && status != "Unused" && !li.instance_type.empty() && is_hours_unit(get(c_unit))) {
-          li.usage_hours = static_cast<double>(amount(c_usage_amount, "ConsumedQuantity")) / 1e9;
-          li.list_cost = c_list >= 0 ? amount(c_list, "ListCost") : li.cost;
+          li.usage_hours = static_cast<double>(amount(c_usage_amount, want.usage_amount.c_str())) / 1e9;
+          li.list_cost = c_list >= 0 ? amount(c_list, want.list_cost.c_str()) : li.cost;
         }
       } else {
         // The purchase option, amortized cost and instance hours by the rules of bill_query.h,

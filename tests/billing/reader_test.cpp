@@ -267,6 +267,22 @@ TEST(Reader, UsageHoursAndCommitmentFees) {
 }
 
 // Chunked reading gives the same line items (as sums) as one thread, at every thread count,
+// The error text of reading `path` on one stream and in two chunks ("" when it reads).
+std::pair<std::string, std::string> one_and_chunked_errors(const std::string& path) {
+  std::string one, chunked;
+  try {
+    read_bill_file(path, [](const LineItem&) {});
+  } catch (const Error& e) {
+    one = e.what();
+  }
+  try {
+    read_bill_file_chunked(path, {[](const LineItem&) {}, [](const LineItem&) {}});
+  } catch (const Error& e) {
+    chunked = e.what();
+  }
+  return {one, chunked};
+}
+
 // with quoted commas and newlines near the split points; errors name the same line.
 TEST(Reader, ChunkedReadMatchesOneThread) {
   std::string csv = std::string(kCurHeader);
@@ -303,19 +319,7 @@ TEST(Reader, ChunkedReadMatchesOneThread) {
 
   // A bad amount near the end: the same error text as a one-thread stream read.
   std::string bad = csv + "2025-09-01T00:00:00Z,111,Usage,USE1-BoxUsage:g5.xlarge,\"a\nb\",1.2.3,g5.xlarge,us-east-1,,,,\n";
-  const std::string bad_path = write_temp("frugal_chunked_bad.csv", bad);
-  std::string one_err, chunked_err;
-  try {
-    read_bill_file(bad_path, [](const LineItem&) {});
-  } catch (const Error& e) {
-    one_err = e.what();
-  }
-  try {
-    GpuAggregator a(cat()), b(cat());
-    read_bill_file_chunked(bad_path, {[&](const LineItem& li) { a.add(li); }, [&](const LineItem& li) { b.add(li); }});
-  } catch (const Error& e) {
-    chunked_err = e.what();
-  }
+  const auto [one_err, chunked_err] = one_and_chunked_errors(write_temp("frugal_chunked_bad.csv", bad));
   EXPECT_FALSE(one_err.empty());
   EXPECT_EQ(chunked_err, one_err);
 }
@@ -346,18 +350,8 @@ TEST(Reader, RecordsLongerThanTheReadWindow) {
     EXPECT_EQ(total, one) << n << " threads";
     EXPECT_EQ(st.rows, st1.rows) << n << " threads";
   }
-  const std::string bad_path = write_temp("frugal_unterminated.csv", csv + "2025-09-01T00:00:00Z,111,Usage,USE1-BoxUsage:g5.xlarge,\"never closed,1,g5.xlarge,us-east-1,,,,\n");
-  std::string one_err, chunked_err;
-  try {
-    read_bill_file(bad_path, [](const LineItem&) {});
-  } catch (const Error& e) {
-    one_err = e.what();
-  }
-  try {
-    read_bill_file_chunked(bad_path, {[](const LineItem&) {}, [](const LineItem&) {}});
-  } catch (const Error& e) {
-    chunked_err = e.what();
-  }
+  const auto [one_err, chunked_err] = one_and_chunked_errors(
+      write_temp("frugal_unterminated.csv", csv + "2025-09-01T00:00:00Z,111,Usage,USE1-BoxUsage:g5.xlarge,\"never closed,1,g5.xlarge,us-east-1,,,,\n"));
   EXPECT_NE(one_err.find("unterminated quoted field"), std::string::npos) << one_err;
   EXPECT_EQ(chunked_err, one_err);
 }
