@@ -10,27 +10,33 @@
 
 namespace frugal::cli {
 
-std::pair<std::string, std::string> parse_telemetry_arg(const std::string& arg) {
-  const auto eq = arg.find('=');
-  if (eq == 0 || (eq != std::string::npos && eq + 1 == arg.size())) {
-    throw Error(fmt::format("--telemetry: expected HISTORY_DB or INSTANCE_TYPE=HISTORY_DB (frugal agent's --db), got '{}'", arg));
+std::vector<TelemetryHistory> open_telemetry_histories(const std::vector<std::string>& args, const std::string& data_dir) {
+  std::vector<TelemetryHistory> out;
+  for (const auto& arg : args) {
+    const auto eq = arg.find('=');
+    if (eq == 0 || (eq != std::string::npos && eq + 1 == arg.size())) {
+      throw Error(fmt::format("--telemetry: expected HISTORY_DB or INSTANCE_TYPE=HISTORY_DB (frugal agent's --db), got '{}'", arg));
+    }
+    // A path may hold '=' itself: only a prefix that looks like an instance type is one.
+    const bool typed = eq != std::string::npos && arg.find('/') > eq && arg.find('.') < eq;
+    TelemetryHistory h;
+    h.path = typed ? arg.substr(eq + 1) : arg;
+    if (!std::filesystem::is_regular_file(h.path)) throw Error(fmt::format("--telemetry: {}: no such history file", h.path));
+    if (typed) {
+      h.type = arg.substr(0, eq);
+    } else {
+      const auto host = telemetry::HistoryStore(h.path, telemetry::load_retention(data_dir)).host();
+      const auto id = host.find("instance_id");
+      if (id == host.end()) {
+        throw Error(fmt::format("--telemetry {}: the history has no instance id (the agent ran off EC2 without --instance-id); "
+                                "name its type instead: --telemetry INSTANCE_TYPE={}", h.path, h.path));
+      }
+      h.instance_id = id->second;
+      if (const auto t = host.find("instance_type"); t != host.end()) h.type = t->second;
+    }
+    out.push_back(std::move(h));
   }
-  // A path may hold '=' itself: only a prefix that looks like an instance type is one.
-  const bool typed = eq != std::string::npos && arg.find('/') > eq && arg.find('.') < eq;
-  const std::string path = typed ? arg.substr(eq + 1) : arg;
-  if (!std::filesystem::is_regular_file(path)) throw Error(fmt::format("--telemetry: {}: no such history file", path));
-  return {typed ? arg.substr(0, eq) : std::string(), path};
-}
-
-std::vector<std::string> history_instance_ids(const std::vector<std::pair<std::string, std::string>>& histories, const std::string& data_dir) {
-  std::vector<std::string> ids;
-  for (const auto& [type, path] : histories) {
-    if (!type.empty()) continue;
-    telemetry::HistoryStore history(path, telemetry::load_retention(data_dir));
-    const auto host = history.host();
-    if (auto it = host.find("instance_id"); it != host.end()) ids.push_back(it->second);
-  }
-  return ids;
+  return out;
 }
 
 std::vector<billing::Opportunity> AgentHistoryIdle::idle_opportunities(const billing::GpuSpend& spend) const {
@@ -40,23 +46,13 @@ std::vector<billing::Opportunity> AgentHistoryIdle::idle_opportunities(const bil
   const double since = static_cast<double>(billing::days_from_civil(spend.by_day_type.begin()->first)) * 86400;
   const double until = static_cast<double>(billing::days_from_civil(spend.by_day_type.rbegin()->first) + 1) * 86400;
   const auto retention = telemetry::load_retention(data_dir_);
-  for (const auto& [named_type, path] : histories_) {
+  for (const auto& h : histories_) {
+    const std::string& path = h.path;
+    const std::string& instance_id = h.instance_id;
     telemetry::HistoryStore history(path, retention);
-    std::string type = named_type;
-    const billing::ResourceSpend* instance = nullptr;
-    std::string instance_id;
-    if (type.empty()) {
-      const auto host = history.host();
-      const auto id = host.find("instance_id");
-      if (id == host.end()) {
-        throw Error(fmt::format("--telemetry {}: the history has no instance id (the agent ran off EC2 without --instance-id); "
-                                "name its type instead: --telemetry INSTANCE_TYPE={}", path, path));
-      }
-      instance_id = id->second;
-      instance = spend.resource(instance_id);
-      const auto t = host.find("instance_type");
-      type = instance ? instance->instance_type : t != host.end() ? t->second : "";
-    }
+    // A joined history takes the type the bill gives its instance.
+    const billing::ResourceSpend* instance = instance_id.empty() ? nullptr : spend.resource(instance_id);
+    const std::string type = instance ? instance->instance_type : h.type;
     double seconds = 0, idle_seconds = 0, cost = 0, idle_cost = 0;
     int gpus = 0;
     for (const auto& u : history.usage(since, until)) {

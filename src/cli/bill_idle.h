@@ -14,24 +14,28 @@
 
 namespace frugal::cli {
 
+// One --telemetry history: named by type ("p4d.24xlarge=DB"), or joined by the instance id the
+// agent recorded in it ("DB").
+struct TelemetryHistory {
+  std::string path;
+  std::string type;         // given, or the type the agent recorded (joined histories)
+  std::string instance_id;  // joined histories only
+};
+
+// Parses the --telemetry arguments and reads each joined history's host facts, before the bill is
+// read: a missing file, or a history without an instance id, fails at once.
+std::vector<TelemetryHistory> open_telemetry_histories(const std::vector<std::string>& args, const std::string& data_dir);
+
 class AgentHistoryIdle : public billing::IdleEvidence {
  public:
-  // `histories`: (instance type, history file) pairs, the type empty for a join by instance id;
   // `data_dir` for the retention settings.
-  AgentHistoryIdle(std::vector<std::pair<std::string, std::string>> histories, std::string data_dir)
+  AgentHistoryIdle(std::vector<TelemetryHistory> histories, std::string data_dir)
       : histories_(std::move(histories)), data_dir_(std::move(data_dir)) {}
   std::vector<billing::Opportunity> idle_opportunities(const billing::GpuSpend& spend) const override;
 
  private:
-  std::vector<std::pair<std::string, std::string>> histories_;
+  std::vector<TelemetryHistory> histories_;
   std::string data_dir_;
 };
-
-// The instance ids the histories joined by id were recorded on (their `host` facts).
-std::vector<std::string> history_instance_ids(const std::vector<std::pair<std::string, std::string>>& histories, const std::string& data_dir);
-
-// "p4d.24xlarge=/path/history.db" -> pair; "/path/history.db" -> ("", path); throws Error when the
-// file is missing.
-std::pair<std::string, std::string> parse_telemetry_arg(const std::string& arg);
 
 }  // namespace frugal::cli

@@ -69,8 +69,9 @@ void check_date(const std::string& d, const char* what) {
 }
 
 void run_bill_files(const GlobalOptions& g, const BillOptions& o);
-void report_bill(const GlobalOptions& g, const BillOptions& o, const Catalog& cat, billing::GpuAggregator& agg,
-                 const std::vector<std::string>& formats, long long bad, const std::string& first_bad, const std::vector<std::string>& files);
+void report_bill(const GlobalOptions& g, const BillOptions& o, const Catalog& cat, const std::vector<TelemetryHistory>& histories,
+                 billing::GpuAggregator& agg, const std::vector<std::string>& formats, long long bad, const std::string& first_bad,
+                 const std::vector<std::string>& files);
 
 // Streams the CUR/FOCUS CSV objects under an S3 prefix to a private temporary folder (memory stays
 // flat; gzip is undone by the reader) and analyses them exactly like local files.
@@ -88,6 +89,7 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
   const std::vector<std::string> files = billing::expand_bill_inputs(o.inputs);
   if (files.empty()) throw Error("no bill files (CSV or Parquet) found in the inputs");
   auto cat = Catalog::load(resolve_data_dir(g.data_dir));
+  const auto histories = open_telemetry_histories(o.telemetry, resolve_data_dir(g.data_dir));  // before the long read
   // One aggregator per reading thread; large uncompressed files are read in chunks on all of them.
   std::vector<billing::GpuAggregator> aggs(static_cast<std::size_t>(std::max(1, o.threads)), billing::GpuAggregator(cat));
   // Progress on a terminal: rows read, counted per reading thread and reported every 16k rows
@@ -122,18 +124,19 @@ void run_bill_files(const GlobalOptions& g, const BillOptions& o) {
     if (first_bad.empty()) first_bad = st.first_bad;
   }
   for (std::size_t i = 1; i < aggs.size(); ++i) agg.merge(aggs[i]);
-  report_bill(g, o, cat, agg, formats, bad, first_bad, files);
+  report_bill(g, o, cat, histories, agg, formats, bad, first_bad, files);
 }
 
 // The analyses and the report of an aggregated bill, whatever engine aggregated it (the local
 // readers, or Athena running the same groupings).
-void report_bill(const GlobalOptions& g, const BillOptions& o, const Catalog& cat, billing::GpuAggregator& agg,
-                 const std::vector<std::string>& formats, long long bad, const std::string& first_bad, const std::vector<std::string>& files) {
-  std::vector<std::pair<std::string, std::string>> histories;
-  for (const auto& t : o.telemetry) histories.push_back(parse_telemetry_arg(t));
+void report_bill(const GlobalOptions& g, const BillOptions& o, const Catalog& cat, const std::vector<TelemetryHistory>& histories,
+                 billing::GpuAggregator& agg, const std::vector<std::string>& formats, long long bad, const std::string& first_bad,
+                 const std::vector<std::string>& files) {
   // The result keeps the --top rows of each breakdown, and the instances histories are joined to.
   agg.set_top(static_cast<std::size_t>(o.top));
-  for (const auto& id : history_instance_ids(histories, resolve_data_dir(g.data_dir))) agg.keep_resource(id);
+  for (const auto& h : histories) {
+    if (!h.instance_id.empty()) agg.keep_resource(h.instance_id);
+  }
   const billing::GpuSpend& s = agg.result();
   Table daily;
   daily.title = "GPU/accelerator spend per day and instance type";
@@ -360,6 +363,7 @@ void report_bill(const GlobalOptions& g, const BillOptions& o, const Catalog& ca
 void run_bill_athena(const GlobalOptions& g, const BillOptions& o) {
   const std::string data_dir = resolve_data_dir(g.data_dir);
   auto cat = Catalog::load(data_dir);
+  const auto histories = open_telemetry_histories(o.telemetry, data_dir);  // before the query runs
   billing::GpuAggregator agg(cat);
   billing::BillSqlOptions so;
   if (o.table.empty()) throw Error("--source athena: --table is required (the CUR 2.0 table, e.g. --database cur --table data)");
@@ -406,7 +410,7 @@ void run_bill_athena(const GlobalOptions& g, const BillOptions& o) {
                                        st.execution_id, o.database.empty() ? "" : o.database + ".", o.table, st.rows, st.pages,
                                        st.pages == 1 ? "" : "s",
                                        static_cast<double>(st.data_scanned_bytes) / 1e6, billed_mb / 1e6 * per_tb, per_tb);
-  report_bill(g, o, cat, agg, {from}, 0, "", {});
+  report_bill(g, o, cat, histories, agg, {from}, 0, "", {});
 }
 
 void run_bill(const GlobalOptions& g, const BillOptions& o) {
