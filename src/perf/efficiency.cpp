@@ -72,6 +72,8 @@ Efficiency Efficiency::load(const std::string& path) {
     s.seq_overhead_s = optional_number(*st, "seq_overhead_us", path).value_or(s.seq_overhead_s * 1e6) / 1e6;
     s.moe_eff = optional_number(*st, "moe_eff", path).value_or(1.0);
     if (s.moe_eff <= 0 || s.moe_eff > 1) fail_at(location_of(*st, path), "expected moe_eff in (0, 1]");
+    s.activation_scale = optional_number(*st, "activation_scale", path).value_or(1.0);
+    if (s.activation_scale < 1) fail_at(location_of(*st, path), "expected activation_scale >= 1");
     s.description = optional_string(*st, "description", path).value_or("");
     if (const auto* a = st->get_as<toml::array>("unsupported_precisions")) {
       for (const auto& x : *a) s.unsupported_precisions.push_back(x.value_or(std::string()));
@@ -103,6 +105,7 @@ void StackFactors::copy_fitted(const StackFactors& from) {
   w4_compute_eff = from.w4_compute_eff;
   seq_overhead_s = from.seq_overhead_s;
   moe_eff = from.moe_eff;
+  activation_scale = from.activation_scale;
 }
 
 void Efficiency::resolve() {
@@ -175,9 +178,11 @@ std::string Efficiency::to_toml() const {
   for (const auto& [k, s] : stacks_) {
     o << fmt::format(
         "[stack.{}]\ndescription = {}\nstep_overhead_ms = {:.4f}\nprefill_overhead_ms = {:.4f}\n"
-        "allreduce_latency_us = {:.3f}\ntp_step_overhead_ms = {:.4f}\nw4_compute_eff = {:.4f}\nseq_overhead_us = {:.4f}\nmoe_eff = {:.4f}\n",
+        "allreduce_latency_us = {:.3f}\ntp_step_overhead_ms = {:.4f}\nw4_compute_eff = {:.4f}\nseq_overhead_us = {:.4f}\nmoe_eff = {:.4f}\n"
+        "activation_scale = {:.3f}\n",
         k, toml_quote(s.description), s.step_overhead_s * 1e3, s.prefill_overhead_s * 1e3,
-        s.allreduce_latency_s * 1e6, s.tp_step_overhead_s * 1e3, s.w4_compute_eff, s.seq_overhead_s * 1e6, s.moe_eff);
+        s.allreduce_latency_s * 1e6, s.tp_step_overhead_s * 1e3, s.w4_compute_eff, s.seq_overhead_s * 1e6, s.moe_eff,
+        s.activation_scale);
     if (!s.unsupported_precisions.empty()) {
       o << "unsupported_precisions = [";
       for (std::size_t i = 0; i < s.unsupported_precisions.size(); ++i) {

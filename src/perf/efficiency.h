@@ -36,6 +36,9 @@ struct StackFactors {
   double seq_overhead_s = 1e-6;  // per running sequence per decode iteration (sampling, paged-KV
                                  // bookkeeping, scheduling): what grows a big batch's step time
                                  // beyond its bytes and FLOPs
+  double activation_scale = 1.0;  // the engine's activation buffers (sized for its token budget,
+                                  // with workspaces and CUDA graphs) relative to one modelled prefill
+                                  // chunk: what a model that barely fits has less KV cache for
   // The fitted numbers above (not the scheduler facts below), copied from another stack's fit.
   void copy_fitted(const StackFactors& from);
   std::vector<std::string> unsupported_precisions;

@@ -116,8 +116,10 @@ MemoryBreakdown memory_for(const LlmConfig& c, int batch, double context) {
   } else {
     // One chunk of prefill in flight: hidden states, QKV, MLP intermediate, plus logits.
     const double tokens = std::min<double>(pol.max_prefill_tokens, batch * context);
-    b.activations = tokens * (4.0 * m.hidden + 2.0 * m.ffn / c.tp) * kActBytes +
-                    batch * static_cast<double>(m.vocab) * 4.0 / c.tp;
+    // The engine's buffers are a fitted multiple of that (activation_scale >= 1).
+    b.activations = (tokens * (4.0 * m.hidden + 2.0 * m.ffn / c.tp) * kActBytes +
+                     batch * static_cast<double>(m.vocab) * 4.0 / c.tp) *
+                    c.device.stack->activation_scale;
   }
   const double runtime = pol.runtime_reserve_gib * kGiB;
   if (const double f = c.device.stack->kv_free_fraction; f > 0) {
@@ -131,7 +133,11 @@ MemoryBreakdown memory_for(const LlmConfig& c, int batch, double context) {
 
 namespace {
 // Time of one forward pass over `tokens` new tokens whose attention costs `attn_flops` and which
-// read `kv_bytes` of cached keys and values: max(compute, memory) + tensor-parallel communication.
+// read `kv_bytes` of cached keys and values, + tensor-parallel communication. The weight matmuls and
+// the attention kernels run one after the other in every layer, so each is its own roofline and the
+// two add: max(matmul FLOPs, weight bytes) + max(attention FLOPs, KV bytes). A single max over the
+// totals would let a large decode batch hide its KV reads under the matmuls' compute, which no
+// kernel schedule does.
 double pass_cost(const LlmConfig& c, double tokens, double attn_flops, double kv_bytes) {
   const auto& m = *c.model;
   const auto& fam = *c.device.family;
@@ -142,10 +148,12 @@ double pass_cost(const LlmConfig& c, double tokens, double attn_flops, double kv
   const double moe = c.device.stack->moe_eff;
   const double expert_flops = m.is_moe() ? 2.0 * m.active_experts * m.params_per_expert() * tokens : 0;
   const double linear = linear_flops(m, tokens);
-  const double t_compute = ((linear - expert_flops + expert_flops / moe) / (fam.compute_eff * w4) + attn_flops / fam.attn_eff) /
-                           (c.tp * peak(c));
+  const double compute_rate = c.tp * peak(c), memory_rate = bandwidth(c) * fam.mem_eff;
+  const double matmul_compute = (linear - expert_flops + expert_flops / moe) / (fam.compute_eff * w4) / compute_rate;
+  const double attn_compute = attn_flops / fam.attn_eff / compute_rate;
   const WeightReads w = weight_reads_per_device(c, tokens);
-  const double t_memory = (w.dense + w.experts / moe + kv_bytes / kv_shards(c)) / (bandwidth(c) * fam.mem_eff);
+  const double matmul_memory = (w.dense + w.experts / moe) / memory_rate;
+  const double attn_memory = kv_bytes / kv_shards(c) / memory_rate;
   double t_comm = 0;
   if (c.tp > 1 && m.kind != ModelKind::kVision) {
     // Two all-reduces per layer (attention output, MLP output), ring algorithm.
@@ -155,7 +163,7 @@ double pass_cost(const LlmConfig& c, double tokens, double attn_flops, double kv
                        2.0 * (c.tp - 1) / c.tp * payload / (c.device.accelerator->link_gbs * 1e9 * fam.link_eff);
     t_comm = 2.0 * m.layers * per + c.device.stack->tp_step_overhead_s;
   }
-  return std::max(t_compute, t_memory) + t_comm;
+  return std::max(matmul_compute, matmul_memory) + std::max(attn_compute, attn_memory) + t_comm;
 }
 }  // namespace
 

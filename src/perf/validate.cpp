@@ -358,6 +358,7 @@ Efficiency calibrate(const std::vector<MeasuredRow>& all_rows, const Catalog& ca
     params.push_back({[&fit, s]() -> double& { return fit.stacks()[s].tp_step_overhead_s; }, 1e-6, 0.05});
     params.push_back({[&fit, s]() -> double& { return fit.stacks()[s].seq_overhead_s; }, 1e-8, 2e-4});
     params.push_back({[&fit, s]() -> double& { return fit.stacks()[s].moe_eff; }, 0.05, 1.0});
+    params.push_back({[&fit, s]() -> double& { return fit.stacks()[s].activation_scale; }, 1.0, 16.0});
   }
   // Keep only parameters some row depends on (e.g. no int4 rows for a stack: its w4 factor stays as
   // it is instead of drifting with the simplex).

@@ -70,6 +70,22 @@ TEST(LlmMath, DecodeStepIsMemoryBoundAndMatchesHandComputation) {
   EXPECT_NEAR(decode_step_time(c, 8, 1000), t8 + 1e-3 + 8 * 5e-6, 1e-12);
 }
 
+// A large decode batch: the weight matmuls are compute-bound and attention is bound by its KV reads.
+// The two kernels run one after the other, so their times add; neither hides under the other.
+TEST(LlmMath, LargeDecodeBatchAddsMatmulComputeAndKvReads) {
+  auto eff = test_efficiency();
+  auto gpu = test_gpu();
+  LlmConfig c{&model("llama-2-7b"), &prec("bf16"), make_device(eff, gpu, 80), 1};
+  const double batch = 512;
+  const double matmul_compute = 2 * 6.738e9 * batch / 0.5 / 100e12;
+  const double weight_reads = 6.738e9 * 2 / (1000e9 * 0.5);
+  const double attn_compute = 4.0 * 32 * 4096 * 1000 * batch / 0.25 / 100e12;
+  const double kv_reads = batch * 524288.0 * 1000 / (1000e9 * 0.5);
+  ASSERT_GT(matmul_compute, weight_reads);
+  ASSERT_GT(kv_reads, attn_compute);
+  EXPECT_NEAR(decode_step_time(c, 512, 1000), matmul_compute + kv_reads + 1e-3 + batch * 5e-6, 1e-12);
+}
+
 TEST(LlmMath, PrefillIsComputeBound) {
   auto eff = test_efficiency();
   auto gpu = test_gpu();
@@ -113,6 +129,13 @@ TEST(LlmMath, MemoryFitAndMaxBatch) {
   EXPECT_FALSE(memory_for(c2, b + 1, 768).fits());
   // reserve: 1 GiB + 10% of 80 GiB
   EXPECT_DOUBLE_EQ(memory_for(c2, 1, 768).reserve, 1 * kGiB + 0.1 * 80 * kGiB);
+  // The engine's activation buffers, a fitted multiple of one prefill chunk, leave less for the KV
+  // cache: a model that barely fits runs a smaller batch.
+  const double one_chunk = memory_for(c2, 1, 768).activations;
+  eff.stacks()["s"].activation_scale = 4;
+  LlmConfig r2{&m, &prec("bf16"), make_device(eff, gpu, 80), 2};
+  EXPECT_DOUBLE_EQ(memory_for(r2, 1, 768).activations, 4 * one_chunk);
+  EXPECT_LT(max_batch(r2, 768), b);
 }
 
 TEST(LlmMath, UnsupportedPrecisionsAndHeads) {
@@ -150,4 +173,8 @@ TEST(Efficiency, InheritanceAndUnknownFamily) {
   auto back = Efficiency::load(p.string());
   EXPECT_DOUBLE_EQ(back.family("testfam").attn_eff, 0.25);
   EXPECT_DOUBLE_EQ(back.stack("s").allreduce_latency_s, 10e-6);
+  EXPECT_DOUBLE_EQ(back.stack("s").activation_scale, 1);
+  eff.stacks()["s"].activation_scale = 2.5;
+  std::ofstream(p) << eff.to_toml();
+  EXPECT_DOUBLE_EQ(Efficiency::load(p.string()).stack("s").activation_scale, 2.5);
 }

@@ -4,6 +4,9 @@
 Run: python3 data/perf/sources/transcribe.py >> data/perf/measured.csv (once; the rows are committed);
 the post-1.0 table was added later with
   python3 data/perf/sources/transcribe.py - - --only-new >> data/perf/measured.csv
+Tables that declare their own source and columns (`@source TEXT`, `@columns GPU:INSTANCE:PRECISION|...`,
+then `model|tp|isl/osl|value...` rows of offline max throughput) are turned into rows with
+  python3 data/perf/sources/transcribe.py --wide TABLE... >> data/perf/measured.csv
 Hardware and precision are written as the sources spell them: perf validate maps them itself."""
 import csv, sys
 
@@ -20,6 +23,28 @@ def rows(path):
         line = line.strip()
         if line and not line.startswith("#"):
             yield line.split("|")
+
+def wide_table(path):
+    source, columns = None, None
+    for line in open(path):
+        line = line.strip()
+        if line.startswith("@source "):
+            source = line[len("@source "):]
+        elif line.startswith("@columns "):
+            columns = [c.split(":") for c in line[len("@columns "):].split("|")]
+        elif line and not line.startswith("#"):
+            model, tp, lens, *vals = line.split("|")
+            assert source and columns and len(vals) == len(columns), (path, line)
+            isl, osl = lens.split("/")
+            for (gpu, inst, prec), v in zip(columns, vals):
+                if v:
+                    w.writerow([model, gpu, inst, prec, tp, "max (offline)", isl, osl, "output_throughput", v,
+                                "tokens/s (per TP group)", source])
+
+if len(sys.argv) > 1 and sys.argv[1] == "--wide":
+    for path in sys.argv[2:]:
+        wide_table(path)
+    sys.exit(0)
 
 SRC_NEW = ("NVIDIA/TensorRT-LLM@03e27c7d docs/source/developer-guide/perf-overview.md (after v1.0; trtllm-bench "
            "throughput, PyTorch backend, offline max throughput, fixed ISL/OSL; output tokens/s per GPU)")
