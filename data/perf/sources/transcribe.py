@@ -7,6 +7,7 @@ the post-1.0 table was added later with
 Tables that declare their own source and columns (`@source TEXT`, `@columns GPU:INSTANCE:PRECISION|...`,
 then `model|tp|isl/osl|value...` rows of offline max throughput) are turned into rows with
   python3 data/perf/sources/transcribe.py --wide TABLE... >> data/perf/measured.csv
+and static-batch tables (`@gpus`, see static_table) with `--static TABLE...`.
 Hardware and precision are written as the sources spell them: perf validate maps them itself."""
 import csv, sys
 
@@ -40,6 +41,35 @@ def wide_table(path):
                 if v:
                     w.writerow([model, gpu, inst, prec, tp, "max (offline)", isl, osl, "output_throughput", v,
                                 "tokens/s (per TP group)", source])
+
+def static_table(path):
+    """`@gpus NAME=GPU:INSTANCE:PRECISION|...`, then `T|gpu|model|batch|tp|isl|osl|tokens/s per GPU`
+    (static batch throughput) and `L|gpu|model|tp|isl|ms` (first-token latency at batch 1) rows."""
+    source, gpus = None, {}
+    for line in open(path):
+        line = line.strip()
+        if line.startswith("@source "):
+            source = line[len("@source "):]
+        elif line.startswith("@gpus "):
+            for g in line[len("@gpus "):].split("|"):
+                name, spec = g.split("=")
+                gpus[name] = spec.split(":")
+        elif line and not line.startswith("#"):
+            kind, gpu, model, *f = line.split("|")
+            hw, inst, prec = gpus[gpu]
+            assert source, path
+            if kind == "T":
+                batch, tp, isl, osl, v = f
+                w.writerow([model, hw, inst, prec, tp, batch, isl, osl, "output_throughput", v, "tokens/s/GPU", source])
+            else:
+                assert kind == "L", line
+                tp, isl, v = f
+                w.writerow([model, hw, inst, prec, tp, 1, isl, 1, "TTFT", v, "ms", source])
+
+if len(sys.argv) > 1 and sys.argv[1] == "--static":
+    for path in sys.argv[2:]:
+        static_table(path)
+    sys.exit(0)
 
 if len(sys.argv) > 1 and sys.argv[1] == "--wide":
     for path in sys.argv[2:]:
