@@ -158,20 +158,23 @@ std::string bill_sql(const BillSqlOptions& o, SqlDialect dialect) {
   sql += fmt::format("    CAST(CAST({0} AS DATE) AS VARCHAR) AS day,\n    date_diff('day', DATE '1970-01-01', CAST({0} AS DATE)) AS day_number,\n"
                      "    hour({0}) AS hour,\n",
                      start_col);
-  // The raw columns: (expression, name) pairs rendered as one select list.
-  auto select = [&](const std::vector<std::pair<std::string, const char*>>& cols) {
+  // The raw columns: the instance type, the dimensions every schema has, then the schema's own
+  // (expression, name) pairs, rendered as one select list.
+  auto select = [&](const std::string& itype, const std::vector<std::pair<std::string, const char*>>& own) {
+    std::vector<std::pair<std::string, const char*>> cols = {{itype, "itype"},
+                                                             {text(c.line_type), "line_type"},
+                                                             {text(c.account), "account_id"},
+                                                             {text(c.region), "region_id"},
+                                                             {tag, "tag_value"},
+                                                             {text(c.resource), "resource_id"}};
+    cols.insert(cols.end(), own.begin(), own.end());
     for (std::size_t i = 0; i < cols.size(); ++i) sql += fmt::format("    {} AS {}{}\n", cols[i].first, cols[i].second, i + 1 < cols.size() ? "," : "");
     sql += "  FROM " + o.table + "\n  WHERE " + where + "\n),\n";
   };
   if (!focus) {
     // The instance type: the product column, else the usage type, else the description.
-    select({{"COALESCE(NULLIF(NULLIF(" + c.product_instance + ", ''), 'NULL'), " + type_in(c.usage_type) + ", " + type_in(c.description) + ", '')", "itype"},
-            {text(c.line_type), "line_type"},
-            {text(c.account), "account_id"},
-            {text(c.region), "region_id"},
-            {tag, "tag_value"},
-            {text(c.resource), "resource_id"},
-            {text(c.sp_arn), "sp_arn"},
+    select("COALESCE(NULLIF(NULLIF(" + c.product_instance + ", ''), 'NULL'), " + type_in(c.usage_type) + ", " + type_in(c.description) + ", '')",
+           {{text(c.sp_arn), "sp_arn"},
             {text(c.ri_arn), "ri_arn"},
             {text(c.usage_type), "usage_type"},
             {text(c.pricing_unit), "unit"},
@@ -199,13 +202,8 @@ std::string bill_sql(const BillSqlOptions& o, SqlDialect dialect) {
   } else {
     // FOCUS: the rules of the row loop's FOCUS branch (purchase from CommitmentDiscountType, then
     // PricingCategory; EffectiveCost amortized; Used/Unused commitment rows).
-    select({{"COALESCE(" + type_in(c.description) + ", '')", "itype"},
-            {text(c.line_type), "line_type"},
-            {text(c.account), "account_id"},
-            {text(c.region), "region_id"},
-            {tag, "tag_value"},
-            {text(c.resource), "resource_id"},
-            {text(c.commitment_type), "commitment_type"},
+    select("COALESCE(" + type_in(c.description) + ", '')",
+           {{text(c.commitment_type), "commitment_type"},
             {text(c.pricing_category), "pricing"},
             {text(c.commitment_status), "status"},
             {text(c.pricing_unit), "unit"},
