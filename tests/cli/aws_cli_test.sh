@@ -9,7 +9,8 @@ for c in "${HOME:-/root}/.pyenv/shims/moto_server" /root/.pyenv/shims/moto_serve
   [[ -z "$moto" && -x "$c" ]] && moto="$c"
 done
 if [[ -z "$moto" ]]; then echo "moto_server not installed: skipped"; exit 0; fi
-port=$(( 20000 + RANDOM % 20000 ))
+source "$(dirname "$0")/../lib/servers.sh"
+port=$(free_port)
 "$moto" -H 127.0.0.1 -p "$port" >/dev/null 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT

@@ -8,8 +8,9 @@ frugal="$1"; data="$2"
 export FRUGAL_DATA_DIR="$data" TZ=UTC
 tmp=$(mktemp -d); trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
 export FRUGAL_SCHED_DIR="$tmp/state"
+source "$(dirname "$0")/../lib/servers.sh"
 cd "$tmp"
-port=$(( 20000 + RANDOM % 20000 ))
+port=$(free_port)
 export FRUGAL_SCHED_URL="http://127.0.0.1:$port"
 "$frugal" sched serve --gpus 1xH100-80GB --listen "127.0.0.1:$port" --interval 50ms > "$tmp/daemon.out" 2>&1 &
 pid=$!
@@ -109,8 +110,7 @@ for _ in $(seq 1 200); do "$frugal" show "$m" | grep -q '"state": "failed"' && b
 grep -q '"state": "failed"' "$tmp/show" && grep -q '"attempts": 1' "$tmp/show" && grep -q 'ENOENT' "$tmp/show" || fail "missing program: $(cat "$tmp/show")"
 # Arguments within the per-argument limit but past the whole command line's (ARG_MAX, a quarter
 # of the stack limit: 128 KiB here) fail the job once with E2BIG, instead of 111 relaunches.
-# A port the kernel says is free now (port + 2 could be another test's under ctest -j).
-port3=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port3=$(free_port)
 ( ulimit -s 512; exec "$frugal" sched serve --gpus 1xH100-80GB --listen "127.0.0.1:$port3" --state-dir "$tmp/small" --interval 50ms ) > "$tmp/small.out" 2>&1 &
 pid3=$!
 for _ in $(seq 1 600); do [[ -s "$tmp/small/token" ]] && break; sleep 0.05; done
@@ -119,8 +119,13 @@ export FRUGAL_SCHED_URL3="http://127.0.0.1:$port3"
 for _ in $(seq 1 600); do curl -sf -H "Authorization: Bearer $(cat "$tmp/small/token")" "$FRUGAL_SCHED_URL3/v1/health" >/dev/null && break; sleep 0.05; done
 curl -sf -X POST -H "Authorization: Bearer $(cat "$tmp/small/token")" "$FRUGAL_SCHED_URL3/v1/jobs" --data-binary @"$tmp/wide.json" > "$tmp/r" || fail "wide submit: $(cat "$tmp/r")"
 w=$(grep -o '"id":[0-9]*' "$tmp/r" | head -1 | cut -d: -f2)
-sleep 1  # twenty passes: a job that looped would be on its tenth attempt by now
-FRUGAL_SCHED_URL="$FRUGAL_SCHED_URL3" FRUGAL_SCHED_TOKEN="$(cat "$tmp/small/token")" "$frugal" show "$w" > "$tmp/show"
+# Wait for the job to end (a slow, loaded machine may take more than a pass or two to launch it);
+# once it has failed it is final, so one attempt then means it was never relaunched.
+for _ in $(seq 1 600); do
+  FRUGAL_SCHED_URL="$FRUGAL_SCHED_URL3" FRUGAL_SCHED_TOKEN="$(cat "$tmp/small/token")" "$frugal" show "$w" > "$tmp/show"
+  grep -q '"state": "\(done\|failed\|cancelled\)"' "$tmp/show" && break
+  sleep 0.05
+done
 kill "$pid3"; wait "$pid3" 2>/dev/null || true
 grep -q '"state": "failed"' "$tmp/show" && grep -q '"attempts": 1' "$tmp/show" && grep -q 'E2BIG' "$tmp/show" || fail "E2BIG job: $(cat "$tmp/show")"
 # After writes, SQLite's -wal and -shm files exist too; they hold job specs as well.
@@ -129,6 +134,6 @@ for f in jobs.db-wal jobs.db-shm; do
 done
 [[ -e "$tmp/state/jobs.db-wal" ]] || fail "expected a WAL file after submits (the check above would be vacuous)"
 # Beyond loopback only with an explicit token file.
-if "$frugal" sched serve --gpus 1xH100-80GB --listen "0.0.0.0:$((port + 1))" --state-dir "$tmp/other" 2>"$tmp/err"; then fail "non-loopback without token file"; fi
+if "$frugal" sched serve --gpus 1xH100-80GB --listen "0.0.0.0:$(free_port)" --state-dir "$tmp/other" 2>"$tmp/err"; then fail "non-loopback without token file"; fi
 grep -q 'token-file' "$tmp/err" || fail "non-loopback refusal: $(cat "$tmp/err")"
 echo "sched cli: 1 passed, 0 failed"

@@ -11,7 +11,8 @@ kills=${SCHED_CRASH_KILLS:-25}
 export FRUGAL_DATA_DIR="$data"
 tmp=$(mktemp -d); trap 'kill -9 $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 export FRUGAL_SCHED_DIR="$tmp/state"
-port=$(( 20000 + RANDOM % 20000 ))
+source "$(dirname "$0")/../lib/servers.sh"
+port=$(free_port)
 export FRUGAL_SCHED_URL="http://127.0.0.1:$port"
 start() {
   "$frugal" sched serve --gpus 4xH100-80GB --listen "127.0.0.1:$port" --interval 20ms >> "$tmp/daemon.out" 2>&1 &

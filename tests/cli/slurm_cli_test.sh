@@ -38,7 +38,7 @@ fail() {
   for f in "$d"/slurmctld.log "$d"/slurmd.log "$d"/agent.err; do [[ -f $f ]] && { echo "--- $f"; tail -20 "$f"; }; done
   exit 1
 }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+source "$(dirname "$0")/../lib/servers.sh"
 export FRUGAL_DATA_DIR="$data" AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/nonexistent XDG_STATE_HOME="$d/state"
 export LD_LIBRARY_PATH="$fakelib" FAKE_NVML_SCENARIO="$d/scenario.json" SLURM_CONF="$d/slurm.conf"
 mkdir -p "$d/dev" "$d/spool" "$d/statesave" "$d/munge" "$d/jobs"

@@ -3,6 +3,13 @@
 # The functions set globals instead of printing, so they are never called in $(...) and the servers
 # they start stay children of the test's shell.
 
+# Prints a loopback port the kernel says is free now (it starts nothing, so $(...) is fine). For
+# servers that must be told their port before they start and keep it across restarts; a random
+# pick could be another test's port under ctest -j.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
 # Starts a server that needs its port named up front on a free loopback port: PORT in the command
 # is replaced by a candidate, tried up to 5 times until GET <ready path> answers. Sets `port`;
 # returns 1 when no candidate worked. Output goes to $tmp/NAME.log.
