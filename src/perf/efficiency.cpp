@@ -87,6 +87,18 @@ Efficiency Efficiency::load(const std::string& path) {
     s.kv_free_fraction = optional_number(*st, "kv_free_fraction", path).value_or(0);
     if (s.kv_free_fraction < 0 || s.kv_free_fraction > 1) fail_at(location_of(*st, path), "expected kv_free_fraction in [0, 1]");
     s.limits_source = optional_string(*st, "limits_source", path).value_or("");
+    if (const auto cap = optional_number(*st, "step_overhead_max_ms", path)) {
+      if (*cap <= 0) fail_at(location_of(*st, path), "expected step_overhead_max_ms > 0");
+      s.step_overhead_max_s = *cap / 1e3;
+      s.step_overhead_max_source = optional_string(*st, "step_overhead_max_source", path).value_or("");
+      if (s.step_overhead_max_source.empty()) {
+        fail_at(location_of(*st, path), "expected step_overhead_max_source: the measurement step_overhead_max_ms is derived from");
+      }
+      if (s.step_overhead_s > s.step_overhead_max_s * (1 + 1e-9)) {
+        fail_at(location_of(*st, path), fmt::format("expected step_overhead_ms <= step_overhead_max_ms ({} > {})",
+                                                    s.step_overhead_s * 1e3, *cap));
+      }
+    }
     if (s.max_batch < 1 || s.max_num_tokens < 0) fail_at(location_of(*st, path), "expected max_batch >= 1 and max_num_tokens >= 0");
     e.stacks_[std::string(k.str())] = s;
   }
@@ -201,6 +213,10 @@ std::string Efficiency::to_toml() const {
     if (s.max_num_tokens > 0) o << fmt::format("max_num_tokens = {}\n", s.max_num_tokens);
     if (s.kv_free_fraction > 0) o << fmt::format("kv_free_fraction = {}\n", s.kv_free_fraction);
     if (!s.limits_source.empty()) o << fmt::format("limits_source = {}\n", toml_quote(s.limits_source));
+    if (s.step_overhead_max_s > 0) {
+      o << fmt::format("step_overhead_max_ms = {}\nstep_overhead_max_source = {}\n", s.step_overhead_max_s * 1e3,
+                       toml_quote(s.step_overhead_max_source));
+    }
     o << "\n";
   }
   return o.str();

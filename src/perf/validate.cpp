@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <map>
+#include <set>
 
 #include "core/csv.h"
 #include "core/error.h"
@@ -317,41 +319,32 @@ constexpr double kLossCap = 0.6;  // |log error| beyond which a row no longer pu
 constexpr int kGridPoints = 16;   // per parameter and cycle of the global grid search (log-spaced)
 }  // namespace
 
-Efficiency calibrate(const std::vector<MeasuredRow>& all_rows, const Catalog& cat, const Efficiency& eff,
-                     const ValidationMap& map, const std::string& file, const ProgressFn& progress) {
-  // Fit on the rows the model can predict; the others are listed by validate.
-  std::vector<Unmodelled> skipped;
-  predict_measured(all_rows, cat, eff, map, file, &skipped);
+namespace {
+// Rows that share factors, with the families and stacks whose factors they depend on.
+struct Block {
   std::vector<ResolvedRow> rows;
-  for (const auto& r : all_rows) {
-    if (std::none_of(skipped.begin(), skipped.end(), [&](const Unmodelled& u) { return u.row.line == r.line; })) {
-      rows.push_back(resolve_row(r, cat, eff, map));
-    }
-  }
-  Efficiency fit = eff;
-  std::map<std::string, bool> fams, stacks;
-  std::vector<Unmodelled> lost_at_start;
-  for (const auto& p : predict_resolved(rows, cat, fit, file, &lost_at_start)) {
-    fams[p.family] = true;
-    stacks[p.stack] = true;
-  }
+  std::set<std::string> families, stacks;
+};
+
+// Fits the factors of one block's families and stacks to its rows, in place.
+void fit_block(const Block& block, const Catalog& cat, const std::string& file, Efficiency& fit,
+               const ProgressFn& progress, const std::string& label) {
+  const std::vector<ResolvedRow>& rows = block.rows;
   // Every parameter is fitted in log space between physical bounds.
   struct Param {
     std::function<double&()> ref;
     double lo, hi;
   };
   std::vector<Param> params;
-  for (const auto& fam_entry : fams) {
-    const std::string f = fam_entry.first;  // a copy the lambdas capture (clang 14: no binding captures)
-    if (!fit.families()[f].inherits.empty()) continue;
+  for (const std::string& f : block.families) {  // copies the lambdas capture (clang 14: no binding captures)
     params.push_back({[&fit, f]() -> double& { return fit.families()[f].mem_eff; }, 0.05, 1.0});
     params.push_back({[&fit, f]() -> double& { return fit.families()[f].compute_eff; }, 0.02, 1.0});
     params.push_back({[&fit, f]() -> double& { return fit.families()[f].attn_eff; }, 0.005, 1.0});
     params.push_back({[&fit, f]() -> double& { return fit.families()[f].link_eff; }, 0.02, 1.0});
   }
-  for (const auto& stack_entry : stacks) {
-    const std::string s = stack_entry.first;
-    params.push_back({[&fit, s]() -> double& { return fit.stacks()[s].step_overhead_s; }, 1e-5, 0.2});
+  for (const std::string& s : block.stacks) {
+    const double step_cap = fit.stacks()[s].step_overhead_max_s;
+    params.push_back({[&fit, s]() -> double& { return fit.stacks()[s].step_overhead_s; }, 1e-5, step_cap > 0 ? step_cap : 0.2});
     params.push_back({[&fit, s]() -> double& { return fit.stacks()[s].prefill_overhead_s; }, 1e-5, 0.5});
     params.push_back({[&fit, s]() -> double& { return fit.stacks()[s].allreduce_latency_s; }, 1e-7, 1e-3});
     params.push_back({[&fit, s]() -> double& { return fit.stacks()[s].w4_compute_eff; }, 0.02, 1.0});
@@ -385,6 +378,7 @@ Efficiency calibrate(const std::vector<MeasuredRow>& all_rows, const Catalog& ca
     params = std::move(used);
   }
   const std::size_t n = params.size();
+  if (n == 0) return;
   auto set = [&](const std::vector<double>& x) {
     for (std::size_t i = 0; i < n; ++i) {
       params[i].ref() = std::exp(std::clamp(x[i], std::log(params[i].lo), std::log(params[i].hi)));
@@ -392,7 +386,7 @@ Efficiency calibrate(const std::vector<MeasuredRow>& all_rows, const Catalog& ca
     fit.resolve();
   };
   long evaluations = 0;
-  std::string phase = "grid search";
+  std::string phase = label + ", grid search";
   auto loss = [&](const std::vector<double>& x) {
     if (progress) progress(static_cast<double>(++evaluations), 0, phase);
     set(x);
@@ -414,7 +408,7 @@ Efficiency calibrate(const std::vector<MeasuredRow>& all_rows, const Catalog& ca
   // First a global 1-D grid search per parameter over its whole range, cycled: cheap and immune to
   // the shallow local minima that trap simplex methods here. Then Nelder-Mead polishes jointly.
   for (int cycle = 0; cycle < 4; ++cycle) {
-    phase = fmt::format("grid search, cycle {}/4, {} parameters", cycle + 1, n);
+    phase = fmt::format("{}, grid search, cycle {}/4, {} parameters", label, cycle + 1, n);
     bool moved = false;
     for (std::size_t i = 0; i < n; ++i) {
       const double a = std::log(params[i].lo), b = std::log(params[i].hi);
@@ -434,7 +428,7 @@ Efficiency calibrate(const std::vector<MeasuredRow>& all_rows, const Catalog& ca
   // Nelder-Mead, restarted from the best point until a restart no longer helps: the loss (sum of
   // absolute log errors) is robust to the few inconsistent published rows but not smooth.
   for (int restart = 0; restart < 6; ++restart) {
-    phase = fmt::format("simplex, restart {}/6", restart + 1);
+    phase = fmt::format("{}, simplex, restart {}/6", label, restart + 1);
     std::vector<std::vector<double>> simplex{best};
     std::vector<double> f{best_loss};
     for (std::size_t i = 0; i < n; ++i) {
@@ -492,9 +486,58 @@ Efficiency calibrate(const std::vector<MeasuredRow>& all_rows, const Catalog& ca
   }
   set(best);
   for (std::size_t i = 0; i < n; ++i) params[i].ref() = std::exp(std::clamp(best[i], std::log(params[i].lo), std::log(params[i].hi)));
-  for (const auto& [f, _] : fams) {
-    auto& ff = fit.families()[f];
-    if (ff.inherits.empty()) ff.calibrated = true;
+  fit.resolve();
+}
+}  // namespace
+
+Efficiency calibrate(const std::vector<MeasuredRow>& all_rows, const Catalog& cat, const Efficiency& eff,
+                     const ValidationMap& map, const std::string& file, const ProgressFn& progress) {
+  // Fit on the rows the model can predict; the others are listed by validate.
+  std::vector<Unmodelled> skipped;
+  predict_measured(all_rows, cat, eff, map, file, &skipped);
+  std::vector<ResolvedRow> rows;
+  for (const auto& r : all_rows) {
+    if (std::none_of(skipped.begin(), skipped.end(), [&](const Unmodelled& u) { return u.row.line == r.line; })) {
+      rows.push_back(resolve_row(r, cat, eff, map));
+    }
+  }
+  Efficiency fit = eff;
+  // A row depends on its family's factors (the family it inherits them from, if any) and its
+  // stack's. Rows that share no factor with each other form independent blocks (NVIDIA GPUs and
+  // their stacks, Neuron devices and theirs): each block is fitted alone, so a change in one
+  // cannot move another's optimum, and each simplex searches fewer dimensions.
+  auto root_family = [&](const std::string& f) {
+    const FamilyFactors* p = &fit.families().at(f);
+    std::string name = f;
+    for (int hops = 0; !p->inherits.empty() && hops < 8; ++hops) {
+      name = p->inherits;
+      p = &fit.families().at(name);
+    }
+    return name;
+  };
+  std::map<std::string, std::string> parent;  // union-find over "family:X" and "stack:Y"
+  std::function<std::string(const std::string&)> find = [&](const std::string& x) -> std::string {
+    auto it = parent.find(x);
+    if (it == parent.end() || it->second == x) return parent[x] = x;
+    return it->second = find(it->second);
+  };
+  for (const auto& r : rows) {
+    const std::string a = find("family:" + root_family(r.accelerator->family)), b = find("stack:" + r.stack);
+    if (a != b) parent[a] = b;
+  }
+  std::map<std::string, Block> blocks;
+  for (const auto& r : rows) {
+    Block& blk = blocks[find("stack:" + r.stack)];
+    blk.rows.push_back(r);
+    blk.families.insert(root_family(r.accelerator->family));
+    blk.stacks.insert(r.stack);
+  }
+  int index = 0;
+  for (auto& [key, blk] : blocks) {
+    fit_block(blk, cat, file, fit, progress, fmt::format("block {}/{}", ++index, blocks.size()));
+  }
+  for (const auto& [key, blk] : blocks) {
+    for (const auto& f : blk.families) fit.families()[f].calibrated = true;
   }
   fit.resolve();
   return fit;

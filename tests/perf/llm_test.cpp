@@ -177,4 +177,21 @@ TEST(Efficiency, InheritanceAndUnknownFamily) {
   eff.stacks()["s"].activation_scale = 2.5;
   std::ofstream(p) << eff.to_toml();
   EXPECT_DOUBLE_EQ(Efficiency::load(p.string()).stack("s").activation_scale, 2.5);
+  // A step-overhead bound travels with its source; a fit above it, or a bound without its
+  // source, is refused at load.
+  eff.stacks()["s"].step_overhead_max_s = 0.0015;
+  eff.stacks()["s"].step_overhead_max_source = "batch-1 first token in 3 ms";
+  std::ofstream(p) << eff.to_toml();
+  back = Efficiency::load(p.string());
+  EXPECT_DOUBLE_EQ(back.stack("s").step_overhead_max_s, 0.0015);
+  EXPECT_EQ(back.stack("s").step_overhead_max_source, "batch-1 first token in 3 ms");
+  eff.stacks()["s"].step_overhead_s = 0.002;
+  std::ofstream(p) << eff.to_toml();
+  EXPECT_THROW(Efficiency::load(p.string()), Error);
+  eff.stacks()["s"].step_overhead_s = 0.001;
+  eff.stacks()["s"].step_overhead_max_source = "";
+  std::ofstream(p) << eff.to_toml();
+  EXPECT_NE(eff.to_toml().find("step_overhead_max_source = \"\""), std::string::npos);
+  EXPECT_THROW(Efficiency::load(p.string()), Error);
+  std::filesystem::remove(p);
 }

@@ -130,6 +130,59 @@ TEST(Calibrate, RecoversFactorsFromSyntheticMeasurements) {
   EXPECT_LT(after.p90_abs, before.p90_abs);
 }
 
+// A stack's step_overhead_max_ms bounds the fit: rows generated with a 12 ms step overhead are
+// fitted to it without the bound and to no more than the bound with it.
+TEST(Calibrate, StepOverheadStaysWithinItsDerivedBound) {
+  auto cat = Catalog::load(kData);
+  auto truth = Efficiency::load(kData + "/perf/efficiency.toml");
+  auto map = ValidationMap::load(kData + "/perf/validation.toml");
+  std::vector<MeasuredRow> rows;
+  for (const auto& r : load_measured(kData + "/perf/measured.csv")) {
+    if (r.source.find("TensorRT-LLM docs/source/performance.md") != std::string::npos) rows.push_back(r);
+  }
+  ASSERT_GT(rows.size(), 20u);
+  auto& trt = truth.stacks().at("trt-llm");
+  trt.step_overhead_max_s = 0;
+  trt.step_overhead_s = 0.012;
+  truth.resolve();
+  auto preds = predict_measured(rows, cat, truth, map, "m.csv");
+  for (std::size_t i = 0; i < rows.size(); ++i) rows[i].value = preds[i].predicted;
+
+  Efficiency start = truth;
+  start.stacks().at("trt-llm").step_overhead_s = 0.002;
+  const double unbounded = calibrate(rows, cat, start, map, "m.csv").stack("trt-llm").step_overhead_s;
+  EXPECT_NEAR(unbounded, 0.012, 0.003);
+  start.stacks().at("trt-llm").step_overhead_max_s = 0.004;
+  const double bounded = calibrate(rows, cat, start, map, "m.csv").stack("trt-llm").step_overhead_s;
+  EXPECT_LE(bounded, 0.004 * (1 + 1e-9));
+  EXPECT_GT(bounded, 0.003);  // the rows still pull it as high as the bound lets it go
+}
+
+// Rows that share no factor are fitted as separate blocks: adding NVIDIA rows to a fit of the
+// Neuron tables leaves the Neuron factors exactly where the Neuron rows alone put them.
+TEST(Calibrate, IndependentBlocksDoNotMoveEachOther) {
+  auto cat = Catalog::load(kData);
+  auto eff = neutral_factors(Efficiency::load(kData + "/perf/efficiency.toml"));
+  auto map = ValidationMap::load(kData + "/perf/validation.toml");
+  std::vector<MeasuredRow> neuron, both;
+  for (const auto& r : load_measured(kData + "/perf/measured.csv")) {
+    const bool is_neuron = r.source.find("latency_data_decoder.csv") != std::string::npos;
+    if (is_neuron) neuron.push_back(r);
+    if (is_neuron || r.source.find("TensorRT-LLM docs/source/performance.md") != std::string::npos) both.push_back(r);
+  }
+  ASSERT_GT(both.size(), neuron.size() + 20);
+  const auto alone = calibrate(neuron, cat, eff, map, "m.csv");
+  const auto together = calibrate(both, cat, eff, map, "m.csv");
+  for (const char* fam : {"inferentia2", "trainium1"}) {
+    EXPECT_DOUBLE_EQ(alone.family(fam).mem_eff, together.family(fam).mem_eff) << fam;
+    EXPECT_DOUBLE_EQ(alone.family(fam).compute_eff, together.family(fam).compute_eff) << fam;
+  }
+  EXPECT_DOUBLE_EQ(alone.stack("neuronx").step_overhead_s, together.stack("neuronx").step_overhead_s);
+  EXPECT_DOUBLE_EQ(alone.stack("neuronx").prefill_overhead_s, together.stack("neuronx").prefill_overhead_s);
+  // The NVIDIA rows were fitted too (their family moved off the neutral start).
+  EXPECT_NE(together.family("hopper").mem_eff, eff.family("hopper").mem_eff);
+}
+
 // Leave-one-source-out: each fold fits without the source it predicts. With the Inferentia2 and
 // the Trainium latency tables as the only sources, the Trainium fold has no Trainium rows to fit
 // and must predict them through the `similar` family; scores are out of sample, so no better
