@@ -176,8 +176,10 @@ void run_calibrate(const GlobalOptions& g, const PerfOptions& o) {
   std::vector<Unmodelled> skipped;
   auto before = summarize(predict_measured(rows, cat, eff, map, file, &skipped));
   if (before.rows == 0) throw Error(fmt::format("{}: no row the model can predict; nothing to fit", file));
+  Efficiency start = eff;
+  if (!target.empty()) start.clear_published_bounds();
   TerminalProgress display("calibrating, loss evaluations");
-  auto fit = calibrate(rows, cat, eff, map, file, display.fn());
+  auto fit = calibrate(rows, cat, start, map, file, display.fn());
   std::vector<Unmodelled> ignored;
   auto after = summarize(predict_measured(rows, cat, fit, map, file, &ignored));
   fit.fit_note = fmt::format("fitted by `frugal perf calibrate` on {} rows of {}: median |error| {:.1f}%, p90 {:.1f}%", after.rows,
@@ -200,6 +202,7 @@ void run_calibrate(const GlobalOptions& g, const PerfOptions& o) {
   if (!target.empty()) {
     std::filesystem::create_directories(std::filesystem::path(target).parent_path());
     write_file_atomic(target, fit.to_toml());
+    t.notes.push_back("fitted without the bounds derived from published measurements (step_overhead_max_ms): your rows are the evidence about your engine");
     t.notes.push_back(fmt::format("written to {}; use it with `frugal advise --calibration {}`", target, o.calibration));
   } else if (o.write) {
     write_file_atomic(eff.path, fit.to_toml());

@@ -120,6 +120,13 @@ void StackFactors::copy_fitted(const StackFactors& from) {
   activation_scale = from.activation_scale;
 }
 
+void Efficiency::clear_published_bounds() {
+  for (auto& [name, s] : stacks_) {
+    s.step_overhead_max_s = 0;
+    s.step_overhead_max_source.clear();
+  }
+}
+
 void Efficiency::resolve() {
   resolved_.clear();
   for (const auto& [k, f] : families_) {

@@ -83,6 +83,10 @@ class Efficiency {
 
   // Recomputes the resolved (inheritance-applied) families after families() was edited.
   void resolve();
+  // Removes the bounds derived from published measurements (step_overhead_max_ms). A calibration
+  // to a user's own rows starts here: those rows are the evidence about their engine, which
+  // `frugal bench` rows attribute to the default stack whatever it really is.
+  void clear_published_bounds();
   std::map<std::string, FamilyFactors>& families() { return families_; }
   std::map<std::string, StackFactors>& stacks() { return stacks_; }
   const std::map<std::string, FamilyFactors>& families() const { return families_; }

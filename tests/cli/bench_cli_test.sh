@@ -60,6 +60,9 @@ start_server 0.300 0.060
 kill $spid; wait $spid 2>/dev/null || true
 "$frugal" perf calibrate "$tmp/mine.csv" --calibration mine > "$tmp/cal.txt"
 grep -q "written to $tmp/home/calibrations/mine.toml" "$tmp/cal.txt" || fail "calibration not written: $(cat "$tmp/cal.txt")"
+# Bounds derived from published TensorRT-LLM measurements do not hold the user's own engine back.
+grep -q "^step_overhead_max_ms" "$data/perf/efficiency.toml" || fail "the bundled factors lost their step bound (the next check would be vacuous)"
+if grep -q "step_overhead_max" "$tmp/home/calibrations/mine.toml"; then fail "a calibration to the user's rows kept the published step bound"; fi
 git_data_changed=$(cd "$data" && git status --porcelain . 2>/dev/null || true)
 [[ -z "$git_data_changed" ]] || fail "calibrate --calibration changed the bundled data: $git_data_changed"
 est() { "$frugal" --format json perf estimate --model llama-3.1-8b --instance g6e.xlarge --batch 8 --prompt-tokens 512 --output-tokens 32 "$@" |
