@@ -47,17 +47,17 @@ struct StackFactors {
   bool chunked_prefill = true;  // prompts go through in chunks inside decode iterations (else a
                                 // prefill pass pauses decoding, as TGI 1.x and transformers-neuronx)
   double max_batch = 256;       // most sequences the scheduler runs at once
+  double max_num_tokens = 0;    // tokens per iteration (0: the memory policy's max_prefill_tokens)
+  double kv_free_fraction = 0;  // KV cache = this share of the memory left after weights (TensorRT-
+                                // LLM's kv_cache_free_gpu_mem_fraction); 0: usable_fraction of all
+  std::vector<std::string> source_keywords;  // a measurement whose source names one is this stack's
+  std::string limits_source;
   // Most a decode step's fixed cost can be, derived from a published measurement (0: no bound
   // beyond calibrate's physical one). Max-throughput tables barely tell a fixed per-step cost from
   // a lower bandwidth efficiency; a batch-1 first-token latency does: one whole pass, weights
   // included, so the fixed cost of an iteration of the same engine is at most what is left.
   double step_overhead_max_s = 0;
   std::string step_overhead_max_source;
-  double max_num_tokens = 0;    // tokens per iteration (0: the memory policy's max_prefill_tokens)
-  double kv_free_fraction = 0;  // KV cache = this share of the memory left after weights (TensorRT-
-                                // LLM's kv_cache_free_gpu_mem_fraction); 0: usable_fraction of all
-  std::vector<std::string> source_keywords;  // a measurement whose source names one is this stack's
-  std::string limits_source;
 };
 
 struct MemoryPolicy {

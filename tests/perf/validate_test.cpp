@@ -13,6 +13,15 @@ using namespace frugal;
 
 namespace {
 const std::string kData = FRUGAL_TEST_DATA_DIR;
+
+// The bundled measurements whose source names `part`.
+std::vector<MeasuredRow> bundled_rows(const std::string& part) {
+  std::vector<MeasuredRow> rows;
+  for (const auto& r : load_measured(kData + "/perf/measured.csv")) {
+    if (r.source.find(part) != std::string::npos) rows.push_back(r);
+  }
+  return rows;
+}
 }
 
 // The accuracy target on every published measurement, with the shipped factors.
@@ -106,11 +115,7 @@ TEST(Calibrate, RecoversFactorsFromSyntheticMeasurements) {
   auto cat = Catalog::load(kData);
   auto truth = Efficiency::load(kData + "/perf/efficiency.toml");
   auto map = ValidationMap::load(kData + "/perf/validation.toml");
-  auto all = load_measured(kData + "/perf/measured.csv");
-  std::vector<MeasuredRow> rows;
-  for (const auto& r : all) {
-    if (r.source.find("TensorRT-LLM docs/source/performance.md") != std::string::npos) rows.push_back(r);
-  }
+  auto rows = bundled_rows("TensorRT-LLM docs/source/performance.md");
   auto preds = predict_measured(rows, cat, truth, map, "m.csv");
   for (std::size_t i = 0; i < rows.size(); ++i) rows[i].value = preds[i].predicted;
 
@@ -136,10 +141,7 @@ TEST(Calibrate, StepOverheadStaysWithinItsDerivedBound) {
   auto cat = Catalog::load(kData);
   auto truth = Efficiency::load(kData + "/perf/efficiency.toml");
   auto map = ValidationMap::load(kData + "/perf/validation.toml");
-  std::vector<MeasuredRow> rows;
-  for (const auto& r : load_measured(kData + "/perf/measured.csv")) {
-    if (r.source.find("TensorRT-LLM docs/source/performance.md") != std::string::npos) rows.push_back(r);
-  }
+  auto rows = bundled_rows("TensorRT-LLM docs/source/performance.md");
   ASSERT_GT(rows.size(), 20u);
   auto& trt = truth.stacks().at("trt-llm");
   trt.step_overhead_max_s = 0;
@@ -164,12 +166,9 @@ TEST(Calibrate, IndependentBlocksDoNotMoveEachOther) {
   auto cat = Catalog::load(kData);
   auto eff = neutral_factors(Efficiency::load(kData + "/perf/efficiency.toml"));
   auto map = ValidationMap::load(kData + "/perf/validation.toml");
-  std::vector<MeasuredRow> neuron, both;
-  for (const auto& r : load_measured(kData + "/perf/measured.csv")) {
-    const bool is_neuron = r.source.find("latency_data_decoder.csv") != std::string::npos;
-    if (is_neuron) neuron.push_back(r);
-    if (is_neuron || r.source.find("TensorRT-LLM docs/source/performance.md") != std::string::npos) both.push_back(r);
-  }
+  const auto neuron = bundled_rows("latency_data_decoder.csv");
+  auto both = neuron;
+  for (const auto& r : bundled_rows("TensorRT-LLM docs/source/performance.md")) both.push_back(r);
   ASSERT_GT(both.size(), neuron.size() + 20);
   const auto alone = calibrate(neuron, cat, eff, map, "m.csv");
   const auto together = calibrate(both, cat, eff, map, "m.csv");
@@ -191,10 +190,7 @@ TEST(CrossValidate, EachSourceIsPredictedByAFitWithoutIt) {
   auto cat = Catalog::load(kData);
   auto eff = Efficiency::load(kData + "/perf/efficiency.toml");
   auto map = ValidationMap::load(kData + "/perf/validation.toml");
-  std::vector<MeasuredRow> rows;
-  for (const auto& r : load_measured(kData + "/perf/measured.csv")) {
-    if (r.source.find("latency_data_decoder.csv") != std::string::npos) rows.push_back(r);
-  }
+  auto rows = bundled_rows("latency_data_decoder.csv");
   ASSERT_GT(rows.size(), 60u);
   const auto cv = cross_validate(rows, cat, eff, map, "m.csv", 2);
   ASSERT_EQ(cv.folds.size(), 2u);
