@@ -16,10 +16,8 @@ export FRUGAL_SCHED_URL="http://127.0.0.1:$port"
 pid=$!
 fail() { echo "FAIL: $*"; cat "$tmp/daemon.out"; exit 1; }
 # Every route needs the token, health included; the daemon writes it before it listens.
-for _ in $(seq 1 600); do
-  [[ -s "$tmp/state/token" ]] && curl -sf -H "Authorization: Bearer $(cat "$tmp/state/token")" "$FRUGAL_SCHED_URL/v1/health" >/dev/null && break
-  sleep 0.05
-done
+healthy() { [[ -s "$1/token" ]] && curl -sf -o /dev/null -H "Authorization: Bearer $(cat "$1/token")" "$2/v1/health"; }
+wait_for 120 healthy "$tmp/state" "$FRUGAL_SCHED_URL" || fail "the daemon did not answer /v1/health"
 auth="Authorization: Bearer $(cat "$tmp/state/token")"
 [[ $(stat -c %a "$tmp/state/token") == 600 ]] || fail "token file must be mode 0600"
 [[ $(stat -c %a "$tmp/state") == 700 ]] || fail "state dir must be mode 0700, is $(stat -c %a "$tmp/state")"
@@ -34,18 +32,21 @@ if "$frugal" sched serve --gpus 1xH100-80GB --listen "127.0.0.1:$port" --state-d
 fi
 grep -q "the port is in use" "$tmp/port.out" || fail "port in use message: $(cat "$tmp/port.out")"
 # Two halves of one GPU, at the same time.
-# Each half waits (up to 20 s) for the other to have started: they only both finish quickly if
-# the scheduler ran them at the same time.
-a=$("$frugal" submit --gpus 0.5 --name half-a -- sh -c 'date +%s.%N > a.start; env | grep ^CUDA_ | sort; i=0; while [ ! -e b.start ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done; date +%s.%N > a.end' | awk '{print $3}')
-b=$("$frugal" submit --gpus 0.5 --gpu-mem 20GiB --name half-b -- sh -c 'date +%s.%N > b.start; i=0; while [ ! -e a.start ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done; date +%s.%N > b.end' | awk '{print $3}')
+# Each half waits for the other to have started (for up to 180 s, so that a loaded machine's slow
+# submit of the second half cannot let the first end alone): their lifetimes overlap only if the
+# scheduler ran them at the same time.
+a=$("$frugal" submit --gpus 0.5 --name half-a -- sh -c 'date +%s.%N > a.start; env | grep ^CUDA_ | sort; end=$(($(date +%s) + 180)); while [ ! -e b.start ] && [ $(date +%s) -lt $end ]; do sleep 0.05; done; date +%s.%N > a.end' | awk '{print $3}')
+b=$("$frugal" submit --gpus 0.5 --gpu-mem 20GiB --name half-b -- sh -c 'date +%s.%N > b.start; end=$(($(date +%s) + 180)); while [ ! -e a.start ] && [ $(date +%s) -lt $end ]; do sleep 0.05; done; date +%s.%N > b.end' | awk '{print $3}')
 # A nightly job whose window is not now.
 h=$(date -u +%H); w1=$(printf '%02d:00' $(( (10#$h + 2) % 24 ))); w2=$(printf '%02d:00' $(( (10#$h + 3) % 24 )))
 n=$("$frugal" submit --gpus 1 --window "$w1-$w2" --name nightly -- true | awk '{print $3}')
 "$frugal" logs -f "$a" > "$tmp/a.log"
 grep -q 'CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=50' "$tmp/a.log" || fail "MPS share variable missing: $(cat "$tmp/a.log")"
 grep -q 'CUDA_VISIBLE_DEVICES=GPU-declared-0000' "$tmp/a.log" || fail "device variable missing"
-for _ in $(seq 1 600); do [[ -s a.end && -s b.end ]] && break; sleep 0.05; done
-awk -v as="$(cat a.start)" -v ae="$(cat a.end)" -v bs="$(cat b.start)" -v be="$(cat b.end)" 'BEGIN{ exit !(as < be && bs < ae) }' || fail "the halves did not overlap"
+both_ended() { [[ -s a.end && -s b.end ]]; }
+wait_for 240 both_ended || fail "the halves did not both end: $(ls)"
+awk -v as="$(cat a.start)" -v ae="$(cat a.end)" -v bs="$(cat b.start)" -v be="$(cat b.end)" 'BEGIN{ exit !(as < be && bs < ae) }' ||
+  fail "the halves did not overlap: a $(cat a.start)..$(cat a.end), b $(cat b.start)..$(cat b.end)"
 "$frugal" show "$b" | grep -q '"gpu_mem_mib": 20480' || fail "gpu-mem not recorded"
 "$frugal" --format json jobs --state queued | grep -q '"name": "nightly"' || fail "the windowed job must wait for $w1-$w2"
 "$frugal" cancel "$n" | grep -q cancelled || fail "cancel"
@@ -105,7 +106,8 @@ code=$(curl -s -o "$tmp/r" -w '%{http_code}' -X POST -H "$auth" "$FRUGAL_SCHED_U
 [[ "$code" == 400 ]] && grep -q 'an exec argument may have' "$tmp/r" || fail "1 MB argument: $code $(cat "$tmp/r")"
 # A program that does not exist fails once, with the reason in show.
 m=$("$frugal" submit -- frugal-no-such-program | awk '{print $3}')
-for _ in $(seq 1 200); do "$frugal" show "$m" | grep -q '"state": "failed"' && break; sleep 0.05; done
+job_failed() { "$frugal" show "$1" | grep -q '"state": "failed"'; }
+wait_for 120 job_failed "$m" || true  # the checks below say what state it is in
 "$frugal" show "$m" > "$tmp/show"
 grep -q '"state": "failed"' "$tmp/show" && grep -q '"attempts": 1' "$tmp/show" && grep -q 'ENOENT' "$tmp/show" || fail "missing program: $(cat "$tmp/show")"
 # Arguments within the per-argument limit but past the whole command line's (ARG_MAX, a quarter
@@ -113,19 +115,18 @@ grep -q '"state": "failed"' "$tmp/show" && grep -q '"attempts": 1' "$tmp/show" &
 port3=$(free_port)
 ( ulimit -s 512; exec "$frugal" sched serve --gpus 1xH100-80GB --listen "127.0.0.1:$port3" --state-dir "$tmp/small" --interval 50ms ) > "$tmp/small.out" 2>&1 &
 pid3=$!
-for _ in $(seq 1 600); do [[ -s "$tmp/small/token" ]] && break; sleep 0.05; done
 y=$(xs 60000 y); printf '{"argv":["echo","%s","%s","%s"]}' "$y" "$y" "$y" > "$tmp/wide.json"
 export FRUGAL_SCHED_URL3="http://127.0.0.1:$port3"
-for _ in $(seq 1 600); do curl -sf -H "Authorization: Bearer $(cat "$tmp/small/token")" "$FRUGAL_SCHED_URL3/v1/health" >/dev/null && break; sleep 0.05; done
+wait_for 120 healthy "$tmp/small" "$FRUGAL_SCHED_URL3" || fail "the small-stack daemon did not start: $(cat "$tmp/small.out")"
 curl -sf -X POST -H "Authorization: Bearer $(cat "$tmp/small/token")" "$FRUGAL_SCHED_URL3/v1/jobs" --data-binary @"$tmp/wide.json" > "$tmp/r" || fail "wide submit: $(cat "$tmp/r")"
 w=$(grep -o '"id":[0-9]*' "$tmp/r" | head -1 | cut -d: -f2)
 # Wait for the job to end (a slow, loaded machine may take more than a pass or two to launch it);
 # once it has failed it is final, so one attempt then means it was never relaunched.
-for _ in $(seq 1 600); do
+wide_ended() {
   FRUGAL_SCHED_URL="$FRUGAL_SCHED_URL3" FRUGAL_SCHED_TOKEN="$(cat "$tmp/small/token")" "$frugal" show "$w" > "$tmp/show"
-  grep -q '"state": "\(done\|failed\|cancelled\)"' "$tmp/show" && break
-  sleep 0.05
-done
+  grep -q '"state": "\(done\|failed\|cancelled\)"' "$tmp/show"
+}
+wait_for 120 wide_ended || true  # the check below says what state it is in
 kill "$pid3"; wait "$pid3" 2>/dev/null || true
 grep -q '"state": "failed"' "$tmp/show" && grep -q '"attempts": 1' "$tmp/show" && grep -q 'E2BIG' "$tmp/show" || fail "E2BIG job: $(cat "$tmp/show")"
 # After writes, SQLite's -wal and -shm files exist too; they hold job specs as well.

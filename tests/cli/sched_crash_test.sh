@@ -14,14 +14,12 @@ export FRUGAL_SCHED_DIR="$tmp/state"
 source "$(dirname "$0")/../lib/servers.sh"
 port=$(free_port)
 export FRUGAL_SCHED_URL="http://127.0.0.1:$port"
+healthy() { [[ -s "$tmp/state/token" ]] && curl -sf -o /dev/null -H "Authorization: Bearer $(cat "$tmp/state/token")" "$FRUGAL_SCHED_URL/v1/health"; }
 start() {
   "$frugal" sched serve --gpus 4xH100-80GB --listen "127.0.0.1:$port" --interval 20ms >> "$tmp/daemon.out" 2>&1 &
   pid=$!
   # Every route needs the token, health included; the daemon writes it before it listens.
-  for _ in $(seq 1 200); do
-    [[ -s "$tmp/state/token" ]] && curl -sf -H "Authorization: Bearer $(cat "$tmp/state/token")" "$FRUGAL_SCHED_URL/v1/health" >/dev/null && return
-    sleep 0.02
-  done
+  wait_for 120 healthy && return
   echo "daemon did not start"; cat "$tmp/daemon.out"; exit 1
 }
 start
@@ -43,7 +41,8 @@ for k in $(seq 1 "$kills"); do
   start
 done
 done_count() { curl -sf -H "Authorization: Bearer $token" "$FRUGAL_SCHED_URL/v1/jobs?state=done&limit=100000" | grep -o '"id":' | wc -l; }
-for _ in $(seq 1 600); do [[ $(done_count) -eq $jobs ]] && break; sleep 0.05; done
+all_done() { [[ $(done_count) -eq $jobs ]]; }
+wait_for 240 all_done || true  # the check below reports the states
 n=$(done_count)
 [[ "$n" -eq "$jobs" ]] || { echo "FAIL: $n of $jobs jobs done after $survived kills"; curl -s -H "Authorization: Bearer $token" "$FRUGAL_SCHED_URL/v1/jobs?limit=100000" | grep -o '"state":"[a-z]*"' | sort | uniq -c; exit 1; }
 ran=$(sort -n "$tmp/ran" | uniq | wc -l); total=$(wc -l < "$tmp/ran"); dup=$(sort -n "$tmp/ran" | uniq -d | head -5 | tr '\n' ' ')

@@ -10,6 +10,19 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# Runs the command every 50 ms until it succeeds; returns 1 once LIMIT seconds of wall clock have
+# passed without success. The limit only bounds how long a failing test hangs: it is generous
+# because a loaded machine running sanitizer builds in parallel can be many times slower than a
+# quiet one, and a passing test never waits for it.
+wait_for() {  # limit in seconds, command...
+  local limit=$1; shift
+  local end=$((SECONDS + limit))
+  until "$@"; do
+    (( SECONDS < end )) || return 1
+    sleep 0.05
+  done
+}
+
 # Starts a server that needs its port named up front on a free loopback port: PORT in the command
 # is replaced by a candidate, tried up to 5 times until GET <ready path> answers. Sets `port`;
 # returns 1 when no candidate worked. Output goes to $tmp/NAME.log.
