@@ -80,7 +80,7 @@ am_alerts() { curl -sf "$am/api/v2/alerts" | python3 -c 'import json,sys; print(
 touch "$tmp/webhook-down"
 python3 "$src/tests/alert/webhook_receiver.py" "$tmp/webhook.jsonl" "$tmp/webhook.port" "$tmp/webhook-down" 2>"$tmp/webhook.log" &
 pids+=($!)
-for _ in $(seq 1 100); do [[ -s "$tmp/webhook.port" ]] && break; sleep 0.1; done
+wait_for 120 test -s "$tmp/webhook.port" || true  # reading it below says it is missing
 hook="http://127.0.0.1:$(cat "$tmp/webhook.port")/hooks/frugal?channel=gpu-cost"
 # Events the webhook accepted (status 200), as "event rule/key", sorted.
 hook_ok() { [[ -f "$tmp/webhook.jsonl" ]] || return 0; python3 -c '

@@ -34,7 +34,7 @@ source "$src/tests/lib/servers.sh"
 # --- the webhook receiver ---
 python3 "$src/tests/alert/webhook_receiver.py" "$tmp/webhook.jsonl" "$tmp/webhook.port" 2>"$tmp/webhook.err" &
 pids+=($!)
-for _ in $(seq 1 100); do [[ -s "$tmp/webhook.port" ]] && break; sleep 0.1; done
+wait_for 120 test -s "$tmp/webhook.port" || true  # reading it below says it is missing
 wport=$(cat "$tmp/webhook.port") || fail "webhook receiver did not start"
 
 # --- Alertmanager: one route to the webhook, no waiting beyond a second, resolutions sent ---
@@ -106,11 +106,8 @@ start_on_free_port prometheus /-/ready prometheus --config.file="$tmp/prometheus
 pport=$port
 query() { curl -sf "http://127.0.0.1:$pport/api/v1/query" --data-urlencode "query=$1"; }
 # Both targets up and both GPUs busy before the scenario starts.
-for _ in $(seq 1 100); do
-  [[ $(query 'count(frugal_gpu_idle == 0)') == *'"value":['*',"2"]'* ]] && break
-  sleep 0.2
-done
-[[ $(query 'count(frugal_gpu_idle == 0)') == *'"value":['*',"2"]'* ]] || fail "Prometheus does not see two busy GPUs: $(query 'frugal_gpu_idle')"
+two_busy() { [[ $(query 'count(frugal_gpu_idle == 0)') == *'"value":['*',"2"]'* ]]; }
+wait_for 120 two_busy || fail "Prometheus does not see two busy GPUs: $(query 'frugal_gpu_idle')"
 price=$(curl -sf "http://127.0.0.1:$portb/metrics" | sed -n 's/^frugal_gpu_price_dollars_per_hour{.*} //p')
 [[ -n "$price" ]] || fail "agent B exports no price"
 want_dollars=$(printf '%.2f' "$price")

@@ -17,6 +17,7 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; exit 1; }
+source "$(dirname "$0")/../lib/servers.sh"
 unset AWS_REGION AWS_DEFAULT_REGION AWS_PROFILE  # prices of the default region, whatever the machine says
 export AWS_CONFIG_FILE=/nonexistent FRUGAL_DATA_DIR="$data" AWS_EC2_METADATA_DISABLED=true XDG_CACHE_HOME="$tmp/cache" XDG_STATE_HOME="$tmp/state"
 export LD_LIBRARY_PATH="$fakelib" FAKE_NVML_SCENARIO="$scenarios/two_a100.json"
@@ -26,13 +27,7 @@ export LD_LIBRARY_PATH="$fakelib" FAKE_NVML_SCENARIO="$scenarios/two_a100.json"
   --textfile "$tmp/frugal.prom" --emf "$tmp/emf.log" --publish-interval 1s 2>"$tmp/agent.err" &
 agent=$!
 pids+=("$agent")
-port=""
-for _ in $(seq 1 100); do
-  port=$(sed -n 's|.*serving http://127.0.0.1:\([0-9]*\)/metrics.*|\1|p' "$tmp/agent.err")
-  [[ -n "$port" ]] && curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break
-  sleep 0.1
-done
-[[ -n "$port" ]] || fail "agent did not start: $(cat "$tmp/agent.err")"
+wait_for_agent "$tmp/agent.err" agent
 grep -q "NVML driver 550.54.15 (libnvidia-ml.so.1), 2 GPUs" "$tmp/agent.err" || fail "startup line: $(cat "$tmp/agent.err")"
 sleep 1.5  # past the 1 s grace period, so GPU 1 (0% busy) is idle
 curl -sf "http://127.0.0.1:$port/metrics" > "$tmp/metrics.txt"
@@ -61,25 +56,14 @@ scrape_configs:
       - targets: ['127.0.0.1:$port']
 YML
 promtool check config "$tmp/prometheus.yml" >/dev/null
-pport=""
-for _ in 1 2 3; do
-  cand=$(( 20000 + RANDOM % 20000 ))
-  prometheus --config.file="$tmp/prometheus.yml" --storage.tsdb.path="$tmp/tsdb" \
-    --web.listen-address="127.0.0.1:$cand" >"$tmp/prom.log" 2>&1 &
-  prom=$!
-  pids+=("$prom")
-  for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$cand/-/ready" && { pport=$cand; break; }; sleep 0.1; done
-  [[ -n "$pport" ]] && break
-  kill "$prom" 2>/dev/null || true
-done
-[[ -n "$pport" ]] || fail "prometheus did not start: $(tail -5 "$tmp/prom.log")"
+agent_port=$port
+start_on_free_port prom /-/ready prometheus --config.file="$tmp/prometheus.yml" --storage.tsdb.path="$tmp/tsdb" \
+  --web.listen-address=127.0.0.1:PORT || fail "prometheus did not start: $(tail -5 "$tmp/prom.log")"
+pport=$port port=$agent_port
 query() { curl -sf "http://127.0.0.1:$pport/api/v1/query" --data-urlencode "query=$1"; }
 got=""
-for _ in $(seq 1 150); do
-  got=$(query 'frugal_gpu_utilization_ratio{gpu="0"}')
-  grep -q '"value":\[[0-9.]*,"0.85"\]' <<<"$got" && break
-  sleep 0.2
-done
+utilization_scraped() { got=$(query 'frugal_gpu_utilization_ratio{gpu="0"}'); grep -q '"value":\[[0-9.]*,"0.85"\]' <<<"$got"; }
+wait_for 120 utilization_scraped || true  # the check below shows what Prometheus has
 grep -q '"value":\[[0-9.]*,"0.85"\]' <<<"$got" || fail "Prometheus has no utilization: $got"
 query 'up{job="frugal"}' | grep -q '"value":\[[0-9.]*,"1"\]' || fail "target not up"
 query 'frugal_gpu_memory_bytes{gpu="1"}' | grep -q '"42949672960"' || fail "memory size"
@@ -157,11 +141,8 @@ echo "ok - the history joined to its instance's bill lines by instance id"
 tmux new-session -d -s "frugal-top-$$" -x 150 -y 30 \
   "env LD_LIBRARY_PATH='$fakelib' FAKE_NVML_SCENARIO='$scenarios/two_a100.json' FRUGAL_DATA_DIR='$data' AWS_EC2_METADATA_DISABLED=true XDG_STATE_HOME='$tmp/state' '$frugal' top --interval 0.2s --idle-grace 1s --instance-type p4d.24xlarge; sleep 30"
 screen=""
-for _ in $(seq 1 60); do
-  screen=$(tmux capture-pane -p -t "frugal-top-$$")
-  grep -Eq "IDLE [0-9]+s" <<<"$screen" && break
-  sleep 0.2
-done
+idle_marked() { screen=$(tmux capture-pane -p -t "frugal-top-$$"); grep -Eq "IDLE [0-9]+s" <<<"$screen"; }
+wait_for 120 idle_marked || true  # the checks below show the screen
 grep -q "frugal top  2 GPUs  p4d.24xlarge on-demand" <<<"$screen" || fail "top header: $screen"
 grep -Eq '^ +0  NVIDIA A100-SXM4-40GB +\[#+\.*\] +85% .* busy' <<<"$screen" || fail "top GPU 0 line: $screen"
 grep -Eq '^ +1  NVIDIA A100-SXM4-40GB .* IDLE [0-9]+s' <<<"$screen" || fail "top GPU 1 not idle: $screen"

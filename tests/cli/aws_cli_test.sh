@@ -15,7 +15,7 @@ port=$(free_port)
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
 url="http://127.0.0.1:$port"
-for _ in $(seq 1 100); do curl -s -o /dev/null "$url/moto-api/" && break; sleep 0.1; done
+wait_for 120 curl -s -o /dev/null "$url/moto-api/" || true  # the first call below says moto is not there
 export FRUGAL_DATA_DIR="$data" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
 export XDG_CACHE_HOME=$(mktemp -d)
 pass=0
@@ -102,9 +102,7 @@ set_ce
 "$frugal" serve --listen 127.0.0.1:0 --cost-explorer-start 2026-10-01 --endpoint-url "$url" 2>"$XDG_CACHE_HOME/serve.err" &
 serve_pid=$!
 sport=""
-for _ in $(seq 1 100); do
-  sport=$(sed -n 's|.*dashboard on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$XDG_CACHE_HOME/serve.err"); [[ -n "$sport" ]] && break; sleep 0.1
-done
+wait_for 120 serve_port "$XDG_CACHE_HOME/serve.err" || true  # the bill check below fails without it
 bill=$(curl -sf "http://127.0.0.1:$sport/api/v1/bill" || true)
 kill "$serve_pid" 2>/dev/null; wait "$serve_pid" 2>/dev/null || true
 python3 -c 'import json,sys; b=json.loads(sys.argv[1]); assert b["available"] and b["source"].startswith("Cost Explorer") and abs(b["total"] - (3*1320.96 + 5000)) < 1e-6, b' "$bill" ||
@@ -114,9 +112,7 @@ pass=$((pass+1))
 "$frugal" serve --listen 127.0.0.1:0 --bill s3://billing-exports/focus/ --endpoint-url "$url" 2>"$XDG_CACHE_HOME/serve-s3.err" &
 serve_pid=$!
 sport=""
-for _ in $(seq 1 100); do
-  sport=$(sed -n 's|.*dashboard on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$XDG_CACHE_HOME/serve-s3.err"); [[ -n "$sport" ]] && break; sleep 0.1
-done
+wait_for 120 serve_port "$XDG_CACHE_HOME/serve-s3.err" || true  # the bill check below fails without it
 bill=$(curl -sf "http://127.0.0.1:$sport/api/v1/bill" || true)
 kill "$serve_pid" 2>/dev/null; wait "$serve_pid" 2>/dev/null || true
 python3 -c 'import json,sys; b=json.loads(sys.argv[1]); assert b["available"] and b["source"].startswith("s3://billing-exports/focus/") and abs(b["total"] - 12.126) < 0.01, b' "$bill" ||

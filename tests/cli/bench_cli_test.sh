@@ -8,10 +8,11 @@ export FRUGAL_DATA_DIR="$data" AWS_REGION=us-east-1
 unset OPENAI_API_KEY
 tmp=$(mktemp -d); trap 'kill $spid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
+source "$(dirname "$0")/../lib/servers.sh"
 start_server() {
   "$server" "$@" > "$tmp/server.out" &
   spid=$!
-  for _ in $(seq 1 100); do grep -q '^port ' "$tmp/server.out" 2>/dev/null && break; sleep 0.05; done
+  wait_for 120 grep -q '^port ' "$tmp/server.out" || true  # the check below fails without it
   port=$(awk '/^port /{print $2}' "$tmp/server.out")
   [[ -n "$port" ]] || fail "the scripted server did not start"
 }

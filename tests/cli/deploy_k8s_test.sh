@@ -9,6 +9,7 @@ set -euo pipefail
 frugal="$1"; deploy="$2"; data="$3"; fakelib="$4"; scenarios="$5"
 export FRUGAL_DATA_DIR="$data" AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/nonexistent
 tmp=$(mktemp -d)
+source "$(dirname "$0")/../lib/servers.sh"
 trap 'rm -rf "$tmp"' EXIT
 /usr/bin/python3 - "$deploy" <<'PY'
 import sys, yaml, pathlib
@@ -64,11 +65,8 @@ done < "$tmp/cmds"
   --listen 127.0.0.1:0 --duration 20s 2>"$tmp/ext.err" &
 ext=$!
 port=""
-for _ in $(seq 1 100); do
-  port=$(sed -n 's|.*serving http://127.0.0.1:\([0-9]*\) .*|\1|p' "$tmp/ext.err")
-  [[ -n $port ]] && break
-  sleep 0.1
-done
+extender_port() { port=$(sed -n 's|.*serving http://127.0.0.1:\([0-9]*\) .*|\1|p' "$tmp/ext.err"); [[ -n $port ]]; }
+wait_for 120 extender_port || true  # the check below shows its stderr
 [[ -n $port ]] || { echo "FAIL: extender did not start: $(cat $tmp/ext.err)"; exit 1; }
 for verb in filter prioritize bind; do
   code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$port/$verb" -d '{}')

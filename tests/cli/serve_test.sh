@@ -41,12 +41,7 @@ start_serve() {  # name, extra args...; sets `sport`
     --agent "http://127.0.0.1:9" --bill "$tmp/bill" --poll 1s "$@" 2>"$tmp/serve-$name.err" &
   pids+=($!)
   sport=""
-  for _ in $(seq 1 150); do
-    sport=$(sed -n 's|.*dashboard on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$tmp/serve-$name.err")
-    [[ -n "$sport" ]] && break
-    sleep 0.1
-  done
-  [[ -n "$sport" ]] || fail "frugal serve did not start"
+  wait_for 120 serve_port "$tmp/serve-$name.err" || fail "frugal serve did not start"
 }
 
 # With a token: the page is public (code only), the API is not.
@@ -63,11 +58,11 @@ echo "ok - token rules (public page, API behind the token, read-only)"
 # Loopback, no token: the API.
 start_serve open
 fleet=""
-for _ in $(seq 1 50); do
+fleet_seen() {
   fleet=$(curl -sf "http://127.0.0.1:$sport/api/v1/fleet")
-  python3 -c 'import json,sys; t=json.loads(sys.argv[1])["totals"]; sys.exit(0 if t["gpus"] == 3 and t["idle_gpus"] == 1 else 1)' "$fleet" && break
-  sleep 0.2
-done
+  python3 -c 'import json,sys; t=json.loads(sys.argv[1])["totals"]; sys.exit(0 if t["gpus"] == 3 and t["idle_gpus"] == 1 else 1)' "$fleet"
+}
+wait_for 120 fleet_seen || true  # the checks below read $fleet
 # Every GPU is priced as one of a p4d.24xlarge: the price the agent itself exports.
 price=$(curl -sf "http://127.0.0.1:$porta/metrics" | sed -n 's/^frugal_gpu_price_dollars_per_hour{gpu="0".*} //p')
 [[ -n "$price" ]] || fail "agent a exports no price"

@@ -105,11 +105,8 @@ munged --force --key-file="$d/munge/munge.key" --socket="$d/munge/munge.sock" --
 slurmctld -i
 slurmd -N frugal1
 state=""
-for _ in $(seq 1 100); do
-  state=$(sinfo -h -n frugal1 -o %T 2>/dev/null || true)
-  [[ $state == idle ]] && break
-  sleep 0.2
-done
+node_idle() { state=$(sinfo -h -n frugal1 -o %T 2>/dev/null || true); [[ $state == idle ]]; }
+wait_for 120 node_idle || true  # the check below names the state
 [[ $state == idle ]] || fail "node not idle: '$state'"
 gres=$(scontrol show node frugal1 | sed -n 's/^ *Gres=//p')
 [[ $gres == "gpu:h100:2,shard:h100:8" ]] || fail "slurmctld's view of the node's gres: '$gres'"
@@ -129,20 +126,18 @@ EOF
 chmod +x "$d/job.sh"
 busy=$(PIDFILE=$d/jobs/busy.pid sbatch --parsable --job-name=train --account=nlp --gres=shard:2 -o /dev/null "$d/job.sh")
 idle=$(PIDFILE=$d/jobs/idle.pid sbatch --parsable --job-name=notebook --account=vision --gres=gpu:1 -o /dev/null "$d/job.sh")
-for _ in $(seq 1 100); do
-  [[ -s $d/jobs/busy.pid && -s $d/jobs/idle.pid ]] && break
-  sleep 0.2
-done
+jobs_started() { [[ -s $d/jobs/busy.pid && -s $d/jobs/idle.pid ]]; }
+wait_for 120 jobs_started || true  # the check below shows the queue
 [[ -s $d/jobs/busy.pid && -s $d/jobs/idle.pid ]] || fail "jobs did not start: $(squeue)"
 grep -q '^SLURM_SHARDS_ON_NODE=2$' "$d/jobs/busy.pid.env" || fail "shard job env: $(cat "$d/jobs/busy.pid.env")"
 grep -q '^CUDA_VISIBLE_DEVICES=' "$d/jobs/idle.pid.env" || fail "gpu job env: $(cat "$d/jobs/idle.pid.env")"
 # Let the agent charge a few seconds to each job, then stop it so the history is final.
 port=$(sed -n 's|.*serving http://127.0.0.1:\([0-9]*\)/metrics.*|\1|p' "$d/agent.err")
-for _ in $(seq 1 100); do
+both_workloads() {
   m=$(curl -sf "http://127.0.0.1:$port/metrics" || true)
-  grep -q "workload=\"slurm/$busy\"" <<<"$m" && grep -q "workload=\"slurm/$idle\"" <<<"$m" && break
-  sleep 0.2
-done
+  grep -q "workload=\"slurm/$busy\"" <<<"$m" && grep -q "workload=\"slurm/$idle\"" <<<"$m"
+}
+wait_for 120 both_workloads || true  # the checks below show the metrics
 grep -q "frugal_workload_cost_dollars_total{workload=\"slurm/$idle\",kind=\"slurm\",user=\"root\",job=\"$idle\",account=\"vision\",partition=\"gpu\"}" <<<"$m" ||
   fail "agent /metrics has no series for job $idle: $(grep workload <<<"$m" | head)"
 sleep 3

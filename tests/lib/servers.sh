@@ -43,16 +43,22 @@ start_on_free_port() {  # name, readiness path, command...
   return 1
 }
 
+# Succeeds once `frugal serve`'s stderr, in LOG, names the port its dashboard listens on; sets
+# `sport`. For wait_for.
+serve_port() {  # log file
+  sport=$(sed -n 's|.*dashboard on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$1")
+  [[ -n "$sport" ]]
+}
+
 # Waits for a `frugal agent --listen 127.0.0.1:0` whose stderr goes to LOG to print its port and
 # answer /healthz. Sets `port`; fails the test otherwise.
 wait_for_agent() {  # log file, what to call it in the failure
   port=""
-  for _ in $(seq 1 100); do
+  agent_up() {
     port=$(sed -n 's|.*serving http://127.0.0.1:\([0-9]*\)/metrics.*|\1|p' "$1")
-    [[ -n "$port" ]] && curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && return 0
-    sleep 0.1
-  done
-  fail "$2 did not start: $(cat "$1")"
+    [[ -n "$port" ]] && curl -sf -o /dev/null "http://127.0.0.1:$port/healthz"
+  }
+  wait_for 120 agent_up "$1" || fail "$2 did not start: $(cat "$1")"
 }
 
 # The moto_server executable (PATH, then pyenv's shims), or "" when it is not installed. Sets `moto`.
