@@ -50,6 +50,11 @@ struct StackFactors {
   double max_num_tokens = 0;    // tokens per iteration (0: the memory policy's max_prefill_tokens)
   double kv_free_fraction = 0;  // KV cache = this share of the memory left after weights (TensorRT-
                                 // LLM's kv_cache_free_gpu_mem_fraction); 0: usable_fraction of all
+  // A pass of at least this many tokens runs a 4-bit weight matmul by first rebuilding the layer's
+  // FP16 weights and then running the FP16 GEMM on them, as exllama (v1) does from its
+  // matmul_recons_thd on; 0: the 4-bit kernel serves every pass (Marlin, TensorRT-LLM W4A16).
+  double w4_dequant_min_tokens = 0;
+  std::string w4_kernel_source;  // where the threshold comes from (required with it)
   std::vector<std::string> source_keywords;  // a measurement whose source names one is this stack's
   std::string limits_source;
   // Most a decode step's fixed cost can be, derived from a published measurement (0: no bound

@@ -9,6 +9,7 @@ namespace frugal {
 namespace {
 constexpr double kGiB = 1073741824.0;
 constexpr double kActBytes = 2;  // activations and all-reduce payloads in 16-bit
+constexpr double kFp16Bytes = 2;  // a weight rebuilt from 4 bits for an FP16 GEMM
 
 double kv_shards(const LlmConfig& c) {
   // DEP: each rank holds only its own sequences' caches.
@@ -143,7 +144,15 @@ double pass_cost(const LlmConfig& c, double tokens, double attn_flops, double kv
   const auto& fam = *c.device.family;
   // Weight matmuls and attention run at different fractions of peak (attention kernels are far
   // less efficient on some stacks, e.g. without fused/flash attention).
-  const double w4 = c.precision->weight_bytes < 1 ? c.device.stack->w4_compute_eff : 1.0;
+  const bool four_bit = c.precision->weight_bytes < 1;
+  // A pre-Marlin kernel (exllama v1, TGI 1.x's GPTQ path) multiplies 4-bit weights directly only for
+  // a few rows. From w4_dequant_min_tokens on it rebuilds each layer's FP16 weights (reads the 4-bit
+  // ones, writes FP16) and runs the FP16 GEMM (reads them again): more weight traffic than FP16
+  // itself, at FP16 matmul efficiency. Why GPTQ served slower than FP16 at concurrency 10 in 2023.
+  const double thd = c.device.stack->w4_dequant_min_tokens;
+  const bool rebuilt = four_bit && thd > 0 && tokens >= thd;
+  const double w4 = four_bit && !rebuilt ? c.device.stack->w4_compute_eff : 1.0;
+  const double weight_traffic = rebuilt ? 1.0 + 2.0 * kFp16Bytes / c.precision->weight_bytes : 1.0;
   // Routed-expert matmuls (grouped GEMMs) run at moe_eff of the dense kernels' efficiency.
   const double moe = c.device.stack->moe_eff;
   const double expert_flops = m.is_moe() ? 2.0 * m.active_experts * m.params_per_expert() * tokens : 0;
@@ -152,7 +161,7 @@ double pass_cost(const LlmConfig& c, double tokens, double attn_flops, double kv
   const double matmul_compute = (linear - expert_flops + expert_flops / moe) / (fam.compute_eff * w4) / compute_rate;
   const double attn_compute = attn_flops / fam.attn_eff / compute_rate;
   const WeightReads w = weight_reads_per_device(c, tokens);
-  const double matmul_memory = (w.dense + w.experts / moe) / memory_rate;
+  const double matmul_memory = (w.dense + w.experts / moe) * weight_traffic / memory_rate;
   const double attn_memory = kv_bytes / kv_shards(c) / memory_rate;
   double t_comm = 0;
   if (c.tp > 1 && m.kind != ModelKind::kVision) {

@@ -151,6 +151,35 @@ TEST(LlmMath, UnsupportedPrecisionsAndHeads) {
   EXPECT_EQ(unsupported_reason(c8), "");
 }
 
+// exllama (v1) multiplies 4-bit weights directly below its threshold and rebuilds FP16 weights from
+// it on: a pass of 8 tokens reads 0.5 B per weight, writes 2 B and reads 2 B again, 2.5 B per weight
+// more than FP16 itself; a pass of 4 reads 1.5 B per weight less. Without a threshold, 4 bits always.
+TEST(LlmMath, DequantizingInt4KernelRebuildsFp16WeightsFromItsThreshold) {
+  auto eff = test_efficiency();
+  auto gpu = test_gpu();
+  const auto& m = model("llama-2-7b");
+  LlmConfig fp16{&m, &prec("bf16"), make_device(eff, gpu, 80), 1};
+  LlmConfig w4{&m, &prec("int4"), make_device(eff, gpu, 80), 1};
+  const double per_byte = 6.738e9 / (1000e9 * 0.5);  // seconds per byte per weight, all weights read
+  const double plain8 = pass_time(w4, 8, 1, 0, 0);
+  EXPECT_NEAR(pass_time(w4, 4, 1, 0, 0) - pass_time(fp16, 4, 1, 0, 0), -1.5 * per_byte, 1e-9);
+  eff.stacks()["s"].w4_dequant_min_tokens = 8;
+  eff.stacks()["s"].w4_kernel_source = "exllama matmul_recons_thd";
+  EXPECT_NEAR(pass_time(w4, 4, 1, 0, 0) - pass_time(fp16, 4, 1, 0, 0), -1.5 * per_byte, 1e-9);
+  EXPECT_NEAR(pass_time(w4, 8, 1, 0, 0) - pass_time(fp16, 8, 1, 0, 0), 2.5 * per_byte, 1e-9);
+  EXPECT_NEAR(pass_time(w4, 8, 1, 0, 0) - plain8, 4.0 * per_byte, 1e-9);
+  // The threshold and its source travel through the writer; a threshold without a source is refused.
+  auto p = std::filesystem::temp_directory_path() / ("frugal_eff_w4_" + std::to_string(getpid()) + ".toml");
+  std::ofstream(p) << eff.to_toml();
+  auto back = Efficiency::load(p.string());
+  EXPECT_DOUBLE_EQ(back.stack("s").w4_dequant_min_tokens, 8);
+  EXPECT_EQ(back.stack("s").w4_kernel_source, "exllama matmul_recons_thd");
+  eff.stacks()["s"].w4_kernel_source = "";
+  std::ofstream(p) << eff.to_toml();
+  EXPECT_THROW(Efficiency::load(p.string()), Error);
+  std::filesystem::remove(p);
+}
+
 TEST(LlmMath, ThroughputGrowsWithBatchAndLatencyToo) {
   auto eff = test_efficiency();
   auto gpu = test_gpu();
