@@ -176,9 +176,18 @@ std::string exec_failure(int err, const std::string& what, std::size_t bytes) {
 
 namespace {
 volatile sig_atomic_t g_command_pgid = 0;
+volatile sig_atomic_t g_pending_signal = 0;  // arrived before the command's group existed
+// Forwards to the command's process group; a signal that arrives before the group exists is kept
+// and forwarded as soon as it does, so a stop sent while the job is starting is never lost (and
+// never kills the supervisor, which would leave the command running unwatched).
 void forward(int sig) {
-  if (g_command_pgid > 0) ::kill(-g_command_pgid, sig);
+  if (g_command_pgid > 0) {
+    ::kill(-g_command_pgid, sig);
+  } else {
+    g_pending_signal = sig;
+  }
 }
+constexpr int kForwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT};
 void write_atomic(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -213,6 +222,12 @@ int supervise(const SuperviseArgs& a) {
     if (report[1] >= 0) (void)!::write(report[1], why.data(), why.size());
     _exit(code);
   };
+  // Handlers before the fork: the daemon may signal the supervisor from the moment it runs (the
+  // command's pid file is written only once it has started).
+  struct sigaction sa {};
+  sa.sa_handler = forward;
+  sa.sa_flags = SA_RESTART;  // the pid and exit files' writes must not fail with EINTR
+  for (int s : kForwarded) ::sigaction(s, &sa, nullptr);
   const pid_t child = ::fork();
   if (child < 0) {
     write_atomic(a.error_file, fmt::format("cannot start the job: fork: {}\n", std::strerror(errno)));
@@ -220,6 +235,10 @@ int supervise(const SuperviseArgs& a) {
     return 0;
   }
   if (child == 0) {
+    // Until exec, a stop signal stops the child itself (exec would reset the handlers anyway).
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    for (int s : kForwarded) ::sigaction(s, &dfl, nullptr);
     ::setpgid(0, 0);
     const int devnull = ::open("/dev/null", O_RDONLY);
     if (devnull >= 0) ::dup2(devnull, 0);
@@ -248,6 +267,9 @@ int supervise(const SuperviseArgs& a) {
     const int err = errno;
     fail_start(err == ENOENT ? 127 : 126, exec_failure(err, fmt::format("'{}'", argv[0]), bytes));
   }
+  ::setpgid(child, child);  // also here, so the group exists before any signal is forwarded
+  g_command_pgid = child;
+  if (const int sig = g_pending_signal) ::kill(-child, sig);
   if (report[1] >= 0) ::close(report[1]);
   std::string why;
   if (report[0] >= 0) {
@@ -262,14 +284,9 @@ int supervise(const SuperviseArgs& a) {
   }
   // Written before the exit file, so whoever sees the exit status also sees why.
   if (!why.empty()) write_atomic(a.error_file, why + "\n");
-  ::setpgid(child, child);  // also here, so the group exists before any signal is forwarded
-  g_command_pgid = child;
   std::int64_t start = 0;
   for (int i = 0; i < 1000 && start == 0; ++i) start = process_start_time(child);
   write_atomic(a.pid_file, fmt::format("{} {}\n", child, start));
-  struct sigaction sa {};
-  sa.sa_handler = forward;
-  for (int s : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT}) ::sigaction(s, &sa, nullptr);
   int status = 0;
   while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
   }

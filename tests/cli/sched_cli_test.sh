@@ -34,9 +34,10 @@ grep -q "the port is in use" "$tmp/port.out" || fail "port in use message: $(cat
 # Two halves of one GPU, at the same time.
 # Each half waits for the other to have started (for up to 180 s, so that a loaded machine's slow
 # submit of the second half cannot let the first end alone): their lifetimes overlap only if the
-# scheduler ran them at the same time.
-a=$("$frugal" submit --gpus 0.5 --name half-a -- sh -c 'date +%s.%N > a.start; env | grep ^CUDA_ | sort; end=$(($(date +%s) + 180)); while [ ! -e b.start ] && [ $(date +%s) -lt $end ]; do sleep 0.05; done; date +%s.%N > a.end' | awk '{print $3}')
-b=$("$frugal" submit --gpus 0.5 --gpu-mem 20GiB --name half-b -- sh -c 'date +%s.%N > b.start; end=$(($(date +%s) + 180)); while [ ! -e a.start ] && [ $(date +%s) -lt $end ]; do sleep 0.05; done; date +%s.%N > b.end' | awk '{print $3}')
+# scheduler ran them at the same time. A start file appears (by rename) only once it holds its time:
+# `date > x.start` would create it empty first, and the other half could end before that time.
+a=$("$frugal" submit --gpus 0.5 --name half-a -- sh -c 'date +%s.%N > a.t; mv a.t a.start; env | grep ^CUDA_ | sort; end=$(($(date +%s) + 180)); while [ ! -e b.start ] && [ $(date +%s) -lt $end ]; do sleep 0.05; done; date +%s.%N > a.end' | awk '{print $3}')
+b=$("$frugal" submit --gpus 0.5 --gpu-mem 20GiB --name half-b -- sh -c 'date +%s.%N > b.t; mv b.t b.start; end=$(($(date +%s) + 180)); while [ ! -e a.start ] && [ $(date +%s) -lt $end ]; do sleep 0.05; done; date +%s.%N > b.end' | awk '{print $3}')
 # A nightly job whose window is not now.
 h=$(date -u +%H); w1=$(printf '%02d:00' $(( (10#$h + 2) % 24 ))); w2=$(printf '%02d:00' $(( (10#$h + 3) % 24 )))
 n=$("$frugal" submit --gpus 1 --window "$w1-$w2" --name nightly -- true | awk '{print $3}')
