@@ -9,11 +9,16 @@ unset OPENAI_API_KEY
 tmp=$(mktemp -d); trap 'kill $spid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 source "$(dirname "$0")/../lib/servers.sh"
+# Each server writes its own file: the background job's redirection truncates a shared one only
+# when it gets to run, so the wait could read the previous server's port line.
+servers=0
 start_server() {
-  "$server" "$@" > "$tmp/server.out" &
+  servers=$((servers + 1))
+  local out="$tmp/server-$servers.out"
+  "$server" "$@" > "$out" &
   spid=$!
-  wait_for 120 grep -q '^port ' "$tmp/server.out" || true  # the check below fails without it
-  port=$(awk '/^port /{print $2}' "$tmp/server.out")
+  wait_for 120 grep -q '^port ' "$out" || true  # the check below fails without it
+  port=$(awk '/^port /{print $2}' "$out")
   [[ -n "$port" ]] || fail "the scripted server did not start"
 }
 # First token after 40 ms, then one every 5 ms.
