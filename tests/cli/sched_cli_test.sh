@@ -16,8 +16,7 @@ export FRUGAL_SCHED_URL="http://127.0.0.1:$port"
 pid=$!
 fail() { echo "FAIL: $*"; cat "$tmp/daemon.out"; exit 1; }
 # Every route needs the token, health included; the daemon writes it before it listens.
-healthy() { [[ -s "$1/token" ]] && curl -sf -o /dev/null -H "Authorization: Bearer $(cat "$1/token")" "$2/v1/health"; }
-wait_for 120 healthy "$tmp/state" "$FRUGAL_SCHED_URL" || fail "the daemon did not answer /v1/health"
+wait_for 120 sched_healthy "$tmp/state" "$FRUGAL_SCHED_URL" || fail "the daemon did not answer /v1/health"
 auth="Authorization: Bearer $(cat "$tmp/state/token")"
 [[ $(stat -c %a "$tmp/state/token") == 600 ]] || fail "token file must be mode 0600"
 [[ $(stat -c %a "$tmp/state") == 700 ]] || fail "state dir must be mode 0700, is $(stat -c %a "$tmp/state")"
@@ -118,7 +117,7 @@ port3=$(free_port)
 pid3=$!
 y=$(xs 60000 y); printf '{"argv":["echo","%s","%s","%s"]}' "$y" "$y" "$y" > "$tmp/wide.json"
 export FRUGAL_SCHED_URL3="http://127.0.0.1:$port3"
-wait_for 120 healthy "$tmp/small" "$FRUGAL_SCHED_URL3" || fail "the small-stack daemon did not start: $(cat "$tmp/small.out")"
+wait_for 120 sched_healthy "$tmp/small" "$FRUGAL_SCHED_URL3" || fail "the small-stack daemon did not start: $(cat "$tmp/small.out")"
 curl -sf -X POST -H "Authorization: Bearer $(cat "$tmp/small/token")" "$FRUGAL_SCHED_URL3/v1/jobs" --data-binary @"$tmp/wide.json" > "$tmp/r" || fail "wide submit: $(cat "$tmp/r")"
 w=$(grep -o '"id":[0-9]*' "$tmp/r" | head -1 | cut -d: -f2)
 # Wait for the job to end (a slow, loaded machine may take more than a pass or two to launch it);

@@ -14,12 +14,11 @@ export FRUGAL_SCHED_DIR="$tmp/state"
 source "$(dirname "$0")/../lib/servers.sh"
 port=$(free_port)
 export FRUGAL_SCHED_URL="http://127.0.0.1:$port"
-healthy() { [[ -s "$tmp/state/token" ]] && curl -sf -o /dev/null -H "Authorization: Bearer $(cat "$tmp/state/token")" "$FRUGAL_SCHED_URL/v1/health"; }
 start() {
   "$frugal" sched serve --gpus 4xH100-80GB --listen "127.0.0.1:$port" --interval 20ms >> "$tmp/daemon.out" 2>&1 &
   pid=$!
   # Every route needs the token, health included; the daemon writes it before it listens.
-  wait_for 120 healthy && return
+  wait_for 120 sched_healthy "$tmp/state" "$FRUGAL_SCHED_URL" && return
   echo "daemon did not start"; cat "$tmp/daemon.out"; exit 1
 }
 start

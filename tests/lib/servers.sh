@@ -43,6 +43,12 @@ start_on_free_port() {  # name, readiness path, command...
   return 1
 }
 
+# Succeeds once a `frugal sched serve` with state in STATE_DIR answers GET URL/v1/health with its
+# token (written before it listens; every route needs it). For wait_for.
+sched_healthy() {  # state dir, base URL
+  [[ -s "$1/token" ]] && curl -sf -o /dev/null -H "Authorization: Bearer $(cat "$1/token")" "$2/v1/health"
+}
+
 # Succeeds once `frugal serve`'s stderr, in LOG, names the port its dashboard listens on; sets
 # `sport`. For wait_for.
 serve_port() {  # log file
