@@ -87,12 +87,22 @@ Efficiency Efficiency::load(const std::string& path) {
     s.kv_free_fraction = optional_number(*st, "kv_free_fraction", path).value_or(0);
     if (s.kv_free_fraction < 0 || s.kv_free_fraction > 1) fail_at(location_of(*st, path), "expected kv_free_fraction in [0, 1]");
     s.limits_source = optional_string(*st, "limits_source", path).value_or("");
-    if (const auto thd = optional_number(*st, "w4_dequant_min_tokens", path)) {
+    const auto thd = optional_number(*st, "w4_dequant_min_tokens", path);
+    const auto direct = optional_number(*st, "w4_direct_mem_eff", path);
+    if (thd) {
       if (*thd < 1) fail_at(location_of(*st, path), "expected w4_dequant_min_tokens >= 1");
       s.w4_dequant_min_tokens = *thd;
+    }
+    if (direct) {
+      if (*direct <= 0 || *direct > 1) fail_at(location_of(*st, path), "expected w4_direct_mem_eff in (0, 1]");
+      s.w4_direct_mem_eff = *direct;
+    }
+    if (thd || direct) {
       s.w4_kernel_source = optional_string(*st, "w4_kernel_source", path).value_or("");
       if (s.w4_kernel_source.empty()) {
-        fail_at(location_of(*st, path), "expected w4_kernel_source: the kernel code w4_dequant_min_tokens is taken from");
+        fail_at(location_of(*st, path),
+                "expected w4_kernel_source: the kernel code and measurement w4_dequant_min_tokens and "
+                "w4_direct_mem_eff are taken from");
       }
     }
     if (const auto cap = optional_number(*st, "step_overhead_max_ms", path)) {
@@ -228,9 +238,10 @@ std::string Efficiency::to_toml() const {
     if (s.max_num_tokens > 0) o << fmt::format("max_num_tokens = {}\n", s.max_num_tokens);
     if (s.kv_free_fraction > 0) o << fmt::format("kv_free_fraction = {}\n", s.kv_free_fraction);
     if (!s.limits_source.empty()) o << fmt::format("limits_source = {}\n", toml_quote(s.limits_source));
-    if (s.w4_dequant_min_tokens > 0) {
-      o << fmt::format("w4_dequant_min_tokens = {}\nw4_kernel_source = {}\n", s.w4_dequant_min_tokens,
-                       toml_quote(s.w4_kernel_source));
+    if (s.w4_dequant_min_tokens > 0) o << fmt::format("w4_dequant_min_tokens = {}\n", s.w4_dequant_min_tokens);
+    if (s.w4_direct_mem_eff < 1) o << fmt::format("w4_direct_mem_eff = {}\n", s.w4_direct_mem_eff);
+    if (s.w4_dequant_min_tokens > 0 || s.w4_direct_mem_eff < 1) {
+      o << fmt::format("w4_kernel_source = {}\n", toml_quote(s.w4_kernel_source));
     }
     if (s.step_overhead_max_s > 0) {
       o << fmt::format("step_overhead_max_ms = {}\nstep_overhead_max_source = {}\n", s.step_overhead_max_s * 1e3,

@@ -54,7 +54,12 @@ struct StackFactors {
   // FP16 weights and then running the FP16 GEMM on them, as exllama (v1) does from its
   // matmul_recons_thd on; 0: the 4-bit kernel serves every pass (Marlin, TensorRT-LLM W4A16).
   double w4_dequant_min_tokens = 0;
-  std::string w4_kernel_source;  // where the threshold comes from (required with it)
+  // The 4-bit kernel's weight reads relative to the family's mem_eff in the passes it multiplies
+  // directly (below w4_dequant_min_tokens, or every pass without one). exllama v1 runs one 32-thread
+  // block per row and column slice: too few warps per SM to keep DRAM busy at decode batches.
+  // A kernel fact measured against FP16 on the same GPU, never fitted; 1: as fast as FP16's reads.
+  double w4_direct_mem_eff = 1.0;
+  std::string w4_kernel_source;  // where the threshold and the read efficiency come from (required with them)
   std::vector<std::string> source_keywords;  // a measurement whose source names one is this stack's
   std::string limits_source;
   // Most a decode step's fixed cost can be, derived from a published measurement (0: no bound

@@ -152,6 +152,7 @@ double pass_cost(const LlmConfig& c, double tokens, double attn_flops, double kv
   const double thd = c.device.stack->w4_dequant_min_tokens;
   const bool rebuilt = four_bit && thd > 0 && tokens >= thd;
   const double w4 = four_bit && !rebuilt ? c.device.stack->w4_compute_eff : 1.0;
+  const double w4_reads = four_bit && !rebuilt ? c.device.stack->w4_direct_mem_eff : 1.0;
   const double weight_traffic = rebuilt ? 1.0 + 2.0 * kFp16Bytes / c.precision->weight_bytes : 1.0;
   // Routed-expert matmuls (grouped GEMMs) run at moe_eff of the dense kernels' efficiency.
   const double moe = c.device.stack->moe_eff;
@@ -161,7 +162,7 @@ double pass_cost(const LlmConfig& c, double tokens, double attn_flops, double kv
   const double matmul_compute = (linear - expert_flops + expert_flops / moe) / (fam.compute_eff * w4) / compute_rate;
   const double attn_compute = attn_flops / fam.attn_eff / compute_rate;
   const WeightReads w = weight_reads_per_device(c, tokens);
-  const double matmul_memory = (w.dense + w.experts / moe) * weight_traffic / memory_rate;
+  const double matmul_memory = (w.dense + w.experts / moe) * weight_traffic / (memory_rate * w4_reads);
   const double attn_memory = kv_bytes / kv_shards(c) / memory_rate;
   double t_comm = 0;
   if (c.tp > 1 && m.kind != ModelKind::kVision) {

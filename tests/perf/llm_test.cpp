@@ -154,7 +154,7 @@ TEST(LlmMath, UnsupportedPrecisionsAndHeads) {
 // exllama (v1) multiplies 4-bit weights directly below its threshold and rebuilds FP16 weights from
 // it on: a pass of 8 tokens reads 0.5 B per weight, writes 2 B and reads 2 B again, 2.5 B per weight
 // more than FP16 itself; a pass of 4 reads 1.5 B per weight less. Without a threshold, 4 bits always.
-TEST(LlmMath, DequantizingInt4KernelRebuildsFp16WeightsFromItsThreshold) {
+TEST(LlmMath, DequantizingInt4KernelReadsSlowlyBelowItsThresholdAndRebuildsFp16WeightsFromIt) {
   auto eff = test_efficiency();
   auto gpu = test_gpu();
   const auto& m = model("llama-2-7b");
@@ -168,14 +168,30 @@ TEST(LlmMath, DequantizingInt4KernelRebuildsFp16WeightsFromItsThreshold) {
   EXPECT_NEAR(pass_time(w4, 4, 1, 0, 0) - pass_time(fp16, 4, 1, 0, 0), -1.5 * per_byte, 1e-9);
   EXPECT_NEAR(pass_time(w4, 8, 1, 0, 0) - pass_time(fp16, 8, 1, 0, 0), 2.5 * per_byte, 1e-9);
   EXPECT_NEAR(pass_time(w4, 8, 1, 0, 0) - plain8, 4.0 * per_byte, 1e-9);
+  // A direct kernel that reads its 4-bit weights at a quarter of FP16's rate takes as long as FP16
+  // below the threshold (0.5 B at 1/4 the speed = 2 B); the rebuild from the threshold on is unchanged.
+  eff.stacks()["s"].w4_direct_mem_eff = 0.25;
+  EXPECT_NEAR(pass_time(w4, 4, 1, 0, 0) - pass_time(fp16, 4, 1, 0, 0), 0.0, 1e-9);
+  EXPECT_NEAR(pass_time(w4, 8, 1, 0, 0) - pass_time(fp16, 8, 1, 0, 0), 2.5 * per_byte, 1e-9);
   // The threshold and its source travel through the writer; a threshold without a source is refused.
   auto p = std::filesystem::temp_directory_path() / ("frugal_eff_w4_" + std::to_string(getpid()) + ".toml");
   std::ofstream(p) << eff.to_toml();
   auto back = Efficiency::load(p.string());
   EXPECT_DOUBLE_EQ(back.stack("s").w4_dequant_min_tokens, 8);
   EXPECT_EQ(back.stack("s").w4_kernel_source, "exllama matmul_recons_thd");
+  EXPECT_DOUBLE_EQ(back.stack("s").w4_direct_mem_eff, 0.25);
   eff.stacks()["s"].w4_kernel_source = "";
   std::ofstream(p) << eff.to_toml();
+  EXPECT_THROW(Efficiency::load(p.string()), Error);
+  // The read efficiency alone also needs its source, and must be a fraction.
+  eff.stacks()["s"].w4_dequant_min_tokens = 0;
+  std::ofstream(p) << eff.to_toml();
+  EXPECT_THROW(Efficiency::load(p.string()), Error);
+  eff.stacks()["s"].w4_kernel_source = "measured against FP16";
+  std::string text = eff.to_toml();
+  const auto at = text.find("w4_direct_mem_eff = 0.25");
+  ASSERT_NE(at, std::string::npos);
+  std::ofstream(p) << text.replace(at, 24, "w4_direct_mem_eff = 1.50");
   EXPECT_THROW(Efficiency::load(p.string()), Error);
   std::filesystem::remove(p);
 }
