@@ -63,11 +63,18 @@ def serving_table(path):
 SRC_POST_1_0 = ("NVIDIA/TensorRT-LLM@03e27c7d docs/source/developer-guide/perf-overview.md (after v1.0; trtllm-bench "
                 "throughput, PyTorch backend, offline max throughput, fixed ISL/OSL; output tokens/s per GPU)")
 
+# The page's H100/H200 columns say "(FP8)", but its FP8 model list has no gpt-oss and its GPT-OSS
+# options say "moe_config: backend: ... # Hopper: use TRITON" and "kv_cache_config: dtype: fp8 #
+# Hopper: use auto": on Hopper gpt-oss ran OpenAI's own checkpoint, MXFP4 expert weights through the
+# Triton MoE kernels with BF16 activations and a BF16 KV cache, i.e. weight-only 4-bit (W4A16).
+GPT_OSS_HOPPER = "MXFP4 experts, W4A16 (Triton MoE), BF16 KV; column header FP8"
+
 def post_1_0_table(path):
     for _, (model, gpu, tp, par, lens, v) in table(path):
         isl, osl = lens.split("/")
         inst = "p5en.48xlarge" if gpu.startswith("H200") else "p5.48xlarge"
-        w.writerow([model, gpu, inst, "FP8", tp, f"max (offline; {par})", isl, osl, "output_throughput", v, "tokens/s/GPU",
+        prec = GPT_OSS_HOPPER if model.startswith("gpt-oss") else "FP8"
+        w.writerow([model, gpu, inst, prec, tp, f"max (offline; {par})", isl, osl, "output_throughput", v, "tokens/s/GPU",
                     SRC_POST_1_0])
 
 MODES = {"--wide": wide_table, "--static": static_table, "--serving": serving_table, "--post-1.0": post_1_0_table}
