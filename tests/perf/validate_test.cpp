@@ -160,6 +160,26 @@ TEST(Calibrate, StepOverheadStaysWithinItsDerivedBound) {
   EXPECT_GT(bounded, 0.003);  // the rows still pull it as high as the bound lets it go
 }
 
+// A factor the rows barely touch keeps its value instead of drifting wherever the search lands it:
+// TGI's rows never make the A10G family's attention compute binding at 0.9 (a 30% move shifts them
+// by far less than the floor), so the fit leaves it there while it moves the factors they do need.
+// (With no floor the search had taken it to 0.0085, and the advisor priced long prompts on g5 at 1%
+// of peak attention.)
+TEST(Calibrate, AFactorTheRowsBarelyTouchKeepsItsValue) {
+  auto cat = Catalog::load(kData);
+  auto start = Efficiency::load(kData + "/perf/efficiency.toml");
+  auto map = ValidationMap::load(kData + "/perf/validation.toml");
+  const auto rows = bundled_rows("text-generation-inference-tests");
+  ASSERT_GT(rows.size(), 100u);
+  auto& ga102 = start.families().at("ampere-ga102");
+  ga102.attn_eff = 0.9;
+  ga102.compute_eff *= 0.7;
+  start.resolve();
+  const auto fit = calibrate(rows, cat, start, map, "m.csv");
+  EXPECT_DOUBLE_EQ(fit.family("ampere-ga102").attn_eff, 0.9);
+  EXPECT_NE(fit.family("ampere-ga102").compute_eff, start.family("ampere-ga102").compute_eff);
+}
+
 // Rows that share no factor are fitted as separate blocks: adding NVIDIA rows to a fit of the
 // Neuron tables leaves the Neuron factors exactly where the Neuron rows alone put them.
 TEST(Calibrate, IndependentBlocksDoNotMoveEachOther) {
