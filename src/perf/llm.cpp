@@ -151,8 +151,9 @@ double pass_cost(const LlmConfig& c, double tokens, double attn_flops, double kv
   // itself, at FP16 matmul efficiency. Why GPTQ served slower than FP16 at concurrency 10 in 2023.
   const double thd = c.device.stack->w4_dequant_min_tokens;
   const bool rebuilt = four_bit && thd > 0 && tokens >= thd;
-  const double w4 = four_bit && !rebuilt ? c.device.stack->w4_compute_eff : 1.0;
-  const double w4_reads = four_bit && !rebuilt ? c.device.stack->w4_direct_mem_eff : 1.0;
+  const bool direct = four_bit && !rebuilt;  // the 4-bit kernel multiplies the packed weights itself
+  const double w4 = direct ? c.device.stack->w4_compute_eff : 1.0;
+  const double w4_reads = direct ? c.device.stack->w4_direct_mem_eff : 1.0;
   const double weight_traffic = rebuilt ? 1.0 + 2.0 * kFp16Bytes / c.precision->weight_bytes : 1.0;
   // Routed-expert matmuls (grouped GEMMs) run at moe_eff of the dense kernels' efficiency.
   const double moe = c.device.stack->moe_eff;
