@@ -212,8 +212,7 @@ TEST(Catalog, SpotCacheUsesNewestPricePerStandardAzAndTheMedian) {
 
 TEST(Catalog, UserModelDirAddsAndShadowsModels) {
   namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() / "frugal_user_models";
-  fs::remove_all(dir);
+  const fs::path dir = temp_path("frugal_user_models");
   fs::create_directories(dir);
   std::ofstream(dir / "mine.toml") << "name = \"my-model\"\nkind = \"decoder\"\nparams = 1e9\nlayers = 2\nhidden = 64\n"
                                       "heads = 4\nkv_heads = 4\nffn = 128\nvocab = 100\nmax_context = 2048\nsource = \"t\"\n";

@@ -13,7 +13,8 @@ source "$(dirname "$0")/../lib/servers.sh"
 port=$(free_port)
 "$moto" -H 127.0.0.1 -p "$port" >/dev/null 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
+XDG_CACHE_HOME=""
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true; [[ -n "$XDG_CACHE_HOME" ]] && rm -rf "$XDG_CACHE_HOME"' EXIT
 url="http://127.0.0.1:$port"
 wait_for 120 curl -s -o /dev/null "$url/moto-api/" || true  # the first call below says moto is not there
 export FRUGAL_DATA_DIR="$data" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1

@@ -11,7 +11,7 @@ export FRUGAL_HOME=$(mktemp -d)     # nor models the machine's user added
 unset AWS_REGION AWS_DEFAULT_REGION AWS_PROFILE
 export AWS_CONFIG_FILE=/nonexistent AWS_EC2_METADATA_DISABLED=true
 pass=0; fail=0
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+tmp=$(mktemp -d); trap 'rm -rf "$tmp" "$XDG_CACHE_HOME" "$FRUGAL_HOME"' EXIT
 while IFS='|' read -r name rc args; do
   name=$(echo "$name" | xargs); rc=$(echo "$rc" | xargs)
   [[ -z "$name" || "$name" == \#* ]] && continue

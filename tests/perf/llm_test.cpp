@@ -174,25 +174,25 @@ TEST(LlmMath, DequantizingInt4KernelReadsSlowlyBelowItsThresholdAndRebuildsFp16W
   EXPECT_NEAR(pass_time(w4, 4, 1, 0, 0) - pass_time(fp16, 4, 1, 0, 0), 0.0, 1e-9);
   EXPECT_NEAR(pass_time(w4, 8, 1, 0, 0) - pass_time(fp16, 8, 1, 0, 0), 2.5 * per_byte, 1e-9);
   // The threshold and its source travel through the writer; a threshold without a source is refused.
-  auto p = std::filesystem::temp_directory_path() / ("frugal_eff_w4_" + std::to_string(getpid()) + ".toml");
+  const std::string p = temp_path("frugal_eff_w4.toml");
   std::ofstream(p) << eff.to_toml();
-  auto back = Efficiency::load(p.string());
+  auto back = Efficiency::load(p);
   EXPECT_DOUBLE_EQ(back.stack("s").w4_dequant_min_tokens, 8);
   EXPECT_EQ(back.stack("s").w4_kernel_source, "exllama matmul_recons_thd");
   EXPECT_DOUBLE_EQ(back.stack("s").w4_direct_mem_eff, 0.25);
   eff.stacks()["s"].w4_kernel_source = "";
   std::ofstream(p) << eff.to_toml();
-  EXPECT_THROW(Efficiency::load(p.string()), Error);
+  EXPECT_THROW(Efficiency::load(p), Error);
   // The read efficiency alone also needs its source, and must be a fraction.
   eff.stacks()["s"].w4_dequant_min_tokens = 0;
   std::ofstream(p) << eff.to_toml();
-  EXPECT_THROW(Efficiency::load(p.string()), Error);
+  EXPECT_THROW(Efficiency::load(p), Error);
   eff.stacks()["s"].w4_kernel_source = "measured against FP16";
   std::string text = eff.to_toml();
   const auto at = text.find("w4_direct_mem_eff = 0.25");
   ASSERT_NE(at, std::string::npos);
   std::ofstream(p) << text.replace(at, 24, "w4_direct_mem_eff = 1.50");
-  EXPECT_THROW(Efficiency::load(p.string()), Error);
+  EXPECT_THROW(Efficiency::load(p), Error);
   std::filesystem::remove(p);
 }
 
@@ -213,30 +213,30 @@ TEST(Efficiency, InheritanceAndUnknownFamily) {
   EXPECT_TRUE(eff.family("testfam").calibrated);
   EXPECT_THROW(eff.family("nope"), Error);
   // The writer's output reads back to the same factors.
-  auto p = std::filesystem::temp_directory_path() / ("frugal_eff_roundtrip_" + std::to_string(getpid()) + ".toml");
+  const std::string p = temp_path("frugal_eff_roundtrip.toml");
   std::ofstream(p) << eff.to_toml();
-  auto back = Efficiency::load(p.string());
+  auto back = Efficiency::load(p);
   EXPECT_DOUBLE_EQ(back.family("testfam").attn_eff, 0.25);
   EXPECT_DOUBLE_EQ(back.stack("s").allreduce_latency_s, 10e-6);
   EXPECT_DOUBLE_EQ(back.stack("s").activation_scale, 1);
   eff.stacks()["s"].activation_scale = 2.5;
   std::ofstream(p) << eff.to_toml();
-  EXPECT_DOUBLE_EQ(Efficiency::load(p.string()).stack("s").activation_scale, 2.5);
+  EXPECT_DOUBLE_EQ(Efficiency::load(p).stack("s").activation_scale, 2.5);
   // A step-overhead bound travels with its source; a fit above it, or a bound without its
   // source, is refused at load.
   eff.stacks()["s"].step_overhead_max_s = 0.0015;
   eff.stacks()["s"].step_overhead_max_source = "batch-1 first token in 3 ms";
   std::ofstream(p) << eff.to_toml();
-  back = Efficiency::load(p.string());
+  back = Efficiency::load(p);
   EXPECT_DOUBLE_EQ(back.stack("s").step_overhead_max_s, 0.0015);
   EXPECT_EQ(back.stack("s").step_overhead_max_source, "batch-1 first token in 3 ms");
   eff.stacks()["s"].step_overhead_s = 0.002;
   std::ofstream(p) << eff.to_toml();
-  EXPECT_THROW(Efficiency::load(p.string()), Error);
+  EXPECT_THROW(Efficiency::load(p), Error);
   eff.stacks()["s"].step_overhead_s = 0.001;
   eff.stacks()["s"].step_overhead_max_source = "";
   std::ofstream(p) << eff.to_toml();
   EXPECT_NE(eff.to_toml().find("step_overhead_max_source = \"\""), std::string::npos);
-  EXPECT_THROW(Efficiency::load(p.string()), Error);
+  EXPECT_THROW(Efficiency::load(p), Error);
   std::filesystem::remove(p);
 }

@@ -8,11 +8,11 @@
 #include <unistd.h>
 
 #include "perf/efficiency.h"
+#include "test_util.h"
 
 inline frugal::Efficiency test_efficiency() {
   // One file per process: ctest runs each test in its own process, in parallel.
-  auto p = std::filesystem::temp_directory_path() / ("frugal_test_eff_" + std::to_string(getpid()) + ".toml");
-  std::ofstream(p) << R"(
+  const std::string p = write_temp("frugal_test_eff.toml", R"(
 [defaults]
 gpu_stack = "s"
 neuron_stack = "s"
@@ -37,8 +37,8 @@ allreduce_latency_us = 10
 tp_step_overhead_ms = 0
 w4_compute_eff = 1.0
 seq_overhead_us = 5
-)";
-  return frugal::Efficiency::load(p.string());
+)");
+  return frugal::Efficiency::load(p);
 }
 
 inline frugal::Accelerator test_gpu() {

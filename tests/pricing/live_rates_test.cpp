@@ -19,6 +19,7 @@
 #include "aws/sigv4.h"
 #include "core/error.h"
 #include "loopback_server.h"
+#include "test_util.h"
 
 using namespace frugal;
 using nlohmann::json;
@@ -223,7 +224,7 @@ TEST(LiveRates, CacheRoundTripsIntoTheCatalog) {
   auto rates = pricing::fetch_price_list(p, "eu-west-1", "EU (Ireland)", {"g5.xlarge"});
   auto sp = pricing::fetch_savings_plans(s, "eu-west-1", {"g5.xlarge"});
   rates.insert(rates.end(), sp.begin(), sp.end());
-  const auto path = std::filesystem::temp_directory_path() / "frugal_live_prices.csv";
+  const std::filesystem::path path = temp_path("frugal_live_prices.csv");
   std::ofstream(path) << pricing::rates_csv(rates);
   Catalog c = Catalog::load(FRUGAL_TEST_DATA_DIR, Catalog::Extra::prices(path.string()));
   c.select_region("eu-west-1");
@@ -256,8 +257,7 @@ Run run(const std::string& cmd) {
 // sp-3y row from the live rate; a plainly wrong answer is refused and nothing is written.
 TEST(LiveRates, RefreshCommandFeedsTheAdvisorAndRefusesNonsense) {
   PriceServer srv;
-  const auto cache = std::filesystem::temp_directory_path() / "frugal_live_cli_cache";
-  std::filesystem::remove_all(cache);
+  const std::filesystem::path cache = temp_path("frugal_live_cli_cache");
   const std::string env = "FRUGAL_DATA_DIR=" + std::string(FRUGAL_TEST_DATA_DIR) + " XDG_CACHE_HOME=" + cache.string() +
                           " AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
                           " AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE=/nonexistent ";

@@ -43,9 +43,7 @@ std::string me() {
   return pw ? pw->pw_name : std::to_string(getuid());
 }
 std::string tmp(const std::string& name) {
-  auto p = std::filesystem::temp_directory_path() / ("frugal_agent_" + std::to_string(getpid()) + "_" + name);
-  std::filesystem::remove(p);
-  return p.string();
+  return temp_path("frugal_agent_" + name);
 }
 }  // namespace
 

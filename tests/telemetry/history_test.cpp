@@ -6,15 +6,14 @@
 
 #include "core/error.h"
 #include "telemetry/history.h"
+#include "test_util.h"
 
 using namespace frugal::telemetry;
 
 namespace {
 
 std::string temp_db(const std::string& name) {
-  auto p = std::filesystem::temp_directory_path() / ("frugal_hist_" + std::to_string(getpid()) + "_" + name + ".db");
-  std::filesystem::remove(p);
-  return p.string();
+  return temp_path("frugal_hist_" + name + ".db");
 }
 
 Snapshot one_gpu(double t) {
