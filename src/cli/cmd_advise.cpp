@@ -7,6 +7,7 @@
 #include "cli/advise_render.h"
 #include "cli/catalog_open.h"
 #include "cli/common.h"
+#include "perf/accuracy.h"
 #include "perf/calibration.h"
 #include "core/data_dir.h"
 #include "core/error.h"
@@ -62,6 +63,7 @@ void run_advice(const GlobalOptions& g, const std::vector<Workload>& workloads, 
   auto cat = open_catalog(dir);
   auto eff = Efficiency::load(efficiency_path(dir, calibration));
   auto defaults = AdviseDefaults::load(dir + "/advise/defaults.toml");
+  const auto accuracy = load_accuracy(dir, calibration);
   AdvisorContext ctx{&cat, &eff, &defaults};
   if (top <= 0) top = defaults.top;
   std::vector<Table> tables;
@@ -87,8 +89,24 @@ void run_advice(const GlobalOptions& g, const std::vector<Workload>& workloads, 
       ts.front().notes.push_back(fmt::format("performance factors from calibration '{}': {}", calibration,
                                              eff.fit_note.empty() ? eff.path : eff.fit_note));
     }
+    // How far the serving model has been from measurements it never saw, for the top choice's
+    // hardware and stack (training is priced from MFU, not from this model).
+    std::optional<AccuracyNote> acc_note;
+    if (!a.ranked.empty() && a.workload.task != Task::kTrain && a.ranked.front().instance->accelerator) {
+      const auto& best = a.ranked.front();
+      acc_note = describe_accuracy(accuracy ? &*accuracy : nullptr, eff.path, best.instance->accelerator->id, best.stack);
+      if (!ts.empty()) ts.front().notes.push_back("Top choice's " + acc_note->text);
+    }
     for (auto& t : ts) tables.push_back(std::move(t));
     j.push_back(advice_json(a, top));
+    if (acc_note) {
+      j.back()["accuracy"] = {{"measured", acc_note->measured}, {"stale", acc_note->stale}, {"text", acc_note->text}};
+      if (acc_note->group) {
+        j.back()["accuracy"]["median_abs_error"] = acc_note->group->error.median_abs;
+        j.back()["accuracy"]["p90_abs_error"] = acc_note->group->error.p90_abs;
+        j.back()["accuracy"]["rows"] = acc_note->group->error.rows;
+      }
+    }
     if (!calibration.empty()) j.back()["calibration"] = {{"name", calibration}, {"path", eff.path}, {"note", eff.fit_note}};
     if (a.ranked.empty() && a.fewest_instances_needed > 0) {
       j.back()["would_take"] = {{"instances", a.fewest_instances_needed}, {"instance_type", a.fewest_instances_type}};

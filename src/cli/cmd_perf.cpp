@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "catalog/catalog.h"
@@ -14,6 +15,7 @@
 #include "core/error.h"
 #include "core/output.h"
 #include "core/units.h"
+#include "perf/accuracy.h"
 #include "perf/calibration.h"
 #include "perf/cross_validate.h"
 #include "perf/llm.h"
@@ -107,11 +109,28 @@ void check_targets(const PerfOptions& o, const ErrorSummary& s) {
 
 // Leave-one-source-out: every row predicted by factors fitted without its source.
 void run_cross_validate(const GlobalOptions& g, const PerfOptions& o) {
+  const std::string dir = resolve_data_dir(g.data_dir);
+  if (o.write && o.calibration.empty() && !o.measured.empty() &&
+      std::filesystem::weakly_canonical(o.measured) != std::filesystem::weakly_canonical(dir + "/perf/measured.csv")) {
+    throw Error(fmt::format("--write: the bundled factors' accuracy is measured on the bundled measurements; for {} name the "
+                            "calibration fitted to it (--calibration NAME)", o.measured));
+  }
   auto in = load_inputs(g, o, o.calibration);
   const auto& [file, cat, eff, map, rows] = in;
   const int threads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   TerminalProgress display("cross-validating (one fit per source left out)");
-  const auto cv = cross_validate(rows, cat, eff, map, file, threads, display.fn());
+  // A named calibration is made from the bundled factors without their published bounds
+  // (run_calibrate); its folds start there too, so the score is of the way it was made.
+  std::optional<Efficiency> bundled;
+  if (!o.calibration.empty()) {
+    bundled = Efficiency::load(efficiency_path(dir, ""));
+    bundled->clear_published_bounds();
+  }
+  const auto cv = cross_validate(rows, cat, eff, map, file, threads, display.fn(), bundled ? &*bundled : nullptr);
+  if (o.write && cv.folds.size() < 2) {
+    throw Error(fmt::format("--write: {} has {} source; leaving one out needs at least two (e.g. two `frugal bench` runs)",
+                            file, cv.folds.size()));
+  }
   if (o.strict && !cv.unmodelled.empty()) {
     const auto& u = cv.unmodelled.front();
     throw Error(fmt::format("{}:{}: {} (--strict; {} rows not modelled)", file, u.row.line, u.reason, cv.unmodelled.size()));
@@ -128,7 +147,8 @@ void run_cross_validate(const GlobalOptions& g, const PerfOptions& o) {
                       Cell(fmt::format("{:.1f}%", x.error.median_abs * 100), x.error.median_abs),
                       Cell(fmt::format("{:.1f}%", x.error.p90_abs * 100), x.error.p90_abs), Cell(stand)});
   }
-  f.notes.push_back("each fold fits from neutral factors on the other sources and predicts the left-out one");
+  f.notes.push_back(o.calibration.empty() ? "each fold fits from neutral factors on the other sources and predicts the left-out one"
+                                          : "each fold fits from the bundled factors on the other sources and predicts the left-out one");
   const auto s = summarize(cv.predictions);
   Table rt = rows_table(fmt::format("Out-of-sample predictions of {} ({} rows)", file, rows.size()), cv.predictions);
   auto st = summary_table(s, cv.predictions, "Out-of-sample error (|predicted / measured - 1|, each row without its source)");
@@ -137,12 +157,22 @@ void run_cross_validate(const GlobalOptions& g, const PerfOptions& o) {
   nlohmann::json j = {{"file", file}, {"rows", rt.to_json()["rows"]}, {"folds", f.to_json()["rows"]}, {"summary", st.to_json()["rows"]},
                       {"median_abs_error", s.median_abs}, {"p90_abs_error", s.p90_abs},
                       {"evaluated_rows", cv.predictions.size()}, {"total_rows", cv.total_rows}};
+  if (o.write) {
+    // Every estimate made with these factors quotes its group's line of this file.
+    const std::string factors = efficiency_path(dir, o.calibration), target = accuracy_path(dir, o.calibration);
+    const Accuracy acc = Accuracy::from(cv, std::filesystem::path(file).filename().string(), file_fingerprint(factors),
+                                        file_fingerprint(file));
+    write_file_atomic(target, acc.to_toml());
+    st.notes.push_back("wrote " + target + " (what estimates with these factors say about their accuracy)");
+    j["written"] = target;
+  }
   emit(g, {rt, f, st}, j);
   check_targets(o, s);
 }
 
 void run_validate(const GlobalOptions& g, const PerfOptions& o) {
   if (o.cross_validate) return run_cross_validate(g, o);
+  if (o.write) throw Error("--write: only with --cross-validate (it writes the out-of-sample accuracy)");
   auto in = load_inputs(g, o, o.calibration);
   const auto& [file, cat, eff, map, rows] = in;
   std::vector<Unmodelled> unmodelled;
@@ -259,7 +289,22 @@ void run_estimate(const GlobalOptions& g, const PerfOptions& o) {
   }
   if (s.saturated) t.notes.push_back(fmt::format("saturated: {} exceeds the replica's {:.3g} requests/s; the queue grows without bound", load.describe(), s.capacity_rps));
   if (!s.ttft_steady && !s.saturated) t.notes.push_back("max load: TTFT shown is after admission; the queue's wait depends on how many requests are offered");
-  emit(g, {t}, t.to_json());
+  const auto acc = load_accuracy(dir, o.calibration);
+  const AccuracyNote note = describe_accuracy(acc ? &*acc : nullptr, efficiency_path(dir, o.calibration), it->accelerator->id,
+                                              cfg.device.stack_name);
+  t.notes.push_back(note.text);
+  nlohmann::json j = t.to_json();
+  j["accuracy"] = {{"accelerator", it->accelerator->id}, {"stack", cfg.device.stack_name}, {"measured", note.measured},
+                   {"stale", note.stale}, {"text", note.text}};
+  if (note.group) {
+    j["accuracy"]["rows"] = note.group->error.rows;
+    j["accuracy"]["median_abs_error"] = note.group->error.median_abs;
+    j["accuracy"]["p90_abs_error"] = note.group->error.p90_abs;
+  } else if (acc && !note.stale) {
+    j["accuracy"]["overall_median_abs_error"] = acc->overall.median_abs;
+    j["accuracy"]["overall_p90_abs_error"] = acc->overall.p90_abs;
+  }
+  emit(g, {t}, j);
 }
 
 }  // namespace
@@ -273,6 +318,8 @@ void register_perf(CLI::App& app, GlobalOptions& g) {
   v->add_option("file", o->measured, "Measurements CSV (default: bundled data/perf/measured.csv)");
   v->add_option("--max-median", o->max_median, "Exit non-zero when median |error| exceeds this fraction");
   v->add_option("--max-p90", o->max_p90, "Exit non-zero when p90 |error| exceeds this fraction");
+  v->add_flag("--write", o->write, "With --cross-validate: write the per-group out-of-sample error beside the factors "
+                                   "(data/perf/accuracy.toml, or NAME.accuracy.toml with --calibration), quoted by every estimate");
   v->add_option("--calibration", o->calibration, "Score a named calibration's factors instead of the bundled ones");
   v->add_flag("--strict", o->strict, "A row the model cannot predict is an error (default: listed and counted)");
   v->add_flag("--cross-validate", o->cross_validate, "Score out of sample: leave each source out, fit on the rest, predict it");

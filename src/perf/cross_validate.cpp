@@ -35,13 +35,13 @@ namespace {
 
 CrossValidationFold run_fold(const std::string& source, const std::vector<MeasuredRow>& rows, const Catalog& cat,
                              const Efficiency& eff, const ValidationMap& map, const std::string& file,
-                             std::vector<Prediction>* preds, std::vector<Unmodelled>* lost) {
+                             const Efficiency* from, std::vector<Prediction>* preds, std::vector<Unmodelled>* lost) {
   CrossValidationFold fold;
   fold.source = source;
   std::vector<MeasuredRow> train, test;
   for (const auto& r : rows) (r.source == source ? test : train).push_back(r);
   fold.train_rows = train.size();
-  const Efficiency start = neutral_factors(eff);
+  const Efficiency start = from ? *from : neutral_factors(eff);
   Efficiency fit = calibrate(train, cat, start, map, file);
 
   // What the training rows measured: families and stacks with at least one predicted row.
@@ -82,7 +82,8 @@ CrossValidationFold run_fold(const std::string& source, const std::vector<Measur
 }  // namespace
 
 CrossValidation cross_validate(const std::vector<MeasuredRow>& rows, const Catalog& cat, const Efficiency& eff,
-                               const ValidationMap& map, const std::string& file, int threads, const ProgressFn& progress) {
+                               const ValidationMap& map, const std::string& file, int threads, const ProgressFn& progress,
+                               const Efficiency* start) {
   std::vector<std::string> sources;
   for (const auto& r : rows) {
     if (std::find(sources.begin(), sources.end(), r.source) == sources.end()) sources.push_back(r.source);
@@ -100,7 +101,7 @@ CrossValidation cross_validate(const std::vector<MeasuredRow>& rows, const Catal
   auto worker = [&]() {
     for (std::size_t i = next++; i < sources.size(); i = next++) {
       try {
-        results[i].fold = run_fold(sources[i], rows, cat, eff, map, file, &results[i].preds, &results[i].lost);
+        results[i].fold = run_fold(sources[i], rows, cat, eff, map, file, start, &results[i].preds, &results[i].lost);
       } catch (const std::exception& e) {
         std::lock_guard<std::mutex> lock(error_mu);
         if (first_error.empty()) first_error = e.what();

@@ -34,9 +34,12 @@ struct CrossValidation {
 // (scheduler limits, keywords, inherits, similar, train_mfu) kept. The starting point of a fold.
 Efficiency neutral_factors(const Efficiency& eff);
 
-// Runs one fold per distinct source of `rows`, `threads` folds at a time.
+// Runs one fold per distinct source of `rows`, `threads` folds at a time. Each fold fits from
+// `start` when given (a named calibration is scored the way it was made: from the bundled
+// factors), else from neutral_factors(eff).
 // `progress` hears (folds done, folds, the source just scored), from the worker threads.
 CrossValidation cross_validate(const std::vector<MeasuredRow>& rows, const Catalog& cat, const Efficiency& eff,
-                               const ValidationMap& map, const std::string& file, int threads = 1, const ProgressFn& progress = {});
+                               const ValidationMap& map, const std::string& file, int threads = 1, const ProgressFn& progress = {},
+                               const Efficiency* start = nullptr);
 
 }  // namespace frugal

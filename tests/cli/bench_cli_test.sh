@@ -64,6 +64,14 @@ start_server 0.300 0.060
 "$frugal" bench --url "http://127.0.0.1:$port/v1/completions" --model llama-3.1-8b --prompt-tokens 512 --output-tokens 16 \
   --concurrency 1,8 --requests 8 --instance-type g6e.xlarge --precision bf16 --out "$tmp/mine.csv" > /dev/null
 kill $spid; wait $spid 2>/dev/null || true
+# A second run (another endpoint, another prompt length) of the same engine: a second source, so
+# the calibration's accuracy can be scored out of sample (each run predicted from the other).
+start_server 0.300 0.060
+"$frugal" bench --url "http://127.0.0.1:$port/v1/completions" --model llama-3.1-8b --prompt-tokens 256 --output-tokens 16 \
+  --concurrency 2,4 --requests 8 --instance-type g6e.xlarge --precision bf16 --out "$tmp/mine2.csv" > /dev/null
+kill $spid; wait $spid 2>/dev/null || true
+tail -n +2 "$tmp/mine2.csv" >> "$tmp/mine.csv"
+[[ $(cut -d, -f12- "$tmp/mine.csv" | tail -n +2 | sort -u | wc -l) == 2 ]] || fail "the two runs are not two sources: $(cut -d, -f12- "$tmp/mine.csv" | sort -u)"
 "$frugal" perf calibrate "$tmp/mine.csv" --calibration mine > "$tmp/cal.txt"
 grep -q "written to $tmp/home/calibrations/mine.toml" "$tmp/cal.txt" || fail "calibration not written: $(cat "$tmp/cal.txt")"
 # Bounds derived from published TensorRT-LLM measurements do not hold the user's own engine back.
@@ -79,6 +87,26 @@ python3 -c "import sys; b, a = float('$before'), float('$after'); sys.exit(0 if 
 "$frugal" advise --model llama-3.1-8b --rate 2/s --tpot-slo 50ms --instances g6e --calibration mine --top 2 > "$tmp/advice.txt"
 grep -q "performance factors from calibration 'mine'" "$tmp/advice.txt" ||
   fail "advise does not say it used the calibration"
+# Scored out of sample and written beside the calibration, then quoted by estimates and advice.
+"$frugal" perf validate --cross-validate "$tmp/mine.csv" --calibration mine --write > "$tmp/cv.txt"
+grep -q "wrote $tmp/home/calibrations/mine.accuracy.toml" "$tmp/cv.txt" || fail "accuracy not written: $(cat "$tmp/cv.txt")"
+grep -q "each fold fits from the bundled factors" "$tmp/cv.txt" || fail "a calibration's folds do not start where it did: $(cat "$tmp/cv.txt")"
+"$frugal" --format json perf estimate --model llama-3.1-8b --instance g6e.xlarge --batch 8 --prompt-tokens 512 --output-tokens 32 \
+  --calibration mine > "$tmp/est.json"
+jq_py 'a = d["accuracy"]; assert a["measured"] and not a["stale"] and a["rows"] > 0 and a["p90_abs_error"] >= 0, a
+assert "out of sample for L40S / trt-llm" in a["text"], a; print("ok")' < "$tmp/est.json" > /dev/null ||
+  fail "estimate does not quote the calibration's accuracy: $(cat "$tmp/est.json")"
+grep -q "Top choice's accuracy: not measured for these factors" "$tmp/advice.txt" || fail "advice before any accuracy was written: $(cat "$tmp/advice.txt")"
+"$frugal" advise --model llama-3.1-8b --rate 2/s --tpot-slo 50ms --instances g6e --calibration mine --top 2 > "$tmp/advice2.txt"
+grep -q "Top choice's accuracy, out of sample for L40S / trt-llm" "$tmp/advice2.txt" || fail "advice: $(cat "$tmp/advice2.txt")"
+# Refitting changes the factors: the old figures no longer describe them and are not shown.
+"$frugal" perf calibrate "$tmp/mine2.csv" --calibration mine > /dev/null
+"$frugal" perf estimate --model llama-3.1-8b --instance g6e.xlarge --batch 8 --calibration mine > "$tmp/est-stale.txt"
+grep -q "describes other factors" "$tmp/est-stale.txt" || fail "a stale accuracy was not flagged: $(cat "$tmp/est-stale.txt")"
+# One source cannot be left out: refused, with the reason.
+if "$frugal" perf validate --cross-validate "$tmp/mine2.csv" --calibration mine --write > /dev/null 2> "$tmp/err.txt"; then
+  fail "cross-validation of one source was written"; fi
+grep -q "needs at least two" "$tmp/err.txt" || fail "one source: $(cat "$tmp/err.txt")"
 if "$frugal" advise --model llama-3.1-8b --calibration nope 2> "$tmp/err.txt"; then fail "an unknown calibration was accepted"; fi
 grep -q 'no such calibration' "$tmp/err.txt" || fail "unknown calibration: $(cat "$tmp/err.txt")"
 # A SageMaker endpoint (InvokeEndpointWithResponseStream) through --endpoint-url: the server checks

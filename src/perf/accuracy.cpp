@@ -1,0 +1,155 @@
+#include "perf/accuracy.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <map>
+
+#include "core/error.h"
+#include "core/files.h"
+#include "core/toml_util.h"
+#include "perf/calibration.h"
+
+namespace frugal {
+namespace {
+
+ErrorSummary read_summary(const toml::table& t, const std::string& file) {
+  ErrorSummary s;
+  const double rows = require_number(t, "rows", file);
+  if (rows < 0) throw Error(fmt::format("{}: expected rows >= 0, got {}", location_of(*t.get("rows"), file).str(), rows));
+  s.rows = static_cast<std::size_t>(rows);
+  s.median_abs = require_number(t, "median_abs_error", file);
+  s.p90_abs = require_number(t, "p90_abs_error", file);
+  s.max_abs = require_number(t, "max_abs_error", file);
+  for (const char* k : {"median_abs_error", "p90_abs_error", "max_abs_error"}) {
+    const double v = require_number(t, k, file);
+    if (!(v >= 0)) throw Error(fmt::format("{}: expected {} >= 0 (a fraction), got {}", location_of(*t.get(k), file).str(), k, v));
+  }
+  return s;
+}
+
+std::string summary_toml(const ErrorSummary& s) {
+  return fmt::format("rows = {}\nmedian_abs_error = {:.6f}\np90_abs_error = {:.6f}\nmax_abs_error = {:.6f}\n", s.rows,
+                     s.median_abs, s.p90_abs, s.max_abs);
+}
+
+std::string pct(double f) { return fmt::format("{:.1f}%", f * 100); }
+
+}  // namespace
+
+const AccuracyGroup* Accuracy::find(const std::string& accelerator, const std::string& stack) const {
+  for (const auto& g : groups) {
+    if (g.accelerator == accelerator && g.stack == stack) return &g;
+  }
+  return nullptr;
+}
+
+Accuracy Accuracy::from(const CrossValidation& cv, const std::string& measured_name, const std::string& efficiency_fingerprint,
+                        const std::string& measured_fingerprint) {
+  Accuracy a;
+  a.efficiency_fingerprint = efficiency_fingerprint;
+  a.measured_fingerprint = measured_fingerprint;
+  a.measured = measured_name;
+  a.sources = cv.folds.size();
+  a.rows_evaluated = cv.predictions.size();
+  a.rows_total = cv.total_rows;
+  a.overall = summarize(cv.predictions);
+  std::map<std::pair<std::string, std::string>, std::vector<Prediction>> by;
+  for (const auto& p : cv.predictions) by[{p.accelerator, p.stack}].push_back(p);
+  for (const auto& [k, v] : by) a.groups.push_back({k.first, k.second, summarize(v)});
+  return a;
+}
+
+std::string Accuracy::to_toml() const {
+  std::string out =
+      "# Out-of-sample accuracy of frugal's performance model, per accelerator / serving stack:\n"
+      "# leave one source out (each published source predicted by factors fitted on the others).\n"
+      "# Errors are |predicted / measured - 1| as fractions. Written by\n"
+      "# `frugal perf validate --cross-validate --write`; the fingerprints say which factors and\n"
+      "# measurements it describes; estimates report it as stale once the factors change.\n";
+  out += fmt::format("measured = {}\nmeasured_fingerprint = {}\nefficiency_fingerprint = {}\n", toml_quote(measured),
+                     toml_quote(measured_fingerprint), toml_quote(efficiency_fingerprint));
+  out += fmt::format("sources = {}\nrows_evaluated = {}\nrows_total = {}\n\n[overall]\n", sources, rows_evaluated, rows_total);
+  out += summary_toml(overall);
+  for (const auto& g : groups) {
+    out += fmt::format("\n[[group]]\naccelerator = {}\nstack = {}\n", toml_quote(g.accelerator), toml_quote(g.stack));
+    out += summary_toml(g.error);
+  }
+  return out;
+}
+
+Accuracy Accuracy::load(const std::string& path) {
+  const toml::table t = load_toml_file(path);
+  Accuracy a;
+  a.path = path;
+  a.measured = require_string(t, "measured", path);
+  a.measured_fingerprint = require_string(t, "measured_fingerprint", path);
+  a.efficiency_fingerprint = require_string(t, "efficiency_fingerprint", path);
+  a.sources = static_cast<std::size_t>(require_number(t, "sources", path));
+  a.rows_evaluated = static_cast<std::size_t>(require_number(t, "rows_evaluated", path));
+  a.rows_total = static_cast<std::size_t>(require_number(t, "rows_total", path));
+  const toml::table* overall = t["overall"].as_table();
+  if (!overall) throw Error(fmt::format("{}: expected an [overall] table", path));
+  a.overall = read_summary(*overall, path);
+  if (const toml::node* groups = t.get("group")) {
+    const toml::array* arr = groups->as_array();
+    if (!arr) throw Error(fmt::format("{}: expected [[group]] tables", location_of(*groups, path).str()));
+    for (const auto& n : *arr) {
+      const toml::table* g = n.as_table();
+      if (!g) throw Error(fmt::format("{}: expected a [[group]] table", location_of(n, path).str()));
+      a.groups.push_back({require_string(*g, "accelerator", path), require_string(*g, "stack", path), read_summary(*g, path)});
+    }
+  }
+  return a;
+}
+
+std::string file_fingerprint(const std::string& path) {
+  const auto bytes = read_file(path);
+  if (!bytes) throw Error(fmt::format("{}: cannot read it to fingerprint it", path));
+  std::uint64_t h = 1469598103934665603ull;  // FNV-1a 64
+  for (unsigned char c : *bytes) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return fmt::format("{:016x}", h);
+}
+
+std::string accuracy_path(const std::string& data_dir, const std::string& calibration) {
+  if (calibration.empty()) return data_dir + "/perf/accuracy.toml";
+  std::string p = calibration_path(calibration);
+  return p.substr(0, p.size() - 5) + ".accuracy.toml";  // NAME.toml -> NAME.accuracy.toml
+}
+
+std::optional<Accuracy> load_accuracy(const std::string& data_dir, const std::string& calibration) {
+  const std::string p = accuracy_path(data_dir, calibration);
+  if (!std::filesystem::exists(p)) return std::nullopt;
+  return Accuracy::load(p);
+}
+
+AccuracyNote describe_accuracy(const Accuracy* acc, const std::string& efficiency_path, const std::string& accelerator,
+                               const std::string& stack) {
+  AccuracyNote n;
+  if (!acc) {
+    n.text = "accuracy: not measured for these factors (`frugal perf validate --cross-validate --write` measures it)";
+    return n;
+  }
+  if (file_fingerprint(efficiency_path) != acc->efficiency_fingerprint) {
+    n.stale = true;
+    n.text = fmt::format("accuracy: {} describes other factors than {}; rerun `frugal perf validate --cross-validate --write`",
+                         acc->path, efficiency_path);
+    return n;
+  }
+  n.group = acc->find(accelerator, stack);
+  n.measured = n.group != nullptr;
+  if (n.group) {
+    n.text = fmt::format("accuracy, out of sample for {} / {}: median |error| {}, p90 {} over {} published rows, each predicted "
+                         "without its source",
+                         accelerator, stack, pct(n.group->error.median_abs), pct(n.group->error.p90_abs), n.group->error.rows);
+  } else {
+    n.text = fmt::format("accuracy: no published measurement of {} / {}; out of sample over all {} rows: median |error| {}, p90 {}",
+                         accelerator, stack, acc->overall.rows, pct(acc->overall.median_abs), pct(acc->overall.p90_abs));
+  }
+  return n;
+}
+
+}  // namespace frugal

@@ -1,0 +1,133 @@
+#include "perf/accuracy.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+
+#include "catalog/catalog.h"
+#include "core/error.h"
+#include "test_util.h"
+
+using namespace frugal;
+
+namespace {
+const std::string kData = FRUGAL_TEST_DATA_DIR;
+
+Prediction pred(const std::string& acc, const std::string& stack, double error) {
+  Prediction p;
+  p.accelerator = acc;
+  p.stack = stack;
+  p.error = error;
+  return p;
+}
+
+// Two groups: H100 / trt-llm with errors 5%, -10%, 20% and L40S / trt-llm with one of 50%.
+CrossValidation two_groups() {
+  CrossValidation cv;
+  cv.folds.resize(2);
+  cv.predictions = {pred("H100-80GB", "trt-llm", 0.05), pred("H100-80GB", "trt-llm", -0.10),
+                    pred("H100-80GB", "trt-llm", 0.20), pred("L40S", "trt-llm", 0.50)};
+  cv.total_rows = 5;
+  return cv;
+}
+}  // namespace
+
+// The per-group figures are the cross-validation's, and survive the file round trip.
+TEST(Accuracy, GroupsComeFromTheCrossValidationAndRoundTrip) {
+  const Accuracy a = Accuracy::from(two_groups(), "mine.csv", "00000000000000aa", "00000000000000bb");
+  ASSERT_EQ(a.groups.size(), 2u);
+  const AccuracyGroup* h = a.find("H100-80GB", "trt-llm");
+  ASSERT_NE(h, nullptr);
+  EXPECT_EQ(h->error.rows, 3u);
+  EXPECT_NEAR(h->error.median_abs, 0.10, 1e-12);
+  EXPECT_NEAR(h->error.max_abs, 0.20, 1e-12);
+  EXPECT_EQ(a.find("H100-80GB", "tgi-v1"), nullptr);
+  EXPECT_EQ(a.overall.rows, 4u);
+  EXPECT_EQ(a.rows_total, 5u);
+  EXPECT_EQ(a.sources, 2u);
+
+  const std::string p = write_temp("frugal_accuracy.toml", a.to_toml());
+  const Accuracy b = Accuracy::load(p);
+  EXPECT_EQ(b.path, p);
+  EXPECT_EQ(b.efficiency_fingerprint, "00000000000000aa");
+  EXPECT_EQ(b.measured, "mine.csv");
+  ASSERT_EQ(b.groups.size(), 2u);
+  EXPECT_NEAR(b.find("L40S", "trt-llm")->error.p90_abs, 0.50, 1e-4);
+  EXPECT_NEAR(b.overall.median_abs, a.overall.median_abs, 1e-4);
+  EXPECT_EQ(b.rows_evaluated, 4u);
+}
+
+// An estimate quotes its own group; a pair never measured gets the overall figure and says so;
+// factors changed since the file was written make it stale (no figure shown); no file, no figure.
+TEST(Accuracy, AnEstimateSaysHowFarItsGroupHasBeenOff) {
+  const std::string factors = write_temp("frugal_acc_eff.toml", "[defaults]\n# the factors' bytes are all that matter here\n");
+  const Accuracy a = Accuracy::from(two_groups(), "mine.csv", file_fingerprint(factors), "x");
+
+  const AccuracyNote known = describe_accuracy(&a, factors, "H100-80GB", "trt-llm");
+  EXPECT_TRUE(known.measured);
+  EXPECT_FALSE(known.stale);
+  ASSERT_NE(known.group, nullptr);
+  EXPECT_NE(known.text.find("median |error| 10.0%"), std::string::npos) << known.text;
+  EXPECT_NE(known.text.find("3 published rows"), std::string::npos) << known.text;
+
+  const AccuracyNote unknown = describe_accuracy(&a, factors, "L4", "trt-llm");
+  EXPECT_FALSE(unknown.measured);
+  EXPECT_EQ(unknown.group, nullptr);
+  EXPECT_NE(unknown.text.find("no published measurement of L4 / trt-llm"), std::string::npos) << unknown.text;
+  EXPECT_NE(unknown.text.find("all 4 rows"), std::string::npos) << unknown.text;
+
+  std::ofstream(factors, std::ios::app) << "# refitted\n";
+  const AccuracyNote stale = describe_accuracy(&a, factors, "H100-80GB", "trt-llm");
+  EXPECT_TRUE(stale.stale);
+  EXPECT_EQ(stale.group, nullptr);
+  EXPECT_EQ(stale.text.find("%"), std::string::npos) << "a stale file's figures are shown: " << stale.text;
+
+  const AccuracyNote none = describe_accuracy(nullptr, factors, "H100-80GB", "trt-llm");
+  EXPECT_FALSE(none.measured);
+  EXPECT_NE(none.text.find("--cross-validate --write"), std::string::npos) << none.text;
+}
+
+TEST(Accuracy, MalformedFilesNameWhereAndWhat) {
+  const Accuracy a = Accuracy::from(two_groups(), "mine.csv", "aa", "bb");
+  std::string text = a.to_toml();
+  const std::string no_overall = write_temp("frugal_acc_no_overall.toml", text.substr(0, text.find("[overall]")));
+  try {
+    Accuracy::load(no_overall);
+    FAIL() << "a file without [overall] loaded";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("[overall]"), std::string::npos) << e.what();
+  }
+  std::string negative = text;
+  const auto at = negative.rfind("p90_abs_error = ");
+  negative.replace(at, negative.find('\n', at) - at, "p90_abs_error = -0.5");
+  try {
+    Accuracy::load(write_temp("frugal_acc_negative.toml", negative));
+    FAIL() << "a negative error loaded";
+  } catch (const Error& e) {
+    const std::string w = e.what();
+    EXPECT_NE(w.find("frugal_acc_negative.toml:"), std::string::npos) << w;
+    EXPECT_NE(w.find("p90_abs_error >= 0"), std::string::npos) << w;
+  }
+}
+
+// The bundled accuracy describes the bundled factors and measurements (rerun `frugal perf validate
+// --cross-validate --write` after a refit or new rows), and covers every group the rows measure.
+TEST(Accuracy, TheBundledFileDescribesTheBundledModel) {
+  const auto a = load_accuracy(kData, "");
+  ASSERT_TRUE(a) << "data/perf/accuracy.toml is missing";
+  EXPECT_EQ(a->efficiency_fingerprint, file_fingerprint(kData + "/perf/efficiency.toml"))
+      << "efficiency.toml changed since accuracy.toml was written: rerun `frugal perf validate --cross-validate --write`";
+  EXPECT_EQ(a->measured_fingerprint, file_fingerprint(kData + "/perf/measured.csv"))
+      << "measured.csv changed since accuracy.toml was written: rerun `frugal perf validate --cross-validate --write`";
+  auto cat = Catalog::load(kData);
+  auto eff = Efficiency::load(kData + "/perf/efficiency.toml");
+  auto map = ValidationMap::load(kData + "/perf/validation.toml");
+  std::vector<Unmodelled> skipped;
+  const auto preds = predict_measured(load_measured(kData + "/perf/measured.csv"), cat, eff, map, "measured.csv", &skipped);
+  std::set<std::pair<std::string, std::string>> groups;
+  for (const auto& p : preds) groups.insert({p.accelerator, p.stack});
+  for (const auto& [acc, stack] : groups) EXPECT_NE(a->find(acc, stack), nullptr) << acc << " / " << stack;
+  EXPECT_EQ(a->groups.size(), groups.size());
+  EXPECT_EQ(a->rows_total, preds.size() + skipped.size());
+}
