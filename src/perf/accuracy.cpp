@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <filesystem>
 #include <map>
 
@@ -13,11 +14,18 @@
 namespace frugal {
 namespace {
 
+// A count: a whole number from 0 to 1e12 (a cast of anything else to size_t is undefined).
+std::size_t require_count(const toml::table& t, std::string_view key, const std::string& file) {
+  const double v = require_number(t, key, file);
+  if (!(v >= 0 && v <= 1e12) || v != std::floor(v)) {
+    throw Error(fmt::format("{}: expected {} to be a whole number >= 0, got {}", location_of(*t.get(key), file).str(), key, v));
+  }
+  return static_cast<std::size_t>(v);
+}
+
 ErrorSummary read_summary(const toml::table& t, const std::string& file) {
   ErrorSummary s;
-  const double rows = require_number(t, "rows", file);
-  if (rows < 0) throw Error(fmt::format("{}: expected rows >= 0, got {}", location_of(*t.get("rows"), file).str(), rows));
-  s.rows = static_cast<std::size_t>(rows);
+  s.rows = require_count(t, "rows", file);
   s.median_abs = require_number(t, "median_abs_error", file);
   s.p90_abs = require_number(t, "p90_abs_error", file);
   s.max_abs = require_number(t, "max_abs_error", file);
@@ -79,15 +87,21 @@ std::string Accuracy::to_toml() const {
 }
 
 Accuracy Accuracy::load(const std::string& path) {
-  const toml::table t = load_toml_file(path);
+  const auto text = read_file(path);
+  if (!text) throw Error(fmt::format("{}: cannot read it", path));
+  return parse(*text, path);
+}
+
+Accuracy Accuracy::parse(std::string_view text, const std::string& path) {
+  const toml::table t = parse_toml(text, path);
   Accuracy a;
   a.path = path;
   a.measured = require_string(t, "measured", path);
   a.measured_fingerprint = require_string(t, "measured_fingerprint", path);
   a.efficiency_fingerprint = require_string(t, "efficiency_fingerprint", path);
-  a.sources = static_cast<std::size_t>(require_number(t, "sources", path));
-  a.rows_evaluated = static_cast<std::size_t>(require_number(t, "rows_evaluated", path));
-  a.rows_total = static_cast<std::size_t>(require_number(t, "rows_total", path));
+  a.sources = require_count(t, "sources", path);
+  a.rows_evaluated = require_count(t, "rows_evaluated", path);
+  a.rows_total = require_count(t, "rows_total", path);
   const toml::table* overall = t["overall"].as_table();
   if (!overall) throw Error(fmt::format("{}: expected an [overall] table", path));
   a.overall = read_summary(*overall, path);

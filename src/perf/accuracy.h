@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "perf/cross_validate.h"
@@ -37,6 +38,8 @@ struct Accuracy {
                        const std::string& efficiency_fingerprint, const std::string& measured_fingerprint);
   // Throws Error naming file:line:column on a malformed file.
   static Accuracy load(const std::string& path);
+  // The same from text; `path` names it in errors.
+  static Accuracy parse(std::string_view text, const std::string& path);
   std::string to_toml() const;
 };
 

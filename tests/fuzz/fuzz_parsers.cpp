@@ -27,6 +27,7 @@
 #include "http/session.h"
 #include "loadgen/lengths.h"
 #include "loadgen/openai.h"
+#include "perf/accuracy.h"
 #include "perf/load.h"
 #include "loadgen/sse.h"
 #include "k8s/extender.h"
@@ -185,6 +186,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         // model file must load back).
         try {
           (void)frugal::parse_toml(input, "fuzz.toml");
+        } catch (const frugal::Error&) {
+        }
+        // The out-of-sample accuracy estimates quote: what loads writes back and loads again.
+        try {
+          const auto acc = frugal::Accuracy::parse(input, "fuzz-accuracy.toml");
+          (void)frugal::Accuracy::parse(acc.to_toml(), "fuzz-accuracy-2.toml");
         } catch (const frugal::Error&) {
         }
         // `frugal alert run` rules files and `frugal alert rules` threshold overrides: accepted

@@ -89,6 +89,16 @@ TEST(Accuracy, AnEstimateSaysHowFarItsGroupHasBeenOff) {
 }
 
 TEST(Accuracy, MalformedFilesNameWhereAndWhat) {
+  {
+    std::string text = Accuracy::from(two_groups(), "mine.csv", "aa", "bb").to_toml();
+    text.replace(text.find("sources = 2"), 11, "sources = -3");
+    try {
+      Accuracy::load(write_temp("frugal_acc_count.toml", text));
+      FAIL() << "a negative count loaded";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("sources to be a whole number"), std::string::npos) << e.what();
+    }
+  }
   const Accuracy a = Accuracy::from(two_groups(), "mine.csv", "aa", "bb");
   std::string text = a.to_toml();
   const std::string no_overall = write_temp("frugal_acc_no_overall.toml", text.substr(0, text.find("[overall]")));
