@@ -8,6 +8,7 @@
 
 #include "catalog/catalog.h"
 #include "core/error.h"
+#include "test_util.h"
 
 using namespace frugal;
 
@@ -49,7 +50,7 @@ TEST(Validate, BatchFormsAndUnmodelledRowsAreListedNotDropped) {
   auto cat = Catalog::load(kData);
   auto eff = Efficiency::load(kData + "/perf/efficiency.toml");
   auto map = ValidationMap::load(kData + "/perf/validation.toml");
-  const std::string path = ::testing::TempDir() + "/bench_rows.csv";
+  const std::string path = temp_path("bench_rows.csv");
   {
     std::ofstream f(path);
     f << "model,hardware,instance,precision,tp,batch,input_len,output_len,metric,value,unit,source\n"
