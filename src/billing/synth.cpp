@@ -7,6 +7,7 @@
 
 #include "billing/trend.h"
 #include "core/error.h"
+#include "core/hash.h"
 #include "core/toml_util.h"
 
 namespace frugal::billing {
@@ -117,8 +118,7 @@ class Writer {
   std::string account_for(const std::string& resource) const {
     if (adversarial_) return fmt::format("{:012}", 200000000000LL + lines_);
     if (accounts_ <= 1) return kAccount;
-    std::uint64_t h = 1469598103934665603ULL;  // FNV-1a: the same bill from the same seed everywhere
-    for (char c : resource) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    const std::uint64_t h = fnv1a64(resource);  // the same bill from the same seed everywhere
     return fmt::format("{:012}", 111122220000LL + static_cast<long long>(h % static_cast<std::uint64_t>(accounts_)));
   }
 

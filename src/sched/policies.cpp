@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "core/error.h"
+#include "core/hash.h"
 #include "sched/policy.h"
 
 namespace frugal::sched {
@@ -301,8 +302,7 @@ std::vector<int> frugal_fill_order(const Cluster& c) {
   std::vector<std::uint64_t> key(c.nodes.size());
   for (std::size_t i = 0; i < order.size(); ++i) {
     order[i] = static_cast<int>(i);
-    std::uint64_t h = 1469598103934665603ull;  // FNV-1a of the node's name
-    for (unsigned char ch : c.nodes[i].name) h = (h ^ ch) * 1099511628211ull;
+    std::uint64_t h = fnv1a64(c.nodes[i].name);
     h ^= h >> 33;  // finalise (murmur3 fmix64): FNV's high bits barely depend on the last bytes
     h *= 0xFF51AFD7ED558CCDull;
     h ^= h >> 33;
