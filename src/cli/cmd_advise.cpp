@@ -99,14 +99,7 @@ void run_advice(const GlobalOptions& g, const std::vector<Workload>& workloads, 
     }
     for (auto& t : ts) tables.push_back(std::move(t));
     j.push_back(advice_json(a, top));
-    if (acc_note) {
-      j.back()["accuracy"] = {{"measured", acc_note->measured}, {"stale", acc_note->stale}, {"text", acc_note->text}};
-      if (acc_note->group) {
-        j.back()["accuracy"]["median_abs_error"] = acc_note->group->error.median_abs;
-        j.back()["accuracy"]["p90_abs_error"] = acc_note->group->error.p90_abs;
-        j.back()["accuracy"]["rows"] = acc_note->group->error.rows;
-      }
-    }
+    if (acc_note) j.back()["accuracy"] = acc_note->to_json();
     if (!calibration.empty()) j.back()["calibration"] = {{"name", calibration}, {"path", eff.path}, {"note", eff.fit_note}};
     if (a.ranked.empty() && a.fewest_instances_needed > 0) {
       j.back()["would_take"] = {{"instances", a.fewest_instances_needed}, {"instance_type", a.fewest_instances_type}};

@@ -294,16 +294,7 @@ void run_estimate(const GlobalOptions& g, const PerfOptions& o) {
                                               cfg.device.stack_name);
   t.notes.push_back(note.text);
   nlohmann::json j = t.to_json();
-  j["accuracy"] = {{"accelerator", it->accelerator->id}, {"stack", cfg.device.stack_name}, {"measured", note.measured},
-                   {"stale", note.stale}, {"text", note.text}};
-  if (note.group) {
-    j["accuracy"]["rows"] = note.group->error.rows;
-    j["accuracy"]["median_abs_error"] = note.group->error.median_abs;
-    j["accuracy"]["p90_abs_error"] = note.group->error.p90_abs;
-  } else if (acc && !note.stale) {
-    j["accuracy"]["overall_median_abs_error"] = acc->overall.median_abs;
-    j["accuracy"]["overall_p90_abs_error"] = acc->overall.p90_abs;
-  }
+  j["accuracy"] = note.to_json();
   emit(g, {t}, j);
 }
 

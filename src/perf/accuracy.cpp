@@ -7,6 +7,7 @@
 #include <map>
 
 #include "core/error.h"
+#include "core/hash.h"
 #include "core/files.h"
 #include "core/toml_util.h"
 #include "perf/calibration.h"
@@ -25,14 +26,15 @@ std::size_t require_count(const toml::table& t, std::string_view key, const std:
 
 ErrorSummary read_summary(const toml::table& t, const std::string& file) {
   ErrorSummary s;
-  s.rows = require_count(t, "rows", file);
-  s.median_abs = require_number(t, "median_abs_error", file);
-  s.p90_abs = require_number(t, "p90_abs_error", file);
-  s.max_abs = require_number(t, "max_abs_error", file);
-  for (const char* k : {"median_abs_error", "p90_abs_error", "max_abs_error"}) {
+  auto fraction = [&](std::string_view k) {
     const double v = require_number(t, k, file);
     if (!(v >= 0)) throw Error(fmt::format("{}: expected {} >= 0 (a fraction), got {}", location_of(*t.get(k), file).str(), k, v));
-  }
+    return v;
+  };
+  s.rows = require_count(t, "rows", file);
+  s.median_abs = fraction("median_abs_error");
+  s.p90_abs = fraction("p90_abs_error");
+  s.max_abs = fraction("max_abs_error");
   return s;
 }
 
@@ -120,12 +122,7 @@ Accuracy Accuracy::parse(std::string_view text, const std::string& path) {
 std::string file_fingerprint(const std::string& path) {
   const auto bytes = read_file(path);
   if (!bytes) throw Error(fmt::format("{}: cannot read it to fingerprint it", path));
-  std::uint64_t h = 1469598103934665603ull;  // FNV-1a 64
-  for (unsigned char c : *bytes) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return fmt::format("{:016x}", h);
+  return fmt::format("{:016x}", fnv1a64(*bytes));
 }
 
 std::string accuracy_path(const std::string& data_dir, const std::string& calibration) {
@@ -143,6 +140,8 @@ std::optional<Accuracy> load_accuracy(const std::string& data_dir, const std::st
 AccuracyNote describe_accuracy(const Accuracy* acc, const std::string& efficiency_path, const std::string& accelerator,
                                const std::string& stack) {
   AccuracyNote n;
+  n.accelerator = accelerator;
+  n.stack = stack;
   if (!acc) {
     n.text = "accuracy: not measured for these factors (`frugal perf validate --cross-validate --write` measures it)";
     return n;
@@ -160,10 +159,24 @@ AccuracyNote describe_accuracy(const Accuracy* acc, const std::string& efficienc
                          "without its source",
                          accelerator, stack, pct(n.group->error.median_abs), pct(n.group->error.p90_abs), n.group->error.rows);
   } else {
+    n.overall = acc->overall;
     n.text = fmt::format("accuracy: no published measurement of {} / {}; out of sample over all {} rows: median |error| {}, p90 {}",
                          accelerator, stack, acc->overall.rows, pct(acc->overall.median_abs), pct(acc->overall.p90_abs));
   }
   return n;
+}
+
+nlohmann::json AccuracyNote::to_json() const {
+  nlohmann::json j = {{"accelerator", accelerator}, {"stack", stack}, {"measured", measured}, {"stale", stale}, {"text", text}};
+  if (group) {
+    j["rows"] = group->error.rows;
+    j["median_abs_error"] = group->error.median_abs;
+    j["p90_abs_error"] = group->error.p90_abs;
+  } else if (overall) {
+    j["overall_median_abs_error"] = overall->median_abs;
+    j["overall_p90_abs_error"] = overall->p90_abs;
+  }
+  return j;
 }
 
 }  // namespace frugal

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "perf/cross_validate.h"
 #include "perf/validate.h"
 
@@ -58,10 +60,15 @@ std::optional<Accuracy> load_accuracy(const std::string& data_dir, const std::st
 // `accelerator` / `stack`: the group's out-of-sample error, the overall error when that pair was
 // never measured, or why there is no figure (no accuracy file; a stale one).
 struct AccuracyNote {
+  std::string accelerator, stack;
   bool measured = false;  // a figure for this exact accelerator / stack
   bool stale = false;
   const AccuracyGroup* group = nullptr;  // points into the Accuracy passed in
+  std::optional<ErrorSummary> overall;   // the figure quoted instead when the pair was never measured
   std::string text;  // one line for the terminal
+
+  // The `accuracy` object of estimate and advice JSON.
+  nlohmann::json to_json() const;
 };
 AccuracyNote describe_accuracy(const Accuracy* acc, const std::string& efficiency_path,
                                const std::string& accelerator, const std::string& stack);
