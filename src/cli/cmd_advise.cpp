@@ -64,6 +64,7 @@ void run_advice(const GlobalOptions& g, const std::vector<Workload>& workloads, 
   auto eff = Efficiency::load(efficiency_path(dir, calibration));
   auto defaults = AdviseDefaults::load(dir + "/advise/defaults.toml");
   const auto accuracy = load_accuracy(dir, calibration);
+  const auto check = independent_check(dir, cat, eff);
   AdvisorContext ctx{&cat, &eff, &defaults};
   if (top <= 0) top = defaults.top;
   std::vector<Table> tables;
@@ -94,7 +95,8 @@ void run_advice(const GlobalOptions& g, const std::vector<Workload>& workloads, 
     std::optional<AccuracyNote> acc_note;
     if (!a.ranked.empty() && a.workload.task != Task::kTrain && a.ranked.front().instance->accelerator) {
       const auto& best = a.ranked.front();
-      acc_note = describe_accuracy(accuracy ? &*accuracy : nullptr, eff.path, best.instance->accelerator->id, best.stack);
+      acc_note = describe_accuracy(accuracy ? &*accuracy : nullptr, eff.path, best.instance->accelerator->id, best.stack,
+                                   check ? &*check : nullptr);
       if (!ts.empty()) ts.front().notes.push_back("Top choice's " + acc_note->text);
     }
     for (auto& t : ts) tables.push_back(std::move(t));

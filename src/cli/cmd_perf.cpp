@@ -290,8 +290,9 @@ void run_estimate(const GlobalOptions& g, const PerfOptions& o) {
   if (s.saturated) t.notes.push_back(fmt::format("saturated: {} exceeds the replica's {:.3g} requests/s; the queue grows without bound", load.describe(), s.capacity_rps));
   if (!s.ttft_steady && !s.saturated) t.notes.push_back("max load: TTFT shown is after admission; the queue's wait depends on how many requests are offered");
   const auto acc = load_accuracy(dir, o.calibration);
+  const auto check = independent_check(dir, cat, eff);
   const AccuracyNote note = describe_accuracy(acc ? &*acc : nullptr, efficiency_path(dir, o.calibration), it->accelerator->id,
-                                              cfg.device.stack_name);
+                                              cfg.device.stack_name, check ? &*check : nullptr);
   t.notes.push_back(note.text);
   nlohmann::json j = t.to_json();
   j["accuracy"] = note.to_json();

@@ -11,6 +11,7 @@
 #include "core/files.h"
 #include "core/toml_util.h"
 #include "perf/calibration.h"
+#include "perf/validate.h"
 
 namespace frugal {
 namespace {
@@ -54,6 +55,23 @@ const AccuracyGroup* Accuracy::find(const std::string& accelerator, const std::s
   return nullptr;
 }
 
+namespace {
+std::vector<AccuracyGroup> group_errors(const std::vector<Prediction>& preds) {
+  std::map<std::pair<std::string, std::string>, std::vector<Prediction>> by;
+  for (const auto& p : preds) by[{p.accelerator, p.stack}].push_back(p);
+  std::vector<AccuracyGroup> out;
+  for (const auto& [k, v] : by) {
+    AccuracyGroup g{k.first, k.second, summarize(v)};
+    for (const auto& p : v) {
+      const bool more_is_better = p.row.metric == "output_throughput" || p.row.metric == "requests_per_s";
+      if (more_is_better ? p.error > 0 : p.error < 0) ++g.optimistic;
+    }
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+}  // namespace
+
 Accuracy Accuracy::from(const CrossValidation& cv, const std::string& measured_name, const std::string& efficiency_fingerprint,
                         const std::string& measured_fingerprint) {
   Accuracy a;
@@ -64,9 +82,7 @@ Accuracy Accuracy::from(const CrossValidation& cv, const std::string& measured_n
   a.rows_evaluated = cv.predictions.size();
   a.rows_total = cv.total_rows;
   a.overall = summarize(cv.predictions);
-  std::map<std::pair<std::string, std::string>, std::vector<Prediction>> by;
-  for (const auto& p : cv.predictions) by[{p.accelerator, p.stack}].push_back(p);
-  for (const auto& [k, v] : by) a.groups.push_back({k.first, k.second, summarize(v)});
+  a.groups = group_errors(cv.predictions);
   return a;
 }
 
@@ -137,6 +153,39 @@ std::optional<Accuracy> load_accuracy(const std::string& data_dir, const std::st
   return Accuracy::load(p);
 }
 
+const AccuracyGroup* IndependentCheck::find(const std::string& accelerator, const std::string& stack) const {
+  for (const auto& g : groups) {
+    if (g.accelerator == accelerator && g.stack == stack) return &g;
+  }
+  return nullptr;
+}
+
+std::string independent_check_path(const std::string& data_dir) { return data_dir + "/perf/independent_check.csv"; }
+
+std::optional<IndependentCheck> independent_check(const std::string& data_dir, const Catalog& cat, const Efficiency& eff) {
+  IndependentCheck c;
+  c.path = independent_check_path(data_dir);
+  if (!std::filesystem::exists(c.path)) return std::nullopt;
+  const auto rows = load_measured(c.path);
+  const auto map = ValidationMap::load(data_dir + "/perf/validation.toml");
+  std::vector<Unmodelled> lost;  // a row these factors cannot predict is not part of the figure
+  c.groups = group_errors(predict_measured(rows, cat, eff, map, c.path, &lost));
+  return c;
+}
+
+AccuracyNote describe_accuracy(const Accuracy* acc, const std::string& efficiency_path, const std::string& accelerator,
+                               const std::string& stack, const IndependentCheck* check) {
+  AccuracyNote n = describe_accuracy(acc, efficiency_path, accelerator, stack);
+  n.independent = check ? check->find(accelerator, stack) : nullptr;
+  if (n.independent) {
+    n.text += fmt::format("; independent check (published runs no fit has seen, {}): median |error| {}, p90 {} over {} rows, "
+                          "{} of them predicted better than measured",
+                          std::filesystem::path(check->path).filename().string(), pct(n.independent->error.median_abs),
+                          pct(n.independent->error.p90_abs), n.independent->error.rows, n.independent->optimistic);
+  }
+  return n;
+}
+
 AccuracyNote describe_accuracy(const Accuracy* acc, const std::string& efficiency_path, const std::string& accelerator,
                                const std::string& stack) {
   AccuracyNote n;
@@ -160,7 +209,7 @@ AccuracyNote describe_accuracy(const Accuracy* acc, const std::string& efficienc
                          accelerator, stack, pct(n.group->error.median_abs), pct(n.group->error.p90_abs), n.group->error.rows);
   } else {
     n.overall = acc->overall;
-    n.text = fmt::format("accuracy: no published measurement of {} / {}; out of sample over all {} rows: median |error| {}, p90 {}",
+    n.text = fmt::format("accuracy: the fit saw no measurement of {} / {}; out of sample over all {} rows: median |error| {}, p90 {}",
                          accelerator, stack, acc->overall.rows, pct(acc->overall.median_abs), pct(acc->overall.p90_abs));
   }
   return n;
@@ -175,6 +224,12 @@ nlohmann::json AccuracyNote::to_json() const {
   } else if (overall) {
     j["overall_median_abs_error"] = overall->median_abs;
     j["overall_p90_abs_error"] = overall->p90_abs;
+  }
+  if (independent) {
+    j["independent_check"] = {{"rows", independent->error.rows},
+                              {"median_abs_error", independent->error.median_abs},
+                              {"p90_abs_error", independent->error.p90_abs},
+                              {"optimistic_rows", independent->optimistic}};
   }
   return j;
 }

@@ -22,6 +22,9 @@ namespace frugal {
 struct AccuracyGroup {
   std::string accelerator, stack;
   ErrorSummary error;
+  // Rows whose prediction was better than measured (faster, or more throughput): the direction a
+  // user pays for. Counted for the independent check; accuracy.toml does not record it.
+  std::size_t optimistic = 0;
 };
 
 struct Accuracy {
@@ -56,6 +59,18 @@ std::string accuracy_path(const std::string& data_dir, const std::string& calibr
 // The accuracy file for these factors, or nullopt when none was written. A malformed one throws.
 std::optional<Accuracy> load_accuracy(const std::string& data_dir, const std::string& calibration);
 
+// The independent check: published runs of another publisher that no fit ever sees
+// (data_dir/perf/independent_check.csv, kept out of measured.csv on purpose), scored per accelerator
+// / stack with the factors an estimate uses. Computed when asked (a few dozen rows), so never stale.
+struct IndependentCheck {
+  std::string path;
+  std::vector<AccuracyGroup> groups;
+  const AccuracyGroup* find(const std::string& accelerator, const std::string& stack) const;
+};
+std::string independent_check_path(const std::string& data_dir);
+// nullopt when the data folder has no such file; a malformed one throws (file:line).
+std::optional<IndependentCheck> independent_check(const std::string& data_dir, const Catalog& cat, const Efficiency& eff);
+
 // What an estimate made with the factors at `efficiency_path` says about its own accuracy for
 // `accelerator` / `stack`: the group's out-of-sample error, the overall error when that pair was
 // never measured, or why there is no figure (no accuracy file; a stale one).
@@ -65,6 +80,7 @@ struct AccuracyNote {
   bool stale = false;
   const AccuracyGroup* group = nullptr;  // points into the Accuracy passed in
   std::optional<ErrorSummary> overall;   // the figure quoted instead when the pair was never measured
+  const AccuracyGroup* independent = nullptr;  // the independent check's group, pointing into it
   std::string text;  // one line for the terminal
 
   // The `accuracy` object of estimate and advice JSON.
@@ -72,5 +88,8 @@ struct AccuracyNote {
 };
 AccuracyNote describe_accuracy(const Accuracy* acc, const std::string& efficiency_path,
                                const std::string& accelerator, const std::string& stack);
+// The same, followed by the independent check's figure for the pair when it has one.
+AccuracyNote describe_accuracy(const Accuracy* acc, const std::string& efficiency_path, const std::string& accelerator,
+                               const std::string& stack, const IndependentCheck* check);
 
 }  // namespace frugal

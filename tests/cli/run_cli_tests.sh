@@ -16,11 +16,12 @@ while IFS='|' read -r name rc args; do
   name=$(echo "$name" | xargs); rc=$(echo "$rc" | xargs)
   [[ -z "$name" || "$name" == \#* ]] && continue
   args=${args//@CASES@/$dir}
+  args=${args//@DATA@/$data}
   # shellcheck disable=SC2086
   "$frugal" $args >"$tmp/out" 2>"$tmp/err"; got=$?
   out="$tmp/out"; [[ "$rc" != 0 ]] && out="$tmp/err"
-  # Paths differ between machines: show the cases folder as @CASES@.
-  sed -i "s#$dir#@CASES@#g" "$out"
+  # Paths differ between machines: show the cases folder as @CASES@ and the data folder as @DATA@.
+  sed -i "s#$dir#@CASES@#g; s#$data#@DATA@#g" "$out"
   golden="$dir/golden/$name.txt"
   if [[ "${UPDATE_GOLDEN:-}" == 1 ]]; then cp "$out" "$golden"; fi
   if [[ "$got" != "$rc" ]]; then

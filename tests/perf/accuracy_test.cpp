@@ -1,7 +1,9 @@
 #include "perf/accuracy.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <set>
 
@@ -74,7 +76,7 @@ TEST(Accuracy, AnEstimateSaysHowFarItsGroupHasBeenOff) {
   const AccuracyNote unknown = describe_accuracy(&a, factors, "L4", "trt-llm");
   EXPECT_FALSE(unknown.measured);
   EXPECT_EQ(unknown.group, nullptr);
-  EXPECT_NE(unknown.text.find("no published measurement of L4 / trt-llm"), std::string::npos) << unknown.text;
+  EXPECT_NE(unknown.text.find("the fit saw no measurement of L4 / trt-llm"), std::string::npos) << unknown.text;
   EXPECT_NE(unknown.text.find("all 4 rows"), std::string::npos) << unknown.text;
 
   std::ofstream(factors, std::ios::app) << "# refitted\n";
@@ -140,4 +142,56 @@ TEST(Accuracy, TheBundledFileDescribesTheBundledModel) {
   for (const auto& [acc, stack] : groups) EXPECT_NE(a->find(acc, stack), nullptr) << acc << " / " << stack;
   EXPECT_EQ(a->groups.size(), groups.size());
   EXPECT_EQ(a->rows_total, preds.size() + skipped.size());
+}
+
+// The independent check is scored per accelerator / stack with the factors in use, and an estimate
+// for a pair it covers quotes it after the out-of-sample figure; other pairs are left alone.
+TEST(Accuracy, TheIndependentCheckIsQuotedForThePairsItCovers) {
+  auto cat = Catalog::load(kData);
+  auto eff = Efficiency::load(kData + "/perf/efficiency.toml");
+  const auto check = independent_check(kData, cat, eff);
+  ASSERT_TRUE(check.has_value());
+  const AccuracyGroup* inf2 = check->find("Inferentia2-core", "neuronx");
+  const AccuracyGroup* trn2 = check->find("Trainium2-core", "neuronx");
+  ASSERT_NE(inf2, nullptr);
+  ASSERT_NE(trn2, nullptr);
+  EXPECT_EQ(inf2->error.rows, 18u);
+  EXPECT_EQ(trn2->error.rows, 6u);
+  EXPECT_EQ(check->groups.size(), 2u);
+  // The same figure as scoring the Trainium2 rows alone.
+  std::vector<MeasuredRow> trn2_rows;
+  for (const auto& r : load_measured(independent_check_path(kData))) {
+    if (r.instance.rfind("trn2", 0) == 0) trn2_rows.push_back(r);
+  }
+  const auto map = ValidationMap::load(kData + "/perf/validation.toml");
+  const ErrorSummary alone = summarize(predict_measured(trn2_rows, cat, eff, map, "x.csv", nullptr));
+  EXPECT_DOUBLE_EQ(alone.median_abs, trn2->error.median_abs);
+  EXPECT_DOUBLE_EQ(alone.p90_abs, trn2->error.p90_abs);
+  // Optimistic: a latency predicted below the measurement, a throughput above it.
+  std::size_t optimistic = 0;
+  for (const auto& p : predict_measured(trn2_rows, cat, eff, map, "x.csv", nullptr)) {
+    const bool throughput = p.row.metric == "output_throughput";
+    optimistic += (throughput ? p.predicted > p.row.value : p.predicted < p.row.value) ? 1 : 0;
+  }
+  EXPECT_EQ(trn2->optimistic, optimistic);
+
+  const auto acc = load_accuracy(kData, "");
+  ASSERT_TRUE(acc.has_value());
+  const AccuracyNote note = describe_accuracy(&*acc, eff.path, "Inferentia2-core", "neuronx", &*check);
+  EXPECT_TRUE(note.measured);
+  EXPECT_EQ(note.independent, inf2);
+  EXPECT_NE(note.text.find("independent check"), std::string::npos) << note.text;
+  EXPECT_NE(note.text.find("over 18 rows"), std::string::npos) << note.text;
+  EXPECT_EQ(note.to_json()["independent_check"]["rows"], 18);
+  EXPECT_EQ(note.to_json()["independent_check"]["optimistic_rows"], inf2->optimistic);
+  EXPECT_NE(note.text.find(fmt::format("{} of them predicted better than measured", inf2->optimistic)), std::string::npos) << note.text;
+  const AccuracyNote h100 = describe_accuracy(&*acc, eff.path, "H100-80GB", "trt-llm", &*check);
+  EXPECT_EQ(h100.independent, nullptr);
+  EXPECT_EQ(h100.text.find("independent check"), std::string::npos) << h100.text;
+  EXPECT_FALSE(h100.to_json().contains("independent_check"));
+
+  const std::string empty = temp_path("frugal_no_check_data");
+  std::filesystem::create_directories(empty + "/perf");
+  EXPECT_FALSE(independent_check(empty, cat, eff).has_value());
+  std::filesystem::remove_all(empty);
 }

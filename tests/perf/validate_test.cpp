@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <set>
 
 #include "catalog/catalog.h"
 #include "core/error.h"
@@ -267,4 +268,31 @@ TEST(Validate, CommonSpellingsResolveWithoutAMapping) {
   EXPECT_EQ(resolve_stack(eff, none, "NVIDIA/TensorRT-LLM perf-overview"), "trt-llm");
   EXPECT_EQ(resolve_stack(eff, none, "aws-neuron/aws-neuron-sdk benchmarks"), "neuronx");
   EXPECT_EQ(resolve_stack(eff, none, "frugal bench http://x"), "");
+}
+
+// The independent check (data/perf/independent_check.csv) is a separate publisher's runs that no
+// fit ever sees: none of its sources may appear in measured.csv, every row must be predictable
+// (--strict), and it is scored with the stack the advisor assumes on Neuron, not GPU TGI.
+TEST(Validate, IndependentCheckIsNeverFittedAndFullyPredicted) {
+  auto cat = Catalog::load(kData);
+  auto eff = Efficiency::load(kData + "/perf/efficiency.toml");
+  auto map = ValidationMap::load(kData + "/perf/validation.toml");
+  const auto check = load_measured(kData + "/perf/independent_check.csv");
+  ASSERT_EQ(check.size(), 24u);
+  std::set<std::string> fitted;
+  for (const auto& r : load_measured(kData + "/perf/measured.csv")) fitted.insert(r.source);
+  std::set<std::string> families;
+  for (const auto& r : check) {
+    EXPECT_EQ(fitted.count(r.source), 0u) << "line " << r.line << " is also in measured.csv";
+    const ResolvedRow x = resolve_row(r, cat, eff, map);
+    ASSERT_TRUE(x.error.empty()) << r.line << ": " << x.error;
+    EXPECT_EQ(x.stack, "neuronx") << r.line;
+    families.insert(x.accelerator->family);
+  }
+  EXPECT_EQ(families, (std::set<std::string>{"inferentia2", "trainium2"}));
+  // No map entry: the TGI rows would read as the GPU stack, which is why validation.toml has one.
+  EXPECT_EQ(resolve_stack(eff, ValidationMap{}, check.front().source), "tgi-v1");
+  const auto preds = predict_measured(check, cat, eff, map, "independent_check.csv", nullptr);  // throws on any row
+  ASSERT_EQ(preds.size(), check.size());
+  for (const auto& p : preds) EXPECT_TRUE(std::isfinite(p.error)) << p.row.line;
 }

@@ -7,7 +7,10 @@ then `model|tp|isl/osl|value...` rows of offline max throughput: v0.11-v0.13, v0
   python3 data/perf/sources/transcribe.py --wide TABLE... >> data/perf/measured.csv
 static-batch tables (`@source`, `@gpus NAME=GPU:INSTANCE:PRECISION|...`, see static_table: v0.9):
   python3 data/perf/sources/transcribe.py --static TABLE... >> data/perf/measured.csv
-the v0.14 online-serving table: `--serving`; the post-1.0 table: `--post-1.0`.
+the v0.14 online-serving table: `--serving`; the post-1.0 table: `--post-1.0`. The optimum-neuron
+guidellm summaries are never fitted: they are the independent check,
+  python3 data/perf/sources/transcribe.py --guidellm sources/optimum-neuron-guidellm.txt > independent_check.csv
+(with the header line of measured.csv first).
 Hardware and precision are written as the sources spell them: perf validate maps them itself."""
 import csv, sys
 
@@ -77,7 +80,30 @@ def post_1_0_table(path):
         w.writerow([model, gpu, inst, prec, tp, f"max (offline; {par})", isl, osl, "output_throughput", v, "tokens/s/GPU",
                     SRC_POST_1_0])
 
-MODES = {"--wide": wide_table, "--static": static_table, "--serving": serving_table, "--post-1.0": post_1_0_table}
+def guidellm_table(path):
+    """`@source`, `@config MODEL|HW|INSTANCE|PRECISION|TP|BATCH LIMIT|REPLICAS`, then guidellm summary rows
+    `MODE|req/s|latency s|TTFT ms|ITL ms|output tokens/s`. `synchronous` is one request at a time (one
+    replica serves it); `throughput` keeps every replica full, i.e. BATCH LIMIT requests each. Its TTFT
+    is the backlog of the whole run, so only ITL and throughput are kept."""
+    for d, (mode, rps, latency, ttft, itl, tput) in table(path):
+        model, hw, inst, prec, tp, limit, replicas = d["config"].split("|")
+        osl = round(float(tput) / float(rps))  # tokens each request generated (the models stop at EOS)
+        row = lambda load, metric, v, unit: w.writerow([model, hw, inst, prec, tp, load, 1500, osl, metric, v, unit,
+                                                        d["source"]])
+        if mode == "synchronous":
+            load = "concurrency 1 (guidellm synchronous)"
+            row(load, "TTFT_avg", ttft, "ms")
+            row(load, "ITL_avg", itl, "ms")
+            row(load, "e2e_latency_avg", f"{float(latency) * 1e3:.6g}", "ms")
+            row(load, "output_throughput", tput, "tokens/s")
+        else:
+            assert mode == "throughput", (path, mode)
+            load = f"concurrency {limit} (guidellm throughput: every request at once; the server runs {limit} per replica)"
+            row(load, "ITL_avg", itl, "ms")
+            row(load, "output_throughput", tput, "tokens/s per system" if int(replicas) > 1 else "tokens/s")
+
+MODES = {"--wide": wide_table, "--static": static_table, "--serving": serving_table, "--post-1.0": post_1_0_table,
+         "--guidellm": guidellm_table}
 if len(sys.argv) < 3 or sys.argv[1] not in MODES:
     sys.exit(__doc__)
 for path in sys.argv[2:]:
