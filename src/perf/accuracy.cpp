@@ -55,6 +55,15 @@ const AccuracyGroup* Accuracy::find(const std::string& accelerator, const std::s
   return nullptr;
 }
 
+double sign_test_p(std::size_t k, std::size_t n) {
+  // Sum of C(n, i) / 2^n for i >= k, in logs: n is a few dozen, but keep it exact for any n.
+  double p = 0;
+  for (std::size_t i = k; i <= n; ++i) {
+    p += std::exp(std::lgamma(n + 1.0) - std::lgamma(i + 1.0) - std::lgamma(n - i + 1.0) - n * std::log(2.0));
+  }
+  return std::min(1.0, p);
+}
+
 namespace {
 std::vector<AccuracyGroup> group_errors(const std::vector<Prediction>& preds) {
   std::map<std::pair<std::string, std::string>, std::vector<Prediction>> by;
@@ -66,6 +75,7 @@ std::vector<AccuracyGroup> group_errors(const std::vector<Prediction>& preds) {
       const bool more_is_better = p.row.metric == "output_throughput" || p.row.metric == "requests_per_s";
       if (more_is_better ? p.error > 0 : p.error < 0) ++g.optimistic;
     }
+    g.optimistic_p = sign_test_p(g.optimistic, g.error.rows);
     out.push_back(std::move(g));
   }
   return out;
@@ -168,6 +178,7 @@ std::optional<IndependentCheck> independent_check(const std::string& data_dir, c
   if (!std::filesystem::exists(c.path)) return std::nullopt;
   const auto rows = load_measured(c.path);
   const auto map = ValidationMap::load(data_dir + "/perf/validation.toml");
+  c.bias_p = map.independent_bias_p;
   std::vector<Unmodelled> lost;  // a row these factors cannot predict is not part of the figure
   c.groups = group_errors(predict_measured(rows, cat, eff, map, c.path, &lost));
   return c;
@@ -182,6 +193,12 @@ AccuracyNote describe_accuracy(const Accuracy* acc, const std::string& efficienc
                           "{} of them predicted better than measured",
                           std::filesystem::path(check->path).filename().string(), pct(n.independent->error.median_abs),
                           pct(n.independent->error.p90_abs), n.independent->error.rows, n.independent->optimistic);
+    n.biased = n.independent->optimistic_p < check->bias_p;
+    if (n.biased) {
+      n.text += fmt::format(". Caution: more than chance (sign test p = {:.2g}); expect worse than this estimate and measure "
+                            "with `frugal bench` before committing",
+                            n.independent->optimistic_p);
+    }
   }
   return n;
 }
@@ -229,7 +246,9 @@ nlohmann::json AccuracyNote::to_json() const {
     j["independent_check"] = {{"rows", independent->error.rows},
                               {"median_abs_error", independent->error.median_abs},
                               {"p90_abs_error", independent->error.p90_abs},
-                              {"optimistic_rows", independent->optimistic}};
+                              {"optimistic_rows", independent->optimistic},
+                              {"optimistic_sign_test_p", independent->optimistic_p},
+                              {"biased", biased}};
   }
   return j;
 }

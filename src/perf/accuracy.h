@@ -25,6 +25,7 @@ struct AccuracyGroup {
   // Rows whose prediction was better than measured (faster, or more throughput): the direction a
   // user pays for. Counted for the independent check; accuracy.toml does not record it.
   std::size_t optimistic = 0;
+  double optimistic_p = 1;  // P(at least `optimistic` of `rows` by a fair coin): the sign test
 };
 
 struct Accuracy {
@@ -64,10 +65,13 @@ std::optional<Accuracy> load_accuracy(const std::string& data_dir, const std::st
 // / stack with the factors an estimate uses. Computed when asked (a few dozen rows), so never stale.
 struct IndependentCheck {
   std::string path;
+  double bias_p = 0;  // a group whose optimistic_p is below this is biased (validation.toml)
   std::vector<AccuracyGroup> groups;
   const AccuracyGroup* find(const std::string& accelerator, const std::string& stack) const;
 };
 std::string independent_check_path(const std::string& data_dir);
+// One-sided sign test: the probability that a fair coin gives at least k heads in n tosses.
+double sign_test_p(std::size_t k, std::size_t n);
 // nullopt when the data folder has no such file; a malformed one throws (file:line).
 std::optional<IndependentCheck> independent_check(const std::string& data_dir, const Catalog& cat, const Efficiency& eff);
 
@@ -81,6 +85,7 @@ struct AccuracyNote {
   const AccuracyGroup* group = nullptr;  // points into the Accuracy passed in
   std::optional<ErrorSummary> overall;   // the figure quoted instead when the pair was never measured
   const AccuracyGroup* independent = nullptr;  // the independent check's group, pointing into it
+  bool biased = false;  // the check's rows lean to optimistic beyond chance (IndependentCheck::bias_p)
   std::string text;  // one line for the terminal
 
   // The `accuracy` object of estimate and advice JSON.

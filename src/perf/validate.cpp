@@ -59,6 +59,11 @@ ValidationMap ValidationMap::load(const std::string& path) {
   m.precision = string_map(t, "precision", path);
   m.variable_prompt_tokens = require_number(t, "variable_prompt_tokens", path);
   m.variable_prompt_source = require_string(t, "variable_prompt_source", path);
+  m.independent_bias_p = require_number(t, "independent_bias_p", path);
+  m.independent_bias_source = require_string(t, "independent_bias_source", path);
+  if (!(m.independent_bias_p > 0 && m.independent_bias_p < 1)) {
+    fail_at(location_of(*t.get("independent_bias_p"), path), "expected independent_bias_p in (0, 1), a probability");
+  }
   return m;
 }
 

@@ -31,6 +31,10 @@ struct ValidationMap {
   std::map<std::string, std::string> precision;  // spelling -> precision name
   double variable_prompt_tokens = 0;             // prompt length for "ShareGPT (var)" rows
   std::string variable_prompt_source;
+  // The independent check calls the model biased for a pair when this many of its rows came out
+  // predicted better than measured that a fair coin would do so less often than this (sign test).
+  double independent_bias_p = 0;
+  std::string independent_bias_source;
   static ValidationMap load(const std::string& path);
 };
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -185,6 +186,9 @@ TEST(Accuracy, TheIndependentCheckIsQuotedForThePairsItCovers) {
   EXPECT_EQ(note.to_json()["independent_check"]["rows"], 18);
   EXPECT_EQ(note.to_json()["independent_check"]["optimistic_rows"], inf2->optimistic);
   EXPECT_NE(note.text.find(fmt::format("{} of them predicted better than measured", inf2->optimistic)), std::string::npos) << note.text;
+  EXPECT_DOUBLE_EQ(check->bias_p, map.independent_bias_p);
+  EXPECT_EQ(note.biased, inf2->optimistic_p < check->bias_p);
+  EXPECT_EQ(note.biased, note.text.find("Caution") != std::string::npos) << note.text;
   const AccuracyNote h100 = describe_accuracy(&*acc, eff.path, "H100-80GB", "trt-llm", &*check);
   EXPECT_EQ(h100.independent, nullptr);
   EXPECT_EQ(h100.text.find("independent check"), std::string::npos) << h100.text;
@@ -194,4 +198,31 @@ TEST(Accuracy, TheIndependentCheckIsQuotedForThePairsItCovers) {
   std::filesystem::create_directories(empty + "/perf");
   EXPECT_FALSE(independent_check(empty, cat, eff).has_value());
   std::filesystem::remove_all(empty);
+}
+
+// The sign test, exactly: all of n one way is 2^-n; 3 of 6 is 42/64; none is certain.
+TEST(Accuracy, SignTestIsTheBinomialTail) {
+  EXPECT_DOUBLE_EQ(sign_test_p(0, 6), 1.0);
+  EXPECT_NEAR(sign_test_p(3, 6), 42.0 / 64, 1e-12);
+  EXPECT_NEAR(sign_test_p(18, 18), std::pow(2.0, -18), 1e-15);
+  EXPECT_NEAR(sign_test_p(13, 18), (8568.0 + 3060 + 816 + 153 + 18 + 1) / 262144, 1e-12);
+}
+
+// A check whose rows lean optimistic beyond chance adds a caution; one that does not, none.
+TEST(Accuracy, AOneSidedCheckAddsACaution) {
+  const std::string factors = write_temp("frugal_acc_eff2.toml", "[defaults]\n");
+  const Accuracy a = Accuracy::from(two_groups(), "mine.csv", file_fingerprint(factors), "x");
+  IndependentCheck c;
+  c.path = "/x/independent_check.csv";
+  c.bias_p = 0.05;
+  c.groups.push_back({"H100-80GB", "trt-llm", ErrorSummary{10, 0.3, 0.5, 0.6}, 10, sign_test_p(10, 10)});
+  c.groups.push_back({"L40S", "trt-llm", ErrorSummary{10, 0.3, 0.5, 0.6}, 6, sign_test_p(6, 10)});
+  const AccuracyNote one_sided = describe_accuracy(&a, factors, "H100-80GB", "trt-llm", &c);
+  EXPECT_TRUE(one_sided.biased);
+  EXPECT_NE(one_sided.text.find("10 of them predicted better than measured. Caution"), std::string::npos) << one_sided.text;
+  EXPECT_EQ(one_sided.to_json()["independent_check"]["biased"], true);
+  const AccuracyNote mixed = describe_accuracy(&a, factors, "L40S", "trt-llm", &c);
+  EXPECT_FALSE(mixed.biased);
+  EXPECT_EQ(mixed.text.find("Caution"), std::string::npos) << mixed.text;
+  EXPECT_NE(mixed.text.find("6 of them"), std::string::npos) << mixed.text;
 }

@@ -296,3 +296,25 @@ TEST(Validate, IndependentCheckIsNeverFittedAndFullyPredicted) {
   ASSERT_EQ(preds.size(), check.size());
   for (const auto& p : preds) EXPECT_TRUE(std::isfinite(p.error)) << p.row.line;
 }
+
+// The bias threshold is a probability, read from validation.toml with its source.
+TEST(Validate, TheIndependentBiasThresholdIsAProbability) {
+  std::ifstream in(kData + "/perf/validation.toml");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto ok = ValidationMap::load(kData + "/perf/validation.toml");
+  EXPECT_GT(ok.independent_bias_p, 0);
+  EXPECT_FALSE(ok.independent_bias_source.empty());
+  const std::string key = "independent_bias_p = ";
+  const auto at = text.find(key);
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, text.find('\n', at) - at, key + "5");
+  const std::string bad = write_temp("frugal_bad_validation.toml", text);
+  try {
+    ValidationMap::load(bad);
+    FAIL() << "a bias threshold of 5 loaded";
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(bad + ":"), std::string::npos) << what;
+    EXPECT_NE(what.find("independent_bias_p in (0, 1)"), std::string::npos) << what;
+  }
+}
