@@ -286,4 +286,11 @@ nlohmann::json seed_json(const std::vector<SeedRow>& rows) {
   return {{"seed_comparison", a}};
 }
 
+std::optional<AccuracyNote> top_choice_accuracy(const Advice& a, const Accuracy* accuracy, const IndependentCheck* check,
+                                                const std::string& efficiency_path) {
+  if (a.ranked.empty() || a.workload.task == Task::kTrain || !a.ranked.front().instance->accelerator) return std::nullopt;
+  const auto& best = a.ranked.front();
+  return describe_accuracy(accuracy, efficiency_path, best.instance->accelerator->id, best.stack, check);
+}
+
 }  // namespace frugal::cli

@@ -11,6 +11,7 @@
 #include "advise/compare_seed.h"
 #include "cli/common.h"
 #include "core/output.h"
+#include "perf/accuracy.h"
 
 namespace frugal::cli {
 
@@ -18,6 +19,11 @@ std::vector<Table> advice_tables(const Advice& a, int top, bool explain);
 nlohmann::json advice_json(const Advice& a, int top);
 Table seed_table(const std::vector<SeedRow>& rows, double prompt, double output);
 nlohmann::json seed_json(const std::vector<SeedRow>& rows);
+
+// How far the serving model has been from measurements it never saw, for the top choice's hardware
+// and stack; nullopt for training (priced from MFU, not this model) or when nothing ranked.
+std::optional<AccuracyNote> top_choice_accuracy(const Advice& a, const Accuracy* accuracy, const IndependentCheck* check,
+                                                const std::string& efficiency_path);
 
 // The advise command's two jobs, shared with `frugal demo` (cmd_advise.cpp). Unset token counts
 // take data/advise/defaults.toml's.

@@ -90,15 +90,8 @@ void run_advice(const GlobalOptions& g, const std::vector<Workload>& workloads, 
       ts.front().notes.push_back(fmt::format("performance factors from calibration '{}': {}", calibration,
                                              eff.fit_note.empty() ? eff.path : eff.fit_note));
     }
-    // How far the serving model has been from measurements it never saw, for the top choice's
-    // hardware and stack (training is priced from MFU, not from this model).
-    std::optional<AccuracyNote> acc_note;
-    if (!a.ranked.empty() && a.workload.task != Task::kTrain && a.ranked.front().instance->accelerator) {
-      const auto& best = a.ranked.front();
-      acc_note = describe_accuracy(accuracy ? &*accuracy : nullptr, eff.path, best.instance->accelerator->id, best.stack,
-                                   check ? &*check : nullptr);
-      if (!ts.empty()) ts.front().notes.push_back("Top choice's " + acc_note->text);
-    }
+    const auto acc_note = top_choice_accuracy(a, accuracy ? &*accuracy : nullptr, check ? &*check : nullptr, eff.path);
+    if (acc_note && !ts.empty()) ts.front().notes.push_back("Top choice's " + acc_note->text);
     for (auto& t : ts) tables.push_back(std::move(t));
     j.push_back(advice_json(a, top));
     if (acc_note) j.back()["accuracy"] = acc_note->to_json();

@@ -49,10 +49,13 @@ void add_advise_route(http::Router& router, const std::string& token, const std:
   auto cat = std::make_shared<Catalog>(open_catalog(data_dir));
   auto eff = std::make_shared<Efficiency>(Efficiency::load(efficiency_path(data_dir, "")));
   auto defaults = std::make_shared<AdviseDefaults>(AdviseDefaults::load(data_dir + "/advise/defaults.toml"));
+  // The same accuracy object as `frugal advise --format json` (read once: the files do not change under a server).
+  auto accuracy = std::make_shared<const std::optional<Accuracy>>(load_accuracy(data_dir, ""));
+  auto check = std::make_shared<const std::optional<IndependentCheck>>(independent_check(data_dir, *cat, *eff));
   const auto regions = pricing_regions(region, "", *cat);
   router.add(
       "GET", "/api/v1/advise",
-      [cat, eff, defaults, regions](const http::Request& req, http::Response& res) {
+      [cat, eff, defaults, regions, accuracy, check](const http::Request& req, http::Response& res) {
         auto number = [&req](const std::string& key) -> std::optional<double> {
           auto it = req.query.find(key);
           if (it == req.query.end() || it->second.empty()) return std::nullopt;
@@ -72,7 +75,11 @@ void add_advise_route(http::Router& router, const std::string& token, const std:
           AdvisorContext ctx{cat.get(), eff.get(), defaults.get()};
           auto a = advise_regions(w, *cat, ctx, regions.regions);
           a.region_from = regions.from;
-          res.set(200, advice_json(a, defaults->top).dump() + "\n", "application/json");
+          auto j = advice_json(a, defaults->top);
+          if (auto note = top_choice_accuracy(a, *accuracy ? &**accuracy : nullptr, *check ? &**check : nullptr, eff->path)) {
+            j["accuracy"] = note->to_json();
+          }
+          res.set(200, j.dump() + "\n", "application/json");
         } catch (const Error& e) {
           res.set(400, nlohmann::json({{"error", e.what()}}).dump() + "\n", "application/json");
         }

@@ -92,7 +92,17 @@ assert abs(view["total"] - cli["gpu_usd"]) < 0.01, (view["total"], cli["gpu_usd"
 PY
 code=$(curl -s -o "$tmp/bad.json" -w '%{http_code}' "http://127.0.0.1:$sport/api/v1/advise?model=llama-3.1-8b&rate=abc")
 [[ $code == 400 ]] && grep -q "rate: expected a number" "$tmp/bad.json" || fail "bad advise parameter: $code $(cat "$tmp/bad.json")"
-echo "ok - API: fleet totals in dollars, unreachable agent listed, bill, advise errors"
+# The advisor route answers as `frugal advise --format json` does, its accuracy object included.
+curl -sf "http://127.0.0.1:$sport/api/v1/advise?model=llama-3.1-8b&rate=5&tpot_slo_ms=50" > "$tmp/advise.json"
+"$frugal" --format json advise --model llama-3.1-8b --rate 5/s --tpot-slo 50ms > "$tmp/cli-advise.json"
+python3 - "$tmp/advise.json" "$tmp/cli-advise.json" <<'PY' || fail "advise route differs from frugal advise"
+import json, sys
+api, cli = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert api["ranked"] and api["ranked"][0]["instance"] == cli["ranked"][0]["instance"], (api["ranked"][:1], cli["ranked"][:1])
+assert api["accuracy"] == cli["accuracy"], (api.get("accuracy"), cli["accuracy"])
+assert api["accuracy"]["stack"] and api["accuracy"]["text"].startswith("accuracy"), api["accuracy"]
+PY
+echo "ok - API: fleet totals in dollars, unreachable agent listed, bill, advise errors, advise as the CLI gives it"
 
 # The page in headless Chromium.
 mkdir -p "$shots"
