@@ -81,11 +81,14 @@ try {
   const top = await page.$$eval('[data-testid=advise-table] tbody tr:first-child td', (tds) => tds.map((t) => t.textContent));
   const best = advice.ranked[0];
   expectEq('cheapest', `${top[1]} ${top[3]} ${top[8]}`, `${best.instance} ${best.purchase} $${best.cost_per_million_tokens.toFixed(3)}`);
+  // The top choice's accuracy line, as `frugal advise` prints it under its table.
+  expectEq('accuracy', await page.textContent('[data-testid=advise-accuracy]'), "Top choice's " + advice.accuracy.text);
   await page.screenshot({ path: `${shots}/advise.png`, fullPage: true });
   // A bad model: the reason is shown, the page keeps working.
   await page.fill('input[name=model]', 'no-such-model');
   await page.click('[data-testid=advise-submit]');
   await page.waitForFunction(() => document.querySelector('[data-testid=advise-status]').textContent.includes('unknown model'));
+  expectEq('accuracy after an error', await page.textContent('[data-testid=advise-accuracy]'), '');
 
   if (errors.length) fail('page errors: ' + errors.join('; '));
   console.log(`ok - dashboard: fleet (${fleet.totals.gpus} GPUs, ${fleet.totals.idle_gpus} idle), bill (${bill.anomalies.length} anomalies) and advise views match the API`);

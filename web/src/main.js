@@ -115,7 +115,9 @@ async function advise(event) {
   const q = new URLSearchParams();
   for (const [k, v] of form.entries()) if (v !== '') q.set(k, v);
   const status = $('[data-testid=advise-status]');
+  const accuracy = $('[data-testid=advise-accuracy]');
   status.textContent = 'searching...';
+  accuracy.textContent = '';
   try {
     const a = await getJson('/api/v1/advise?' + q);
     fillTable('[data-testid=advise-table]', a.ranked, (c) => [
@@ -123,6 +125,8 @@ async function advise(event) {
       [String(c.instances), true], [usd(c.cost_per_hour), true], [perMillion(c.cost_per_million_tokens), true],
     ]);
     status.textContent = `${a.configurations_evaluated} configurations evaluated for ${a.workload.model}; cheapest first`;
+    // How far the model has been off for the top choice's hardware and stack, with any caution.
+    if (a.accuracy) accuracy.textContent = "Top choice's " + a.accuracy.text;
   } catch (e) {
     status.textContent = e.message;
   }
