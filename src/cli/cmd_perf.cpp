@@ -192,6 +192,16 @@ void run_validate(const GlobalOptions& g, const PerfOptions& o) {
   nlohmann::json j = {{"file", file}, {"rows", t.to_json()["rows"]}, {"summary", st.to_json()["rows"]},
                       {"median_abs_error", s.median_abs}, {"p90_abs_error", s.p90_abs},
                       {"predicted_rows", s.rows}, {"total_rows", rows.size()}, {"unmodelled", um.to_json()["rows"]}};
+  // Scoring the fitted rows in sample, say what the rows no fit has seen give with the same factors.
+  if (o.measured.empty()) {
+    const std::string dir = resolve_data_dir(g.data_dir);
+    if (const auto check = independent_check(dir, cat, eff)) {
+      st.notes.push_back(fmt::format("independent check, never fitted ({} rows: frugal perf validate {}): median |error| {:.1f}%, p90 {:.1f}%",
+                                     check->overall.rows, check->path, check->overall.median_abs * 100, check->overall.p90_abs * 100));
+      j["independent_check"] = {{"file", check->path}, {"rows", check->overall.rows},
+                                {"median_abs_error", check->overall.median_abs}, {"p90_abs_error", check->overall.p90_abs}};
+    }
+  }
   std::vector<Table> tables = {t, st};
   if (!unmodelled.empty()) tables.push_back(um);
   emit(g, tables, j);

@@ -180,7 +180,9 @@ std::optional<IndependentCheck> independent_check(const std::string& data_dir, c
   const auto map = ValidationMap::load(data_dir + "/perf/validation.toml");
   c.bias_p = map.independent_bias_p;
   std::vector<Unmodelled> lost;  // a row these factors cannot predict is not part of the figure
-  c.groups = group_errors(predict_measured(rows, cat, eff, map, c.path, &lost));
+  const auto preds = predict_measured(rows, cat, eff, map, c.path, &lost);
+  c.overall = summarize(preds);
+  c.groups = group_errors(preds);
   return c;
 }
 

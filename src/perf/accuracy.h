@@ -66,6 +66,7 @@ std::optional<Accuracy> load_accuracy(const std::string& data_dir, const std::st
 struct IndependentCheck {
   std::string path;
   double bias_p = 0;  // a group whose optimistic_p is below this is biased (validation.toml)
+  ErrorSummary overall;
   std::vector<AccuracyGroup> groups;
   const AccuracyGroup* find(const std::string& accelerator, const std::string& stack) const;
 };

@@ -87,6 +87,19 @@ python3 -c "import sys; b, a = float('$before'), float('$after'); sys.exit(0 if 
 "$frugal" advise --model llama-3.1-8b --rate 2/s --tpot-slo 50ms --instances g6e --calibration mine --top 2 > "$tmp/advice.txt"
 grep -q "performance factors from calibration 'mine'" "$tmp/advice.txt" ||
   fail "advise does not say it used the calibration"
+# The bundled rows' score names the independent check with the same figures as scoring it alone;
+# a user's own file is scored alone.
+"$frugal" --format json perf validate > "$tmp/bundled.json"
+"$frugal" --format json perf validate "$data/perf/independent_check.csv" > "$tmp/check.json"
+python3 - "$tmp/bundled.json" "$tmp/check.json" <<'PY' || fail "perf validate does not report the independent check as scoring it does"
+import json, sys
+b, c = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+ic = b["independent_check"]
+assert ic["rows"] == c["predicted_rows"] == 24, (ic, c["predicted_rows"])
+assert ic["median_abs_error"] == c["median_abs_error"] and ic["p90_abs_error"] == c["p90_abs_error"], (ic, c)
+PY
+"$frugal" --format json perf validate "$tmp/mine.csv" | python3 -c 'import json,sys; sys.exit("independent_check" in json.load(sys.stdin))' ||
+  fail "a user's file is scored with the independent check attached"
 # Scored out of sample and written beside the calibration, then quoted by estimates and advice.
 "$frugal" perf validate --cross-validate "$tmp/mine.csv" --calibration mine --write > "$tmp/cv.txt"
 grep -q "wrote $tmp/home/calibrations/mine.accuracy.toml" "$tmp/cv.txt" || fail "accuracy not written: $(cat "$tmp/cv.txt")"
