@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -48,11 +49,18 @@ std::string pct(double f) { return fmt::format("{:.1f}%", f * 100); }
 
 }  // namespace
 
-const AccuracyGroup* Accuracy::find(const std::string& accelerator, const std::string& stack) const {
+namespace {
+const AccuracyGroup* find_group(const std::vector<AccuracyGroup>& groups, const std::string& accelerator,
+                                const std::string& stack) {
   for (const auto& g : groups) {
     if (g.accelerator == accelerator && g.stack == stack) return &g;
   }
   return nullptr;
+}
+}  // namespace
+
+const AccuracyGroup* Accuracy::find(const std::string& accelerator, const std::string& stack) const {
+  return find_group(groups, accelerator, stack);
 }
 
 double sign_test_p(std::size_t k, std::size_t n) {
@@ -71,10 +79,7 @@ std::vector<AccuracyGroup> group_errors(const std::vector<Prediction>& preds) {
   std::vector<AccuracyGroup> out;
   for (const auto& [k, v] : by) {
     AccuracyGroup g{k.first, k.second, summarize(v)};
-    for (const auto& p : v) {
-      const bool more_is_better = p.row.metric == "output_throughput" || p.row.metric == "requests_per_s";
-      if (more_is_better ? p.error > 0 : p.error < 0) ++g.optimistic;
-    }
+    g.optimistic = static_cast<std::size_t>(std::count_if(v.begin(), v.end(), [](const Prediction& p) { return p.optimistic(); }));
     g.optimistic_p = sign_test_p(g.optimistic, g.error.rows);
     out.push_back(std::move(g));
   }
@@ -164,10 +169,7 @@ std::optional<Accuracy> load_accuracy(const std::string& data_dir, const std::st
 }
 
 const AccuracyGroup* IndependentCheck::find(const std::string& accelerator, const std::string& stack) const {
-  for (const auto& g : groups) {
-    if (g.accelerator == accelerator && g.stack == stack) return &g;
-  }
-  return nullptr;
+  return find_group(groups, accelerator, stack);
 }
 
 std::string independent_check_path(const std::string& data_dir) { return data_dir + "/perf/independent_check.csv"; }
@@ -186,27 +188,10 @@ std::optional<IndependentCheck> independent_check(const std::string& data_dir, c
   return c;
 }
 
-AccuracyNote describe_accuracy(const Accuracy* acc, const std::string& efficiency_path, const std::string& accelerator,
-                               const std::string& stack, const IndependentCheck* check) {
-  AccuracyNote n = describe_accuracy(acc, efficiency_path, accelerator, stack);
-  n.independent = check ? check->find(accelerator, stack) : nullptr;
-  if (n.independent) {
-    n.text += fmt::format("; independent check (published runs no fit has seen, {}): median |error| {}, p90 {} over {} rows, "
-                          "{} of them predicted better than measured",
-                          std::filesystem::path(check->path).filename().string(), pct(n.independent->error.median_abs),
-                          pct(n.independent->error.p90_abs), n.independent->error.rows, n.independent->optimistic);
-    n.biased = n.independent->optimistic_p < check->bias_p;
-    if (n.biased) {
-      n.text += fmt::format(". Caution: more than chance (sign test p = {:.2g}); expect worse than this estimate and measure "
-                            "with `frugal bench` before committing",
-                            n.independent->optimistic_p);
-    }
-  }
-  return n;
-}
-
-AccuracyNote describe_accuracy(const Accuracy* acc, const std::string& efficiency_path, const std::string& accelerator,
-                               const std::string& stack) {
+namespace {
+// The out-of-sample part: the group's figure, the overall one, or why there is none.
+AccuracyNote out_of_sample_note(const Accuracy* acc, const std::string& efficiency_path, const std::string& accelerator,
+                                const std::string& stack) {
   AccuracyNote n;
   n.accelerator = accelerator;
   n.stack = stack;
@@ -230,6 +215,26 @@ AccuracyNote describe_accuracy(const Accuracy* acc, const std::string& efficienc
     n.overall = acc->overall;
     n.text = fmt::format("accuracy: the fit saw no measurement of {} / {}; out of sample over all {} rows: median |error| {}, p90 {}",
                          accelerator, stack, acc->overall.rows, pct(acc->overall.median_abs), pct(acc->overall.p90_abs));
+  }
+  return n;
+}
+}  // namespace
+
+AccuracyNote describe_accuracy(const Accuracy* acc, const std::string& efficiency_path, const std::string& accelerator,
+                               const std::string& stack, const IndependentCheck* check) {
+  AccuracyNote n = out_of_sample_note(acc, efficiency_path, accelerator, stack);
+  n.independent = check ? check->find(accelerator, stack) : nullptr;
+  if (n.independent) {
+    n.text += fmt::format("; independent check (published runs no fit has seen, {}): median |error| {}, p90 {} over {} rows, "
+                          "{} of them predicted better than measured",
+                          std::filesystem::path(check->path).filename().string(), pct(n.independent->error.median_abs),
+                          pct(n.independent->error.p90_abs), n.independent->error.rows, n.independent->optimistic);
+    n.biased = n.independent->optimistic_p < check->bias_p;
+    if (n.biased) {
+      n.text += fmt::format(". Caution: more than chance (sign test p = {:.2g}); expect worse than this estimate and measure "
+                            "with `frugal bench` before committing",
+                            n.independent->optimistic_p);
+    }
   }
   return n;
 }

@@ -22,8 +22,8 @@ namespace frugal {
 struct AccuracyGroup {
   std::string accelerator, stack;
   ErrorSummary error;
-  // Rows whose prediction was better than measured (faster, or more throughput): the direction a
-  // user pays for. Counted for the independent check; accuracy.toml does not record it.
+  // Rows predicted better than measured (Prediction::optimistic). Counted for the independent
+  // check; accuracy.toml does not record it.
   std::size_t optimistic = 0;
   double optimistic_p = 1;  // P(at least `optimistic` of `rows` by a fair coin): the sign test
 };
@@ -92,10 +92,8 @@ struct AccuracyNote {
   // The `accuracy` object of estimate and advice JSON.
   nlohmann::json to_json() const;
 };
-AccuracyNote describe_accuracy(const Accuracy* acc, const std::string& efficiency_path,
-                               const std::string& accelerator, const std::string& stack);
-// The same, followed by the independent check's figure for the pair when it has one.
+// Followed by the independent check's figure for the pair when `check` has one.
 AccuracyNote describe_accuracy(const Accuracy* acc, const std::string& efficiency_path, const std::string& accelerator,
-                               const std::string& stack, const IndependentCheck* check);
+                               const std::string& stack, const IndependentCheck* check = nullptr);
 
 }  // namespace frugal

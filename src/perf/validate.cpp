@@ -239,8 +239,10 @@ Prediction predict_one(const ResolvedRow& x, const Catalog& cat, const Efficienc
       tps *= std::max(1, inst->devices / r.tp);
     }
     p.predicted = tps;
+    p.higher_is_better = true;
   } else if (m == "requests_per_s") {
     p.predicted = e.requests_per_s;
+    p.higher_is_better = true;
   } else if (m == "TTFT" || m == "TTFT_p50") {
     needs_steady_ttft();
     p.predicted = ms(e.ttft_p50_s);

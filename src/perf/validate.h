@@ -70,7 +70,11 @@ struct Prediction {
   std::string accelerator, stack, family, source_group;
   double predicted = 0;
   double error = 0;  // predicted / measured - 1
+  bool higher_is_better = false;  // a throughput (tokens or requests per second), not a latency
   std::string note;  // e.g. "memory would not fit in our model"
+
+  // Better than measured (faster, or more throughput): the direction a user pays for.
+  bool optimistic() const { return higher_is_better ? error > 0 : error < 0; }
 };
 
 // A row the model cannot predict, with the reason: listed and counted, never dropped silently.

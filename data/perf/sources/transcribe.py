@@ -81,14 +81,15 @@ def post_1_0_table(path):
                     SRC_POST_1_0])
 
 def guidellm_table(path):
-    """`@source`, `@config MODEL|HW|INSTANCE|PRECISION|TP|BATCH LIMIT|REPLICAS`, then guidellm summary rows
+    """`@prompt_tokens N`, `@source`, `@config MODEL|HW|INSTANCE|PRECISION|TP|BATCH LIMIT|REPLICAS`, then guidellm summary rows
     `MODE|req/s|latency s|TTFT ms|ITL ms|output tokens/s`. `synchronous` is one request at a time (one
     replica serves it); `throughput` keeps every replica full, i.e. BATCH LIMIT requests each. Its TTFT
     is the backlog of the whole run, so only ITL and throughput are kept."""
     for d, (mode, rps, latency, ttft, itl, tput) in table(path):
         model, hw, inst, prec, tp, limit, replicas = d["config"].split("|")
         osl = round(float(tput) / float(rps))  # tokens each request generated (the models stop at EOS)
-        row = lambda load, metric, v, unit: w.writerow([model, hw, inst, prec, tp, load, 1500, osl, metric, v, unit,
+        isl = d["prompt_tokens"]
+        row = lambda load, metric, v, unit: w.writerow([model, hw, inst, prec, tp, load, isl, osl, metric, v, unit,
                                                         d["source"]])
         if mode == "synchronous":
             load = "concurrency 1 (guidellm synchronous)"
