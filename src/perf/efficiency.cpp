@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "core/error.h"
@@ -81,6 +82,16 @@ Efficiency Efficiency::load(const std::string& path) {
     if (const auto* a = st->get_as<toml::array>("source_keywords")) {
       for (const auto& x : *a) s.source_keywords.push_back(x.value_or(std::string()));
     }
+    if (const auto* a = st->get_as<toml::array>("peer_allreduce_links")) {
+      for (const auto& x : *a) s.peer_allreduce_links.push_back(x.value_or(std::string()));
+      s.peer_allreduce_max_bytes = optional_number(*st, "peer_allreduce_max_bytes", path).value_or(0);
+      s.peer_allreduce_source = optional_string(*st, "peer_allreduce_source", path).value_or("");
+      if (s.peer_allreduce_max_bytes <= 0 || s.peer_allreduce_source.empty()) {
+        fail_at(location_of(*st, path),
+                "expected peer_allreduce_max_bytes > 0 and peer_allreduce_source (the kernel code they are read from) "
+                "with peer_allreduce_links");
+      }
+    }
     if (const auto* c = st->get("chunked_prefill")) s.chunked_prefill = c->value_or(true);
     s.max_batch = optional_number(*st, "max_batch", path).value_or(s.max_batch);
     s.max_num_tokens = optional_number(*st, "max_num_tokens", path).value_or(0);
@@ -125,6 +136,11 @@ Efficiency Efficiency::load(const std::string& path) {
   }
   e.resolve();
   return e;
+}
+
+bool StackFactors::one_shot_allreduce(const std::string& link, double bytes) const {
+  return bytes <= peer_allreduce_max_bytes &&
+         std::find(peer_allreduce_links.begin(), peer_allreduce_links.end(), link) != peer_allreduce_links.end();
 }
 
 void StackFactors::copy_fitted(const StackFactors& from) {
@@ -234,6 +250,11 @@ std::string Efficiency::to_toml() const {
       o << "]\n";
     };
     list("source_keywords", s.source_keywords);
+    if (!s.peer_allreduce_links.empty()) {
+      list("peer_allreduce_links", s.peer_allreduce_links);
+      o << fmt::format("peer_allreduce_max_bytes = {}\npeer_allreduce_source = {}\n", s.peer_allreduce_max_bytes,
+                       toml_quote(s.peer_allreduce_source));
+    }
     o << fmt::format("chunked_prefill = {}\nmax_batch = {}\n", s.chunked_prefill ? "true" : "false", s.max_batch);
     if (s.max_num_tokens > 0) o << fmt::format("max_num_tokens = {}\n", s.max_num_tokens);
     if (s.kv_free_fraction > 0) o << fmt::format("kv_free_fraction = {}\n", s.kv_free_fraction);

@@ -170,7 +170,10 @@ double pass_cost(const LlmConfig& c, double tokens, double attn_flops, double kv
     // Two all-reduces per layer (attention output, MLP output), ring algorithm.
     const double payload = tokens * m.hidden * kActBytes;
     // Ring all-reduce (Thakur et al. 2005): 2(p-1) hops of latency, 2(p-1)/p of the payload per link.
-    const double per = 2.0 * (c.tp - 1) * c.device.stack->allreduce_latency_s +
+    // A one-shot peer all-reduce of a small message waits at one barrier instead.
+    const StackFactors& st = *c.device.stack;
+    const double hops = st.one_shot_allreduce(c.device.accelerator->link, payload) ? 1.0 : 2.0 * (c.tp - 1);
+    const double per = hops * st.allreduce_latency_s +
                        2.0 * (c.tp - 1) / c.tp * payload / (c.device.accelerator->link_gbs * 1e9 * fam.link_eff);
     t_comm = 2.0 * m.layers * per + c.device.stack->tp_step_overhead_s;
   }

@@ -24,9 +24,14 @@ Steady steady(const LlmConfig& c, double others, double busy, double prompt, dou
   Steady s;
   if (c.device.stack->chunked_prefill) {
     const double budget = std::max(1.0, token_budget(c) - n);
-    const double step = iteration_time(c, n, ctx, arrivals * prompt, prompt / 2);
     const double chunks = std::max(1.0, std::ceil(prompt / budget));
-    const double chunk_step = iteration_time(c, others, ctx, prompt / chunks + arrivals * prompt, prompt / 2);
+    // An iteration carries whole prompt chunks, q of them on average: floor(q) or ceil(q). Under
+    // light load most iterations are pure decode and a few carry a chunk; averaging the chunk's
+    // tokens over every iteration would price them all as a decode with a few prompt tokens.
+    const double size = prompt / chunks, q = arrivals * chunks, lo = std::floor(q), frac = q - lo;
+    const double step = (1 - frac) * iteration_time(c, n, ctx, lo * size, prompt / 2) +
+                        (frac > 0 ? frac * iteration_time(c, n, ctx, (lo + 1) * size, prompt / 2) : 0.0);
+    const double chunk_step = iteration_time(c, others, ctx, size + arrivals * prompt, prompt / 2);
     s.tpot = step;
     s.ttft = 0.5 * step * busy + chunks * chunk_step;
   } else {

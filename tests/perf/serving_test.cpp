@@ -113,6 +113,21 @@ TEST(Serving, SeparatePrefillPassesSlowDecoding) {
   EXPECT_GT(ratio_paused, ratio_chunked);
 }
 
+// A chunked-prefill engine carries whole prompt chunks. At concurrency 5 with 500-token prompts
+// (one chunk each) and 100 outputs, the 4 others finish 0.04 requests per iteration: 4% of the
+// iterations carry a 500-token chunk, the rest are pure decode. The TPOT is that mixture, not one
+// iteration with 20 prompt tokens spread into it. At concurrency 25, 24% of the iterations carry one.
+TEST(Serving, ChunkedPrefillIterationsCarryWholeChunks) {
+  const auto c = config("llama-3.1-70b", "p5.48xlarge", "bf16", 4);
+  for (double n : {5.0, 25.0}) {
+    const double prompt = 500, output = 100, ctx = prompt + output / 2, q = (n - 1) / output;
+    const double decode = iteration_time(c, n, ctx, 0, prompt / 2);
+    const double with_chunk = iteration_time(c, n, ctx, prompt, prompt / 2);
+    const double tpot = estimate_load(c, Load::concurrency(n), prompt, output).tpot_s;
+    EXPECT_NEAR(tpot, (1 - q) * decode + q * with_chunk, 1e-12) << n;
+  }
+}
+
 // Trainium2 runs logical NeuronCores (LNC=2): 64 devices of 24 GiB on trn2.48xlarge, where
 // Llama-3.1-405B in BF16 fits at TP 64 (as NxD Inference deploys it) and not at TP 32.
 TEST(Serving, Llama405bFitsTrn2AtTp64) {
