@@ -167,15 +167,15 @@ double pass_cost(const LlmConfig& c, double tokens, double attn_flops, double kv
   const double attn_memory = kv_bytes / kv_shards(c) / memory_rate;
   double t_comm = 0;
   if (c.tp > 1 && m.kind != ModelKind::kVision) {
-    // Two all-reduces per layer (attention output, MLP output), ring algorithm.
-    const double payload = tokens * m.hidden * kActBytes;
-    // Ring all-reduce (Thakur et al. 2005): 2(p-1) hops of latency, 2(p-1)/p of the payload per link.
-    // A one-shot peer all-reduce of a small message waits at one barrier instead.
+    // Two all-reduces per layer (attention output, MLP output). A ring (Thakur et al. 2005) pays
+    // 2(p-1) hops of latency and moves 2(p-1)/p of the payload per link; a one-shot peer
+    // all-reduce of a small message waits at one barrier instead (StackFactors::one_shot_allreduce).
     const StackFactors& st = *c.device.stack;
+    const double payload = tokens * m.hidden * kActBytes;
     const double hops = st.one_shot_allreduce(c.device.accelerator->link, payload) ? 1.0 : 2.0 * (c.tp - 1);
     const double per = hops * st.allreduce_latency_s +
                        2.0 * (c.tp - 1) / c.tp * payload / (c.device.accelerator->link_gbs * 1e9 * fam.link_eff);
-    t_comm = 2.0 * m.layers * per + c.device.stack->tp_step_overhead_s;
+    t_comm = 2.0 * m.layers * per + st.tp_step_overhead_s;
   }
   return std::max(matmul_compute, matmul_memory) + std::max(attn_compute, attn_memory) + t_comm;
 }
