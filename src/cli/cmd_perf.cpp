@@ -297,7 +297,10 @@ void run_estimate(const GlobalOptions& g, const PerfOptions& o) {
     const auto mem = memory_for(cfg, 1, o.prompt + o.output);
     t.notes.push_back(fmt::format("does not fit: needs {} of {} per device", human_bytes(mem.used()), human_bytes(mem.capacity)));
   }
-  if (s.saturated) t.notes.push_back(fmt::format("saturated: {} exceeds the replica's {:.3g} requests/s; the queue grows without bound", load.describe(), s.capacity_rps));
+  if (s.saturated) {
+    t.notes.push_back(load.requests > 0 ? fmt::format("saturated: {} exceeds the {:.3g} requests/s the replica completes with {:.0f} in flight; the rest wait in its queue", load.describe(), s.requests_per_s, s.running)
+                                        : fmt::format("saturated: {} exceeds the replica's {:.3g} requests/s; the queue grows without bound", load.describe(), s.capacity_rps));
+  }
   if (!s.ttft_steady && !s.saturated) t.notes.push_back("max load: TTFT shown is after admission; the queue's wait depends on how many requests are offered");
   const auto acc = load_accuracy(dir, o.calibration);
   const auto check = independent_check(dir, cat, eff);
@@ -340,7 +343,7 @@ void register_perf(CLI::App& app, GlobalOptions& g) {
   e->add_option("--precision", o->precision, "fp32, fp16, bf16, fp8, int8 or int4");
   e->add_option("--tp", o->tp, "Tensor-parallel degree");
   e->add_option("--batch", o->batch, "Static batch: sequences that start together")->check(CLI::Range(1, 65536));
-  e->add_option("--load", o->load, "Load instead of a static batch: 'concurrency N', 'rate R/s' or 'max'");
+  e->add_option("--load", o->load, "Load instead of a static batch: 'concurrency N', 'rate R/s', 'rate R/s for N requests', 'burst N' or 'max'");
   e->add_option("--prompt-tokens", o->prompt, "Prompt tokens per request")->check(CLI::Range(1.0, 1e7));
   e->add_option("--output-tokens", o->output, "Output tokens per request")->check(CLI::Range(1.0, 1e7));
   e->add_option("--calibration", o->calibration, "Use a named calibration's factors");

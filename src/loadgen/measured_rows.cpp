@@ -10,6 +10,14 @@ std::string level_name(const Load& load) {
   return load.kind == Load::kConcurrency ? fmt::format("concurrency {:g}", load.value) : fmt::format("rate {:g}/s", load.value);
 }
 
+namespace {
+// A rate level is a finite open-loop run: the model caps its in-flight requests at their number.
+std::string batch_column(const LevelSummary& s) {
+  if (s.load.kind == Load::kRate) return fmt::format("rate {:g}/s for {} requests", s.load.value, s.requests);
+  return level_name(s.load);
+}
+}  // namespace
+
 std::string measured_csv(const std::vector<LevelSummary>& levels, const RowContext& ctx) {
   std::string out = "model,hardware,instance,precision,tp,batch,input_len,output_len,metric,value,unit,source\n";
   for (const auto& s : levels) {
@@ -20,7 +28,7 @@ std::string measured_csv(const std::vector<LevelSummary>& levels, const RowConte
         s.mean_prompt_tokens >= 0 ? fmt::format("{:.0f} (server)", s.mean_prompt_tokens) : std::string("not reported"));
     auto row = [&](const char* metric, double value, const char* unit) {
       out += fmt::format("{},{},{},{},{},{},{},{},{},{:.6g},{},{}\n", csv_escape(ctx.model), csv_escape(ctx.hardware),
-                         csv_escape(ctx.instance), csv_escape(ctx.precision), ctx.tp, csv_escape(level_name(s.load)),
+                         csv_escape(ctx.instance), csv_escape(ctx.precision), ctx.tp, csv_escape(batch_column(s)),
                          ctx.input_len, ctx.output_len, metric, value, unit, csv_escape(note));
     };
     if (s.ttft_s.n) row("TTFT_p50", s.ttft_s.p50 * 1e3, "ms"), row("TTFT_p99", s.ttft_s.p99 * 1e3, "ms");

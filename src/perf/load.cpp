@@ -15,8 +15,10 @@ std::string Load::describe() const {
   switch (kind) {
     case Kind::kBatch: return fmt::format("batch {:g}", value);
     case Kind::kConcurrency: return fmt::format("concurrency {:g}", value);
-    case Kind::kRate: return fmt::format("rate {:g}/s", value);
+    case Kind::kRate:
+      return requests > 0 ? fmt::format("rate {:g}/s for {:g} requests", value, requests) : fmt::format("rate {:g}/s", value);
     case Kind::kMax: return "max";
+    case Kind::kBurst: return fmt::format("burst {:g}", value);
   }
   return "";
 }
@@ -34,14 +36,27 @@ Load parse_load(std::string_view raw) {
   auto count = [&](std::string_view digits, Load::Kind kind) {
     auto v = parse_double(digits);
     if (!v || *v < 1 || *v != std::floor(*v) || *v > 1e6) {
-      throw Error(fmt::format("expected a batch size, 'concurrency N', 'rate R/s' or 'max', got '{}'", raw));
+      throw Error(fmt::format("expected a batch size, 'concurrency N', 'rate R/s', 'burst N' or 'max', got '{}'", raw));
     }
     return Load{kind, *v};
   };
   if (s == "max" || s == "max throughput" || s == "offline") return Load::max();
-  if (s.rfind("rate ", 0) == 0) return Load::rate(parse_rate(s.substr(5), "rate"));
+  if (s.rfind("rate ", 0) == 0) {
+    const auto split = s.find(" for ");
+    Load l = Load::rate(parse_rate(s.substr(5, split == std::string::npos ? std::string::npos : split - 5), "rate"));
+    if (split != std::string::npos) {
+      std::string_view tail = std::string_view(s).substr(split + 5);
+      constexpr std::string_view kUnit = " requests";
+      if (tail.size() <= kUnit.size() || tail.substr(tail.size() - kUnit.size()) != kUnit) {
+        throw Error(fmt::format("expected 'rate R/s for N requests', got '{}'", raw));
+      }
+      l.requests = count(tail.substr(0, tail.size() - kUnit.size()), Load::Kind::kBurst).value;
+    }
+    return l;
+  }
   if (s.rfind("concurrency ", 0) == 0) return count(std::string_view(s).substr(12), Load::Kind::kConcurrency);
   if (s.rfind("batch ", 0) == 0) return count(std::string_view(s).substr(6), Load::Kind::kBatch);
+  if (s.rfind("burst ", 0) == 0) return count(std::string_view(s).substr(6), Load::Kind::kBurst);
   return count(s, Load::Kind::kBatch);
 }
 

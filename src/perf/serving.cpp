@@ -45,6 +45,36 @@ Steady steady(const LlmConfig& c, double others, double busy, double prompt, dou
   return s;
 }
 
+// N requests sent at once, all admitted (N within the running limit): a prefill phase, in which
+// the prompts go through k iterations (chunks of the token budget beside the decodes of those
+// already started, or separate prefill passes), then decode-only steps until all N finish
+// together (same output length). First tokens land evenly over the k prefill iterations; after
+// its first token a request still sees (k-1)/2 prefill iterations on average, then decode steps.
+void burst(const LlmConfig& c, double n, double prompt, double output, LoadEstimate& e) {
+  const double ctx = prompt + output / 2;
+  double k = 0, per_iteration = 0;
+  if (c.device.stack->chunked_prefill) {
+    k = std::max(1.0, std::ceil(n * prompt / token_budget(c)));
+    per_iteration = iteration_time(c, n / 2, prompt, n * prompt / k, prompt / 2);
+  } else {
+    k = std::max(1.0, std::ceil(n * prompt / c.device.memory->max_prefill_tokens));
+    per_iteration = prefill_time(c, static_cast<int>(std::ceil(n)), prompt) / k;
+  }
+  const double prefill_phase = k * per_iteration;
+  const double step = decode_step_time(c, static_cast<int>(std::ceil(n)), ctx);
+  const double gaps = std::max(1.0, output - 1);
+  const double during_prefill = std::min((k - 1) / 2, gaps);
+  e.running = n;
+  e.tpot_s = (during_prefill * per_iteration + (gaps - during_prefill) * step) / gaps;
+  e.ttft_avg_s = e.ttft_p50_s = prefill_phase * (k + 1) / (2 * k);
+  e.ttft_p90_s = prefill_phase * (std::ceil(0.9 * k)) / k;
+  e.ttft_p99_s = prefill_phase * (std::ceil(0.99 * k)) / k;
+  e.e2e_s = e.ttft_avg_s + std::max(0.0, output - 1) * e.tpot_s;
+  const double makespan = prefill_phase + std::max(0.0, output - 1) * step;
+  e.requests_per_s = n / makespan;
+  e.tokens_per_s = e.requests_per_s * output;
+}
+
 void fill(LoadEstimate& e, const Steady& s, double running, double output) {
   e.running = running;
   e.tpot_s = s.tpot;
@@ -107,6 +137,16 @@ LoadEstimate estimate_load(const LlmConfig& c, const Load& load, double prompt, 
       e.ttft_steady = false;
       break;
     }
+    case Load::Kind::kBurst: {
+      if (load.value > limit) {
+        // More than the engine holds: it runs at its limit until the backlog drains.
+        fill(e, at_limit, limit, output);
+        e.ttft_steady = false;
+        break;
+      }
+      burst(c, load.value, prompt, output, e);
+      break;
+    }
     case Load::Kind::kConcurrency: {
       const double n = std::min(load.value, limit);
       const Steady s = steady(c, n - 1, n > 1 ? (n - 1) / n : 0.0, prompt, output);
@@ -119,15 +159,19 @@ LoadEstimate estimate_load(const LlmConfig& c, const Load& load, double prompt, 
     }
     case Load::Kind::kRate: {
       const double rate = load.value;
-      if (rate >= e.capacity_rps) {
+      // A finite run never has more than its N requests in flight, however far the rate is past
+      // what the engine completes: it saturates at min(limit, N), not at the engine's limit.
+      const double cap = load.requests > 0 ? std::min(limit, load.requests) : limit;
+      const Steady at_cap = cap < limit ? steady(c, cap - 1, 1.0, prompt, output) : at_limit;
+      if (rate >= cap / at_cap.e2e) {
         e.saturated = true;
         e.ttft_steady = false;
-        fill(e, at_limit, limit, output);
+        fill(e, at_cap, cap, output);
         break;
       }
-      // Little's law n = R x e2e(n): e2e grows with n, so bisect on n in [0, limit].
+      // Little's law n = R x e2e(n): e2e grows with n, so bisect on n in [0, cap].
       auto others_e2e = [&](double n) { return steady(c, n, std::min(1.0, n), prompt, output).e2e; };
-      double lo = 0, hi = limit;
+      double lo = 0, hi = cap;
       for (int i = 0; i < 60; ++i) {
         const double mid = (lo + hi) / 2;
         (rate * others_e2e(mid) > mid ? lo : hi) = mid;
@@ -140,7 +184,7 @@ LoadEstimate estimate_load(const LlmConfig& c, const Load& load, double prompt, 
       if (rho >= 1) {
         e.saturated = true;
         e.ttft_steady = false;
-        fill(e, at_limit, limit, output);
+        fill(e, at_cap, cap, output);
         break;
       }
       e.queue_wait_s = rho * service / (2 * (1 - rho));

@@ -8,7 +8,8 @@
 // separate prefill pass. Little's law closes each load: a closed loop of N clients keeps N in
 // flight; an open loop at R/s keeps n = R x latency(n), with Poisson bursts queueing for prefill
 // (M/D/1 on the prompt's prefill time); max throughput runs the most sequences the KV-cache
-// memory, the stack's max_batch and its token budget allow.
+// memory, the stack's max_batch and its token budget allow. A burst of N requests sent at once is
+// a finite run: a prefill phase, then decode steps until all N finish (serving.cpp burst()).
 #pragma once
 
 #include "perf/llm.h"

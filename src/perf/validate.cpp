@@ -223,7 +223,7 @@ Prediction predict_one(const ResolvedRow& x, const Catalog& cat, const Efficienc
     if (e.ttft_steady) return;
     if (e.saturated) {
       fail_at(where, fmt::format("rate {:.3g}/s exceeds the predicted capacity of {:.3g} requests/s: TTFT is the run's backlog, no steady state",
-                                 r.load.value, e.capacity_rps));
+                                 r.load.value, e.requests_per_s));
     }
     fail_at(where, "TTFT at max load is the queueing of the whole run (it depends on the request count)");
   };

@@ -43,7 +43,7 @@ print("ok")' < "$tmp/bench.json" > /dev/null || fail "measured figures off the s
 grep -q 'output tokens: the server' "$tmp/bench.json" || fail "how tokens were counted is not said"
 head -1 "$tmp/rows.csv" | grep -qx 'model,hardware,instance,precision,tp,batch,input_len,output_len,metric,value,unit,source' || fail "rows header"
 grep -q '^test-model,H100-80GB,p5.48xlarge,fp8,8,concurrency 4,64,16,TTFT_p50,' "$tmp/rows.csv" || fail "rows: $(head -3 "$tmp/rows.csv")"
-grep -q ',rate 20/s,64,16,output_throughput,' "$tmp/rows.csv" || fail "rate rows"
+grep -q ',rate 20/s for 20 requests,64,16,output_throughput,' "$tmp/rows.csv" || fail "rate rows"
 # The table on a terminal-less run: no progress noise on stderr.
 "$frugal" bench --url "http://127.0.0.1:$port/v1/completions" --model m --output-tokens 4 --requests 3 > "$tmp/table.txt" 2> "$tmp/err.txt"
 [[ ! -s "$tmp/err.txt" ]] || fail "bench wrote to stderr without a terminal: $(cat "$tmp/err.txt")"

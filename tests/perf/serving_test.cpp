@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "catalog/catalog.h"
 #include "core/error.h"
 #include "perf/efficiency.h"
@@ -32,7 +34,21 @@ TEST(Load, ParsesEveryForm) {
   EXPECT_EQ(parse_load("Concurrency 20").kind, Load::Kind::kConcurrency);
   EXPECT_DOUBLE_EQ(parse_load("rate 300/min").value, 5);
   EXPECT_EQ(parse_load("max (offline)").kind, Load::Kind::kMax);
-  EXPECT_EQ(parse_load("max (all 500 requests at once)").kind, Load::Kind::kMax);
+  EXPECT_EQ(parse_load("max (offline; DEP8)").kind, Load::Kind::kMax);
+  const Load burst = parse_load("burst 500 (all 500 requests at once)");
+  EXPECT_EQ(burst.kind, Load::Kind::kBurst);
+  EXPECT_EQ(burst.value, 500);
+  EXPECT_EQ(burst.describe(), "burst 500");
+  const Load finite = parse_load("rate 32/s for 500 requests");
+  EXPECT_EQ(finite.kind, Load::Kind::kRate);
+  EXPECT_EQ(finite.value, 32);
+  EXPECT_EQ(finite.requests, 500);
+  EXPECT_EQ(finite.describe(), "rate 32/s for 500 requests");
+  EXPECT_EQ(parse_load("rate 2/s").requests, 0);
+  EXPECT_THROW(parse_load("rate 32/s for 500"), Error);
+  EXPECT_THROW(parse_load("rate 32/s for many requests"), Error);
+  EXPECT_THROW(parse_load("burst"), Error);
+  EXPECT_THROW(parse_load("burst 0"), Error);
   EXPECT_THROW(parse_load("lots"), Error);
   EXPECT_THROW(parse_load("concurrency 2.5"), Error);
   EXPECT_THROW(parse_load("rate fast"), Error);
@@ -126,6 +142,56 @@ TEST(Serving, ChunkedPrefillIterationsCarryWholeChunks) {
     const double tpot = estimate_load(c, Load::concurrency(n), prompt, output).tpot_s;
     EXPECT_NEAR(tpot, (1 - q) * decode + q * with_chunk, 1e-12) << n;
   }
+}
+
+// A burst of N requests sent at once is a finite run: ceil(N P / budget) prefill iterations that
+// carry the prompts beside the decodes of those already started, then decode-only steps until all
+// N finish. 500 prompts of 467 tokens in an 8192-token budget take 29 iterations; first tokens land
+// evenly over them (mean: 15 iterations), and a request still sees 14 of them after its first token.
+TEST(Serving, BurstRunsAPrefillPhaseThenDecodesToTheEnd) {
+  const auto c = config("llama-3.1-70b", "p5.48xlarge", "bf16", 4, "trtllm-triton");
+  const double n = 500, prompt = 467, output = 256;
+  ASSERT_GE(running_limit(c, prompt, output), n);
+  const double budget = c.device.stack->max_num_tokens;
+  const double k = std::ceil(n * prompt / budget);
+  ASSERT_EQ(k, 29);
+  const double per_iteration = iteration_time(c, n / 2, prompt, n * prompt / k, prompt / 2);
+  const double step = decode_step_time(c, static_cast<int>(n), prompt + output / 2);
+  const auto e = estimate_load(c, Load::burst(n), prompt, output);
+  EXPECT_TRUE(e.ttft_steady);
+  EXPECT_DOUBLE_EQ(e.running, n);
+  EXPECT_NEAR(e.ttft_avg_s, per_iteration * (k + 1) / 2, 1e-12);
+  EXPECT_NEAR(e.tpot_s, (14 * per_iteration + (output - 1 - 14) * step) / (output - 1), 1e-12);
+  EXPECT_NEAR(e.tokens_per_s, n * output / (k * per_iteration + (output - 1) * step), 1e-9);
+  // The steady state at the same N carries arriving prompts in every iteration; the burst only in
+  // its prefill phase, so its mean ITL is shorter.
+  EXPECT_LT(e.tpot_s, estimate_load(c, Load::concurrency(n), prompt, output).tpot_s);
+  // More requests than the engine holds: it runs at its limit, and TTFT is the run's backlog.
+  const double limit = running_limit(c, prompt, output);
+  const auto over = estimate_load(c, Load::burst(2 * limit), prompt, output);
+  EXPECT_FALSE(over.ttft_steady);
+  EXPECT_DOUBLE_EQ(over.running, limit);
+}
+
+// An open-loop run of N requests never has more than N in flight: past the rate the engine
+// completes it saturates at N running, not at the engine's limit (which an endless run would reach).
+TEST(Serving, AFiniteRunSaturatesAtItsRequestCount) {
+  const auto c = config("llama-3.1-8b", "p5.48xlarge", "bf16", 1, "trtllm-triton");
+  const double prompt = 467, output = 256, n = 100;
+  const double limit = running_limit(c, prompt, output);
+  ASSERT_GT(limit, 4 * n);
+  Load finite = Load::rate(1e4);
+  finite.requests = n;
+  const auto capped = estimate_load(c, finite, prompt, output);
+  const auto endless = estimate_load(c, Load::rate(1e4), prompt, output);
+  EXPECT_TRUE(capped.saturated);
+  EXPECT_DOUBLE_EQ(capped.running, n);
+  EXPECT_DOUBLE_EQ(endless.running, limit);
+  EXPECT_LT(capped.tpot_s, endless.tpot_s);
+  // Below saturation the count does not bind: the steady state is the same.
+  Load light = Load::rate(1);
+  light.requests = n;
+  EXPECT_DOUBLE_EQ(estimate_load(c, light, prompt, output).tpot_s, estimate_load(c, Load::rate(1), prompt, output).tpot_s);
 }
 
 // Trainium2 runs logical NeuronCores (LNC=2): 64 devices of 24 GiB on trn2.48xlarge, where

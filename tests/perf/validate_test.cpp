@@ -92,7 +92,7 @@ TEST(Validate, BatchFormsAndUnmodelledRowsAreListedNotDropped) {
     FAIL() << "a batch of 'lots' was accepted";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("bench_rows.csv:2:"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("'rate R/s' or 'max'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("'rate R/s', 'burst N' or 'max'"), std::string::npos) << e.what();
   }
 }
 

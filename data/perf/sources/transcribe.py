@@ -58,7 +58,7 @@ def serving_table(path):
     for _, (model, gpu, tp, lens, qps, ttft, itl, tput) in table(path):
         isl, osl = lens.split("/")
         inst = "p5en.48xlarge" if gpu.startswith("H200") else "p5.48xlarge"
-        batch = "max (all 500 requests at once)" if qps == "INF" else f"rate {qps}/s"
+        batch = "burst 500 (all 500 requests at once)" if qps == "INF" else f"rate {qps}/s for 500 requests"
         for metric, v, unit in (("TTFT_avg", ttft, "ms"), ("ITL_avg", itl, "ms"),
                                 ("output_throughput", tput, "tokens/s (per TP group)")):
             w.writerow([model, gpu, inst, "BF16", tp, batch, isl, osl, metric, v, unit, SRC14])
