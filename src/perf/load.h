@@ -31,8 +31,7 @@ struct Load {
 
 // Parses "8", "batch 8", "concurrency 20", "rate 2/s" (any rate unit core/units accepts), a finite
 // open-loop run "rate 32/s for 500 requests", "burst 500" and "max"/"offline"; text in parentheses
-// is a comment ("max (offline)"). Throws Error naming the
-// text and the accepted forms.
+// is a comment ("max (offline)"). Throws Error naming the text and the accepted forms.
 Load parse_load(std::string_view text);
 
 }  // namespace frugal
