@@ -33,13 +33,14 @@ Load parse_load(std::string_view raw) {
   }
   while (!s.empty() && s.back() == ' ') s.pop_back();
   while (!s.empty() && s.front() == ' ') s.erase(0, 1);
-  auto count = [&](std::string_view digits, Load::Kind kind) {
+  auto whole = [&](std::string_view digits) {
     auto v = parse_double(digits);
     if (!v || *v < 1 || *v != std::floor(*v) || *v > 1e6) {
       throw Error(fmt::format("expected a batch size, 'concurrency N', 'rate R/s', 'burst N' or 'max', got '{}'", raw));
     }
-    return Load{kind, *v};
+    return *v;
   };
+  auto count = [&](std::string_view digits, Load::Kind kind) { return Load{kind, whole(digits)}; };
   if (s == "max" || s == "max throughput" || s == "offline") return Load::max();
   if (s.rfind("rate ", 0) == 0) {
     const auto split = s.find(" for ");
@@ -50,7 +51,7 @@ Load parse_load(std::string_view raw) {
       if (tail.size() <= kUnit.size() || tail.substr(tail.size() - kUnit.size()) != kUnit) {
         throw Error(fmt::format("expected 'rate R/s for N requests', got '{}'", raw));
       }
-      l.requests = count(tail.substr(0, tail.size() - kUnit.size()), Load::Kind::kBurst).value;
+      l.requests = whole(tail.substr(0, tail.size() - kUnit.size()));
     }
     return l;
   }

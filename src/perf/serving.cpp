@@ -62,15 +62,16 @@ void burst(const LlmConfig& c, double n, double prompt, double output, LoadEstim
   }
   const double prefill_phase = k * per_iteration;
   const double step = decode_step_time(c, static_cast<int>(std::ceil(n)), ctx);
-  const double gaps = std::max(1.0, output - 1);
+  const double after_first = std::max(0.0, output - 1);  // tokens after each request's first
+  const double gaps = std::max(1.0, after_first);
   const double during_prefill = std::min((k - 1) / 2, gaps);
   e.running = n;
   e.tpot_s = (during_prefill * per_iteration + (gaps - during_prefill) * step) / gaps;
   e.ttft_avg_s = e.ttft_p50_s = prefill_phase * (k + 1) / (2 * k);
-  e.ttft_p90_s = prefill_phase * (std::ceil(0.9 * k)) / k;
-  e.ttft_p99_s = prefill_phase * (std::ceil(0.99 * k)) / k;
-  e.e2e_s = e.ttft_avg_s + std::max(0.0, output - 1) * e.tpot_s;
-  const double makespan = prefill_phase + std::max(0.0, output - 1) * step;
+  e.ttft_p90_s = prefill_phase * std::ceil(0.9 * k) / k;
+  e.ttft_p99_s = prefill_phase * std::ceil(0.99 * k) / k;
+  e.e2e_s = e.ttft_avg_s + after_first * e.tpot_s;
+  const double makespan = prefill_phase + after_first * step;
   e.requests_per_s = n / makespan;
   e.tokens_per_s = e.requests_per_s * output;
 }
