@@ -148,8 +148,11 @@ std::string memory_reason(const ModelSpec& m, const Precision& p, const Instance
   const double weights_total = weight_bytes(m, p);
   if (mem.weights > usable) {
     const int need = static_cast<int>(std::ceil(weights_total / std::max(usable, 1.0)));
-    return fmt::format("{} params x {} B ({}) = {} > {} usable per {}{}: needs TP >= {}{}",
-                       human_count(m.params), p.weight_bytes, p.name, human_bytes(weights_total),
+    const double wide = unquantized_weight_params(m, p);
+    const std::string widths =
+        wide > 0 ? fmt::format("{} params x {} B ({}; {} of them at 2 B)", human_count(m.params), p.weight_bytes, p.name, human_count(wide))
+                 : fmt::format("{} params x {} B ({})", human_count(m.params), p.weight_bytes, p.name);
+    return fmt::format("{} = {} > {} usable per {}{}: needs TP >= {}{}", widths, human_bytes(weights_total),
                        human_bytes(usable), it.accelerator->device_unit == "gpu" ? "GPU" : "NeuronCore",
                        tp > 1 ? fmt::format(" x TP {}", tp) : "", need,
                        need > it.devices ? fmt::format(", more than the {} on {}", it.devices, it.name) : "");

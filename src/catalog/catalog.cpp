@@ -137,6 +137,20 @@ ModelSpec Catalog::load_model(const std::string& path) {
   m.default_sequence = i("default_sequence", false);
   m.sliding_window = i("sliding_window", false);
   m.sliding_window_layers = i("sliding_window_layers", false);
+  if (const auto* n = t.get("tied_embeddings")) {
+    const auto* v = n->as_boolean();  // not value<bool>(): that would take 1 for true
+    if (!v) fail_at(location_of(*n, path), "expected tied_embeddings = true or false");
+    m.tied_embeddings = v->get();
+  }
+  if (const auto* n = t.get("quantized")) {
+    auto v = n->value<std::string>();
+    if (v && *v == "linear") m.quantized = ModelSpec::Quantized::kLinear;
+    else if (v && *v == "experts") m.quantized = ModelSpec::Quantized::kExperts;
+    else fail_at(location_of(*n, path), "expected quantized = \"linear\" or \"experts\"");
+    if (m.quantized == ModelSpec::Quantized::kExperts && m.experts == 0) {
+      fail_at(location_of(*n, path), "quantized = \"experts\" needs a MoE model (experts > 0)");
+    }
+  }
   if (m.sliding_window < 0 || m.sliding_window_layers < 0 || m.sliding_window_layers > m.layers) {
     fail_at({path, 1, 1}, "expected sliding_window >= 0 and 0 <= sliding_window_layers <= layers");
   }

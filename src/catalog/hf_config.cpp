@@ -135,6 +135,7 @@ HfImport import_checked(const json& config, const std::string& name, const std::
   const bool gemma = type.rfind("gemma", 0) == 0;
   const bool tied = f.flag("tie_word_embeddings", gemma);
   const double embeddings = V * H * (tied ? 1 : 2);
+  m.tied_embeddings = tied;
   if (tied) out.notes.push_back("tied input and output embeddings counted once");
 
   // Attention per layer.
@@ -221,6 +222,21 @@ HfImport import_checked(const json& config, const std::string& name, const std::
   } else {
     m.ffn = as_int(I, file);
   }
+  // A checkpoint published quantized that keeps attention out of it (gpt-oss: MXFP4 experts,
+  // modules_to_not_convert self_attn, router, embed_tokens, lm_head) is quantized in its experts only.
+  if (moe_layers > 0 && body->contains("quantization_config") && (*body)["quantization_config"].is_object()) {
+    const auto& q = (*body)["quantization_config"];
+    bool attention_kept = false;
+    if (q.contains("modules_to_not_convert") && q["modules_to_not_convert"].is_array()) {
+      for (const auto& e : q["modules_to_not_convert"]) {
+        attention_kept = attention_kept || (e.is_string() && e.get<std::string>().find("self_attn") != std::string::npos);
+      }
+    }
+    if (attention_kept) {
+      m.quantized = ModelSpec::Quantized::kExperts;
+      out.notes.push_back("published quantized in the routed experts only (attention, router, embeddings, lm_head 16-bit)");
+    }
+  }
 
   // Sliding-window attention: which layers use the window.
   const double window = f.num("sliding_window", 0);
@@ -274,6 +290,8 @@ std::string model_toml(const ModelSpec& m, const std::vector<std::string>& notes
   if (m.experts) t += fmt::format("experts = {}\nactive_experts = {}\n", m.experts, m.active_experts);
   if (m.shared_experts) t += fmt::format("shared_experts = {}\n", m.shared_experts);
   t += fmt::format("vocab = {}\nmax_context = {}\n", m.vocab, m.max_context);
+  if (m.tied_embeddings) t += "tied_embeddings = true\n";
+  if (m.quantized == ModelSpec::Quantized::kExperts) t += "quantized = \"experts\"\n";
   if (m.sliding_window) t += fmt::format("sliding_window = {}\nsliding_window_layers = {}\n", m.sliding_window, m.sliding_window_layers);
   if (m.default_sequence) t += fmt::format("default_sequence = {}\n", m.default_sequence);
   t += fmt::format("source = {}\n", q(m.source));

@@ -20,6 +20,12 @@ double ModelSpec::params_per_expert() const {
   return (params - active_params) / static_cast<double>(experts - active_experts);
 }
 
+double ModelSpec::embedding_params() const {
+  return kind == ModelKind::kDecoder ? static_cast<double>(vocab) * hidden : 0;
+}
+
+double ModelSpec::head_params() const { return tied_embeddings ? 0 : embedding_params(); }
+
 const char* to_string(ModelKind k) {
   switch (k) {
     case ModelKind::kDecoder: return "decoder";

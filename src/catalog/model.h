@@ -25,6 +25,14 @@ struct ModelSpec {
   int active_experts = 0;   // routed experts per token
   int shared_experts = 0;
   int vocab = 0;
+  bool tied_embeddings = false;  // the output projection is the input embedding table (one copy)
+  // Which parameters a weight-quantized precision (fp8, int8, int4) stores at its width; the rest
+  // stay 16-bit. kLinear: the blocks' linear layers (TensorRT-LLM/ModelOpt FP8 and INT4-AWQ, GPTQ:
+  // the embedding table is a lookup, not a quantized layer, and ModelOpt's default configs leave
+  // "*lm_head*" unquantized). kExperts: only the routed experts (gpt-oss's MXFP4 checkpoint lists
+  // self_attn, the router, embed_tokens and lm_head in modules_to_not_convert).
+  enum class Quantized { kLinear, kExperts };
+  Quantized quantized = Quantized::kLinear;
   int max_context = 0;
   int sliding_window = 0;         // tokens a sliding-window layer attends to (and caches); 0: none
   int sliding_window_layers = 0;  // how many of the layers use the window (the rest attend fully)
@@ -41,6 +49,10 @@ struct ModelSpec {
   double kv_layer_tokens(double context) const;
   // Parameters of one routed expert (all layers), derived from total/active counts.
   double params_per_expert() const;
+  // Decoders: the input embedding table (vocab x hidden), and the separate output projection
+  // (the same size, or none when tied). Encoders and vision models: 0 (not modelled apart).
+  double embedding_params() const;
+  double head_params() const;
 };
 
 const char* to_string(ModelKind k);

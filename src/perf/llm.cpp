@@ -29,7 +29,27 @@ double bandwidth(const LlmConfig& c) {
 }
 }  // namespace
 
-double weight_bytes(const ModelSpec& m, const Precision& p) { return m.params * p.weight_bytes; }
+namespace {
+constexpr double kWideBytes = 2;  // what a weight-quantized checkpoint keeps unquantized: 16 bits
+
+// Parameters a weight-quantized precision leaves at 16 bits (ModelSpec::quantized); none when the
+// precision stores weights at 16 bits or wider.
+double unquantized_params(const ModelSpec& m, const Precision& p) {
+  if (p.weight_bytes >= kWideBytes || m.kind != ModelKind::kDecoder) return 0;
+  if (m.quantized == ModelSpec::Quantized::kExperts) return m.params - expert_params(m);
+  return m.embedding_params() + m.head_params();
+}
+
+// The untied input embedding table: looked up a row per token, never read whole or multiplied.
+double input_table_params(const ModelSpec& m) { return m.tied_embeddings ? 0 : m.embedding_params(); }
+}  // namespace
+
+double weight_bytes(const ModelSpec& m, const Precision& p) {
+  const double wide = unquantized_params(m, p);
+  return (m.params - wide) * p.weight_bytes + wide * kWideBytes;
+}
+
+double unquantized_weight_params(const ModelSpec& m, const Precision& p) { return unquantized_params(m, p); }
 
 double kv_bytes_for_context(const ModelSpec& m, const Precision& p, double context) {
   if (m.kind != ModelKind::kDecoder) return 0;
@@ -43,7 +63,8 @@ double kv_bytes_per_token(const ModelSpec& m, const Precision& p) {
 
 double linear_flops(const ModelSpec& m, double tokens) {
   if (m.kind == ModelKind::kVision) return m.flops_per_sample * tokens;
-  return 2.0 * m.active_params * tokens;  // one multiply-add per active parameter per token
+  // One multiply-add per active parameter per token; the input embedding is a lookup.
+  return 2.0 * (m.active_params - input_table_params(m)) * tokens;
 }
 
 double attention_flops(const ModelSpec& m, double tokens, double context) {
@@ -59,33 +80,49 @@ double expert_params(const ModelSpec& m) {
 
 namespace {
 // Bytes of weights one device holds: all parameters / tp, or under DEP the dense part whole and
-// its share of the experts.
+// its share of the experts (which are always stored at the precision's width).
 double weight_bytes_per_device(const LlmConfig& c) {
   const auto& m = *c.model;
-  if (c.dep()) return ((m.params - expert_params(m)) + expert_params(m) / c.tp) * c.precision->weight_bytes;
-  return weight_bytes(m, *c.precision) / c.tp;
+  const double all = weight_bytes(m, *c.precision);
+  if (!c.dep()) return all / c.tp;
+  const double experts = expert_params(m) * c.precision->weight_bytes;
+  return (all - experts) + experts / c.tp;
 }
 
-// Bytes of weights one device reads in a pass over `tokens` tokens of the replica: the dense part
-// and the routed experts hit, separately (expert layers run at the stack's moe_eff).
+// Bytes of weights one device reads in a pass over `tokens` tokens of the replica, in three parts:
+// the non-expert weights at the precision's width, the routed experts hit (they run at the stack's
+// moe_eff), and what a quantized checkpoint keeps at 16 bits (read by ordinary 16-bit kernels).
 struct WeightReads {
-  double dense = 0, experts = 0;
+  double dense = 0, experts = 0, wide = 0;
+  double wide_params = 0;  // parameters behind `wide` (their matmuls run at 16 bits too)
 };
 WeightReads weight_reads_per_device(const LlmConfig& c, double tokens) {
   const auto& m = *c.model;
   const double wb = c.precision->weight_bytes;
-  if (!m.is_moe()) return {params_read(m, tokens) * wb / c.tp, 0};
-  const double dense = m.active_params - m.active_experts * m.params_per_expert();
-  const double experts = params_read(m, tokens) - dense;
-  if (c.dep()) return {dense * wb, experts * wb / c.tp};  // every rank reads the dense part whole
-  return {dense * wb / c.tp, experts * wb / c.tp};
+  // Read every pass: everything but the routed experts and the input table.
+  const double always = params_read(m, 0);
+  const double experts = params_read(m, tokens) - always;
+  // The unquantized part always holds the input table when there is one (a lookup, not read).
+  const double wide_all = unquantized_params(m, *c.precision);
+  const double wide = wide_all > 0 ? wide_all - input_table_params(m) : 0;
+  WeightReads r;
+  r.wide_params = wide;
+  r.wide = wide * kWideBytes;
+  r.dense = (always - wide) * wb;
+  r.experts = experts * wb / c.tp;
+  if (!c.dep()) {  // under DEP every rank reads the dense part whole
+    r.dense /= c.tp;
+    r.wide /= c.tp;
+  }
+  return r;
 }
 }  // namespace
 
 double params_read(const ModelSpec& m, double tokens) {
-  if (!m.is_moe()) return m.params;
+  const double table = input_table_params(m);
+  if (!m.is_moe()) return m.params - table;
   const double e = m.params_per_expert();
-  const double always = m.active_params - m.active_experts * e;  // dense layers, attention, shared
+  const double always = m.active_params - m.active_experts * e - table;  // dense layers, attention, shared, head
   const double E = m.experts, k = m.active_experts;
   const double distinct = E * (1.0 - std::pow(1.0 - k / E, tokens));
   return always + distinct * e;
@@ -160,10 +197,14 @@ double pass_cost(const LlmConfig& c, double tokens, double attn_flops, double kv
   const double expert_flops = m.is_moe() ? 2.0 * m.active_experts * m.params_per_expert() * tokens : 0;
   const double linear = linear_flops(m, tokens);
   const double compute_rate = c.tp * peak(c), memory_rate = bandwidth(c) * fam.mem_eff;
-  const double matmul_compute = (linear - expert_flops + expert_flops / moe) / (fam.compute_eff * w4) / compute_rate;
-  const double attn_compute = attn_flops / fam.attn_eff / compute_rate;
   const WeightReads w = weight_reads_per_device(c, tokens);
-  const double matmul_memory = (w.dense + w.experts / moe) * weight_traffic / (memory_rate * w4_reads);
+  // The 16-bit part of a quantized checkpoint runs ordinary 16-bit matmuls: no 4-bit kernel factors.
+  const double wide_flops = 2.0 * w.wide_params * tokens;
+  const double matmul_compute = ((linear - expert_flops - wide_flops + expert_flops / moe) / (fam.compute_eff * w4) +
+                                 wide_flops / fam.compute_eff) /
+                                compute_rate;
+  const double attn_compute = attn_flops / fam.attn_eff / compute_rate;
+  const double matmul_memory = ((w.dense + w.experts / moe) * weight_traffic / w4_reads + w.wide) / memory_rate;
   const double attn_memory = kv_bytes / kv_shards(c) / memory_rate;
   double t_comm = 0;
   if (c.tp > 1 && m.kind != ModelKind::kVision) {

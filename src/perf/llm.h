@@ -45,8 +45,11 @@ struct ServeEstimate {
   MemoryBreakdown memory;
 };
 
-// Bytes of the model's weights in `p` (all parameters).
+// Bytes of the model's weights in `p` (all parameters; a weight-quantized precision leaves some at
+// 16 bits, see ModelSpec::quantized).
 double weight_bytes(const ModelSpec& m, const Precision& p);
+// How many of the parameters `p` leaves at 16 bits (0 for 16-bit and wider precisions).
+double unquantized_weight_params(const ModelSpec& m, const Precision& p);
 // KV-cache bytes for one token of context, whole model (all layers), before TP sharding.
 double kv_bytes_per_token(const ModelSpec& m, const Precision& p);
 // KV-cache bytes of one sequence holding `context` tokens (sliding-window layers capped), whole model.
@@ -58,7 +61,8 @@ double attention_flops(const ModelSpec& m, double tokens, double context);
 inline double forward_flops(const ModelSpec& m, double tokens, double context) {
   return linear_flops(m, tokens) + attention_flops(m, tokens, context);
 }
-// Parameters whose weights are read for a pass over `tokens` tokens (MoE: distinct experts hit).
+// Parameters whose weights are read for a pass over `tokens` tokens (MoE: distinct experts hit);
+// an untied input embedding table is looked up, not read, and is not counted.
 double params_read(const ModelSpec& m, double tokens);
 // MoE: parameters in routed experts, and the rest (attention, dense layers, shared experts, embeddings).
 double expert_params(const ModelSpec& m);

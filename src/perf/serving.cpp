@@ -190,8 +190,10 @@ LoadEstimate estimate_load(const LlmConfig& c, const Load& load, double prompt, 
       }
       e.queue_wait_s = rho * service / (2 * (1 - rho));
       fill(e, s, std::max(n, 1.0), output);
-      e.requests_per_s = rate;
-      e.tokens_per_s = rate * output;
+      // An endless run completes what arrives. A finite one is its tokens over its span: the N
+      // arrivals take N/R, and the last request still runs its own latency after it arrives.
+      e.requests_per_s = load.requests > 0 ? load.requests / (load.requests / rate + e.e2e_s) : rate;
+      e.tokens_per_s = e.requests_per_s * output;
       // Waiting times of M/G/1 are near-exponential given a wait (probability rho): quantiles.
       auto wait_q = [&](double p) {
         if (rho <= 1 - p) return 0.0;

@@ -184,6 +184,27 @@ TEST(Catalog, BadModelTomlGivesLocation) {
   }
   auto path2 = write_temp("frugal_bad_model2.toml", "name = \"m\"\nkind = \"decoder\"\nparams = 1e9\nsource = \"s\"\n");
   EXPECT_THROW(Catalog::load_model(path2), Error);  // layers etc. missing
+  // Which weights a quantized checkpoint covers: "linear" or "experts" (MoE only); tied is a bool.
+  const std::string dense = "name = \"m\"\nkind = \"decoder\"\nparams = 1e9\nsource = \"s\"\nlayers = 2\nhidden = 64\n"
+                            "heads = 4\nkv_heads = 4\nffn = 128\nvocab = 100\nmax_context = 64\n";
+  auto expect_error = [](const std::string& file, const std::string& text, const std::string& message) {
+    const auto p = write_temp(file, text);
+    try {
+      Catalog::load_model(p);
+      ADD_FAILURE() << text;
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()), p + message);
+    }
+  };
+  expect_error("frugal_bad_model3.toml", dense + "quantized = \"all\"\n", ":12:13: expected quantized = \"linear\" or \"experts\"");
+  expect_error("frugal_bad_model4.toml", dense + "quantized = \"experts\"\n",
+               ":12:13: quantized = \"experts\" needs a MoE model (experts > 0)");
+  expect_error("frugal_bad_model5.toml", dense + "tied_embeddings = 1\n", ":12:19: expected tied_embeddings = true or false");
+  const auto ok = Catalog::load_model(write_temp("frugal_model_tied.toml", dense + "tied_embeddings = true\n"));
+  EXPECT_TRUE(ok.tied_embeddings);
+  EXPECT_EQ(ok.quantized, ModelSpec::Quantized::kLinear);
+  EXPECT_DOUBLE_EQ(ok.embedding_params(), 6400);
+  EXPECT_DOUBLE_EQ(ok.head_params(), 0);
 }
 
 TEST(Catalog, SpotCacheUsesNewestPricePerStandardAzAndTheMedian) {

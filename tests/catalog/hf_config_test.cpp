@@ -72,6 +72,15 @@ TEST(HfConfig, ArchitectureFeaturesAreRead) {
   // gpt-oss: alternating sliding (128) and full layers, from layer_types.
   auto oss = import_hf_config(read_json(dir + "gpt-oss-120b/config.json"), "oss", "c");
   EXPECT_EQ(oss.model.sliding_window_layers, 18);
+  // ... published in MXFP4 in its experts only (modules_to_not_convert keeps self_attn), untied.
+  EXPECT_EQ(oss.model.quantized, ModelSpec::Quantized::kExperts);
+  EXPECT_FALSE(oss.model.tied_embeddings);
+  EXPECT_NE(model_toml(oss.model, oss.notes).find("quantized = \"experts\""), std::string::npos);
+  EXPECT_TRUE(g3.model.tied_embeddings);
+  EXPECT_NE(model_toml(g3.model, g3.notes).find("tied_embeddings = true"), std::string::npos);
+  // A dense model's quantization_config never narrows what a quantized precision covers.
+  auto l3 = import_hf_config(read_json(dir + "Llama-3.3-70B-Instruct/config.json"), "l3", "c");
+  EXPECT_EQ(l3.model.quantized, ModelSpec::Quantized::kLinear);
   // Qwen2.5 declares a window but does not use it.
   auto q = import_hf_config(read_json(dir + "Qwen2.5-7B-Instruct/config.json"), "q", "c");
   EXPECT_EQ(q.model.sliding_window, 0);

@@ -17,13 +17,26 @@ const Catalog& cat() {
 const Precision& prec(const char* n) { return *cat().find_precision(n); }
 const ModelSpec& model(const char* n) { return *cat().find_model(n); }
 constexpr double kGiB = 1073741824.0;
+// Llama-2-7B's and Llama-2-70B's input embedding tables (vocab x hidden): looked up, never read whole.
+constexpr double kTable7b = 32000.0 * 4096, kTable70b = 32000.0 * 8192;
+constexpr double kRead7b = 6.738e9 - kTable7b;  // parameters a Llama-2-7B pass reads
 }  // namespace
 
 TEST(LlmMath, WeightBytes) {
   // "67B x 2 bytes = 134 GB": DeepSeek-LLM-67B has 67.4e9 parameters.
   EXPECT_DOUBLE_EQ(weight_bytes(model("deepseek-llm-67b"), prec("bf16")), 67.4e9 * 2);
-  EXPECT_DOUBLE_EQ(weight_bytes(model("llama-2-70b"), prec("int4")), 68.977e9 * 0.5);
   EXPECT_DOUBLE_EQ(weight_bytes(model("llama-2-7b"), prec("fp32")), 6.738e9 * 4);
+  // A quantized checkpoint keeps the embedding table and lm_head (untied: two tables) at 16 bits.
+  EXPECT_DOUBLE_EQ(weight_bytes(model("llama-2-70b"), prec("int4")), (68.977e9 - 2 * kTable70b) * 0.5 + 2 * kTable70b * 2);
+  EXPECT_DOUBLE_EQ(unquantized_weight_params(model("llama-2-70b"), prec("fp8")), 2 * kTable70b);
+  EXPECT_DOUBLE_EQ(unquantized_weight_params(model("llama-2-70b"), prec("bf16")), 0);
+  // Tied (Llama-3.2-1B): one table serves both.
+  const auto& small = model("llama-3.2-1b");
+  const double table = static_cast<double>(small.vocab) * small.hidden;
+  EXPECT_DOUBLE_EQ(weight_bytes(small, prec("fp8")), (small.params - table) * 1 + table * 2);
+  // gpt-oss is published quantized in its routed experts only: everything else stays 16-bit.
+  const auto& oss = model("gpt-oss-120b");
+  EXPECT_DOUBLE_EQ(weight_bytes(oss, prec("int4")), expert_params(oss) * 0.5 + (oss.params - expert_params(oss)) * 2);
 }
 
 TEST(LlmMath, KvCacheBytesPerToken) {
@@ -40,7 +53,7 @@ TEST(LlmMath, KvCacheBytesPerToken) {
 
 TEST(LlmMath, Flops) {
   const auto& m = model("llama-2-7b");
-  EXPECT_DOUBLE_EQ(linear_flops(m, 10), 2 * 6.738e9 * 10);
+  EXPECT_DOUBLE_EQ(linear_flops(m, 10), 2 * kRead7b * 10);  // the embedding lookup multiplies nothing
   // attention: 4 x 32 layers x 4096 x context 100 x 10 tokens
   EXPECT_DOUBLE_EQ(attention_flops(m, 10, 100), 4.0 * 32 * 4096 * 100 * 10);
   EXPECT_DOUBLE_EQ(forward_flops(model("resnet-50"), 3, 0), 3 * 8.18e9);
@@ -48,25 +61,26 @@ TEST(LlmMath, Flops) {
 
 TEST(LlmMath, MoeReadsActiveParamsForOneTokenAndAllForMany) {
   const auto& v3 = model("deepseek-v3");
-  EXPECT_NEAR(params_read(v3, 1), 37e9, 1e3);
-  EXPECT_NEAR(params_read(v3, 1e6), 671e9, 1e6);
+  const double table = 129280.0 * 7168;  // its input embedding table: looked up, not read
+  EXPECT_NEAR(params_read(v3, 1), 37e9 - table, 1e3);
+  EXPECT_NEAR(params_read(v3, 1e6), 671e9 - table, 1e6);
   EXPECT_GT(params_read(v3, 8), params_read(v3, 1));
-  EXPECT_DOUBLE_EQ(params_read(model("llama-2-7b"), 1), 6.738e9);
-  EXPECT_DOUBLE_EQ(linear_flops(v3, 1), 2 * 37e9);  // FLOPs use active parameters
+  EXPECT_DOUBLE_EQ(params_read(model("llama-2-7b"), 1), kRead7b);
+  EXPECT_DOUBLE_EQ(linear_flops(v3, 1), 2 * (37e9 - table));  // FLOPs use active parameters
 }
 
 TEST(LlmMath, DecodeStepIsMemoryBoundAndMatchesHandComputation) {
   auto eff = test_efficiency();
   auto gpu = test_gpu();
   LlmConfig c{&model("llama-2-7b"), &prec("bf16"), make_device(eff, gpu, 80), 1};
-  // bytes: weights 6.738e9 x 2 + KV 524288 x 1000 tokens, at 1000 GB/s x 0.5
-  const double t_mem = (6.738e9 * 2 + 524288.0 * 1000) / (1000e9 * 0.5);
-  // compute: (2 x 6.738e9 / 0.5 + 4 x 32 x 4096 x 1000 / 0.25) / 100e12 (far smaller)
-  const double t_cmp = (2 * 6.738e9 / 0.5 + 4.0 * 32 * 4096 * 1000 / 0.25) / 100e12;
+  // bytes: weights read (all but the embedding table) x 2 + KV 524288 x 1000 tokens, at 1000 GB/s x 0.5
+  const double t_mem = (kRead7b * 2 + 524288.0 * 1000) / (1000e9 * 0.5);
+  // compute: (2 x those weights / 0.5 + 4 x 32 x 4096 x 1000 / 0.25) / 100e12 (far smaller)
+  const double t_cmp = (2 * kRead7b / 0.5 + 4.0 * 32 * 4096 * 1000 / 0.25) / 100e12;
   ASSERT_GT(t_mem, t_cmp);
   EXPECT_NEAR(decode_step_time(c, 1, 1000), t_mem + 1e-3 + 5e-6, 1e-12);  // + step and per-sequence overheads
   // 8 sequences: 8 x the KV bytes, 8 x 5 us of per-sequence overhead.
-  const double t8 = (6.738e9 * 2 + 8 * 524288.0 * 1000) / (1000e9 * 0.5);
+  const double t8 = (kRead7b * 2 + 8 * 524288.0 * 1000) / (1000e9 * 0.5);
   EXPECT_NEAR(decode_step_time(c, 8, 1000), t8 + 1e-3 + 8 * 5e-6, 1e-12);
 }
 
@@ -77,8 +91,8 @@ TEST(LlmMath, LargeDecodeBatchAddsMatmulComputeAndKvReads) {
   auto gpu = test_gpu();
   LlmConfig c{&model("llama-2-7b"), &prec("bf16"), make_device(eff, gpu, 80), 1};
   const double batch = 512;
-  const double matmul_compute = 2 * 6.738e9 * batch / 0.5 / 100e12;
-  const double weight_reads = 6.738e9 * 2 / (1000e9 * 0.5);
+  const double matmul_compute = 2 * kRead7b * batch / 0.5 / 100e12;
+  const double weight_reads = kRead7b * 2 / (1000e9 * 0.5);
   const double attn_compute = 4.0 * 32 * 4096 * 1000 * batch / 0.25 / 100e12;
   const double kv_reads = batch * 524288.0 * 1000 / (1000e9 * 0.5);
   ASSERT_GT(matmul_compute, weight_reads);
@@ -91,7 +105,7 @@ TEST(LlmMath, PrefillIsComputeBound) {
   auto gpu = test_gpu();
   LlmConfig c{&model("llama-2-7b"), &prec("bf16"), make_device(eff, gpu, 80), 1};
   const double tokens = 2048;
-  const double t_cmp = (2 * 6.738e9 * tokens / 0.5 + 4.0 * 32 * 4096 * 1024 * tokens / 0.25) / 100e12;
+  const double t_cmp = (2 * kRead7b * tokens / 0.5 + 4.0 * 32 * 4096 * 1024 * tokens / 0.25) / 100e12;
   EXPECT_NEAR(prefill_time(c, 1, tokens), t_cmp + 2e-3, 1e-12);
 }
 
@@ -106,7 +120,7 @@ TEST(LlmMath, TensorParallelSplitsWeightsAndAddsRingAllReduce) {
   EXPECT_DOUBLE_EQ(m2.kv_cache, m1.kv_cache / 2);  // 8 KV heads split over 2 ranks
   // Per step at batch 1: 2 all-reduces per layer, each 2(p-1) x 10 us + 2(p-1)/p x 8192 x 2 B / 100 GB/s.
   const double comm = 2 * 80 * (2 * 1 * 10e-6 + 1.0 * 8192 * 2 / 100e9);
-  const double mem = (68.977e9 * 2 / 2 + 327680.0 * 1000 / 2) / (1000e9 * 0.5);
+  const double mem = ((68.977e9 - kTable70b) * 2 / 2 + 327680.0 * 1000 / 2) / (1000e9 * 0.5);
   // Plus the step overhead (1 ms) and 5 us per running sequence.
   EXPECT_NEAR(decode_step_time(c2, 1, 1000), mem + comm + 1e-3 + 5e-6, 1e-9);
   // KV heads replicate once TP exceeds them: at TP 16 the cache is split 8 ways, not 16.
@@ -160,7 +174,9 @@ TEST(LlmMath, DequantizingInt4KernelReadsSlowlyBelowItsThresholdAndRebuildsFp16W
   const auto& m = model("llama-2-7b");
   LlmConfig fp16{&m, &prec("bf16"), make_device(eff, gpu, 80), 1};
   LlmConfig w4{&m, &prec("int4"), make_device(eff, gpu, 80), 1};
-  const double per_byte = 6.738e9 / (1000e9 * 0.5);  // seconds per byte per weight, all weights read
+  // Seconds per byte per quantized weight: all but the embedding table and lm_head, which stay
+  // 16-bit and are read alike by both.
+  const double per_byte = (6.738e9 - 2 * kTable7b) / (1000e9 * 0.5);
   const double plain8 = pass_time(w4, 8, 1, 0, 0);
   EXPECT_NEAR(pass_time(w4, 4, 1, 0, 0) - pass_time(fp16, 4, 1, 0, 0), -1.5 * per_byte, 1e-9);
   eff.stacks()["s"].w4_dequant_min_tokens = 8;

@@ -191,7 +191,14 @@ TEST(Serving, AFiniteRunSaturatesAtItsRequestCount) {
   // Below saturation the count does not bind: the steady state is the same.
   Load light = Load::rate(1);
   light.requests = n;
-  EXPECT_DOUBLE_EQ(estimate_load(c, light, prompt, output).tpot_s, estimate_load(c, Load::rate(1), prompt, output).tpot_s);
+  const auto finite_light = estimate_load(c, light, prompt, output);
+  const auto endless_light = estimate_load(c, Load::rate(1), prompt, output);
+  EXPECT_DOUBLE_EQ(finite_light.tpot_s, endless_light.tpot_s);
+  // Its throughput is its tokens over its span: 100 arrivals over 100 s, then the last request's
+  // own latency. An endless run completes exactly what arrives.
+  EXPECT_DOUBLE_EQ(endless_light.tokens_per_s, 1 * output);
+  EXPECT_NEAR(finite_light.tokens_per_s, n * output / (n / 1.0 + finite_light.e2e_s), 1e-9);
+  EXPECT_LT(finite_light.tokens_per_s, endless_light.tokens_per_s);
 }
 
 // Trainium2 runs logical NeuronCores (LNC=2): 64 devices of 24 GiB on trn2.48xlarge, where
