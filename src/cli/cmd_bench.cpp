@@ -158,7 +158,10 @@ void run_bench(const GlobalOptions& g, const BenchOptions& o) {
   }
   const auto prompt_dist = loadgen::LengthDist::parse(o.prompt_tokens, "--prompt-tokens");
   const auto output_dist = loadgen::LengthDist::parse(o.output_tokens, "--output-tokens");
-  loadgen::RequestShape shape{o.model, static_cast<int>(std::lround(prompt_dist.mean())), static_cast<int>(std::lround(output_dist.mean()))};
+  loadgen::RequestShape shape;
+  shape.model = o.model;
+  shape.prompt_tokens = static_cast<int>(std::lround(prompt_dist.mean()));
+  shape.output_tokens = static_cast<int>(std::lround(output_dist.mean()));
   if (prompt_dist.kind != loadgen::LengthDist::Kind::kFixed) shape.prompt_lengths = prompt_dist;
   if (output_dist.kind != loadgen::LengthDist::Kind::kFixed) shape.output_lengths = output_dist;
   std::vector<loadgen::LevelSummary> summaries;
