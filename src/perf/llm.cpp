@@ -198,11 +198,15 @@ double pass_cost(const LlmConfig& c, double tokens, double attn_flops, double kv
   const double linear = linear_flops(m, tokens);
   const double compute_rate = c.tp * peak(c), memory_rate = bandwidth(c) * fam.mem_eff;
   const WeightReads w = weight_reads_per_device(c, tokens);
-  // The 16-bit part of a quantized checkpoint runs ordinary 16-bit matmuls: no 4-bit kernel factors.
+  // The 16-bit part of a quantized checkpoint runs ordinary 16-bit matmuls: no 4-bit kernel factors,
+  // and at the 16-bit tensor peak (an FP8 or INT8 peak is twice that).
   const double wide_flops = 2.0 * w.wide_params * tokens;
-  const double matmul_compute = ((linear - expert_flops - wide_flops + expert_flops / moe) / (fam.compute_eff * w4) +
-                                 wide_flops / fam.compute_eff) /
-                                compute_rate;
+  const auto& acc = *c.device.accelerator;
+  const double wide_peak = acc.peak_flops("bf16").value_or(acc.peak_flops("fp16").value_or(0)) * c.device.fraction;
+  const double wide_rate = wide_peak > 0 ? c.tp * wide_peak : compute_rate;
+  const double matmul_compute =
+      (linear - expert_flops - wide_flops + expert_flops / moe) / (fam.compute_eff * w4) / compute_rate +
+      wide_flops / fam.compute_eff / wide_rate;
   const double attn_compute = attn_flops / fam.attn_eff / compute_rate;
   const double matmul_memory = ((w.dense + w.experts / moe) * weight_traffic / w4_reads + w.wide) / memory_rate;
   const double attn_memory = kv_bytes / kv_shards(c) / memory_rate;

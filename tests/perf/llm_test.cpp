@@ -109,6 +109,19 @@ TEST(LlmMath, PrefillIsComputeBound) {
   EXPECT_NEAR(prefill_time(c, 1, tokens), t_cmp + 2e-3, 1e-12);
 }
 
+// FP8 prefill: the quantized matmuls run at the FP8 peak (200 TF), the 16-bit lm_head at the BF16
+// one (100 TF); the input table is a lookup and costs nothing.
+TEST(LlmMath, QuantizedPrefillRunsItsSixteenBitHeadAtTheSixteenBitPeak) {
+  auto eff = test_efficiency();
+  auto gpu = test_gpu();
+  LlmConfig c{&model("llama-2-7b"), &prec("fp8"), make_device(eff, gpu, 80), 1};
+  const double tokens = 2048;
+  const double quantized = 6.738e9 - 2 * kTable7b;
+  const double t_cmp = 2 * quantized * tokens / 0.5 / 200e12 + 2 * kTable7b * tokens / 0.5 / 100e12 +
+                       4.0 * 32 * 4096 * 1024 * tokens / 0.25 / 200e12;
+  EXPECT_NEAR(prefill_time(c, 1, tokens), t_cmp + 2e-3, 1e-12);
+}
+
 TEST(LlmMath, TensorParallelSplitsWeightsAndAddsRingAllReduce) {
   auto eff = test_efficiency();
   auto gpu = test_gpu();
