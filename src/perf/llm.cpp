@@ -27,29 +27,23 @@ double peak(const LlmConfig& c) {
 double bandwidth(const LlmConfig& c) {
   return c.device.accelerator->mem_bw_gbs * 1e9 * c.device.fraction;
 }
-}  // namespace
 
-namespace {
 constexpr double kWideBytes = 2;  // what a weight-quantized checkpoint keeps unquantized: 16 bits
-
-// Parameters a weight-quantized precision leaves at 16 bits (ModelSpec::quantized); none when the
-// precision stores weights at 16 bits or wider.
-double unquantized_params(const ModelSpec& m, const Precision& p) {
-  if (p.weight_bytes >= kWideBytes || m.kind != ModelKind::kDecoder) return 0;
-  if (m.quantized == ModelSpec::Quantized::kExperts) return m.params - expert_params(m);
-  return m.embedding_params() + m.head_params();
-}
 
 // The untied input embedding table: looked up a row per token, never read whole or multiplied.
 double input_table_params(const ModelSpec& m) { return m.tied_embeddings ? 0 : m.embedding_params(); }
 }  // namespace
 
-double weight_bytes(const ModelSpec& m, const Precision& p) {
-  const double wide = unquantized_params(m, p);
-  return (m.params - wide) * p.weight_bytes + wide * kWideBytes;
+double unquantized_weight_params(const ModelSpec& m, const Precision& p) {
+  if (p.weight_bytes >= kWideBytes || m.kind != ModelKind::kDecoder) return 0;
+  if (m.quantized == ModelSpec::Quantized::kExperts) return m.params - expert_params(m);
+  return m.embedding_params() + m.head_params();
 }
 
-double unquantized_weight_params(const ModelSpec& m, const Precision& p) { return unquantized_params(m, p); }
+double weight_bytes(const ModelSpec& m, const Precision& p) {
+  const double wide = unquantized_weight_params(m, p);
+  return (m.params - wide) * p.weight_bytes + wide * kWideBytes;
+}
 
 double kv_bytes_for_context(const ModelSpec& m, const Precision& p, double context) {
   if (m.kind != ModelKind::kDecoder) return 0;
@@ -103,7 +97,7 @@ WeightReads weight_reads_per_device(const LlmConfig& c, double tokens) {
   const double always = params_read(m, 0);
   const double experts = params_read(m, tokens) - always;
   // The unquantized part always holds the input table when there is one (a lookup, not read).
-  const double wide_all = unquantized_params(m, *c.precision);
+  const double wide_all = unquantized_weight_params(m, *c.precision);
   const double wide = wide_all > 0 ? wide_all - input_table_params(m) : 0;
   WeightReads r;
   r.wide_params = wide;
@@ -201,12 +195,12 @@ double pass_cost(const LlmConfig& c, double tokens, double attn_flops, double kv
   // The 16-bit part of a quantized checkpoint runs ordinary 16-bit matmuls: no 4-bit kernel factors,
   // and at the 16-bit tensor peak (an FP8 or INT8 peak is twice that).
   const double wide_flops = 2.0 * w.wide_params * tokens;
-  const auto& acc = *c.device.accelerator;
-  const double wide_peak = acc.peak_flops("bf16").value_or(acc.peak_flops("fp16").value_or(0)) * c.device.fraction;
-  const double wide_rate = wide_peak > 0 ? c.tp * wide_peak : compute_rate;
-  const double matmul_compute =
-      (linear - expert_flops - wide_flops + expert_flops / moe) / (fam.compute_eff * w4) / compute_rate +
-      wide_flops / fam.compute_eff / wide_rate;
+  double matmul_compute = (linear - expert_flops - wide_flops + expert_flops / moe) / (fam.compute_eff * w4) / compute_rate;
+  if (wide_flops > 0) {  // only quantized checkpoints have a 16-bit part: no peak look-up otherwise
+    const auto& acc = *c.device.accelerator;
+    const double wide_peak = acc.peak_flops("bf16").value_or(acc.peak_flops("fp16").value_or(0)) * c.device.fraction;
+    matmul_compute += wide_flops / fam.compute_eff / (wide_peak > 0 ? c.tp * wide_peak : compute_rate);
+  }
   const double attn_compute = attn_flops / fam.attn_eff / compute_rate;
   const double matmul_memory = ((w.dense + w.experts / moe) * weight_traffic / w4_reads + w.wide) / memory_rate;
   const double attn_memory = kv_bytes / kv_shards(c) / memory_rate;

@@ -164,10 +164,13 @@ LoadEstimate estimate_load(const LlmConfig& c, const Load& load, double prompt, 
       // what the engine completes: it saturates at min(limit, N), not at the engine's limit.
       const double cap = load.requests > 0 ? std::min(limit, load.requests) : limit;
       const Steady at_cap = cap < limit ? steady(c, cap - 1, 1.0, prompt, output) : at_limit;
-      if (rate >= cap / at_cap.e2e) {
+      auto saturate = [&] {
         e.saturated = true;
         e.ttft_steady = false;
         fill(e, at_cap, cap, output);
+      };
+      if (rate >= cap / at_cap.e2e) {
+        saturate();
         break;
       }
       // Little's law n = R x e2e(n): e2e grows with n, so bisect on n in [0, cap].
@@ -183,9 +186,7 @@ LoadEstimate estimate_load(const LlmConfig& c, const Load& load, double prompt, 
       const double service = c.device.stack->chunked_prefill ? iteration_time(c, 0, 0, prompt, prompt / 2) : prefill_time(c, 1, prompt);
       const double rho = rate * service;
       if (rho >= 1) {
-        e.saturated = true;
-        e.ttft_steady = false;
-        fill(e, at_cap, cap, output);
+        saturate();
         break;
       }
       e.queue_wait_s = rho * service / (2 * (1 - rho));
