@@ -1,6 +1,7 @@
 #include "advise/advisor.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -527,8 +528,13 @@ void summarise(Advice& a) {
                              human_bytes(mem.weights), human_bytes(mem.kv_cache), human_bytes(mem.activations),
                              human_bytes(mem.reserve), human_bytes(mem.used()), human_bytes(mem.capacity)));
     if (w.rate_rps > 0) {
-      ex.push_back(fmt::format("Capacity: {} replicas x {:.3g} req/s (each replica's max throughput within the SLOs) = {:.3g} req/s for the {:.3g} req/s asked",
-                               top.replicas, top.replica_capacity_rps, top.capacity_rps, w.rate_rps));
+      // The instances bought hold more replicas than the rate needs when one instance has room for
+      // several (8 GPUs at TP 1): capacity counts every replica they hold.
+      const int held = top.replica_capacity_rps > 0 ? static_cast<int>(std::lround(top.capacity_rps / top.replica_capacity_rps)) : top.replicas;
+      ex.push_back(fmt::format("Capacity: {} replica{} held x {:.3g} req/s (each replica's max throughput within the SLOs) = {:.3g} req/s "
+                               "for the {:.3g} req/s asked; {} replica{} needed",
+                               held, held == 1 ? "" : "s", top.replica_capacity_rps, top.capacity_rps, w.rate_rps, top.replicas,
+                               top.replicas == 1 ? "" : "s"));
       if (m.kind == ModelKind::kDecoder) {
         ex.push_back(fmt::format("At {:.3g} req/s per replica: TTFT p90 {} with {} mean queueing for prefill; TPOT {}; "
                                  "$/1M output tokens {} at this rate, {} at full load",
@@ -616,8 +622,9 @@ Advice advise(const Workload& w, const AdvisorContext& ctx) {
     if (!p) {
       std::vector<std::string> names{"all"};
       for (const auto& x : cat.precisions()) names.push_back(x.name);
-      throw Error(fmt::format("--precision: expected fp32, fp16, bf16, fp8, int8, int4 or all, got '{}'{}", name,
-                              did_you_mean(name, names)));
+      // The list comes from precisions.csv, so a precision added there is named here too.
+      throw Error(fmt::format("--precision: expected {} or all, got '{}'{}",
+                              fmt::join(names.begin() + 1, names.end(), ", "), name, did_you_mean(name, names)));
     }
     s.precisions.push_back(p);
   }

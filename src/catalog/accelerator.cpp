@@ -8,6 +8,7 @@ std::optional<double> Accelerator::peak_flops(const std::string& compute) const 
   else if (compute == "fp16") t = fp16_tflops;
   else if (compute == "bf16") t = bf16_tflops;
   else if (compute == "fp8") t = fp8_tflops;
+  else if (compute == "fp4") t = fp4_tflops;
   else if (compute == "int8") t = int8_tops;
   if (!t) return std::nullopt;
   return *t * 1e12;

@@ -64,6 +64,8 @@ std::deque<Accelerator> Catalog::load_accelerators(const std::string& path) {
     a.bf16_tflops = r.optional_number("bf16_tflops");
     a.fp8_tflops = r.optional_number("fp8_tflops");
     a.int8_tops = r.optional_number("int8_tops");
+    // FP4 tensor cores (Blackwell); an older accelerators.csv without the column has none.
+    if (t.has_column("fp4_tflops")) a.fp4_tflops = r.optional_number("fp4_tflops");
     a.link = r.get("link");
     a.link_gbs = r.number("link_gbs");
     // Neuron devices the runtime exposes per group of physical cores (Trainium2 LNC=2).

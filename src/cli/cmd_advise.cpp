@@ -137,7 +137,7 @@ void register_advise(CLI::App& app, GlobalOptions& g) {
   c->add_option("--tokens", o->tokens, "Training tokens, e.g. 2e9");
   c->add_option("--deadline", o->deadline, "Training deadline, e.g. 7d");
   o->seq_len_opt = c->add_option("--seq-len", o->seq_len, "Training sequence length (default from data/advise/defaults.toml)");
-  c->add_option("--precision", o->precision, "Precisions to consider: fp32,fp16,bf16,fp8,int8,int4 or all")->delimiter(',');
+  c->add_option("--precision", o->precision, "Precisions to consider: fp32,fp16,bf16,fp8,fp4,int8,int4 or all (fp4: NVFP4, Blackwell only)")->delimiter(',');
   c->add_option("--purchase", o->purchase,
                 "Purchase options: on-demand,spot,ri-1y,ri-3y,sp-1y,sp-3y,capacity-block,sagemaker (default: all)")
       ->delimiter(',');

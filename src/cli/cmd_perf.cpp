@@ -1,6 +1,7 @@
 // `frugal perf validate|calibrate|estimate`: the performance model against measurements.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
 #include <filesystem>
@@ -265,7 +266,11 @@ void run_estimate(const GlobalOptions& g, const PerfOptions& o) {
   if (!it) throw Error(fmt::format("--instance: unknown instance type '{}'", o.instance));
   if (!it->accelerator) throw Error(fmt::format("--instance {}: {}", o.instance, it->unusable_reason(cat.region())));
   const Precision* p = cat.find_precision(o.precision);
-  if (!p) throw Error(fmt::format("--precision: expected fp32, fp16, bf16, fp8, int8 or int4, got '{}'", o.precision));
+  if (!p) {
+    std::vector<std::string> names;
+    for (const auto& x : cat.precisions()) names.push_back(x.name);
+    throw Error(fmt::format("--precision: expected one of {}, got '{}'", fmt::join(names, ", "), o.precision));
+  }
   if (o.tp < 1 || o.tp > it->devices) {
     throw Error(fmt::format("--tp: expected 1..{} for {}, got {}", it->devices, it->name, o.tp));
   }
@@ -340,7 +345,7 @@ void register_perf(CLI::App& app, GlobalOptions& g) {
   auto* e = perf->add_subcommand("estimate", "Memory, latency and throughput of one configuration");
   e->add_option("--model", o->model, "Model name (frugal catalog models)")->required();
   e->add_option("--instance", o->instance, "EC2 instance type, e.g. p5.48xlarge")->required();
-  e->add_option("--precision", o->precision, "fp32, fp16, bf16, fp8, int8 or int4");
+  e->add_option("--precision", o->precision, "fp32, fp16, bf16, fp8, fp4 (NVFP4, Blackwell), int8 or int4");
   e->add_option("--tp", o->tp, "Tensor-parallel degree");
   e->add_option("--batch", o->batch, "Static batch: sequences that start together")->check(CLI::Range(1, 65536));
   e->add_option("--load", o->load, "Load instead of a static batch: 'concurrency N', 'rate R/s', 'rate R/s for N requests', 'burst N' or 'max'");

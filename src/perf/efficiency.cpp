@@ -49,11 +49,15 @@ Efficiency Efficiency::load(const std::string& path) {
     }
     f.train_mfu = optional_number(*ft, "train_mfu", path).value_or(0);
     f.train_mfu_source = optional_string(*ft, "train_mfu_source", path).value_or("");
+    f.train_mfu_inherits = optional_string(*ft, "train_mfu_inherits", path).value_or("");
     e.families_[std::string(k.str())] = f;
   }
   for (const auto& [k, f] : e.families_) {
     if (!f.inherits.empty() && !e.families_.count(f.inherits)) {
       throw Error(fmt::format("{}: family '{}' inherits unknown family '{}'", path, k, f.inherits));
+    }
+    if (!f.train_mfu_inherits.empty() && !e.families_.count(f.train_mfu_inherits)) {
+      throw Error(fmt::format("{}: family '{}' takes its training MFU from unknown family '{}'", path, k, f.train_mfu_inherits));
     }
     if (!f.similar.empty() && !e.families_.count(f.similar)) {
       throw Error(fmt::format("{}: family '{}' names unknown similar family '{}'", path, k, f.similar));
@@ -176,6 +180,12 @@ void Efficiency::resolve() {
       r.train_mfu = p->train_mfu;
       r.train_mfu_source = p->train_mfu_source;
     }
+    if (r.train_mfu <= 0 && !f.train_mfu_inherits.empty()) {
+      const FamilyFactors* m = &families_.at(f.train_mfu_inherits);
+      for (int hops = 0; m->train_mfu <= 0 && !m->inherits.empty() && hops < 8; ++hops) m = &families_.at(m->inherits);
+      r.train_mfu = m->train_mfu;
+      r.train_mfu_source = m->train_mfu_source;
+    }
     resolved_[k] = r;
   }
 }
@@ -226,6 +236,7 @@ std::string Efficiency::to_toml() const {
       o << fmt::format("train_mfu = {}\ntrain_mfu_source = {}\n", f.train_mfu,
                        toml_quote(f.train_mfu_source));
     }
+    if (!f.train_mfu_inherits.empty()) o << fmt::format("train_mfu_inherits = \"{}\"\n", f.train_mfu_inherits);
     o << "\n";
   }
   for (const auto& [k, s] : stacks_) {

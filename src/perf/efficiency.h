@@ -19,6 +19,9 @@ struct FamilyFactors {
   double train_mfu = 0.4;    // model FLOPs utilisation in training
   std::string train_mfu_source;
   std::string inherits;      // family whose fitted factors stand in (no measurements of our own)
+  // Family whose published training MFU stands in when this one has none (fitted serving factors but
+  // no training measurement: Blackwell borrows Hopper's); advice flags the borrowed MFU.
+  std::string train_mfu_inherits;
   // The measured family nearest in architecture: a fit with no rows of this family (a
   // cross-validation fold that left its only source out) predicts it with that family's factors.
   std::string similar;

@@ -175,7 +175,7 @@ double pass_cost(const LlmConfig& c, double tokens, double attn_flops, double kv
   const auto& fam = *c.device.family;
   // Weight matmuls and attention run at different fractions of peak (attention kernels are far
   // less efficient on some stacks, e.g. without fused/flash attention).
-  const bool four_bit = c.precision->weight_bytes < 1;
+  const bool four_bit = c.precision->weight_only_4bit();
   // A pre-Marlin kernel (exllama v1, TGI 1.x's GPTQ path) multiplies 4-bit weights directly only for
   // a few rows. From w4_dequant_min_tokens on it rebuilds each layer's FP16 weights (reads the 4-bit
   // ones, writes FP16) and runs the FP16 GEMM (reads them again): more weight traffic than FP16
@@ -201,7 +201,14 @@ double pass_cost(const LlmConfig& c, double tokens, double attn_flops, double kv
     const double wide_peak = acc.peak_flops("bf16").value_or(acc.peak_flops("fp16").value_or(0)) * c.device.fraction;
     matmul_compute += wide_flops / fam.compute_eff / (wide_peak > 0 ? c.tp * wide_peak : compute_rate);
   }
-  const double attn_compute = attn_flops / fam.attn_eff / compute_rate;
+  // NVFP4 quantizes the linear layers only: attention reads an FP8 KV cache and runs on the FP8
+  // tensor cores (FP8 FMHA), at half the FP4 peak.
+  double attn_rate = compute_rate;
+  if (c.precision->compute == "fp4") {
+    const double fp8 = c.device.accelerator->peak_flops("fp8").value_or(0) * c.device.fraction;
+    if (fp8 > 0) attn_rate = c.tp * fp8;
+  }
+  const double attn_compute = attn_flops / fam.attn_eff / attn_rate;
   const double matmul_memory = ((w.dense + w.experts / moe) * weight_traffic / w4_reads + w.wide) / memory_rate;
   const double attn_memory = kv_bytes / kv_shards(c) / memory_rate;
   double t_comm = 0;

@@ -108,6 +108,8 @@ const Precision* resolve_precision(const Catalog& cat, const ValidationMap& map,
   for (const char* name : {"int4", "awq", "gptq", "w4a16"}) {
     if (has(name)) return cat.find_precision("int4");
   }
+  // NVFP4 before FP8: its checkpoints pair 4-bit weights with an FP8 KV cache ("NVFP4, FP8 KV").
+  if (has("fp4") || has("nvfp4")) return cat.find_precision("fp4");
   for (const char* name : {"fp8", "int8", "bf16", "fp16", "fp32"}) {
     if (has(name)) return cat.find_precision(name);
   }

@@ -174,6 +174,29 @@ TEST(Catalog, BadAcceleratorRowGivesFileLineColumn) {
   }
 }
 
+// FP4 tensor cores are a column of their own (Blackwell); a file written before it existed still loads.
+TEST(Catalog, Fp4PeakIsReadWhereTheColumnExists) {
+  const Accelerator* b200 = cat().find_accelerator("B200-180GB");
+  ASSERT_TRUE(b200);
+  EXPECT_DOUBLE_EQ(b200->peak_flops("fp4").value_or(0), 9000e12);
+  EXPECT_DOUBLE_EQ(b200->peak_for(*cat().find_precision("fp4")).value_or(0), 9000e12);
+  EXPECT_FALSE(cat().find_accelerator("H100-80GB")->peak_flops("fp4"));
+  const std::string header = "id,family,match_name,match_memory_mib,device_unit,memory_gib,mem_bw_gbs,fp32_tflops,fp16_tflops,"
+                             "bf16_tflops,fp8_tflops,int8_tops,link,link_gbs,source\n";
+  auto older = Catalog::load_accelerators(write_temp("frugal_acc_no_fp4.csv", header + "X,f,x,,gpu,80,1000,1,1,1,2,,NVLink,100,s\n"));
+  ASSERT_EQ(older.size(), 1u);
+  EXPECT_FALSE(older[0].fp4_tflops);
+  const std::string with = "id,family,match_name,match_memory_mib,device_unit,memory_gib,mem_bw_gbs,fp32_tflops,fp16_tflops,"
+                           "bf16_tflops,fp8_tflops,fp4_tflops,int8_tops,link,link_gbs,source\n";
+  const auto bad = write_temp("frugal_acc_bad_fp4.csv", with + "X,f,x,,gpu,80,1000,1,1,1,2,lots,,NVLink,100,s\n");
+  try {
+    Catalog::load_accelerators(bad);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), bad + ":2:28: expected a number in column 'fp4_tflops', got 'lots'");
+  }
+}
+
 TEST(Catalog, BadModelTomlGivesLocation) {
   auto path = write_temp("frugal_bad_model.toml", "name = \"m\"\nkind = \"decoder\"\nparams = \"big\"\nsource = \"s\"\n");
   try {

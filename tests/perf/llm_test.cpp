@@ -34,6 +34,8 @@ TEST(LlmMath, WeightBytes) {
   const auto& small = model("llama-3.2-1b");
   const double table = static_cast<double>(small.vocab) * small.hidden;
   EXPECT_DOUBLE_EQ(weight_bytes(small, prec("fp8")), (small.params - table) * 1 + table * 2);
+  // NVFP4: 4 bits per weight plus one FP8 scale per 16 = 0.5625 B; the tables stay 16-bit.
+  EXPECT_DOUBLE_EQ(weight_bytes(model("llama-2-70b"), prec("fp4")), (68.977e9 - 2 * kTable70b) * 0.5625 + 2 * kTable70b * 2);
   // gpt-oss is published quantized in its routed experts only: everything else stays 16-bit.
   const auto& oss = model("gpt-oss-120b");
   EXPECT_DOUBLE_EQ(weight_bytes(oss, prec("int4")), expert_params(oss) * 0.5 + (oss.params - expert_params(oss)) * 2);
@@ -120,6 +122,40 @@ TEST(LlmMath, QuantizedPrefillRunsItsSixteenBitHeadAtTheSixteenBitPeak) {
   const double t_cmp = 2 * quantized * tokens / 0.5 / 200e12 + 2 * kTable7b * tokens / 0.5 / 100e12 +
                        4.0 * 32 * 4096 * 1024 * tokens / 0.25 / 200e12;
   EXPECT_NEAR(prefill_time(c, 1, tokens), t_cmp + 2e-3, 1e-12);
+}
+
+// NVFP4 prefill on a device with FP4 tensor cores (400 TF here): the quantized matmuls run at the
+// FP4 peak, lm_head at the BF16 one (100 TF), attention on the FP8 tensor cores (200 TF) over the
+// FP8 cache. It is not a weight-only 4-bit kernel: the stack's int4 kernel factors do not touch it.
+TEST(LlmMath, Fp4MultipliesOnItsOwnTensorCoresNotThroughAFourBitKernel) {
+  auto eff = test_efficiency();
+  auto gpu = test_gpu();
+  gpu.fp4_tflops = 400;
+  const auto& m = model("llama-2-7b");
+  LlmConfig c{&m, &prec("fp4"), make_device(eff, gpu, 80), 1};
+  const double tokens = 2048;
+  const double quantized = 6.738e9 - 2 * kTable7b;
+  const double t_cmp = 2 * quantized * tokens / 0.5 / 400e12 + 2 * kTable7b * tokens / 0.5 / 100e12 +
+                       4.0 * 32 * 4096 * 1024 * tokens / 0.25 / 200e12;
+  EXPECT_NEAR(prefill_time(c, 1, tokens), t_cmp + 2e-3, 1e-12);
+  // Decode at batch 1 reads the 4.5-bit weights and the 16-bit lm_head at the family's read rate.
+  const double reads = (quantized * 0.5625 + kTable7b * 2 + 262144.0 * 1000) / (1000e9 * 0.5);
+  EXPECT_NEAR(decode_step_time(c, 1, 1000), reads + 1e-3 + 5e-6, 1e-12);
+  // Slow 4-bit kernel factors change int4 (W4A16) and leave fp4 alone.
+  LlmConfig w4{&m, &prec("int4"), make_device(eff, gpu, 80), 1};
+  const double fp4_before = pass_time(c, 8, 1, 0, 0), int4_before = pass_time(w4, 8, 1, 0, 0);
+  eff.stacks()["s"].w4_compute_eff = 0.1;
+  eff.stacks()["s"].w4_direct_mem_eff = 0.25;
+  eff.stacks()["s"].w4_kernel_source = "test";
+  LlmConfig c2{&m, &prec("fp4"), make_device(eff, gpu, 80), 1};
+  LlmConfig w4b{&m, &prec("int4"), make_device(eff, gpu, 80), 1};
+  EXPECT_DOUBLE_EQ(pass_time(c2, 8, 1, 0, 0), fp4_before);
+  EXPECT_GT(pass_time(w4b, 8, 1, 0, 0), int4_before);
+  EXPECT_TRUE(prec("int4").weight_only_4bit());
+  EXPECT_FALSE(prec("fp4").weight_only_4bit());
+  // A GPU without FP4 tensor cores cannot run it.
+  LlmConfig old{&m, &prec("fp4"), make_device(eff, test_gpu(), 80), 1};
+  EXPECT_EQ(unsupported_reason(old), "TestGPU has no fp4 support");
 }
 
 TEST(LlmMath, TensorParallelSplitsWeightsAndAddsRingAllReduce) {
@@ -275,6 +311,25 @@ TEST(Efficiency, InheritanceAndUnknownFamily) {
   EXPECT_FALSE(eff.family("child").calibrated);
   EXPECT_TRUE(eff.family("testfam").calibrated);
   EXPECT_THROW(eff.family("nope"), Error);
+  // A family with fitted serving factors but no training measurement borrows a named family's
+  // MFU (Blackwell from Hopper); its own stays 0, which is how advice flags it as borrowed.
+  {
+    auto e2 = test_efficiency();
+    e2.families()["own"] = e2.families()["testfam"];
+    e2.families()["own"].train_mfu = 0;
+    e2.families()["own"].train_mfu_source.clear();
+    e2.families()["own"].train_mfu_inherits = "testfam";
+    e2.resolve();
+    EXPECT_DOUBLE_EQ(e2.family("own").train_mfu, 0.4);
+    EXPECT_DOUBLE_EQ(e2.families().at("own").train_mfu, 0);
+    const std::string q = temp_path("frugal_eff_mfu.toml");
+    std::ofstream(q) << e2.to_toml();
+    EXPECT_DOUBLE_EQ(Efficiency::load(q).family("own").train_mfu, 0.4);
+    e2.families()["own"].train_mfu_inherits = "nowhere";
+    std::ofstream(q) << e2.to_toml();
+    EXPECT_THROW(Efficiency::load(q), Error);
+    std::filesystem::remove(q);
+  }
   // The writer's output reads back to the same factors.
   const std::string p = temp_path("frugal_eff_roundtrip.toml");
   std::ofstream(p) << eff.to_toml();

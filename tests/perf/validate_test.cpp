@@ -249,6 +249,7 @@ TEST(Validate, CommonSpellingsResolveWithoutAMapping) {
   EXPECT_EQ(hw("Trainium (trn1)"), "Trainium-core");
   EXPECT_EQ(hw("Inferentia2"), "Inferentia2-core");
   EXPECT_EQ(hw("NVIDIA L40S"), "L40S");
+  EXPECT_EQ(hw("B200 180GB"), "B200-180GB");
   EXPECT_EQ(hw("unknown", "g5.2xlarge"), "A10G");  // the instance's accelerator
   EXPECT_EQ(hw("TPU v5e"), "none");
   auto prec = [&](const char* text) {
@@ -263,6 +264,11 @@ TEST(Validate, CommonSpellingsResolveWithoutAMapping) {
   EXPECT_EQ(prec("GPTQ-int4"), "int4");
   EXPECT_EQ(prec("FP16/autocast Matmult-BF16/weights int8"), "int8");  // Neuron: the stored weights decide
   EXPECT_EQ(prec("FP16/autocast Matmult-BF16/weights bf16"), "bf16");
+  // NVFP4 checkpoints pair 4-bit weights with an FP8 cache: the 4 bits decide. gpt-oss's MXFP4 on
+  // Hopper runs weight-only (W4A16), which is int4's kernel path.
+  EXPECT_EQ(prec("NVFP4 (FP4 checkpoint); column header FP4"), "fp4");
+  EXPECT_EQ(prec("NVFP4, FP8 KV"), "fp4");
+  EXPECT_EQ(prec("MXFP4 experts, W4A16 (Triton MoE), BF16 KV; column header FP8"), "int4");
   EXPECT_EQ(prec("mystery"), "none");
   EXPECT_EQ(resolve_stack(eff, none, "NVIDIA/TensorRT-LLM docs (tensorrtllm_backend, Triton)"), "trtllm-triton");
   EXPECT_EQ(resolve_stack(eff, none, "NVIDIA/TensorRT-LLM perf-overview"), "trt-llm");

@@ -3,11 +3,11 @@
 once and its rows are committed.
 
 Tables that declare their source and columns (`@source TEXT`, `@columns GPU:INSTANCE:PRECISION|...`,
-then `model|tp|isl/osl|value...` rows of offline max throughput: v0.11-v0.13, v0.17):
+then `model|tp|isl/osl|value...` rows of offline max throughput: v0.11-v0.13, v0.17, v0.20):
   python3 data/perf/sources/transcribe.py --wide TABLE... >> data/perf/measured.csv
 static-batch tables (`@source`, `@gpus NAME=GPU:INSTANCE:PRECISION|...`, see static_table: v0.9):
   python3 data/perf/sources/transcribe.py --static TABLE... >> data/perf/measured.csv
-the v0.14 online-serving table: `--serving`; the post-1.0 table: `--post-1.0`. The optimum-neuron
+the v0.14 online-serving table: `--serving`; the post-1.0 tables (03e27c7d, release/1.2): `--post-1.0`. The optimum-neuron
 guidellm summaries are never fitted: they are the independent check,
   python3 data/perf/sources/transcribe.py --guidellm sources/optimum-neuron-guidellm.txt > independent_check.csv
 (with the header line of measured.csv first).
@@ -72,13 +72,22 @@ SRC_POST_1_0 = ("NVIDIA/TensorRT-LLM@03e27c7d docs/source/developer-guide/perf-o
 # Triton MoE kernels with BF16 activations and a BF16 KV cache, i.e. weight-only 4-bit (W4A16).
 GPT_OSS_HOPPER = "MXFP4 experts, W4A16 (Triton MoE), BF16 KV; column header FP8"
 
+# B200 columns say "(FP4)": NVIDIA's NVFP4 checkpoints (the page's FP4 model list), 4-bit weights and
+# activations on Blackwell's FP4 tensor cores.
+B200_FP4 = "NVFP4 (FP4 checkpoint); column header FP4"
+
 def post_1_0_table(path):
-    for _, (model, gpu, tp, par, lens, v) in table(path):
+    """`model|gpu|tp|parallel as published|isl/osl|tokens/s/GPU` rows of a post-1.0 page; `@source`
+    names the page (the 03e27c7d table predates the directive and uses SRC_POST_1_0)."""
+    for d, (model, gpu, tp, par, lens, v) in table(path):
         isl, osl = lens.split("/")
-        inst = "p5en.48xlarge" if gpu.startswith("H200") else "p5.48xlarge"
-        prec = GPT_OSS_HOPPER if model.startswith("gpt-oss") else "FP8"
+        if gpu.startswith("B200"):
+            inst, prec = "p6-b200.48xlarge", B200_FP4
+        else:
+            inst = "p5en.48xlarge" if gpu.startswith("H200") else "p5.48xlarge"
+            prec = GPT_OSS_HOPPER if model.startswith("gpt-oss") else "FP8"
         w.writerow([model, gpu, inst, prec, tp, f"max (offline; {par})", isl, osl, "output_throughput", v, "tokens/s/GPU",
-                    SRC_POST_1_0])
+                    d.get("source", SRC_POST_1_0)])
 
 def guidellm_table(path):
     """`@prompt_tokens N`, `@source`, `@config MODEL|HW|INSTANCE|PRECISION|TP|BATCH LIMIT|REPLICAS`, then guidellm summary rows
