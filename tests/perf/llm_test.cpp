@@ -154,7 +154,8 @@ TEST(LlmMath, Fp4MultipliesOnItsOwnTensorCoresNotThroughAFourBitKernel) {
   EXPECT_TRUE(prec("int4").weight_only_4bit());
   EXPECT_FALSE(prec("fp4").weight_only_4bit());
   // A GPU without FP4 tensor cores cannot run it.
-  LlmConfig old{&m, &prec("fp4"), make_device(eff, test_gpu(), 80), 1};
+  const auto plain = test_gpu();  // the device setup points at it: it must outlive the config
+  LlmConfig old{&m, &prec("fp4"), make_device(eff, plain, 80), 1};
   EXPECT_EQ(unsupported_reason(old), "TestGPU has no fp4 support");
 }
 
