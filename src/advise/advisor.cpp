@@ -529,8 +529,8 @@ void summarise(Advice& a) {
                              human_bytes(mem.reserve), human_bytes(mem.used()), human_bytes(mem.capacity)));
     if (w.rate_rps > 0) {
       // The instances bought hold more replicas than the rate needs when one instance has room for
-      // several (8 GPUs at TP 1): capacity counts every replica they hold.
-      const int held = top.replica_capacity_rps > 0 ? static_cast<int>(std::lround(top.capacity_rps / top.replica_capacity_rps)) : top.replicas;
+      // several (8 GPUs at TP 1): capacity counts every replica they hold, as the search sized it.
+      const int held = top.instances * (top.instance->devices / top.tp);
       ex.push_back(fmt::format("Capacity: {} replica{} held x {:.3g} req/s (each replica's max throughput within the SLOs) = {:.3g} req/s "
                                "for the {:.3g} req/s asked; {} replica{} needed",
                                held, held == 1 ? "" : "s", top.replica_capacity_rps, top.capacity_rps, w.rate_rps, top.replicas,
@@ -620,11 +620,10 @@ Advice advise(const Workload& w, const AdvisorContext& ctx) {
   for (const auto& name : precisions) {
     const Precision* p = cat.find_precision(name);
     if (!p) {
-      std::vector<std::string> names{"all"};
-      for (const auto& x : cat.precisions()) names.push_back(x.name);
-      // The list comes from precisions.csv, so a precision added there is named here too.
-      throw Error(fmt::format("--precision: expected {} or all, got '{}'{}",
-                              fmt::join(names.begin() + 1, names.end(), ", "), name, did_you_mean(name, names)));
+      std::vector<std::string> names = cat.precision_names();
+      const std::string listed = fmt::format("{}", fmt::join(names, ", "));
+      names.insert(names.begin(), "all");
+      throw Error(fmt::format("--precision: expected {} or all, got '{}'{}", listed, name, did_you_mean(name, names)));
     }
     s.precisions.push_back(p);
   }

@@ -443,6 +443,12 @@ const Precision* Catalog::find_precision(const std::string& name) const {
   return nullptr;
 }
 
+std::vector<std::string> Catalog::precision_names() const {
+  std::vector<std::string> names;
+  for (const auto& p : precisions_) names.push_back(p.name);
+  return names;
+}
+
 const Accelerator* Catalog::find_accelerator(const std::string& id) const {
   for (const auto& a : accelerators_) {
     if (a.id == id) return &a;

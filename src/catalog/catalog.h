@@ -65,6 +65,8 @@ class Catalog {
   const std::vector<InstanceType>& instances() const { return instances_; }
   const std::vector<ModelSpec>& models() const { return models_; }
   const std::vector<Precision>& precisions() const { return precisions_; }
+  // Their names in precisions.csv order, for messages that list what a flag accepts.
+  std::vector<std::string> precision_names() const;
   const std::deque<Accelerator>& accelerators() const { return accelerators_; }
 
   const InstanceType* find_instance(const std::string& name) const;

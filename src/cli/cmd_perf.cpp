@@ -266,11 +266,7 @@ void run_estimate(const GlobalOptions& g, const PerfOptions& o) {
   if (!it) throw Error(fmt::format("--instance: unknown instance type '{}'", o.instance));
   if (!it->accelerator) throw Error(fmt::format("--instance {}: {}", o.instance, it->unusable_reason(cat.region())));
   const Precision* p = cat.find_precision(o.precision);
-  if (!p) {
-    std::vector<std::string> names;
-    for (const auto& x : cat.precisions()) names.push_back(x.name);
-    throw Error(fmt::format("--precision: expected one of {}, got '{}'", fmt::join(names, ", "), o.precision));
-  }
+  if (!p) throw Error(fmt::format("--precision: expected one of {}, got '{}'", fmt::join(cat.precision_names(), ", "), o.precision));
   if (o.tp < 1 || o.tp > it->devices) {
     throw Error(fmt::format("--tp: expected 1..{} for {}, got {}", it->devices, it->name, o.tp));
   }
