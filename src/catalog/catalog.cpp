@@ -133,6 +133,10 @@ ModelSpec Catalog::load_model(const std::string& path) {
   m.head_dim = i("head_dim", false);
   if (m.head_dim == 0 && m.heads > 0) m.head_dim = m.hidden / m.heads;
   m.kv_latent_dim = i("kv_latent_dim", false);
+  // MLA runs two attention forms (perf/llm.h attention_flops), which need the latent's split and
+  // the value head; a file with the latent alone would silently price attention as plain MHA.
+  m.kv_rope_dim = i("kv_rope_dim", m.kv_latent_dim > 0);
+  m.v_head_dim = i("v_head_dim", m.kv_latent_dim > 0);
   m.experts = i("experts", false);
   m.active_experts = i("active_experts", false);
   m.shared_experts = i("shared_experts", false);

@@ -146,7 +146,9 @@ HfImport import_checked(const json& config, const std::string& name, const std::
     attn = ql > 0 ? H * ql + ql + ql * nh * (nope + rope) : H * nh * (nope + rope);
     attn += H * (kvl + rope) + kvl + kvl * nh * (nope + vd) + nh * vd * H;
     m.kv_latent_dim = as_int(kvl + rope, file);
+    m.kv_rope_dim = as_int(rope, file);
     m.head_dim = as_int(nope + rope, file);
+    m.v_head_dim = as_int(vd, file);
     out.notes.push_back(fmt::format("MLA: {} latent + {} rope elements cached per token per layer", kvl, rope));
   } else {
     attn = H * nh * hd + 2 * H * nkv * hd + nh * hd * H;
@@ -285,7 +287,10 @@ std::string model_toml(const ModelSpec& m, const std::vector<std::string>& notes
   if (m.active_params != m.params) t += fmt::format("active_params = {:.6e}\n", m.active_params);
   t += fmt::format("layers = {}\nhidden = {}\nheads = {}\nkv_heads = {}\nhead_dim = {}\n", m.layers, m.hidden, m.heads,
                    m.kv_heads, m.head_dim);
-  if (m.kv_latent_dim) t += fmt::format("kv_latent_dim = {}\n", m.kv_latent_dim);
+  if (m.kv_latent_dim) {
+    t += fmt::format("kv_latent_dim = {}\nkv_rope_dim = {}\nv_head_dim = {}\n", m.kv_latent_dim, m.kv_rope_dim,
+                     m.v_head_dim);
+  }
   t += fmt::format("ffn = {}\n", m.ffn);
   if (m.experts) t += fmt::format("experts = {}\nactive_experts = {}\n", m.experts, m.active_experts);
   if (m.shared_experts) t += fmt::format("shared_experts = {}\n", m.shared_experts);

@@ -18,8 +18,10 @@ struct ModelSpec {
   int hidden = 0;
   int heads = 0;
   int kv_heads = 0;
-  int head_dim = 0;         // hidden / heads unless given
+  int head_dim = 0;         // hidden / heads unless given; MLA: the query/key head (nope + rope)
   int kv_latent_dim = 0;    // MLA: elements cached per token per layer (replaces 2*kv_heads*head_dim)
+  int kv_rope_dim = 0;      // MLA: the decoupled RoPE key's part of the latent (the rest is kv_lora_rank)
+  int v_head_dim = 0;       // MLA: the value head (head_dim when 0)
   int ffn = 0;
   int experts = 0;          // routed experts (MoE), 0 for dense
   int active_experts = 0;   // routed experts per token
@@ -42,6 +44,7 @@ struct ModelSpec {
   std::string file;
 
   bool is_moe() const { return experts > 0; }
+  bool is_mla() const { return kv_latent_dim > 0; }
   // KV-cache elements stored per token per layer (K and V, all KV heads; or the MLA latent).
   double kv_elements_per_token_per_layer() const;
   // Layer-tokens of KV cache one sequence of `context` tokens holds: full-attention layers cache

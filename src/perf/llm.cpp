@@ -61,11 +61,19 @@ double linear_flops(const ModelSpec& m, double tokens) {
   return 2.0 * (m.active_params - input_table_params(m)) * tokens;
 }
 
-double attention_flops(const ModelSpec& m, double tokens, double context) {
+double attention_flops(const ModelSpec& m, double tokens, double context, AttentionPass pass) {
   if (m.kind == ModelKind::kVision) return 0;
-  // QK^T and AV: 2 FLOPs each per (query token, key token, head dimension).
-  const double attn_dim = static_cast<double>(m.heads) * m.head_dim;
-  return 4.0 * m.layers * attn_dim * context * tokens;
+  // QK^T and AV: 2 FLOPs per (query token, key token, head, element of the key or value head).
+  double per_head = 4.0 * m.head_dim;
+  if (m.is_mla()) {
+    const double v_dim = m.v_head_dim > 0 ? m.v_head_dim : m.head_dim;
+    // Prefill: keys of head_dim (nope + rope), values of v_head_dim. Decode: every head's query
+    // meets the whole latent (kv_lora_rank + rope) and its output is a kv_lora_rank vector.
+    per_head = pass == AttentionPass::kPrefill ? 2.0 * (m.head_dim + v_dim)
+                                               : 2.0 * (2.0 * m.kv_latent_dim - m.kv_rope_dim);
+  }
+  // A sliding-window layer attends to at most its window, as it caches (kv_layer_tokens).
+  return m.heads * per_head * m.kv_layer_tokens(context) * tokens;
 }
 
 double expert_params(const ModelSpec& m) {
@@ -230,13 +238,16 @@ double pass_cost(const LlmConfig& c, double tokens, double attn_flops, double kv
 double pass_time(const LlmConfig& c, double batch, double new_tokens, double context,
                  double overhead) {
   const double tokens = batch * new_tokens;
-  return pass_cost(c, tokens, attention_flops(*c.model, tokens, context),
+  // One new token per sequence is a decode step (Sq / Skv small); more is a prompt.
+  const auto form = new_tokens == 1 ? AttentionPass::kDecode : AttentionPass::kPrefill;
+  return pass_cost(c, tokens, attention_flops(*c.model, tokens, context, form),
                    kv_bytes_for_context(*c.model, *c.precision, context) * batch) + overhead;
 }
 
 double iteration_time(const LlmConfig& c, double decode, double decode_ctx, double prefill, double prefill_ctx) {
   const auto& m = *c.model;
-  const double attn = attention_flops(m, decode, decode_ctx) + attention_flops(m, prefill, prefill_ctx);
+  const double attn = attention_flops(m, decode, decode_ctx, AttentionPass::kDecode) +
+                      attention_flops(m, prefill, prefill_ctx, AttentionPass::kPrefill);
   const double kv = kv_bytes_for_context(m, *c.precision, decode_ctx) * decode;
   const double overhead = decode > 0 ? c.device.stack->step_overhead_s + decode * c.device.stack->seq_overhead_s
                                      : c.device.stack->prefill_overhead_s;

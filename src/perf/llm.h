@@ -57,9 +57,15 @@ double kv_bytes_for_context(const ModelSpec& m, const Precision& p, double conte
 // Forward FLOPs for `tokens` new tokens each attending to `context` earlier tokens on average:
 // the matrix multiplications with the weights (linear) plus attention scores and values.
 double linear_flops(const ModelSpec& m, double tokens);
-double attention_flops(const ModelSpec& m, double tokens, double context);
+// Which way a pass computes attention. It matters for MLA (DeepSeek-V2/V3/R1), whose serving
+// engines run prefill as multi-head attention over keys and values rebuilt from the latent, and
+// decode as multi-query attention straight over the cached latent (weights absorbed into the query
+// and output), which costs more FLOPs per cached token but reads only the latent (vLLM
+// v1/attention/backends/mla/common.py, after the DeepSeek-V2 paper). Other attention: the same.
+enum class AttentionPass { kPrefill, kDecode };
+double attention_flops(const ModelSpec& m, double tokens, double context, AttentionPass pass);
 inline double forward_flops(const ModelSpec& m, double tokens, double context) {
-  return linear_flops(m, tokens) + attention_flops(m, tokens, context);
+  return linear_flops(m, tokens) + attention_flops(m, tokens, context, AttentionPass::kPrefill);
 }
 // Parameters whose weights are read for a pass over `tokens` tokens (MoE: distinct experts hit);
 // an untied input embedding table is looked up, not read, and is not counted.

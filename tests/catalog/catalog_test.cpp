@@ -147,6 +147,9 @@ TEST(Catalog, ModelsFromTomlWithAliases) {
   ASSERT_TRUE(v3 && v3->is_moe());
   EXPECT_DOUBLE_EQ(v3->active_params, 37e9);
   EXPECT_EQ(v3->kv_latent_dim, 576);
+  EXPECT_EQ(v3->kv_rope_dim, 64);
+  EXPECT_EQ(v3->head_dim, 192);
+  EXPECT_EQ(v3->v_head_dim, 128);
   for (const char* name : {"llama-2-7b", "llama-2-13b", "llama-2-70b", "llama-3-8b", "llama-3-70b", "llama-3.1-8b",
                            "llama-3.1-70b", "llama-3.1-405b", "mistral-7b", "codellama-13b", "deepseek-llm-7b",
                            "deepseek-r1", "deepseek-r1-distill-llama-8b", "deepseek-r1-distill-llama-70b",
@@ -223,6 +226,8 @@ TEST(Catalog, BadModelTomlGivesLocation) {
   expect_error("frugal_bad_model4.toml", dense + "quantized = \"experts\"\n",
                ":12:13: quantized = \"experts\" needs a MoE model (experts > 0)");
   expect_error("frugal_bad_model5.toml", dense + "tied_embeddings = 1\n", ":12:19: expected tied_embeddings = true or false");
+  // MLA: the latent alone cannot say how attention splits into its two forms.
+  expect_error("frugal_bad_model6.toml", dense + "kv_latent_dim = 96\nv_head_dim = 16\n", ":1:1: missing number 'kv_rope_dim'");
   const auto ok = Catalog::load_model(write_temp("frugal_model_tied.toml", dense + "tied_embeddings = true\n"));
   EXPECT_TRUE(ok.tied_embeddings);
   EXPECT_EQ(ok.quantized, ModelSpec::Quantized::kLinear);

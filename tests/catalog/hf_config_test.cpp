@@ -61,6 +61,9 @@ TEST(HfConfig, ArchitectureFeaturesAreRead) {
   // MLA: kv_lora_rank 512 + rope 64 cached per token per layer.
   auto v3 = import_hf_config(read_json(dir + "DeepSeek-V3/config.json"), "v3", "c");
   EXPECT_EQ(v3.model.kv_latent_dim, 576);
+  EXPECT_EQ(v3.model.kv_rope_dim, 64);
+  EXPECT_EQ(v3.model.head_dim, 192);
+  EXPECT_EQ(v3.model.v_head_dim, 128);
   EXPECT_EQ(v3.model.experts, 256);
   EXPECT_EQ(v3.model.active_experts, 8);
   EXPECT_EQ(v3.model.shared_experts, 1);

@@ -57,8 +57,43 @@ TEST(LlmMath, Flops) {
   const auto& m = model("llama-2-7b");
   EXPECT_DOUBLE_EQ(linear_flops(m, 10), 2 * kRead7b * 10);  // the embedding lookup multiplies nothing
   // attention: 4 x 32 layers x 4096 x context 100 x 10 tokens
-  EXPECT_DOUBLE_EQ(attention_flops(m, 10, 100), 4.0 * 32 * 4096 * 100 * 10);
+  EXPECT_DOUBLE_EQ(attention_flops(m, 10, 100, AttentionPass::kPrefill), 4.0 * 32 * 4096 * 100 * 10);
+  EXPECT_DOUBLE_EQ(attention_flops(m, 10, 100, AttentionPass::kDecode), 4.0 * 32 * 4096 * 100 * 10);
   EXPECT_DOUBLE_EQ(forward_flops(model("resnet-50"), 3, 0), 3 * 8.18e9);
+}
+
+TEST(LlmMath, MlaPrefillsAsMultiHeadAndDecodesOverTheLatent) {
+  const auto& v3 = model("deepseek-v3");
+  // Prefill: 128 heads, keys of 128 nope + 64 rope, values of 128: 2 x (192 + 128) per head.
+  EXPECT_DOUBLE_EQ(attention_flops(v3, 10, 100, AttentionPass::kPrefill), 61.0 * 128 * 2 * (192 + 128) * 100 * 10);
+  // Decode: each head's absorbed query against the 576-element latent (512 + 64 rope), and its
+  // weights over the 512-element latent: 2 x (576 + 512) per head, 3.4x prefill's per cached token.
+  EXPECT_DOUBLE_EQ(attention_flops(v3, 10, 100, AttentionPass::kDecode), 61.0 * 128 * 2 * (576 + 512) * 100 * 10);
+}
+
+// Decode steps price MLA's decode form and prompt chunks its prefill form: with bandwidth so high
+// that attention is bound by its FLOPs, a step's growth with context is those FLOPs at attn_eff.
+TEST(LlmMath, MlaDecodeStepsAndPromptChunksUseTheirOwnAttentionForm) {
+  auto eff = test_efficiency();
+  auto gpu = test_gpu();
+  gpu.mem_bw_gbs = 1e6;
+  const auto& lite = model("deepseek-v2-lite");  // 27 layers, 16 heads, latent 512 + 64, heads 192 / 128
+  LlmConfig c{&lite, &prec("bf16"), make_device(eff, gpu, 80), 1};
+  const double decode_flops = 64.0 * 1000 * 27 * 16 * 2 * (576 + 512);
+  EXPECT_NEAR(decode_step_time(c, 64, 2000) - decode_step_time(c, 64, 1000), decode_flops / 0.25 / 100e12, 1e-12);
+  const double prefill_flops = 1000.0 * 1000 * 27 * 16 * 2 * (192 + 128);
+  EXPECT_NEAR(iteration_time(c, 0, 0, 1000, 2000) - iteration_time(c, 0, 0, 1000, 1000),
+              prefill_flops / 0.25 / 100e12, 1e-12);
+}
+
+TEST(LlmMath, SlidingWindowLayersAttendToTheirWindowOnly) {
+  const auto& g = model("gpt-oss-120b");
+  ASSERT_GT(g.sliding_window, 0);
+  const double full = g.layers - g.sliding_window_layers;
+  const double per = 4.0 * g.heads * g.head_dim;
+  EXPECT_DOUBLE_EQ(attention_flops(g, 1, 10000, AttentionPass::kDecode),
+                   per * (full * 10000 + g.sliding_window_layers * g.sliding_window));
+  EXPECT_DOUBLE_EQ(attention_flops(g, 1, 50, AttentionPass::kDecode), per * g.layers * 50);
 }
 
 TEST(LlmMath, MoeReadsActiveParamsForOneTokenAndAllForMany) {
