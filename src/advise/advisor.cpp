@@ -236,7 +236,7 @@ void search_serve(SearchState& s, const InstanceType& it) {
         continue;
       }
       ServeEstimate e;
-      double replica_capacity = 0, ttft_p90 = 0, queue_wait = 0;
+      double replica_capacity = 0, ttft_p90 = 0, queue_wait = 0, place_wait = 0;
       int replicas_needed = 0;  // decoders: replicas whose per-replica rate meets the TTFT SLO with queueing
       if (s.m.kind == ModelKind::kDecoder) {
         // Continuous batching (perf/serving.h): a replica's capacity is its throughput at the most
@@ -283,6 +283,7 @@ void search_serve(SearchState& s, const InstanceType& it) {
           replicas_needed = static_cast<int>(std::min(r, 1e9));
           ttft_p90 = shown.ttft_p90_s;
           queue_wait = shown.queue_wait_s;
+          place_wait = shown.place_wait_s;
         }
         e = as_serve(shown);
         e.requests_per_s = replica_capacity;  // what a replica can take; the load it gets is the rate / replicas
@@ -342,6 +343,7 @@ void search_serve(SearchState& s, const InstanceType& it) {
         c.replica_capacity_rps = rps_per_replica;
         c.ttft_p90_s = ttft_p90;
         c.queue_wait_s = queue_wait;
+        c.place_wait_s = place_wait;
         c.calibrated = cfg.device.family->calibrated;
         const double units_per_request = s.m.kind == ModelKind::kDecoder ? output : 1;  // tokens or requests
         c.cost_per_million_tokens_at_capacity = c.cost_per_hour / (capacity_rps * units_per_request * 3600) * 1e6;
@@ -532,13 +534,17 @@ void summarise(Advice& a) {
       // several (8 GPUs at TP 1): capacity counts every replica they hold, as the search sized it.
       const int held = top.instances * (top.instance->devices / top.tp);
       ex.push_back(fmt::format("Capacity: {} replica{} held x {:.3g} req/s (each replica's max throughput within the SLOs) = {:.3g} req/s "
-                               "for the {:.3g} req/s asked; {} replica{} needed",
+                               "for the {:.3g} req/s asked; {} replica{} needed{}",
                                held, held == 1 ? "" : "s", top.replica_capacity_rps, top.capacity_rps, w.rate_rps, top.replicas,
-                               top.replicas == 1 ? "" : "s"));
+                               top.replicas == 1 ? "" : "s",
+                               // Open-loop arrivals queue for a place well before the closed-loop maximum.
+                               top.replicas > std::ceil(w.rate_rps / top.replica_capacity_rps - 1e-9)
+                                   ? " (fewer would miss the TTFT SLO once arrivals queue at random)"
+                                   : ""));
       if (m.kind == ModelKind::kDecoder) {
-        ex.push_back(fmt::format("At {:.3g} req/s per replica: TTFT p90 {} with {} mean queueing for prefill; TPOT {}; "
+        ex.push_back(fmt::format("At {:.3g} req/s per replica: TTFT p90 {} with {} mean queueing ({} of it for a place in the batch); TPOT {}; "
                                  "$/1M output tokens {} at this rate, {} at full load",
-                                 w.rate_rps / std::max(1, top.replicas), human_duration(top.ttft_p90_s), human_duration(top.queue_wait_s),
+                                 w.rate_rps / std::max(1, top.replicas), human_duration(top.ttft_p90_s), human_duration(top.queue_wait_s), human_duration(top.place_wait_s),
                                  human_duration(top.serve.tpot_s), fmt::format("${:.2f}", top.cost_per_million_tokens),
                                  fmt::format("${:.2f}", top.cost_per_million_tokens_at_capacity)));
       }

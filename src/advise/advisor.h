@@ -42,7 +42,8 @@ struct Candidate {
   double capacity_rps = 0;                     // requests/s all instances can sustain
   double replica_capacity_rps = 0;             // one replica's max throughput within the SLOs
   double ttft_p90_s = 0;                       // at the requested rate, queueing included
-  double queue_wait_s = 0;                     // mean wait for prefill at the requested rate
+  double queue_wait_s = 0;                     // mean wait before prefill at the requested rate (place + prefill)
+  double place_wait_s = 0;                     // the part of it waiting for a place in the batch
   double tokens_per_dollar = 0;                // efficiency score
   // Training.
   TrainingEstimate train;

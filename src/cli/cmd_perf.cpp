@@ -289,6 +289,7 @@ void run_estimate(const GlobalOptions& g, const PerfOptions& o) {
   row("ttft_p50", human_duration(s.ttft_p50_s), s.ttft_p50_s);
   row("ttft_p99", human_duration(s.ttft_p99_s), s.ttft_p99_s);
   row("queue_wait", human_duration(s.queue_wait_s), s.queue_wait_s);
+  row("place_wait", human_duration(s.place_wait_s), s.place_wait_s);  // the part of queue_wait spent waiting for a place
   row("tpot", human_duration(s.tpot_s), s.tpot_s);
   row("request_latency", human_duration(s.e2e_s), s.e2e_s);
   row("output_tokens_per_s", fmt::format("{:.1f}", s.tokens_per_s), s.tokens_per_s);

@@ -24,7 +24,8 @@ struct LoadEstimate {
   bool saturated = false;    // open loop: the rate exceeds the replica's capacity (no steady state)
   bool ttft_steady = true;   // false when TTFT is the backlog of the run (max, saturated rate)
   double capacity_rps = 0;   // requests/s at running_limit: the replica's max throughput
-  double queue_wait_s = 0;   // mean wait before a request's prefill starts (in TTFT)
+  double queue_wait_s = 0;   // mean wait before a request's prefill starts (in TTFT): place_wait_s + prefill's
+  double place_wait_s = 0;   // open loop: its part waiting for a place when the engine is at its limit
   double ttft_avg_s = 0, ttft_p50_s = 0, ttft_p90_s = 0, ttft_p99_s = 0;
   double tpot_s = 0;         // mean time per output token after the first (= mean ITL)
   double e2e_s = 0;          // mean request latency (TTFT + (O - 1) x TPOT)

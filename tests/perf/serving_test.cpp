@@ -201,6 +201,40 @@ TEST(Serving, AFiniteRunSaturatesAtItsRequestCount) {
   EXPECT_LT(finite_light.tokens_per_s, endless_light.tokens_per_s);
 }
 
+// Open loop near the engine's limit: Poisson arrivals wait for a free place (M/G/c, Erlang C,
+// halved for fixed lengths as Allen-Cunneen gives), which a finite run that fits entirely never
+// does. Erlang C is recomputed here from its textbook sum, not the recursion the model uses.
+TEST(Serving, OpenLoopWaitsForAPlaceNearTheEnginesLimit) {
+  const auto c = config("deepseek-llm-67b", "p5.4xlarge", "fp8", 1);
+  const double prompt = 512, output = 256;
+  const double limit = running_limit(c, prompt, output);
+  ASSERT_GT(limit, 10);
+  const double rate = 0.95 * estimate_load(c, Load::max(), prompt, output).capacity_rps;
+  const auto endless = estimate_load(c, Load::rate(rate), prompt, output);
+  Load fits = Load::rate(rate);
+  fits.requests = limit - 1;  // every request of the run finds a place
+  const auto finite = estimate_load(c, fits, prompt, output);
+  ASSERT_FALSE(endless.saturated);
+  ASSERT_FALSE(finite.saturated);
+  ASSERT_LT(endless.running, limit - 1);
+  EXPECT_DOUBLE_EQ(finite.place_wait_s, 0);
+  EXPECT_NEAR(endless.queue_wait_s - finite.queue_wait_s, endless.place_wait_s, 1e-12);
+  const int places = static_cast<int>(std::floor(limit));
+  const double a = endless.running, held = endless.e2e_s - endless.queue_wait_s;
+  // C(c, a) = (a^c / c!) (c / (c - a)) / (sum_{k<c} a^k / k! + (a^c / c!) (c / (c - a))), in logs.
+  long double sum = 0;
+  for (int k = 0; k < places; ++k) sum += std::exp(static_cast<long double>(k * std::log(a) - std::lgamma(k + 1.0)));
+  const long double top = std::exp(static_cast<long double>(places * std::log(a) - std::lgamma(places + 1.0))) *
+                          places / (places - a);
+  const double erlang_c = static_cast<double>(top / (sum + top));
+  EXPECT_NEAR(endless.place_wait_s, erlang_c * held / (places - a) / 2, 1e-9 * held);
+  EXPECT_GT(endless.place_wait_s, 0.01 * held);  // near the limit it is a real share of a latency
+  EXPECT_GT(endless.ttft_p90_s, finite.ttft_p90_s);
+  // Light load: a place is almost always free.
+  const auto light = estimate_load(c, Load::rate(0.3 * rate), prompt, output);
+  EXPECT_LT(light.place_wait_s, 1e-6 * light.e2e_s);
+}
+
 // Trainium2 runs logical NeuronCores (LNC=2): 64 devices of 24 GiB on trn2.48xlarge, where
 // Llama-3.1-405B in BF16 fits at TP 64 (as NxD Inference deploys it) and not at TP 32.
 TEST(Serving, Llama405bFitsTrn2AtTp64) {
