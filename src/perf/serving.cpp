@@ -204,14 +204,14 @@ LoadEstimate estimate_load(const LlmConfig& c, const Load& load, double prompt, 
       // M/M/c's mean wait C S / (c - a) by (1 + cs^2) / 2 = 1/2 for fixed lengths (cs = 0), as the
       // prefill queue above (M/D/1). Near the limit this dominates TTFT: at 99% of 20 places the
       // mean wait is ~2.4 request latencies, where the prefill queue alone says a few milliseconds.
-      double slot_wait = 0, slot_p = 0;
+      double place_wait = 0, place_p = 0;
       const int places = static_cast<int>(std::floor(cap));
       if (cap == limit && (load.requests <= 0 || load.requests > limit) && n < places) {
-        slot_p = erlang_c(places, n);
-        slot_wait = slot_p * s.e2e / (places - n) / 2;
+        place_p = erlang_c(places, n);
+        place_wait = place_p * s.e2e / (places - n) / 2;
       }
-      e.queue_wait_s += slot_wait;
-      e.place_wait_s = slot_wait;
+      e.queue_wait_s += place_wait;
+      e.place_wait_s = place_wait;
       fill(e, s, std::max(n, 1.0), output);
       // An endless run completes what arrives. A finite one is its tokens over its span: the N
       // arrivals take N/R, and the last request still runs its own latency after it arrives.
@@ -223,8 +223,8 @@ LoadEstimate estimate_load(const LlmConfig& c, const Load& load, double prompt, 
         if (p_wait <= 1 - p) return 0.0;
         return mean / p_wait * std::log(p_wait / (1 - p));
       };
-      const double prefill_wait = e.queue_wait_s - slot_wait;
-      auto ttft_q = [&](double p) { return s.ttft + wait_q(prefill_wait, rho, p) + wait_q(slot_wait, slot_p, p); };
+      const double prefill_wait = e.queue_wait_s - place_wait;
+      auto ttft_q = [&](double p) { return s.ttft + wait_q(prefill_wait, rho, p) + wait_q(place_wait, place_p, p); };
       e.ttft_p50_s = ttft_q(0.5);
       e.ttft_p90_s = ttft_q(0.9);
       e.ttft_p99_s = ttft_q(0.99);
