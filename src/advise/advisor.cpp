@@ -18,6 +18,10 @@ namespace {
 
 constexpr double kGiB = 1073741824.0;
 
+// Replicas that a rate needs by capacity alone; the search adds more while the TTFT SLO, with
+// queueing at the per-replica rate, still fails.
+double replicas_by_capacity(double rate, double replica_capacity) { return std::ceil(rate / replica_capacity); }
+
 // Tensor-parallel degrees worth trying on `devices` devices: powers of two that divide it, and
 // the whole instance.
 std::vector<int> tp_degrees(int devices) {
@@ -274,7 +278,7 @@ void search_serve(SearchState& s, const InstanceType& it) {
         replica_capacity = full.requests_per_s;
         LoadEstimate shown = full;
         if (s.w.rate_rps > 0) {
-          double r = std::ceil(s.w.rate_rps / replica_capacity);
+          double r = replicas_by_capacity(s.w.rate_rps, replica_capacity);
           for (int extra = 0; extra < 64 && r <= defaults.max_instances * static_cast<double>(it.devices / tp); ++extra, ++r) {
             shown = estimate_load(cfg, Load::rate(s.w.rate_rps / r), prompt, output, s.memory_headroom);
             ++s.evaluated;
@@ -538,7 +542,7 @@ void summarise(Advice& a) {
                                held, held == 1 ? "" : "s", top.replica_capacity_rps, top.capacity_rps, w.rate_rps, top.replicas,
                                top.replicas == 1 ? "" : "s",
                                // Open-loop arrivals queue for a place well before the closed-loop maximum.
-                               top.replicas > std::ceil(w.rate_rps / top.replica_capacity_rps - 1e-9)
+                               top.replicas > replicas_by_capacity(w.rate_rps, top.replica_capacity_rps)
                                    ? " (fewer would miss the TTFT SLO once arrivals queue at random)"
                                    : ""));
       if (m.kind == ModelKind::kDecoder) {

@@ -21,7 +21,7 @@ struct ModelSpec {
   int head_dim = 0;         // hidden / heads unless given; MLA: the query/key head (nope + rope)
   int kv_latent_dim = 0;    // MLA: elements cached per token per layer (replaces 2*kv_heads*head_dim)
   int kv_rope_dim = 0;      // MLA: the decoupled RoPE key's part of the latent (the rest is kv_lora_rank)
-  int v_head_dim = 0;       // MLA: the value head (head_dim when 0)
+  int v_head_dim = 0;       // MLA: the value head (required with kv_latent_dim)
   int ffn = 0;
   int experts = 0;          // routed experts (MoE), 0 for dense
   int active_experts = 0;   // routed experts per token

@@ -66,10 +66,9 @@ double attention_flops(const ModelSpec& m, double tokens, double context, Attent
   // QK^T and AV: 2 FLOPs per (query token, key token, head, element of the key or value head).
   double per_head = 4.0 * m.head_dim;
   if (m.is_mla()) {
-    const double v_dim = m.v_head_dim > 0 ? m.v_head_dim : m.head_dim;
     // Prefill: keys of head_dim (nope + rope), values of v_head_dim. Decode: every head's query
     // meets the whole latent (kv_lora_rank + rope) and its output is a kv_lora_rank vector.
-    per_head = pass == AttentionPass::kPrefill ? 2.0 * (m.head_dim + v_dim)
+    per_head = pass == AttentionPass::kPrefill ? 2.0 * (m.head_dim + m.v_head_dim)
                                                : 2.0 * (2.0 * m.kv_latent_dim - m.kv_rope_dim);
   }
   // A sliding-window layer attends to at most its window, as it caches (kv_layer_tokens).

@@ -197,7 +197,7 @@ LoadEstimate estimate_load(const LlmConfig& c, const Load& load, double prompt, 
         saturate();
         break;
       }
-      e.queue_wait_s = rho * service / (2 * (1 - rho));
+      const double prefill_wait = rho * service / (2 * (1 - rho));
       // Poisson arrivals also wait for a free place in the engine when its limit, not the run's
       // length, caps what is in flight: M/G/c with c = the limit, each place held for a request's
       // latency. Erlang C gives the chance of waiting, and the Allen-Cunneen approximation scales
@@ -206,11 +206,11 @@ LoadEstimate estimate_load(const LlmConfig& c, const Load& load, double prompt, 
       // mean wait is ~2.4 request latencies, where the prefill queue alone says a few milliseconds.
       double place_wait = 0, place_p = 0;
       const int places = static_cast<int>(std::floor(cap));
-      if (cap == limit && (load.requests <= 0 || load.requests > limit) && n < places) {
+      if ((load.requests <= 0 || load.requests > limit) && n < places) {
         place_p = erlang_c(places, n);
         place_wait = place_p * s.e2e / (places - n) / 2;
       }
-      e.queue_wait_s += place_wait;
+      e.queue_wait_s = prefill_wait + place_wait;
       e.place_wait_s = place_wait;
       fill(e, s, std::max(n, 1.0), output);
       // An endless run completes what arrives. A finite one is its tokens over its span: the N
@@ -223,7 +223,6 @@ LoadEstimate estimate_load(const LlmConfig& c, const Load& load, double prompt, 
         if (p_wait <= 1 - p) return 0.0;
         return mean / p_wait * std::log(p_wait / (1 - p));
       };
-      const double prefill_wait = e.queue_wait_s - place_wait;
       auto ttft_q = [&](double p) { return s.ttft + wait_q(prefill_wait, rho, p) + wait_q(place_wait, place_p, p); };
       e.ttft_p50_s = ttft_q(0.5);
       e.ttft_p90_s = ttft_q(0.9);
