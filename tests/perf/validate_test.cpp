@@ -272,6 +272,9 @@ TEST(Validate, CommonSpellingsResolveWithoutAMapping) {
   EXPECT_EQ(prec("mystery"), "none");
   EXPECT_EQ(resolve_stack(eff, none, "NVIDIA/TensorRT-LLM docs (tensorrtllm_backend, Triton)"), "trtllm-triton");
   EXPECT_EQ(resolve_stack(eff, none, "NVIDIA/TensorRT-LLM perf-overview"), "trt-llm");
+  // From v0.19 NVIDIA's tables ran the PyTorch backend, another engine with its own overheads.
+  EXPECT_EQ(resolve_stack(eff, none, "NVIDIA/TensorRT-LLM v0.20.0 perf-overview (trtllm-bench throughput, PyTorch backend)"),
+            "trtllm-pytorch");
   EXPECT_EQ(resolve_stack(eff, none, "aws-neuron/aws-neuron-sdk benchmarks"), "neuronx");
   EXPECT_EQ(resolve_stack(eff, none, "frugal bench http://x"), "");
 }
