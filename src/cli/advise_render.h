@@ -28,8 +28,9 @@ std::optional<AccuracyNote> top_choice_accuracy(const Advice& a, const Accuracy*
 // The advise command's two jobs, shared with `frugal demo` (cmd_advise.cpp). Unset token counts
 // take data/advise/defaults.toml's.
 void run_advice(const GlobalOptions& g, const std::vector<Workload>& workloads, int top, bool explain,
-                const std::string& region = "", const std::string& profile = "", const std::string& calibration = "");
+                const std::string& region = "", const std::string& profile = "", const std::string& calibration = "",
+                const std::string& gpu_stack = "");
 void run_compare_seed(const GlobalOptions& g, std::optional<double> prompt_tokens, std::optional<double> output_tokens,
-                      const std::string& calibration = "");
+                      const std::string& calibration = "", const std::string& gpu_stack = "");
 
 }  // namespace frugal::cli

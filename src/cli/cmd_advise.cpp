@@ -18,7 +18,7 @@ namespace {
 
 struct AdviseOptions {
   std::string model, task = "serve", rate, tpot_slo, ttft_slo, latency_slo, tokens, deadline, workloads;
-  std::string region, profile, headroom, ri_class, upfront, calibration;
+  std::string region, profile, headroom, ri_class, upfront, calibration, stack;
   double prompt = 0, output = 0, seq_len = 0;
   CLI::Option* seq_len_opt = nullptr;
   CLI::Option* prompt_opt = nullptr;  // given on the command line? (else the data defaults apply)
@@ -58,10 +58,12 @@ Workload workload_from(const AdviseOptions& o) {
 // --region flag (empty: the AWS conventions); a workload's own `region` wins. Throws
 // NoResultError after printing when a workload has no feasible configuration.
 void run_advice(const GlobalOptions& g, const std::vector<Workload>& workloads, int top, bool explain,
-                const std::string& region, const std::string& profile, const std::string& calibration) {
+                const std::string& region, const std::string& profile, const std::string& calibration,
+                const std::string& gpu_stack) {
   const std::string dir = resolve_data_dir(g.data_dir);
   auto cat = open_catalog(dir);
   auto eff = Efficiency::load(efficiency_path(dir, calibration));
+  if (!gpu_stack.empty()) eff.use_gpu_stack(gpu_stack);
   auto defaults = AdviseDefaults::load(dir + "/advise/defaults.toml");
   const auto accuracy = load_accuracy(dir, calibration);
   const auto check = independent_check(dir, cat, eff);
@@ -86,6 +88,10 @@ void run_advice(const GlobalOptions& g, const std::vector<Workload>& workloads, 
     a.region_from = pr.from;
     if (a.ranked.empty()) empty.push_back(w.name);
     auto ts = advice_tables(a, top, explain || a.ranked.empty());
+    if (!gpu_stack.empty() && !ts.empty()) {
+      ts.front().notes.push_back(fmt::format("NVIDIA GPUs priced on stack '{}' (--stack, instead of the assumed one): {}",
+                                             gpu_stack, eff.stack(gpu_stack).description));
+    }
     if (!calibration.empty() && !ts.empty()) {
       ts.front().notes.push_back(fmt::format("performance factors from calibration '{}': {}", calibration,
                                              eff.fit_note.empty() ? eff.path : eff.fit_note));
@@ -109,10 +115,11 @@ void run_advice(const GlobalOptions& g, const std::vector<Workload>& workloads, 
 }
 
 void run_compare_seed(const GlobalOptions& g, std::optional<double> prompt_tokens, std::optional<double> output_tokens,
-                      const std::string& calibration) {
+                      const std::string& calibration, const std::string& gpu_stack) {
   const std::string dir = resolve_data_dir(g.data_dir);
   auto cat = open_catalog(dir);
   auto eff = Efficiency::load(efficiency_path(dir, calibration));
+  if (!gpu_stack.empty()) eff.use_gpu_stack(gpu_stack);
   auto defaults = AdviseDefaults::load(dir + "/advise/defaults.toml");
   const double prompt = prompt_tokens.value_or(defaults.prompt_tokens);
   const double output = output_tokens.value_or(defaults.output_tokens);
@@ -147,6 +154,8 @@ void register_advise(CLI::App& app, GlobalOptions& g) {
   c->add_option("--profile", o->profile, "AWS profile whose region to use (no credentials are needed)");
   c->add_option("--calibration", o->calibration,
                 "Use the performance factors fitted to your own measurements (frugal perf calibrate FILE --calibration NAME)");
+  c->add_option("--stack", o->stack,
+                "Serving stack on NVIDIA GPUs, e.g. trtllm-pytorch (default: trt-llm, a TensorRT engine; Neuron keeps neuronx)");
   c->add_option("--headroom", o->headroom, "Memory and latency kept in reserve, e.g. 10% or 0 (default in data/advise/defaults.toml)");
   c->add_option("--ri-class", o->ri_class, "Reserved Instance class for ri-1y/ri-3y rows")->check(CLI::IsMember({"standard", "convertible"}));
   c->add_option("--upfront", o->upfront, "Payment option for ri-*/sp-* rows")
@@ -159,7 +168,7 @@ void register_advise(CLI::App& app, GlobalOptions& g) {
   c->callback([&g, o] {
     if (o->compare_seed) {
       return run_compare_seed(g, o->prompt_opt->count() ? std::optional(o->prompt) : std::nullopt,
-                              o->output_opt->count() ? std::optional(o->output) : std::nullopt, o->calibration);
+                              o->output_opt->count() ? std::optional(o->output) : std::nullopt, o->calibration, o->stack);
     }
     std::vector<Workload> ws;
     if (!o->workloads.empty()) {
@@ -169,7 +178,7 @@ void register_advise(CLI::App& app, GlobalOptions& g) {
       if (o->model.empty()) throw Error("--model is required (or --workloads FILE, or --compare-seed)");
       ws.push_back(workload_from(*o));
     }
-    run_advice(g, ws, o->top, o->explain, o->region, o->profile, o->calibration);
+    run_advice(g, ws, o->top, o->explain, o->region, o->profile, o->calibration, o->stack);
   });
 }
 

@@ -208,6 +208,21 @@ const std::string& Efficiency::default_stack(const Accelerator& a) const {
   return a.is_neuron() ? neuron_stack_ : gpu_stack_;
 }
 
+void Efficiency::use_gpu_stack(const std::string& name) {
+  if (!stacks_.count(name)) {
+    std::string known;
+    for (const auto& [k, s] : stacks_) {
+      if (k != neuron_stack_) known += (known.empty() ? "" : ", ") + k;
+    }
+    throw Error(fmt::format("--stack: unknown serving stack '{}' (expected one of: {})", name, known));
+  }
+  if (name == neuron_stack_) {
+    throw Error(fmt::format("--stack: '{}' is the Neuron stack, assumed on Inferentia/Trainium already; "
+                            "--stack picks the engine on NVIDIA GPUs", name));
+  }
+  gpu_stack_ = name;
+}
+
 std::string Efficiency::to_toml() const {
   std::ostringstream o;
   o << "# Efficiency factors of frugal's performance model.\n"

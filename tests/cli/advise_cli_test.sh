@@ -33,6 +33,31 @@ us=$(jq_py "print(d['ranked'][0]['hourly_price'], d['ranked'][0]['region'], d['r
 [[ "$us" == "1.006 us-east-1 2026-07-20" ]] || fail "us-east-1 price: $us"
 ok
 
+# --stack prices NVIDIA GPUs on another engine (TensorRT-LLM's PyTorch backend) while Neuron keeps
+# its own; the accuracy quoted is that engine's. An unknown or Neuron stack is refused.
+for st in default trtllm-pytorch; do
+  flag=(); [[ $st == default ]] || flag=(--stack "$st")
+  "$frugal" --format json advise --model llama-3.1-8b --rate 5/s --tpot-slo 50ms --region us-east-1 --purchase on-demand \
+    --instances g6e.xlarge,inf2.xlarge "${flag[@]}" >"$tmp/stack-$st.json" || fail "advise --stack $st"
+done
+jq_py "r={c['instance']:c for c in d['ranked']}
+assert r['g6e.xlarge']['stack']=='trtllm-pytorch', r['g6e.xlarge']['stack']
+assert r['inf2.xlarge']['stack']=='neuronx', r['inf2.xlarge']['stack']" <"$tmp/stack-trtllm-pytorch.json" || fail "--stack applies to GPUs only"
+g_def=$(jq_py "print([c['tpot_s'] for c in d['ranked'] if c['instance']=='g6e.xlarge'][0])" <"$tmp/stack-default.json")
+g_pt=$(jq_py "print([c['tpot_s'] for c in d['ranked'] if c['instance']=='g6e.xlarge'][0])" <"$tmp/stack-trtllm-pytorch.json")
+[[ "$g_def" != "$g_pt" ]] || fail "--stack trtllm-pytorch priced g6e.xlarge like the default engine ($g_def)"
+jq_py "assert d['ranked'][0]['stack']=='trt-llm' or d['ranked'][0]['instance'].startswith('inf2'), d['ranked'][0]" <"$tmp/stack-default.json" || fail "default GPU stack"
+"$frugal" advise --model llama-3.1-8b --rate 5/s --tpot-slo 50ms --region us-east-1 --purchase on-demand --instances g6e.xlarge \
+  --stack trtllm-pytorch >"$tmp/stack.txt" || fail "advise --stack text"
+grep -q "NVIDIA GPUs priced on stack 'trtllm-pytorch' (--stack" "$tmp/stack.txt" || fail "--stack note: $(cat "$tmp/stack.txt")"
+grep -q "L40S / trtllm-pytorch" "$tmp/stack.txt" || fail "--stack accuracy line: $(cat "$tmp/stack.txt")"
+for bad in nope neuronx; do
+  if "$frugal" advise --model llama-3.1-8b --rate 5/s --stack "$bad" >"$tmp/bad-stack.out" 2>"$tmp/bad-stack.err"; then fail "--stack $bad accepted"; fi
+  grep -q -- "--stack: .*'$bad'" "$tmp/bad-stack.err" || fail "--stack $bad error: $(cat "$tmp/bad-stack.err")"
+  [[ ! -s "$tmp/bad-stack.out" ]] || fail "--stack $bad printed advice"
+done
+ok
+
 # RI rows state their commitment and break-even utilisation (rate / on-demand).
 "$frugal" --format json advise --model llama-3.1-8b --rate 5/s --tpot-slo 50ms --region eu-west-1 --purchase ri-3y --instances g5.xlarge --upfront all-upfront >"$tmp/ri.json" || fail "ri advise"
 jq_py "c=d['ranked'][0]; m=c['commitment']

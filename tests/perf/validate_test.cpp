@@ -279,6 +279,28 @@ TEST(Validate, CommonSpellingsResolveWithoutAMapping) {
   EXPECT_EQ(resolve_stack(eff, none, "frugal bench http://x"), "");
 }
 
+// `advise --stack` swaps the engine assumed on NVIDIA GPUs; Neuron devices keep theirs, and a name
+// that is not a GPU stack is refused with the ones that are.
+TEST(Efficiency, AdviseStackReplacesTheGpuDefaultOnly) {
+  auto cat = Catalog::load(kData);
+  auto eff = Efficiency::load(kData + "/perf/efficiency.toml");
+  const auto& h100 = *cat.find_accelerator("H100-80GB");
+  const auto& inf2 = *cat.find_accelerator("Inferentia2-core");
+  EXPECT_EQ(eff.default_stack(h100), "trt-llm");
+  eff.use_gpu_stack("trtllm-pytorch");
+  EXPECT_EQ(eff.default_stack(h100), "trtllm-pytorch");
+  EXPECT_EQ(eff.default_stack(inf2), "neuronx");
+  try {
+    eff.use_gpu_stack("vllm-9");
+    FAIL() << "an unknown stack was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("expected one of: tgi-v1, trt-llm, trtllm-pytorch, trtllm-triton"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(eff.use_gpu_stack("neuronx"), Error);
+  EXPECT_EQ(eff.default_stack(h100), "trtllm-pytorch");  // a refused name changes nothing
+}
+
 // The independent check (data/perf/independent_check.csv) is a separate publisher's runs that no
 // fit ever sees: none of its sources may appear in measured.csv, every row must be predictable
 // (--strict), and it is scored with the stack the advisor assumes on Neuron, not GPU TGI.
