@@ -52,6 +52,19 @@ Workload workload_from(const AdviseOptions& o) {
   return w;
 }
 
+// The factors advise prices with: the named calibration's (or the bundled ones), with `gpu_stack`
+// (--stack) as the engine on NVIDIA GPUs when given.
+Efficiency advise_efficiency(const std::string& dir, const std::string& calibration, const std::string& gpu_stack) {
+  auto eff = Efficiency::load(efficiency_path(dir, calibration));
+  if (gpu_stack.empty()) return eff;
+  try {
+    eff.use_gpu_stack(gpu_stack);
+  } catch (const Error& e) {
+    throw Error(fmt::format("--stack: {}", e.what()));
+  }
+  return eff;
+}
+
 }  // namespace
 
 // Runs advise for `workloads` and renders them all (used by `advise` and `demo`). `region`: the
@@ -62,8 +75,7 @@ void run_advice(const GlobalOptions& g, const std::vector<Workload>& workloads, 
                 const std::string& gpu_stack) {
   const std::string dir = resolve_data_dir(g.data_dir);
   auto cat = open_catalog(dir);
-  auto eff = Efficiency::load(efficiency_path(dir, calibration));
-  if (!gpu_stack.empty()) eff.use_gpu_stack(gpu_stack);
+  auto eff = advise_efficiency(dir, calibration, gpu_stack);
   auto defaults = AdviseDefaults::load(dir + "/advise/defaults.toml");
   const auto accuracy = load_accuracy(dir, calibration);
   const auto check = independent_check(dir, cat, eff);
@@ -118,8 +130,7 @@ void run_compare_seed(const GlobalOptions& g, std::optional<double> prompt_token
                       const std::string& calibration, const std::string& gpu_stack) {
   const std::string dir = resolve_data_dir(g.data_dir);
   auto cat = open_catalog(dir);
-  auto eff = Efficiency::load(efficiency_path(dir, calibration));
-  if (!gpu_stack.empty()) eff.use_gpu_stack(gpu_stack);
+  auto eff = advise_efficiency(dir, calibration, gpu_stack);
   auto defaults = AdviseDefaults::load(dir + "/advise/defaults.toml");
   const double prompt = prompt_tokens.value_or(defaults.prompt_tokens);
   const double output = output_tokens.value_or(defaults.output_tokens);

@@ -214,11 +214,11 @@ void Efficiency::use_gpu_stack(const std::string& name) {
     for (const auto& [k, s] : stacks_) {
       if (k != neuron_stack_) known += (known.empty() ? "" : ", ") + k;
     }
-    throw Error(fmt::format("--stack: unknown serving stack '{}' (expected one of: {})", name, known));
+    throw Error(fmt::format("unknown serving stack '{}' (expected one of: {})", name, known));
   }
   if (name == neuron_stack_) {
-    throw Error(fmt::format("--stack: '{}' is the Neuron stack, assumed on Inferentia/Trainium already; "
-                            "--stack picks the engine on NVIDIA GPUs", name));
+    throw Error(fmt::format("'{}' is the Neuron stack, assumed on Inferentia/Trainium already; "
+                            "this picks the engine on NVIDIA GPUs", name));
   }
   gpu_stack_ = name;
 }

@@ -101,7 +101,7 @@ class Efficiency {
   const StackFactors& stack(const std::string& name) const;
   // The stack the advisor assumes for a device (e.g. trt-llm for NVIDIA, neuronx for Neuron).
   const std::string& default_stack(const Accelerator& a) const;
-  // Makes `name` the stack assumed on NVIDIA GPUs (`advise --stack`). Throws Error naming the known
+  // Makes `name` the stack assumed on NVIDIA GPUs (what `advise --stack` sets). Throws Error naming the known
   // stacks for an unknown one, and refuses the Neuron default: a GPU is never priced with the
   // overheads of an engine that only runs on NeuronCores.
   void use_gpu_stack(const std::string& name);
