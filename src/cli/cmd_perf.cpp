@@ -300,7 +300,7 @@ void run_estimate(const GlobalOptions& g, const PerfOptions& o) {
     t.notes.push_back(fmt::format("does not fit: needs {} of {} per device", human_bytes(mem.used()), human_bytes(mem.capacity)));
   }
   if (s.saturated) {
-    t.notes.push_back(load.requests > 0 ? fmt::format("saturated: {} exceeds the {:.3g} requests/s the replica completes with {:.0f} in flight; the rest wait in its queue", load.describe(), s.requests_per_s, s.running)
+    t.notes.push_back(load.requests > 0 ? fmt::format("saturated: {} arrives faster than the replica completes: the backlog grows while requests arrive, then drains ({:.3g} requests/s over the run, {:.0f} in flight on average); TTFT shown is the mean latency less the decode, not a steady state", load.describe(), s.requests_per_s, s.running)
                                         : fmt::format("saturated: {} exceeds the replica's {:.3g} requests/s; the queue grows without bound", load.describe(), s.capacity_rps));
   }
   if (!s.ttft_steady && !s.saturated) t.notes.push_back("max load: TTFT shown is after admission; the queue's wait depends on how many requests are offered");

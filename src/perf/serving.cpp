@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <limits>
 
 namespace frugal {
@@ -16,11 +17,10 @@ struct Steady {
   double ttft = 0, tpot = 0, e2e = 0;
 };
 
-Steady steady(const LlmConfig& c, double others, double busy, double prompt, double output) {
+// `arrivals`: requests whose prompts join per iteration (per token of ours).
+Steady steady(const LlmConfig& c, double others, double busy, double prompt, double output, double arrivals) {
   const double n = others + 1;
   const double ctx = prompt + output / 2;
-  // Requests arriving per token of ours: the others complete one request every `output` tokens.
-  const double arrivals = others / output;
   Steady s;
   if (c.device.stack->chunked_prefill) {
     const double budget = std::max(1.0, token_budget(c) - n);
@@ -43,6 +43,11 @@ Steady steady(const LlmConfig& c, double others, double busy, double prompt, dou
   }
   s.e2e = s.ttft + std::max(0.0, output - 1) * s.tpot;
   return s;
+}
+
+// In steady state the others complete one request every `output` tokens, and each is replaced.
+Steady steady(const LlmConfig& c, double others, double busy, double prompt, double output) {
+  return steady(c, others, busy, prompt, output, others / output);
 }
 
 // N requests sent at once, all admitted (N within the running limit): a prefill phase, in which
@@ -82,6 +87,63 @@ void fill(LoadEstimate& e, const Steady& s, double running, double output) {
   e.ttft_avg_s = e.ttft_p50_s = e.ttft_p90_s = e.ttft_p99_s = s.ttft + e.queue_wait_s;
   e.e2e_s = s.e2e + e.queue_wait_s;
   e.requests_per_s = running / s.e2e;
+  e.tokens_per_s = e.requests_per_s * output;
+}
+
+// A finite open-loop run (N requests at R/s), stepped through. The queueing formulas below assume
+// a steady state, which a finite run reaches only if its N/R seconds of arrivals are long against
+// a request's latency, and which a run past the engine's capacity never reaches: its backlog does
+// not jump to N in flight but grows by what arrives less what completes, and nothing completes
+// before its O tokens are out, however many are in flight. So the run goes in chunks of O/32
+// iterations: what arrived during a chunk is admitted at its start while the engine has places
+// (the rest wait), its prompts are prefilled inside the chunk's iterations, and it leaves 32
+// chunks later. Gives the mean ITL over every token (as benchmarks average it), the run's tokens
+// over its span, the mean in flight and the mean latency (Little's law over the run).
+void simulate_finite_run(const LlmConfig& c, double rate, double requests, double limit, double prompt, double output,
+                     LoadEstimate& e) {
+  // At most 32 chunks per request's life, and at least ~1/128 of the arrivals per chunk (a long,
+  // light run is near its steady state: finer steps cost time and change nothing). A whole number
+  // of chunks spans exactly O iterations.
+  const double ctx = prompt + output / 2;
+  const double fastest = decode_step_time(c, 1, ctx);
+  const double wanted = std::max(output / 32, requests / rate / 128 / fastest);
+  const auto chunks = static_cast<size_t>(std::max(1.0, std::ceil(output / std::max(1.0, wanted))));
+  const double per_chunk = output / static_cast<double>(chunks);  // iterations
+  std::deque<double> cohorts;  // requests admitted per chunk, oldest first
+  double t = 0, arrived = 0, waiting = 0, running = 0, in_flight_s = 0, waiting_s = 0, gaps_s = 0, tokens = 0;
+  while (true) {
+    // Idle between arrivals: on to the next request's worth.
+    if (running <= 1e-9 && waiting <= 1e-9) t = std::max(t, std::min(requests, arrived + 1) / rate);
+    const double now = std::min(requests, rate * t);
+    waiting += now - arrived;
+    arrived = now;
+    const double admit = std::min(waiting, std::max(0.0, limit - running));
+    waiting -= admit;
+    running += admit;
+    cohorts.push_back(admit);
+    // The chunk's iterations decode the running ones and prefill the admitted prompts.
+    const double tau = running > 0 ? steady(c, running - 1, 1.0, prompt, output, admit / per_chunk).tpot
+                                   : decode_step_time(c, 1, prompt);
+    const double span = per_chunk * tau;
+    in_flight_s += running * span;
+    waiting_s += waiting * span;
+    // The admitted get their first tokens evenly over the chunk's prefill work (as in a burst's
+    // prefill phase): on average half the chunk is TTFT to them, the other half inter-token gaps.
+    const double decoding = running - admit / 2;
+    gaps_s += decoding * span;
+    tokens += decoding * per_chunk;
+    t += span;
+    if (cohorts.size() >= chunks) {
+      running = std::max(0.0, running - cohorts.front());
+      cohorts.pop_front();
+    }
+    if (arrived >= requests && waiting <= 0 && running <= 1e-9) break;
+  }
+  e.running = in_flight_s / t;
+  e.tpot_s = tokens > 0 ? gaps_s / tokens : decode_step_time(c, 1, prompt);
+  e.e2e_s = (in_flight_s + waiting_s) / requests;
+  e.ttft_avg_s = e.ttft_p50_s = e.ttft_p90_s = e.ttft_p99_s = std::max(0.0, e.e2e_s - (output - 1) * e.tpot_s);
+  e.requests_per_s = requests / t;
   e.tokens_per_s = e.requests_per_s * output;
 }
 
@@ -168,14 +230,21 @@ LoadEstimate estimate_load(const LlmConfig& c, const Load& load, double prompt, 
     }
     case Load::Kind::kRate: {
       const double rate = load.value;
+      const bool finite = load.requests > 0;
       // A finite run never has more than its N requests in flight, however far the rate is past
       // what the engine completes: it saturates at min(limit, N), not at the engine's limit.
-      const double cap = load.requests > 0 ? std::min(limit, load.requests) : limit;
+      const double cap = finite ? std::min(limit, load.requests) : limit;
       const Steady at_cap = cap < limit ? steady(c, cap - 1, 1.0, prompt, output) : at_limit;
+      // Past capacity there is no steady state and TTFT is the run's backlog. An endless run then
+      // holds the engine at its cap; a finite one is stepped through.
       auto saturate = [&] {
+        if (finite) {
+          simulate_finite_run(c, rate, load.requests, limit, prompt, output, e);
+        } else {
+          fill(e, at_cap, cap, output);
+        }
         e.saturated = true;
         e.ttft_steady = false;
-        fill(e, at_cap, cap, output);
       };
       if (rate >= cap / at_cap.e2e) {
         saturate();
@@ -206,17 +275,24 @@ LoadEstimate estimate_load(const LlmConfig& c, const Load& load, double prompt, 
       // mean wait is ~2.4 request latencies, where the prefill queue alone says a few milliseconds.
       double place_wait = 0, place_p = 0;
       const int places = static_cast<int>(std::floor(cap));
-      if ((load.requests <= 0 || load.requests > limit) && n < places) {
+      if ((!finite || load.requests > limit) && n < places) {
         place_p = erlang_c(places, n);
         place_wait = place_p * s.e2e / (places - n) / 2;
       }
       e.queue_wait_s = prefill_wait + place_wait;
       e.place_wait_s = place_wait;
       fill(e, s, std::max(n, 1.0), output);
-      // An endless run completes what arrives. A finite one is its tokens over its span: the N
-      // arrivals take N/R, and the last request still runs its own latency after it arrives.
-      e.requests_per_s = load.requests > 0 ? load.requests / (load.requests / rate + e.e2e_s) : rate;
-      e.tokens_per_s = e.requests_per_s * output;
+      e.requests_per_s = rate;  // an endless run completes what arrives
+      e.tokens_per_s = rate * output;
+      if (finite) {
+        // TTFT stays the queues' (the run is below capacity); ITL and throughput are the run's.
+        LoadEstimate run;
+        simulate_finite_run(c, rate, load.requests, limit, prompt, output, run);
+        e.tpot_s = run.tpot_s;
+        e.e2e_s = e.ttft_avg_s + std::max(0.0, output - 1) * e.tpot_s;
+        e.requests_per_s = run.requests_per_s;
+        e.tokens_per_s = run.tokens_per_s;
+      }
       // Waiting times are near-exponential given a wait (probability rho for the prefill queue,
       // Erlang C for a place): quantiles of each, added (an upper bound for their sum's).
       auto wait_q = [](double mean, double p_wait, double p) {

@@ -173,32 +173,53 @@ TEST(Serving, BurstRunsAPrefillPhaseThenDecodesToTheEnd) {
   EXPECT_DOUBLE_EQ(over.running, limit);
 }
 
-// An open-loop run of N requests never has more than N in flight: past the rate the engine
-// completes it saturates at N running, not at the engine's limit (which an endless run would reach).
-TEST(Serving, AFiniteRunSaturatesAtItsRequestCount) {
-  const auto c = config("llama-3.1-8b", "p5.48xlarge", "bf16", 1, "trtllm-triton");
-  const double prompt = 467, output = 256, n = 100;
+// A finite open-loop run (N requests at R/s) is stepped through, not held at a steady state it may
+// never reach: past capacity its backlog grows by what arrives less what completes, so it neither
+// jumps to N in flight nor to the endless run's limit.
+TEST(Serving, AFiniteRunIsSteppedThroughNotHeldAtItsRequestCount) {
+  const auto c = config("llama-3.1-70b", "p5.48xlarge", "bf16", 4, "trtllm-triton");
+  const double prompt = 467, output = 256, n = 500;
   const double limit = running_limit(c, prompt, output);
-  ASSERT_GT(limit, 4 * n);
-  Load finite = Load::rate(1e4);
-  finite.requests = n;
-  const auto capped = estimate_load(c, finite, prompt, output);
-  const auto endless = estimate_load(c, Load::rate(1e4), prompt, output);
-  EXPECT_TRUE(capped.saturated);
-  EXPECT_DOUBLE_EQ(capped.running, n);
+  ASSERT_GT(limit, n);
+  auto finite = [&](double rate, double requests) {
+    Load l = Load::rate(rate);
+    l.requests = requests;
+    return estimate_load(c, l, prompt, output);
+  };
+  // All at once: the run is the burst the burst model describes.
+  const auto flood = finite(1e6, n);
+  const auto burst = estimate_load(c, Load::burst(n), prompt, output);
+  EXPECT_TRUE(flood.saturated);
+  EXPECT_FALSE(flood.ttft_steady);
+  EXPECT_NEAR(flood.running / n, 1, 0.05);
+  EXPECT_NEAR(flood.tpot_s / burst.tpot_s, 1, 0.1);
+  EXPECT_NEAR(flood.tokens_per_s / burst.tokens_per_s, 1, 0.1);
+  const auto endless = estimate_load(c, Load::rate(1e6), prompt, output);
   EXPECT_DOUBLE_EQ(endless.running, limit);
-  EXPECT_LT(capped.tpot_s, endless.tpot_s);
-  // Below saturation the count does not bind: the steady state is the same.
-  Load light = Load::rate(1);
-  light.requests = n;
-  const auto finite_light = estimate_load(c, light, prompt, output);
-  const auto endless_light = estimate_load(c, Load::rate(1), prompt, output);
-  EXPECT_DOUBLE_EQ(finite_light.tpot_s, endless_light.tpot_s);
-  // Its throughput is its tokens over its span: 100 arrivals over 100 s, then the last request's
-  // own latency. An endless run completes exactly what arrives.
-  EXPECT_DOUBLE_EQ(endless_light.tokens_per_s, 1 * output);
-  EXPECT_NEAR(finite_light.tokens_per_s, n * output / (n / 1.0 + finite_light.e2e_s), 1e-9);
-  EXPECT_LT(finite_light.tokens_per_s, endless_light.tokens_per_s);
+  EXPECT_LT(flood.tpot_s, endless.tpot_s);
+  // Where the steady state ends (the rate at which the model stops predicting TTFT), ITL and
+  // throughput carry on: no jump to N in flight.
+  double lo = 1, hi = 1e3;
+  ASSERT_FALSE(finite(lo, n).saturated);
+  ASSERT_TRUE(finite(hi, n).saturated);
+  for (int i = 0; i < 50; ++i) {
+    const double mid = std::sqrt(lo * hi);
+    (finite(mid, n).saturated ? hi : lo) = mid;
+  }
+  const auto below = finite(lo, n), above = finite(hi, n);
+  ASSERT_FALSE(below.saturated);
+  ASSERT_TRUE(above.saturated);
+  EXPECT_NEAR(above.tpot_s / below.tpot_s, 1, 0.01);
+  EXPECT_NEAR(above.tokens_per_s / below.tokens_per_s, 1, 0.01);
+  EXPECT_LT(above.running, 0.9 * n);
+  // Light and long, the run sits at the steady state the queueing model gives an endless run:
+  // the same ITL and TTFT, and its throughput is its tokens over N/R plus the last one's latency.
+  const double requests = 1000;
+  const auto light = finite(1, requests), steady = estimate_load(c, Load::rate(1), prompt, output);
+  EXPECT_NEAR(light.tpot_s / steady.tpot_s, 1, 0.02);
+  EXPECT_NEAR(light.ttft_avg_s, steady.ttft_avg_s, 1e-9);
+  EXPECT_NEAR(light.tokens_per_s / (requests * output / (requests / 1.0 + steady.e2e_s)), 1, 0.02);
+  EXPECT_DOUBLE_EQ(steady.tokens_per_s, 1 * output);  // an endless run completes what arrives
 }
 
 // Open loop near the engine's limit: Poisson arrivals wait for a free place (M/G/c, Erlang C,
