@@ -94,13 +94,13 @@ void fill(LoadEstimate& e, const Steady& s, double running, double output) {
 // a steady state, which a finite run reaches only if its N/R seconds of arrivals are long against
 // a request's latency, and which a run past the engine's capacity never reaches: its backlog does
 // not jump to N in flight but grows by what arrives less what completes, and nothing completes
-// before its O tokens are out, however many are in flight. So the run goes in chunks of O/32
+// before its O tokens are out, however many are in flight. So the run goes in chunks of
 // iterations: what arrived during a chunk is admitted at its start while the engine has places
-// (the rest wait), its prompts are prefilled inside the chunk's iterations, and it leaves 32
-// chunks later. Gives the mean ITL over every token (as benchmarks average it), the run's tokens
-// over its span, the mean in flight and the mean latency (Little's law over the run).
+// (the rest wait), its prompts are prefilled inside the chunk's iterations, and it leaves when
+// its O iterations are done. Gives the mean ITL over every token (as benchmarks average it), the
+// run's tokens over its span, the mean in flight and the mean latency (Little's law over the run).
 void simulate_finite_run(const LlmConfig& c, double rate, double requests, double limit, double prompt, double output,
-                     LoadEstimate& e) {
+                         LoadEstimate& e) {
   // At most 32 chunks per request's life, and at least ~1/128 of the arrivals per chunk (a long,
   // light run is near its steady state: finer steps cost time and change nothing). A whole number
   // of chunks spans exactly O iterations.
@@ -111,9 +111,10 @@ void simulate_finite_run(const LlmConfig& c, double rate, double requests, doubl
   const double per_chunk = output / static_cast<double>(chunks);  // iterations
   std::deque<double> cohorts;  // requests admitted per chunk, oldest first
   double t = 0, arrived = 0, waiting = 0, running = 0, in_flight_s = 0, waiting_s = 0, gaps_s = 0, tokens = 0;
+  const double none = 1e-9 * requests;  // what rounding leaves of a drained queue or engine
   while (true) {
     // Idle between arrivals: on to the next request's worth.
-    if (running <= 1e-9 && waiting <= 1e-9) t = std::max(t, std::min(requests, arrived + 1) / rate);
+    if (running <= none && waiting <= none) t = std::max(t, std::min(requests, arrived + 1) / rate);
     const double now = std::min(requests, rate * t);
     waiting += now - arrived;
     arrived = now;
@@ -137,7 +138,7 @@ void simulate_finite_run(const LlmConfig& c, double rate, double requests, doubl
       running = std::max(0.0, running - cohorts.front());
       cohorts.pop_front();
     }
-    if (arrived >= requests && waiting <= 0 && running <= 1e-9) break;
+    if (arrived >= requests && waiting <= none && running <= none) break;
   }
   e.running = in_flight_s / t;
   e.tpot_s = tokens > 0 ? gaps_s / tokens : decode_step_time(c, 1, prompt);
@@ -231,8 +232,8 @@ LoadEstimate estimate_load(const LlmConfig& c, const Load& load, double prompt, 
     case Load::Kind::kRate: {
       const double rate = load.value;
       const bool finite = load.requests > 0;
-      // A finite run never has more than its N requests in flight, however far the rate is past
-      // what the engine completes: it saturates at min(limit, N), not at the engine's limit.
+      // A steady state holds at most min(limit, N) in flight: a finite run never has more than its
+      // N requests, however far the rate is past what the engine completes.
       const double cap = finite ? std::min(limit, load.requests) : limit;
       const Steady at_cap = cap < limit ? steady(c, cap - 1, 1.0, prompt, output) : at_limit;
       // Past capacity there is no steady state and TTFT is the run's backlog. An endless run then
