@@ -1,7 +1,7 @@
 // One load estimate for the v0.14 Triton configuration (Llama-3.1-70B BF16, TP 4 on H100, 467/256):
 // an endless open-loop rate (closed-form queueing) against finite runs of 500 requests, which are
-// stepped through (perf/serving.h). Calibration and cross-validation pay this per row and per
-// evaluation, so it is what their running time grows with. `make bench` runs it.
+// stepped through (perf/serving.h). Calibration and cross-validation pay this per finite-rate row
+// and per evaluation. `make bench` runs it.
 #include <benchmark/benchmark.h>
 
 #include "catalog/catalog.h"

@@ -99,13 +99,16 @@ void fill(LoadEstimate& e, const Steady& s, double running, double output) {
 // (the rest wait), its prompts are prefilled inside the chunk's iterations, and it leaves when
 // its O iterations are done. Gives the mean ITL over every token (as benchmarks average it), the
 // run's tokens over its span, the mean in flight and the mean latency (Little's law over the run).
-void simulate_finite_run(const LlmConfig& c, double rate, double requests, double limit, double prompt, double output,
-                         LoadEstimate& e) {
+struct FiniteRun {
+  double running = 0, tpot = 0, e2e = 0, requests_per_s = 0;
+};
+
+FiniteRun simulate_finite_run(const LlmConfig& c, double rate, double requests, double limit, double prompt,
+                              double output) {
   // At most 32 chunks per request's life, and at least ~1/128 of the arrivals per chunk (a long,
   // light run is near its steady state: finer steps cost time and change nothing). A whole number
   // of chunks spans exactly O iterations.
-  const double ctx = prompt + output / 2;
-  const double fastest = decode_step_time(c, 1, ctx);
+  const double fastest = decode_step_time(c, 1, prompt + output / 2);
   const double wanted = std::max(output / 32, requests / rate / 128 / fastest);
   const auto chunks = static_cast<size_t>(std::max(1.0, std::ceil(output / std::max(1.0, wanted))));
   const double per_chunk = output / static_cast<double>(chunks);  // iterations
@@ -122,9 +125,9 @@ void simulate_finite_run(const LlmConfig& c, double rate, double requests, doubl
     waiting -= admit;
     running += admit;
     cohorts.push_back(admit);
-    // The chunk's iterations decode the running ones and prefill the admitted prompts.
-    const double tau = running > 0 ? steady(c, running - 1, 1.0, prompt, output, admit / per_chunk).tpot
-                                   : decode_step_time(c, 1, prompt);
+    // The chunk's iterations decode the running ones and prefill the admitted prompts (something
+    // runs: an idle engine waited above for the next request's worth).
+    const double tau = steady(c, running - 1, 1.0, prompt, output, admit / per_chunk).tpot;
     const double span = per_chunk * tau;
     in_flight_s += running * span;
     waiting_s += waiting * span;
@@ -140,12 +143,7 @@ void simulate_finite_run(const LlmConfig& c, double rate, double requests, doubl
     }
     if (arrived >= requests && waiting <= none && running <= none) break;
   }
-  e.running = in_flight_s / t;
-  e.tpot_s = tokens > 0 ? gaps_s / tokens : decode_step_time(c, 1, prompt);
-  e.e2e_s = (in_flight_s + waiting_s) / requests;
-  e.ttft_avg_s = e.ttft_p50_s = e.ttft_p90_s = e.ttft_p99_s = std::max(0.0, e.e2e_s - (output - 1) * e.tpot_s);
-  e.requests_per_s = requests / t;
-  e.tokens_per_s = e.requests_per_s * output;
+  return {in_flight_s / t, gaps_s / tokens, (in_flight_s + waiting_s) / requests, requests / t};
 }
 
 // Erlang C: the probability that a Poisson arrival finds all `c` servers busy at offered load `a`
@@ -240,7 +238,14 @@ LoadEstimate estimate_load(const LlmConfig& c, const Load& load, double prompt, 
       // holds the engine at its cap; a finite one is stepped through.
       auto saturate = [&] {
         if (finite) {
-          simulate_finite_run(c, rate, load.requests, limit, prompt, output, e);
+          // TTFT is then the run's mean latency less its decode: the backlog's, not a steady state.
+          const FiniteRun run = simulate_finite_run(c, rate, load.requests, limit, prompt, output);
+          e.running = run.running;
+          e.tpot_s = run.tpot;
+          e.e2e_s = run.e2e;
+          e.ttft_avg_s = e.ttft_p50_s = e.ttft_p90_s = e.ttft_p99_s = std::max(0.0, run.e2e - (output - 1) * run.tpot);
+          e.requests_per_s = run.requests_per_s;
+          e.tokens_per_s = run.requests_per_s * output;
         } else {
           fill(e, at_cap, cap, output);
         }
@@ -287,12 +292,11 @@ LoadEstimate estimate_load(const LlmConfig& c, const Load& load, double prompt, 
       e.tokens_per_s = rate * output;
       if (finite) {
         // TTFT stays the queues' (the run is below capacity); ITL and throughput are the run's.
-        LoadEstimate run;
-        simulate_finite_run(c, rate, load.requests, limit, prompt, output, run);
-        e.tpot_s = run.tpot_s;
+        const FiniteRun run = simulate_finite_run(c, rate, load.requests, limit, prompt, output);
+        e.tpot_s = run.tpot;
         e.e2e_s = e.ttft_avg_s + std::max(0.0, output - 1) * e.tpot_s;
         e.requests_per_s = run.requests_per_s;
-        e.tokens_per_s = run.tokens_per_s;
+        e.tokens_per_s = run.requests_per_s * output;
       }
       // Waiting times are near-exponential given a wait (probability rho for the prefill queue,
       // Erlang C for a place): quantiles of each, added (an upper bound for their sum's).
