@@ -97,6 +97,20 @@ Efficiency Efficiency::load(const std::string& path) {
       }
     }
     if (const auto* c = st->get("chunked_prefill")) s.chunked_prefill = c->value_or(true);
+    if (const auto* c = st->get("decode_context_buckets")) s.decode_context_buckets = c->value_or(false);
+    if (s.decode_context_buckets) {
+      s.decode_context_buckets_source = optional_string(*st, "decode_context_buckets_source", path).value_or("");
+      if (s.decode_context_buckets_source.empty()) {
+        fail_at(location_of(*st, path), "expected decode_context_buckets_source: the code the buckets are read from");
+      }
+    }
+    if (const auto* c = st->get("pads_heads")) s.pads_heads = c->value_or(false);
+    if (s.pads_heads) {
+      s.pads_heads_source = optional_string(*st, "pads_heads_source", path).value_or("");
+      if (s.pads_heads_source.empty()) {
+        fail_at(location_of(*st, path), "expected pads_heads_source: the code pads_heads is read from");
+      }
+    }
     s.max_batch = optional_number(*st, "max_batch", path).value_or(s.max_batch);
     s.max_num_tokens = optional_number(*st, "max_num_tokens", path).value_or(0);
     s.kv_free_fraction = optional_number(*st, "kv_free_fraction", path).value_or(0);
@@ -281,6 +295,11 @@ std::string Efficiency::to_toml() const {
       o << fmt::format("peer_allreduce_max_bytes = {}\npeer_allreduce_source = {}\n", s.peer_allreduce_max_bytes,
                        toml_quote(s.peer_allreduce_source));
     }
+    if (s.decode_context_buckets) {
+      o << fmt::format("decode_context_buckets = true\ndecode_context_buckets_source = {}\n",
+                       toml_quote(s.decode_context_buckets_source));
+    }
+    if (s.pads_heads) o << fmt::format("pads_heads = true\npads_heads_source = {}\n", toml_quote(s.pads_heads_source));
     o << fmt::format("chunked_prefill = {}\nmax_batch = {}\n", s.chunked_prefill ? "true" : "false", s.max_batch);
     if (s.max_num_tokens > 0) o << fmt::format("max_num_tokens = {}\n", s.max_num_tokens);
     if (s.kv_free_fraction > 0) o << fmt::format("kv_free_fraction = {}\n", s.kv_free_fraction);

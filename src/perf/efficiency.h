@@ -47,6 +47,14 @@ struct StackFactors {
   std::vector<std::string> unsupported_precisions;
   std::string description;
   // Scheduler facts of the stack (data with their source, never fitted):
+  // The engine pads the attention heads up to a multiple of the TP degree and runs the padded
+  // heads (perf/llm.cpp head_padding); false: TP must divide the heads.
+  bool pads_heads = false;
+  std::string pads_heads_source;  // the code the padding rule is read from (required with it)
+  // Decode graphs are compiled for context buckets 128, 256, ... up to the sequence length, and a
+  // step attends over its whole bucket (perf/llm.h decode_context); false: over its context.
+  bool decode_context_buckets = false;
+  std::string decode_context_buckets_source;  // the code the buckets are read from (required with it)
   bool chunked_prefill = true;  // prompts go through in chunks inside decode iterations (else a
                                 // prefill pass pauses decoding, as TGI 1.x and transformers-neuronx)
   double max_batch = 256;       // most sequences the scheduler runs at once

@@ -32,6 +32,31 @@ constexpr double kWideBytes = 2;  // what a weight-quantized checkpoint keeps un
 
 // The untied input embedding table: looked up a row per token, never read whole or multiplied.
 double input_table_params(const ModelSpec& m) { return m.tied_embeddings ? 0 : m.embedding_params(); }
+
+// A stack that pads the attention heads up to a multiple of the TP degree (StackFactors::
+// pads_heads) runs the padded heads as real ones: their attention, their Q and O projection
+// weights (and K and V for multi-head attention, whose KV heads pad with the query heads) are
+// stored, read and multiplied like the others. GQA KV heads are replicated to one per rank, as
+// kv_shards already counts them.
+struct HeadPadding {
+  double attention = 1;     // factor on attention FLOPs
+  double kv = 1;            // factor on KV-cache bytes
+  double extra_params = 0;  // padded projection weights of the replica
+};
+HeadPadding head_padding(const LlmConfig& c) {
+  const ModelSpec& m = *c.model;
+  HeadPadding h;
+  if (!c.device.stack->pads_heads || m.kind != ModelKind::kDecoder || m.is_mla() || c.tp <= 1 || m.heads <= 0 ||
+      m.heads % c.tp == 0) {
+    return h;
+  }
+  const double padded = std::ceil(static_cast<double>(m.heads) / c.tp) * c.tp;
+  const bool mha = m.kv_heads == m.heads;
+  h.attention = padded / m.heads;
+  if (mha) h.kv = h.attention;
+  h.extra_params = m.layers * (mha ? 4.0 : 2.0) * m.hidden * (padded - m.heads) * m.head_dim;
+  return h;
+}
 }  // namespace
 
 double unquantized_weight_params(const ModelSpec& m, const Precision& p) {
@@ -137,7 +162,7 @@ std::string unsupported_reason(const LlmConfig& c) {
     }
   }
   if (!acc.peak_for(*c.precision)) return fmt::format("{} has no {} support", acc.id, c.precision->name);
-  if (c.model->kind != ModelKind::kVision && c.tp > 1 && c.model->heads % c.tp != 0 && !acc.is_neuron() && !c.dep()) {
+  if (c.model->kind != ModelKind::kVision && c.tp > 1 && c.model->heads % c.tp != 0 && !c.device.stack->pads_heads && !c.dep()) {
     return fmt::format("TP {} does not divide {} attention heads", c.tp, c.model->heads);
   }
   return "";
@@ -148,8 +173,9 @@ MemoryBreakdown memory_for(const LlmConfig& c, int batch, double context) {
   const auto& pol = *c.device.memory;
   MemoryBreakdown b;
   b.capacity = c.device.memory_gib * kGiB;
-  b.weights = weight_bytes_per_device(c);
-  b.kv_cache = kv_bytes_for_context(m, *c.precision, context) * batch / kv_shards(c);
+  const HeadPadding pad = head_padding(c);
+  b.weights = weight_bytes_per_device(c) + pad.extra_params * c.precision->weight_bytes / c.tp;
+  b.kv_cache = kv_bytes_for_context(m, *c.precision, context) * pad.kv * batch / kv_shards(c);
   if (m.kind == ModelKind::kVision) {
     b.activations = 0;
   } else {
@@ -196,9 +222,11 @@ double pass_cost(const LlmConfig& c, double tokens, double attn_flops, double kv
   // Routed-expert matmuls (grouped GEMMs) run at moe_eff of the dense kernels' efficiency.
   const double moe = c.device.stack->moe_eff;
   const double expert_flops = m.is_moe() ? 2.0 * m.active_experts * m.params_per_expert() * tokens : 0;
-  const double linear = linear_flops(m, tokens);
+  const HeadPadding pad = head_padding(c);
+  const double linear = linear_flops(m, tokens) + 2.0 * pad.extra_params * tokens;
   const double compute_rate = c.tp * peak(c), memory_rate = bandwidth(c) * fam.mem_eff;
-  const WeightReads w = weight_reads_per_device(c, tokens);
+  WeightReads w = weight_reads_per_device(c, tokens);
+  w.dense += pad.extra_params * c.precision->weight_bytes / c.tp;
   // The 16-bit part of a quantized checkpoint runs ordinary 16-bit matmuls: no 4-bit kernel factors,
   // and at the 16-bit tensor peak (an FP8 or INT8 peak is twice that).
   const double wide_flops = 2.0 * w.wide_params * tokens;
@@ -215,9 +243,9 @@ double pass_cost(const LlmConfig& c, double tokens, double attn_flops, double kv
     const double fp8 = c.device.accelerator->peak_flops("fp8").value_or(0) * c.device.fraction;
     if (fp8 > 0) attn_rate = c.tp * fp8;
   }
-  const double attn_compute = attn_flops / fam.attn_eff / attn_rate;
+  const double attn_compute = attn_flops * pad.attention / fam.attn_eff / attn_rate;
   const double matmul_memory = ((w.dense + w.experts / moe) * weight_traffic / w4_reads + w.wide) / memory_rate;
-  const double attn_memory = kv_bytes / kv_shards(c) / memory_rate;
+  const double attn_memory = kv_bytes * pad.kv / kv_shards(c) / memory_rate;
   double t_comm = 0;
   if (c.tp > 1 && m.kind != ModelKind::kVision) {
     // Two all-reduces per layer (attention output, MLP output). A ring (Thakur et al. 2005) pays
@@ -253,6 +281,22 @@ double iteration_time(const LlmConfig& c, double decode, double decode_ctx, doub
   return pass_cost(c, decode + prefill, attn, kv) + overhead;
 }
 
+double decode_context(const LlmConfig& c, double prompt, double output) {
+  if (!c.device.stack->decode_context_buckets || output <= 0) return prompt + output / 2;
+  // Buckets 128, 256, ... below the compiled sequence length (prompt + output), then that length:
+  // the token at position p attends over the smallest bucket >= p. The cost is linear in the
+  // context, so the mean bucket over positions [P, P + O) prices the average step exactly.
+  const double last = prompt + output;
+  double sum = 0, lo = prompt;
+  for (double bucket = 128; lo < last; bucket *= 2) {
+    const double b = std::min(bucket, last);
+    if (b <= lo) continue;
+    sum += (b - lo) * b;
+    lo = b;
+  }
+  return sum / output;
+}
+
 double prefill_time(const LlmConfig& c, int batch, double prompt) {
   const double overhead = c.device.stack->prefill_overhead_s;
   if (c.model->kind != ModelKind::kDecoder) return pass_time(c, batch, prompt, prompt / 2, overhead);
@@ -280,7 +324,7 @@ ServeEstimate serve_at(const LlmConfig& c, int batch, double prompt, double outp
     s.tokens_per_s = 0;
     return s;
   }
-  const double step = decode_step_time(c, batch, prompt + output / 2);
+  const double step = decode_step_time(c, batch, decode_context(c, prompt, output));
   const double prefill = prefill_time(c, batch, prompt);
   s.tpot_s = step;
   s.ttft_s = prefill_time(c, 1, prompt) + step;

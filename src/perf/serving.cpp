@@ -20,7 +20,7 @@ struct Steady {
 // `arrivals`: requests whose prompts join per iteration (per token of ours).
 Steady steady(const LlmConfig& c, double others, double busy, double prompt, double output, double arrivals) {
   const double n = others + 1;
-  const double ctx = prompt + output / 2;
+  const double ctx = decode_context(c, prompt, output);
   Steady s;
   if (c.device.stack->chunked_prefill) {
     const double budget = std::max(1.0, token_budget(c) - n);
@@ -56,7 +56,7 @@ Steady steady(const LlmConfig& c, double others, double busy, double prompt, dou
 // together (same output length). First tokens land evenly over the k prefill iterations; after
 // its first token a request still sees (k-1)/2 prefill iterations on average, then decode steps.
 void burst(const LlmConfig& c, double n, double prompt, double output, LoadEstimate& e) {
-  const double ctx = prompt + output / 2;
+  const double ctx = decode_context(c, prompt, output);
   double k = 0, per_iteration = 0;
   if (c.device.stack->chunked_prefill) {
     k = std::max(1.0, std::ceil(n * prompt / token_budget(c)));
@@ -108,7 +108,7 @@ FiniteRun simulate_finite_run(const LlmConfig& c, double rate, double requests, 
   // At most 32 chunks per request's life, and at least ~1/128 of the arrivals per chunk (a long,
   // light run is near its steady state: finer steps cost time and change nothing). A whole number
   // of chunks spans exactly O iterations.
-  const double fastest = decode_step_time(c, 1, prompt + output / 2);
+  const double fastest = decode_step_time(c, 1, decode_context(c, prompt, output));
   const double wanted = std::max(output / 32, requests / rate / 128 / fastest);
   const auto chunks = static_cast<size_t>(std::max(1.0, std::ceil(output / std::max(1.0, wanted))));
   const double per_chunk = output / static_cast<double>(chunks);  // iterations

@@ -250,6 +250,62 @@ TEST(LlmMath, UnsupportedPrecisionsAndHeads) {
   EXPECT_EQ(unsupported_reason(c8), "");
 }
 
+// transformers-neuronx pads the query heads to a multiple of the TP degree (and, for multi-head
+// attention, the KV heads with them) and runs the padded heads. Llama-2-13B (40 heads of 128, hidden
+// 5120, 40 layers, MHA) at TP 32 runs 64: 24 more heads' Q, K, V and O weights per layer,
+// 40 x 4 x 5120 x 24 x 128 = 2.52e9 parameters, and 1.6x the KV cache and attention.
+TEST(LlmMath, AStackThatPadsHeadsRunsThePaddedHeads) {
+  const auto base = test_efficiency();
+  auto eff = test_efficiency();  // a config points at its efficiency file's stack: one file each
+  const auto gpu = test_gpu();
+  const auto& m13 = model("llama-2-13b");
+  LlmConfig plain{&m13, &prec("bf16"), make_device(base, gpu, 80), 32};
+  EXPECT_EQ(unsupported_reason(plain), "TP 32 does not divide 40 attention heads");
+  eff.stacks()["s"].pads_heads = true;
+  LlmConfig padded{&m13, &prec("bf16"), make_device(eff, gpu, 80), 32};
+  EXPECT_EQ(unsupported_reason(padded), "");
+  const double extra = 40.0 * 4 * 5120 * 24 * 128;
+  const auto a = memory_for(plain, 1, 4096), b = memory_for(padded, 1, 4096);
+  EXPECT_DOUBLE_EQ(b.weights - a.weights, extra * 2 / 32);
+  EXPECT_DOUBLE_EQ(b.kv_cache / a.kv_cache, 64.0 / 40);
+  // A decode step reads the padded weights and 1.6x the KV cache, all memory-bound here.
+  const double step_a = decode_step_time(plain, 1, 4096), step_b = decode_step_time(padded, 1, 4096);
+  const double bw = 1000e9 * 0.5;  // test GPU bandwidth x mem_eff
+  EXPECT_NEAR(step_b - step_a, extra * 2 / 32 / bw + 0.6 * a.kv_cache / bw, 1e-9);
+  // GQA (Llama-3.1-70B: 64 query heads, 8 KV heads) at TP 24 runs 72 query heads; its KV heads are
+  // replicated to one per rank either way, so only Q and O grow: 80 x 2 x 8192 x 8 x 128.
+  const auto& m70 = model("llama-3.1-70b");
+  LlmConfig g_plain{&m70, &prec("bf16"), make_device(base, gpu, 80), 24};
+  LlmConfig g_padded{&m70, &prec("bf16"), make_device(eff, gpu, 80), 24};
+  const auto ga = memory_for(g_plain, 1, 4096), gb = memory_for(g_padded, 1, 4096);
+  EXPECT_NEAR(gb.weights - ga.weights, 80.0 * 2 * 8192 * 8 * 128 * 2 / 24, 1e-6 * ga.weights);
+  EXPECT_DOUBLE_EQ(gb.kv_cache, ga.kv_cache);
+  // TP dividing the heads: nothing to pad.
+  LlmConfig even{&m13, &prec("bf16"), make_device(eff, gpu, 80), 8};
+  LlmConfig even_plain{&m13, &prec("bf16"), make_device(base, gpu, 80), 8};
+  EXPECT_DOUBLE_EQ(memory_for(even, 1, 4096).weights, memory_for(even_plain, 1, 4096).weights);
+}
+
+// transformers-neuronx compiles token-generation graphs for context buckets 128, 256, ... up to the
+// sequence length, and a step attends over its bucket. 128 + 3968 tokens: 128 steps over 256, 256
+// over 512, 512 over 1024, 1024 over 2048 and 2048 over 4096, a mean of 11173888 / 3968 = 2816
+// against a mean context of 2112. A 1024-token prompt with 128 more attends over the whole 1152.
+TEST(LlmMath, DecodeContextBucketsRoundTheContextUp) {
+  const auto base = test_efficiency();
+  auto eff = test_efficiency();
+  const auto gpu = test_gpu();
+  const auto& m = model("llama-2-7b");
+  LlmConfig plain{&m, &prec("bf16"), make_device(base, gpu, 80), 1};
+  EXPECT_DOUBLE_EQ(decode_context(plain, 128, 3968), 2112);
+  eff.stacks()["s"].decode_context_buckets = true;
+  LlmConfig bucketed{&m, &prec("bf16"), make_device(eff, gpu, 80), 1};
+  EXPECT_DOUBLE_EQ(decode_context(bucketed, 128, 3968), 2816);
+  EXPECT_DOUBLE_EQ(decode_context(bucketed, 1024, 128), 1152);
+  EXPECT_DOUBLE_EQ(decode_context(bucketed, 4096, 4096), 8192);  // 4096 steps all in the last bucket
+  // The static-batch estimate decodes at that context.
+  EXPECT_DOUBLE_EQ(serve_at(bucketed, 4, 128, 3968).tpot_s, decode_step_time(bucketed, 4, 2816));
+}
+
 // exllama (v1) multiplies 4-bit weights directly below its threshold and rebuilds FP16 weights from
 // it on: a pass of 8 tokens reads 0.5 B per weight, writes 2 B and reads 2 B again, 2.5 B per weight
 // more than FP16 itself; a pass of 4 reads 1.5 B per weight less. Without a threshold, 4 bits always.
