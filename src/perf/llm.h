@@ -88,13 +88,13 @@ double prefill_time(const LlmConfig& cfg, int batch, double prompt_tokens);
 double decode_step_time(const LlmConfig& cfg, int batch, double context);
 // Continuous-batching estimate at concurrency `batch` for prompts of `prompt` and outputs of `output`.
 ServeEstimate serve_at(const LlmConfig& cfg, int batch, double prompt, double output);
-// Largest batch (at most `limit`) whose memory fits within (1 - headroom) of the device (0 when
-// even batch 1 does not).
 // The context a decode step's attention spans on average while `output` tokens follow a prompt of
 // `prompt`: the mean context, or for a stack that compiles decode graphs for power-of-two context
 // buckets (StackFactors::decode_context_buckets) the mean bucket.
 double decode_context(const LlmConfig& cfg, double prompt, double output);
 
+// Largest batch (at most `limit`) whose memory fits within (1 - headroom) of the device (0 when
+// even batch 1 does not).
 int max_batch(const LlmConfig& cfg, double context_tokens, int limit = 4096, double headroom = 0);
 
 }  // namespace frugal

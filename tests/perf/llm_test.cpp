@@ -286,6 +286,30 @@ TEST(LlmMath, AStackThatPadsHeadsRunsThePaddedHeads) {
   EXPECT_DOUBLE_EQ(memory_for(even, 1, 4096).weights, memory_for(even_plain, 1, 4096).weights);
 }
 
+// Both Neuron facts travel through the writer with their sources; a fact without one is refused.
+TEST(Efficiency, PaddedHeadsAndDecodeBucketsNeedTheirSources) {
+  auto eff = test_efficiency();
+  eff.stacks()["s"].pads_heads = true;
+  eff.stacks()["s"].pads_heads_source = "get_qkv_padding";
+  eff.stacks()["s"].decode_context_buckets = true;
+  eff.stacks()["s"].decode_context_buckets_source = "bucket.token_sizes";
+  const std::string p = temp_path("frugal_eff_neuron_facts.toml");
+  std::ofstream(p) << eff.to_toml();
+  const auto back = Efficiency::load(p);
+  EXPECT_TRUE(back.stack("s").pads_heads);
+  EXPECT_EQ(back.stack("s").pads_heads_source, "get_qkv_padding");
+  EXPECT_TRUE(back.stack("s").decode_context_buckets);
+  EXPECT_EQ(back.stack("s").decode_context_buckets_source, "bucket.token_sizes");
+  eff.stacks()["s"].pads_heads_source = "";
+  std::ofstream(p) << eff.to_toml();
+  EXPECT_THROW(Efficiency::load(p), Error);
+  eff.stacks()["s"].pads_heads_source = "get_qkv_padding";
+  eff.stacks()["s"].decode_context_buckets_source = "";
+  std::ofstream(p) << eff.to_toml();
+  EXPECT_THROW(Efficiency::load(p), Error);
+  std::filesystem::remove(p);
+}
+
 // transformers-neuronx compiles token-generation graphs for context buckets 128, 256, ... up to the
 // sequence length, and a step attends over its bucket. 128 + 3968 tokens: 128 steps over 256, 256
 // over 512, 512 over 1024, 1024 over 2048 and 2048 over 4096, a mean of 11173888 / 3968 = 2816
