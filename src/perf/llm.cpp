@@ -109,7 +109,7 @@ namespace {
 // its share of the experts (which are always stored at the precision's width).
 double weight_bytes_per_device(const LlmConfig& c) {
   const auto& m = *c.model;
-  const double all = weight_bytes(m, *c.precision);
+  const double all = weight_bytes(m, *c.precision) + head_padding(c).extra_params * c.precision->weight_bytes;
   if (!c.dep()) return all / c.tp;
   const double experts = expert_params(m) * c.precision->weight_bytes;
   return (all - experts) + experts / c.tp;
@@ -134,7 +134,7 @@ WeightReads weight_reads_per_device(const LlmConfig& c, double tokens) {
   WeightReads r;
   r.wide_params = wide;
   r.wide = wide * kWideBytes;
-  r.dense = (always - wide) * wb;
+  r.dense = (always - wide + head_padding(c).extra_params) * wb;
   r.experts = experts * wb / c.tp;
   if (!c.dep()) {  // under DEP every rank reads the dense part whole
     r.dense /= c.tp;
@@ -174,7 +174,7 @@ MemoryBreakdown memory_for(const LlmConfig& c, int batch, double context) {
   MemoryBreakdown b;
   b.capacity = c.device.memory_gib * kGiB;
   const HeadPadding pad = head_padding(c);
-  b.weights = weight_bytes_per_device(c) + pad.extra_params * c.precision->weight_bytes / c.tp;
+  b.weights = weight_bytes_per_device(c);
   b.kv_cache = kv_bytes_for_context(m, *c.precision, context) * pad.kv * batch / kv_shards(c);
   if (m.kind == ModelKind::kVision) {
     b.activations = 0;
@@ -225,8 +225,7 @@ double pass_cost(const LlmConfig& c, double tokens, double attn_flops, double kv
   const HeadPadding pad = head_padding(c);
   const double linear = linear_flops(m, tokens) + 2.0 * pad.extra_params * tokens;
   const double compute_rate = c.tp * peak(c), memory_rate = bandwidth(c) * fam.mem_eff;
-  WeightReads w = weight_reads_per_device(c, tokens);
-  w.dense += pad.extra_params * c.precision->weight_bytes / c.tp;
+  const WeightReads w = weight_reads_per_device(c, tokens);
   // The 16-bit part of a quantized checkpoint runs ordinary 16-bit matmuls: no 4-bit kernel factors,
   // and at the 16-bit tensor peak (an FP8 or INT8 peak is twice that).
   const double wide_flops = 2.0 * w.wide_params * tokens;
@@ -283,12 +282,14 @@ double iteration_time(const LlmConfig& c, double decode, double decode_ctx, doub
 
 double decode_context(const LlmConfig& c, double prompt, double output) {
   if (!c.device.stack->decode_context_buckets || output <= 0) return prompt + output / 2;
+  // transformers-neuronx's first token-generation bucket (bucket.token_sizes, cited with the fact).
+  constexpr double kFirstBucket = 128;
   // Buckets 128, 256, ... below the compiled sequence length (prompt + output), then that length:
   // the token at position p attends over the smallest bucket >= p. The cost is linear in the
   // context, so the mean bucket over positions [P, P + O) prices the average step exactly.
   const double last = prompt + output;
   double sum = 0, lo = prompt;
-  for (double bucket = 128; lo < last; bucket *= 2) {
+  for (double bucket = kFirstBucket; lo < last; bucket *= 2) {
     const double b = std::min(bucket, last);
     if (b <= lo) continue;
     sum += (b - lo) * b;
