@@ -30,6 +30,7 @@ struct PerfOptions {
   std::string measured;
   bool write = false, strict = false, cross_validate = false;
   int threads = 0;  // cross-validation folds at once (0: the machine's cores)
+  std::vector<std::string> leave_out;  // --cross-validate: only these sources' folds
   std::string calibration;  // validate/estimate: load it; calibrate: write the fit as it
   double max_median = -1, max_p90 = -1;
   // estimate
@@ -116,6 +117,9 @@ void run_cross_validate(const GlobalOptions& g, const PerfOptions& o) {
     throw Error(fmt::format("--write: the bundled factors' accuracy is measured on the bundled measurements; for {} name the "
                             "calibration fitted to it (--calibration NAME)", o.measured));
   }
+  if (o.write && !o.leave_out.empty()) {
+    throw Error("--write records every source's out-of-sample error; --leave-out runs only some of them");
+  }
   auto in = load_inputs(g, o, o.calibration);
   const auto& [file, cat, eff, map, rows] = in;
   const int threads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
@@ -127,7 +131,7 @@ void run_cross_validate(const GlobalOptions& g, const PerfOptions& o) {
     bundled = Efficiency::load(efficiency_path(dir, ""));
     bundled->clear_published_bounds();
   }
-  const auto cv = cross_validate(rows, cat, eff, map, file, threads, display.fn(), bundled ? &*bundled : nullptr);
+  const auto cv = cross_validate(rows, cat, eff, map, file, threads, display.fn(), bundled ? &*bundled : nullptr, o.leave_out);
   if (o.write && cv.folds.size() < 2) {
     throw Error(fmt::format("--write: {} has {} source; leaving one out needs at least two (e.g. two `frugal bench` runs)",
                             file, cv.folds.size()));
@@ -173,6 +177,7 @@ void run_cross_validate(const GlobalOptions& g, const PerfOptions& o) {
 
 void run_validate(const GlobalOptions& g, const PerfOptions& o) {
   if (o.cross_validate) return run_cross_validate(g, o);
+  if (!o.leave_out.empty()) throw Error("--leave-out chooses cross-validation folds; add --cross-validate");
   if (o.write) throw Error("--write: only with --cross-validate (it writes the out-of-sample accuracy)");
   auto in = load_inputs(g, o, o.calibration);
   const auto& [file, cat, eff, map, rows] = in;
@@ -330,6 +335,7 @@ void register_perf(CLI::App& app, GlobalOptions& g) {
   v->add_option("--calibration", o->calibration, "Score a named calibration's factors instead of the bundled ones");
   v->add_flag("--strict", o->strict, "A row the model cannot predict is an error (default: listed and counted)");
   v->add_flag("--cross-validate", o->cross_validate, "Score out of sample: leave each source out, fit on the rest, predict it");
+  v->add_option("--leave-out", o->leave_out, "With --cross-validate: run only the folds of the sources containing this text (repeatable)");
   v->add_option("--threads", o->threads, "Cross-validation folds run at once (default: the machine's cores)")->check(CLI::Range(1, 256));
   v->callback([&g, o] { run_validate(g, *o); });
 

@@ -83,9 +83,21 @@ CrossValidationFold run_fold(const std::string& source, const std::vector<Measur
 
 CrossValidation cross_validate(const std::vector<MeasuredRow>& rows, const Catalog& cat, const Efficiency& eff,
                                const ValidationMap& map, const std::string& file, int threads, const ProgressFn& progress,
-                               const Efficiency* start) {
+                               const Efficiency* start, const std::vector<std::string>& leave_out) {
+  auto chosen = [&](const std::string& source) {
+    if (leave_out.empty()) return true;
+    return std::any_of(leave_out.begin(), leave_out.end(), [&](const std::string& t) { return source.find(t) != std::string::npos; });
+  };
+  for (const auto& t : leave_out) {
+    if (std::none_of(rows.begin(), rows.end(), [&](const MeasuredRow& r) { return r.source.find(t) != std::string::npos; })) {
+      throw Error(fmt::format("{}: no source contains \"{}\" (--leave-out)", file, t));
+    }
+  }
   std::vector<std::string> sources;
+  std::size_t total = 0;
   for (const auto& r : rows) {
+    if (!chosen(r.source)) continue;
+    ++total;
     if (std::find(sources.begin(), sources.end(), r.source) == sources.end()) sources.push_back(r.source);
   }
   struct Result {
@@ -116,7 +128,7 @@ CrossValidation cross_validate(const std::vector<MeasuredRow>& rows, const Catal
   if (!first_error.empty()) throw Error(first_error);
 
   CrossValidation cv;
-  cv.total_rows = rows.size();
+  cv.total_rows = total;
   for (auto& r : results) {
     cv.folds.push_back(std::move(r.fold));
     cv.predictions.insert(cv.predictions.end(), r.preds.begin(), r.preds.end());

@@ -3,12 +3,46 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
+#include <limits>
 #include <sstream>
 
 #include "core/error.h"
 #include "core/toml_util.h"
 
 namespace frugal {
+namespace {
+
+// peer_allreduce_max_bytes: { ranks = bytes, ... }, read into ascending (ranks, bytes). A plain
+// number (files written before the table) is one threshold for a group of any size.
+std::vector<std::pair<int, double>> peer_thresholds(const toml::table& st, const std::string& path) {
+  std::vector<std::pair<int, double>> out;
+  const toml::node* n = st.get("peer_allreduce_max_bytes");
+  if (!n) return out;
+  if (const auto v = n->value<double>()) {
+    if (*v <= 0) fail_at(location_of(*n, path), "expected peer_allreduce_max_bytes > 0");
+    out.emplace_back(std::numeric_limits<int>::max(), *v);
+    return out;
+  }
+  const auto* t = n->as_table();
+  if (!t) fail_at(location_of(*n, path), "expected peer_allreduce_max_bytes as a table of group size = most bytes");
+  for (const auto& [k, v] : *t) {
+    int ranks = 0;
+    const std::string key(k.str());
+    const auto* end = key.data() + key.size();
+    const auto [p, ec] = std::from_chars(key.data(), end, ranks);
+    const auto bytes = v.value<double>();
+    if (ec != std::errc() || p != end || ranks < 2 || !bytes || *bytes <= 0) {
+      fail_at(location_of(v, path), fmt::format("expected peer_allreduce_max_bytes entries as ranks = bytes (ranks >= 2, "
+                                                "bytes > 0), got {}", key));
+    }
+    out.emplace_back(ranks, *bytes);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
 
 Efficiency Efficiency::load(const std::string& path) {
   auto t = load_toml_file(path);
@@ -88,12 +122,12 @@ Efficiency Efficiency::load(const std::string& path) {
     }
     if (const auto* a = st->get_as<toml::array>("peer_allreduce_links")) {
       for (const auto& x : *a) s.peer_allreduce_links.push_back(x.value_or(std::string()));
-      s.peer_allreduce_max_bytes = optional_number(*st, "peer_allreduce_max_bytes", path).value_or(0);
+      s.peer_allreduce_max_bytes = peer_thresholds(*st, path);
       s.peer_allreduce_source = optional_string(*st, "peer_allreduce_source", path).value_or("");
-      if (s.peer_allreduce_max_bytes <= 0 || s.peer_allreduce_source.empty()) {
+      if (s.peer_allreduce_max_bytes.empty() || s.peer_allreduce_source.empty()) {
         fail_at(location_of(*st, path),
-                "expected peer_allreduce_max_bytes > 0 and peer_allreduce_source (the kernel code they are read from) "
-                "with peer_allreduce_links");
+                "expected peer_allreduce_max_bytes (a table of group size = most bytes one-shot, e.g. { 2 = 16000000, "
+                "8 = 500000 }) and peer_allreduce_source (the kernel code they are read from) with peer_allreduce_links");
       }
     }
     if (const auto* c = st->get("chunked_prefill")) s.chunked_prefill = c->value_or(true);
@@ -156,9 +190,12 @@ Efficiency Efficiency::load(const std::string& path) {
   return e;
 }
 
-bool StackFactors::one_shot_allreduce(const std::string& link, double bytes) const {
-  return bytes <= peer_allreduce_max_bytes &&
-         std::find(peer_allreduce_links.begin(), peer_allreduce_links.end(), link) != peer_allreduce_links.end();
+bool StackFactors::one_shot_allreduce(const std::string& link, double bytes, int ranks) const {
+  if (std::find(peer_allreduce_links.begin(), peer_allreduce_links.end(), link) == peer_allreduce_links.end()) return false;
+  for (const auto& [most_ranks, most_bytes] : peer_allreduce_max_bytes) {
+    if (ranks <= most_ranks) return bytes <= most_bytes;
+  }
+  return false;
 }
 
 void StackFactors::copy_fitted(const StackFactors& from) {
@@ -292,8 +329,11 @@ std::string Efficiency::to_toml() const {
     list("source_keywords", s.source_keywords);
     if (!s.peer_allreduce_links.empty()) {
       list("peer_allreduce_links", s.peer_allreduce_links);
-      o << fmt::format("peer_allreduce_max_bytes = {}\npeer_allreduce_source = {}\n", s.peer_allreduce_max_bytes,
-                       toml_quote(s.peer_allreduce_source));
+      o << "peer_allreduce_max_bytes = {";
+      for (std::size_t i = 0; i < s.peer_allreduce_max_bytes.size(); ++i) {
+        o << fmt::format("{} {} = {}", i ? "," : "", s.peer_allreduce_max_bytes[i].first, s.peer_allreduce_max_bytes[i].second);
+      }
+      o << fmt::format(" }}\npeer_allreduce_source = {}\n", toml_quote(s.peer_allreduce_source));
     }
     if (s.decode_context_buckets) {
       o << fmt::format("decode_context_buckets = true\ndecode_context_buckets_source = {}\n",

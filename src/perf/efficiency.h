@@ -71,15 +71,17 @@ struct StackFactors {
   // A kernel fact measured against FP16 on the same GPU, never fitted; 1: as fast as FP16's reads.
   double w4_direct_mem_eff = 1.0;
   std::string w4_kernel_source;  // where the threshold and the read efficiency come from (required with them)
-  // Over these links (accelerators.csv `link`) the stack all-reduces a message of at most
-  // peer_allreduce_max_bytes by peer access: every rank flags the others, waits at one barrier and
-  // reads their partial sums directly (TensorRT-LLM's one-shot custom all-reduce over NVLink P2P),
-  // which pays the all-reduce latency once instead of a ring's 2(tp-1) hops. Bigger messages (a
-  // prefill chunk, a large decode batch) go the two-shot or NCCL way, modelled as the ring.
+  // Over these links (accelerators.csv `link`) the stack all-reduces a small message by peer
+  // access: every rank flags the others, waits at one barrier and reads their partial sums directly
+  // (TensorRT-LLM's one-shot custom all-reduce over NVLink P2P), which pays the all-reduce latency
+  // once instead of a ring's 2(tp-1) hops. How small depends on the group: peer_allreduce_max_bytes
+  // holds (ranks, bytes) pairs, ascending, each meaning "a group of at most `ranks` one-shots a
+  // message of at most `bytes`". A group larger than the last entry has no one-shot kernel. Bigger
+  // messages (a prefill chunk, a large decode batch) go the two-shot or NCCL way, modelled as the ring.
   std::vector<std::string> peer_allreduce_links;
-  double peer_allreduce_max_bytes = 0;
+  std::vector<std::pair<int, double>> peer_allreduce_max_bytes;
   std::string peer_allreduce_source;  // the kernel code both are read from (required with them)
-  bool one_shot_allreduce(const std::string& link, double bytes) const;
+  bool one_shot_allreduce(const std::string& link, double bytes, int ranks) const;
   std::vector<std::string> source_keywords;  // a measurement whose source names one is this stack's
   std::string limits_source;
   // Most a decode step's fixed cost can be, derived from a published measurement (0: no bound

@@ -252,7 +252,7 @@ double pass_cost(const LlmConfig& c, double tokens, double attn_flops, double kv
     // all-reduce of a small message waits at one barrier instead (StackFactors::one_shot_allreduce).
     const StackFactors& st = *c.device.stack;
     const double payload = tokens * m.hidden * kActBytes;
-    const double hops = st.one_shot_allreduce(c.device.accelerator->link, payload) ? 1.0 : 2.0 * (c.tp - 1);
+    const double hops = st.one_shot_allreduce(c.device.accelerator->link, payload, c.tp) ? 1.0 : 2.0 * (c.tp - 1);
     const double per = hops * st.allreduce_latency_s +
                        2.0 * (c.tp - 1) / c.tp * payload / (c.device.accelerator->link_gbs * 1e9 * fam.link_eff);
     t_comm = 2.0 * m.layers * per + st.tp_step_overhead_s;

@@ -380,32 +380,53 @@ TEST(LlmMath, DequantizingInt4KernelReadsSlowlyBelowItsThresholdAndRebuildsFp16W
 // TensorRT-LLM all-reduces a small message (a decode step's activations) with its one-shot peer
 // kernel: one barrier, then every rank reads the others' partial sums. Llama-2-70B at TP 4 has 80
 // layers and two all-reduces per layer; one token's 8192 x 2 bytes waits once instead of a ring's
-// 2(4-1) = 6 hops, 2 x 80 x 5 x 10 us = 8 ms less. 1000 tokens (16 MB) go the ring way either way,
-// as does a link the stack does not list.
+// 2(4-1) = 6 hops, 2 x 80 x 5 x 10 us = 8 ms less. How small a message must be depends on the group
+// (AllreducePlugin::selectImplementation): 40 tokens (655,360 bytes) are one-shot at TP 4 (under
+// 1,000,000) but not at TP 8 (over 500,000); 1000 tokens (16 MB) go the ring way at TP 4, as does a
+// link the stack does not list and a group larger than the table's last entry.
 TEST(LlmMath, SmallAllReducesOverPeerLinksWaitOnceInsteadOfRingHops) {
   auto eff = test_efficiency();
   auto gpu = test_gpu();
   gpu.link = "NVTest";
   const auto& m = model("llama-2-70b");
   LlmConfig c{&m, &prec("bf16"), make_device(eff, gpu, 80), 4};
-  const double ring1 = pass_time(c, 1, 1, 0, 0), ring1000 = pass_time(c, 1000, 1, 0, 0);
-  eff.stacks()["s"].peer_allreduce_links = {"NVTest"};
-  eff.stacks()["s"].peer_allreduce_max_bytes = 393216;
-  eff.stacks()["s"].peer_allreduce_source = "one-shot kernel up to 393216 bytes";
+  LlmConfig c8 = c, c16 = c;
+  c8.tp = 8;
+  c16.tp = 16;
+  const double ring1 = pass_time(c, 1, 1, 0, 0), ring40 = pass_time(c, 40, 1, 0, 0), ring1000 = pass_time(c, 1000, 1, 0, 0);
+  const double ring40_tp8 = pass_time(c8, 40, 1, 0, 0), ring1_tp16 = pass_time(c16, 1, 1, 0, 0);
+  auto& st = eff.stacks()["s"];
+  st.peer_allreduce_links = {"NVTest"};
+  st.peer_allreduce_max_bytes = {{2, 16e6}, {4, 1e6}, {8, 5e5}};
+  st.peer_allreduce_source = "selectImplementation: one-shot up to 16e6 bytes at 2 ranks, 1e6 at 4, 5e5 at 8";
   EXPECT_NEAR(ring1 - pass_time(c, 1, 1, 0, 0), 2 * 80 * 5 * 10e-6, 1e-12);
+  EXPECT_NEAR(ring40 - pass_time(c, 40, 1, 0, 0), 2 * 80 * 5 * 10e-6, 1e-12);
+  EXPECT_DOUBLE_EQ(pass_time(c8, 40, 1, 0, 0), ring40_tp8);
   EXPECT_DOUBLE_EQ(pass_time(c, 1000, 1, 0, 0), ring1000);
-  eff.stacks()["s"].peer_allreduce_links = {"PCIe4"};
+  EXPECT_DOUBLE_EQ(pass_time(c16, 1, 1, 0, 0), ring1_tp16);
+  st.peer_allreduce_links = {"PCIe4"};
   EXPECT_DOUBLE_EQ(pass_time(c, 1, 1, 0, 0), ring1);
-  // The links travel through the writer with their threshold and source; links without a source
-  // are refused at load.
-  eff.stacks()["s"].peer_allreduce_links = {"NVTest"};
+  // The links travel through the writer with their thresholds and source; links without a source
+  // are refused at load, and so is a threshold table with a key that is not a group size.
+  st.peer_allreduce_links = {"NVTest"};
   const std::string p = temp_path("frugal_eff_peer.toml");
   std::ofstream(p) << eff.to_toml();
   auto back = Efficiency::load(p);
   EXPECT_EQ(back.stack("s").peer_allreduce_links, std::vector<std::string>{"NVTest"});
-  EXPECT_DOUBLE_EQ(back.stack("s").peer_allreduce_max_bytes, 393216);
-  EXPECT_EQ(back.stack("s").peer_allreduce_source, "one-shot kernel up to 393216 bytes");
-  eff.stacks()["s"].peer_allreduce_source = "";
+  EXPECT_EQ(back.stack("s").peer_allreduce_max_bytes, (std::vector<std::pair<int, double>>{{2, 16e6}, {4, 1e6}, {8, 5e5}}));
+  EXPECT_EQ(back.stack("s").peer_allreduce_source, st.peer_allreduce_source);
+  std::string text = eff.to_toml();
+  const auto at = text.find("peer_allreduce_max_bytes = ");
+  ASSERT_NE(at, std::string::npos);
+  const auto eol = text.find('\n', at);
+  // A file written before the table holds one number: a threshold for a group of any size.
+  std::ofstream(p) << text.substr(0, at) + "peer_allreduce_max_bytes = 393216" + text.substr(eol);
+  back = Efficiency::load(p);
+  EXPECT_TRUE(back.stack("s").one_shot_allreduce("NVTest", 393216, 16));
+  EXPECT_FALSE(back.stack("s").one_shot_allreduce("NVTest", 393217, 2));
+  std::ofstream(p) << text.substr(0, at) + "peer_allreduce_max_bytes = { two = 16000000 }" + text.substr(eol);
+  EXPECT_THROW(Efficiency::load(p), Error);
+  st.peer_allreduce_source = "";
   std::ofstream(p) << eff.to_toml();
   EXPECT_THROW(Efficiency::load(p), Error);
   std::filesystem::remove(p);

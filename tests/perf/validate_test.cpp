@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -228,6 +229,33 @@ TEST(CrossValidate, EachSourceIsPredictedByAFitWithoutIt) {
   const auto out_of_sample = summarize(cv.predictions);
   EXPECT_GT(out_of_sample.median_abs, in_sample.median_abs);
   EXPECT_GT(out_of_sample.median_abs, 0.0);
+}
+
+// --leave-out runs only the chosen sources' folds, each still fitted on every other source: the
+// Trainium fold alone predicts exactly what it predicts inside the full run, and total_rows counts
+// only its rows. A text that matches no source is an error, not an empty run.
+TEST(CrossValidate, LeaveOutRunsOnlyTheChosenFolds) {
+  auto cat = Catalog::load(kData);
+  auto eff = Efficiency::load(kData + "/perf/efficiency.toml");
+  auto map = ValidationMap::load(kData + "/perf/validation.toml");
+  auto rows = bundled_rows("latency_data_decoder.csv");
+  const auto all = cross_validate(rows, cat, eff, map, "m.csv", 2);
+  const auto trn = cross_validate(rows, cat, eff, map, "m.csv", 1, {}, nullptr, {"benchmarks/trn1/"});
+  ASSERT_EQ(trn.folds.size(), 1u);
+  EXPECT_NE(trn.folds[0].source.find("benchmarks/trn1/"), std::string::npos);
+  EXPECT_EQ(trn.total_rows, trn.folds[0].test_rows + trn.unmodelled.size());
+  EXPECT_LT(trn.total_rows, rows.size());
+  std::size_t matched = 0;
+  for (const auto& p : all.predictions) {
+    if (p.row.source != trn.folds[0].source) continue;
+    const auto it = std::find_if(trn.predictions.begin(), trn.predictions.end(),
+                                 [&](const Prediction& q) { return q.row.line == p.row.line && q.row.metric == p.row.metric; });
+    ASSERT_NE(it, trn.predictions.end());
+    EXPECT_DOUBLE_EQ(it->predicted, p.predicted);
+    ++matched;
+  }
+  EXPECT_EQ(matched, trn.predictions.size());
+  EXPECT_THROW(cross_validate(rows, cat, eff, map, "m.csv", 1, {}, nullptr, {"no such source"}), Error);
 }
 
 // The spellings measurement files use resolve without a mapping file.
