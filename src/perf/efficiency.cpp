@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <fstream>
 #include <limits>
 #include <sstream>
 
@@ -45,7 +46,15 @@ std::vector<std::pair<int, double>> peer_thresholds(const toml::table& st, const
 }  // namespace
 
 Efficiency Efficiency::load(const std::string& path) {
-  auto t = load_toml_file(path);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(fmt::format("{}: cannot open file", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse(text.str(), path);
+}
+
+Efficiency Efficiency::parse(std::string_view text, const std::string& path) {
+  const auto t = parse_toml(text, path);
   Efficiency e;
   e.path = path;
   e.fit_note = optional_string(t, "fit_note", path).value_or("");

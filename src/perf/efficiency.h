@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "catalog/accelerator.h"
@@ -103,6 +104,8 @@ struct MemoryPolicy {
 class Efficiency {
  public:
   static Efficiency load(const std::string& path);
+  // The same from a file's text; `name` stands for the file in errors (and becomes `path`).
+  static Efficiency parse(std::string_view text, const std::string& name);
   // Writes the factors back in the same format (used by `frugal perf calibrate --write`).
   std::string to_toml() const;
 

@@ -28,6 +28,7 @@
 #include "loadgen/lengths.h"
 #include "loadgen/openai.h"
 #include "perf/accuracy.h"
+#include "perf/efficiency.h"
 #include "perf/load.h"
 #include "loadgen/sse.h"
 #include "k8s/extender.h"
@@ -192,6 +193,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         try {
           const auto acc = frugal::Accuracy::parse(input, "fuzz-accuracy.toml");
           (void)frugal::Accuracy::parse(acc.to_toml(), "fuzz-accuracy-2.toml");
+        } catch (const frugal::Error&) {
+        }
+        // The performance model's factors (efficiency.toml and named calibrations): what loads
+        // writes back and loads again to the same text.
+        try {
+          const auto eff = frugal::Efficiency::parse(input, "fuzz-efficiency.toml");
+          const std::string written = eff.to_toml();
+          if (frugal::Efficiency::parse(written, "fuzz-efficiency-2.toml").to_toml() != written) std::abort();
         } catch (const frugal::Error&) {
         }
         // `frugal alert run` rules files and `frugal alert rules` threshold overrides: accepted

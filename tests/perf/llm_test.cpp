@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "catalog/catalog.h"
 #include "core/error.h"
 #include "test_efficiency.h"
@@ -440,6 +443,25 @@ TEST(LlmMath, ThroughputGrowsWithBatchAndLatencyToo) {
   EXPECT_GT(b.tokens_per_s, 10 * a.tokens_per_s);
   EXPECT_GT(b.tpot_s, a.tpot_s);
   EXPECT_NEAR(a.requests_per_s, a.tokens_per_s / 256, 1e-12);
+}
+
+// What loads writes back, and the written text loads to the same factors and writes back
+// unchanged: the bundled file and the fuzz seed (tests/fuzz/corpus/efficiency1, after its case byte).
+TEST(Efficiency, ParseWritesBackWhatLoadsAgain) {
+  const std::string data = FRUGAL_TEST_DATA_DIR;
+  for (const std::string& file : {data + "/perf/efficiency.toml", data + "/../tests/fuzz/corpus/efficiency1"}) {
+    std::ifstream in(file, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    const std::string body = file.find("corpus") != std::string::npos ? text.str().substr(1) : text.str();
+    const auto eff = Efficiency::parse(body, file);
+    const std::string written = eff.to_toml();
+    const auto again = Efficiency::parse(written, "written.toml");
+    EXPECT_EQ(again.to_toml(), written) << file;
+    EXPECT_EQ(again.stack("trt-llm").peer_allreduce_max_bytes, eff.stack("trt-llm").peer_allreduce_max_bytes) << file;
+    EXPECT_DOUBLE_EQ(again.family("hopper").mem_eff, eff.family("hopper").mem_eff) << file;
+  }
+  EXPECT_THROW(Efficiency::parse("[memory]\nusable_fraction = 0.9\n", "short.toml"), Error);
 }
 
 TEST(Efficiency, InheritanceAndUnknownFamily) {
