@@ -196,13 +196,19 @@ ResolvedRow resolve_row(const MeasuredRow& r, const Catalog& cat, const Efficien
 
 namespace {
 
-Prediction predict_one(const ResolvedRow& x, const Catalog& cat, const Efficiency& eff, const std::string& file) {
+// The model's figure for one row: what predict_one reports, without building a Prediction (the
+// fit evaluates every row thousands of times and needs only the number). Throws like fail_at.
+struct Predicted {
+  double value = 0;
+  bool higher_is_better = false;
+  bool over_memory = false;  // the memory model fits no sequence
+};
+
+Predicted predict_value(const ResolvedRow& x, const Catalog& cat, const Efficiency& eff, const std::string& file) {
   const MeasuredRow& r = x.row;
   const SourceLocation where{file, r.line, 0};
   if (!x.error.empty()) fail_at(where, x.error);
-  Prediction p;
-  p.row = r;
-  p.source_group = r.source;
+  Predicted p;
   const ModelSpec* model = x.model;
   const Accelerator* acc = x.accelerator;
   const Precision* prec = x.precision;
@@ -210,14 +216,11 @@ Prediction predict_one(const ResolvedRow& x, const Catalog& cat, const Efficienc
   LlmConfig cfg{model, prec, make_device(eff, *acc, acc->memory_gib, 1.0, stack), r.tp};
   // "DEP4" in the load's comment: attention data parallel with expert parallelism.
   cfg.attention_dp = r.batch_text.find("DEP") != std::string::npos;
-  p.accelerator = acc->id;
-  p.stack = stack;
-  p.family = acc->family;
   if (auto why = unsupported_reason(cfg); !why.empty()) fail_at(where, why);
   const double in = x.input_len;
   const double out = r.output_len;
   const LoadEstimate e = estimate_load(cfg, r.load, in, out);
-  if (e.running_limit == 0) p.note = "exceeds device memory in our memory model";
+  p.over_memory = e.running_limit == 0;
 
   const std::string& m = r.metric;
   auto ms = [](double s) { return s * 1e3; };
@@ -240,36 +243,50 @@ Prediction predict_one(const ResolvedRow& x, const Catalog& cat, const Efficienc
       if (!inst) fail_at(where, fmt::format("a per-system throughput needs a known instance, got '{}'", r.instance));
       tps *= std::max(1, inst->devices / r.tp);
     }
-    p.predicted = tps;
+    p.value = tps;
     p.higher_is_better = true;
   } else if (m == "requests_per_s") {
-    p.predicted = e.requests_per_s;
+    p.value = e.requests_per_s;
     p.higher_is_better = true;
   } else if (m == "TTFT" || m == "TTFT_p50") {
     needs_steady_ttft();
-    p.predicted = ms(e.ttft_p50_s);
+    p.value = ms(e.ttft_p50_s);
   } else if (m == "TTFT_avg") {
     needs_steady_ttft();
-    p.predicted = ms(e.ttft_avg_s);
+    p.value = ms(e.ttft_avg_s);
   } else if (m == "TTFT_p90") {
     needs_steady_ttft();
-    p.predicted = ms(e.ttft_p90_s);
+    p.value = ms(e.ttft_p90_s);
   } else if (m == "TTFT_p99") {
     needs_steady_ttft();
-    p.predicted = ms(e.ttft_p99_s);
+    p.value = ms(e.ttft_p99_s);
   } else if (m == "TPOT_p50" || m == "TPOT_p99" || m == "TPOT_avg" || m == "ITL_avg" || m == "ITL_p50") {
     // The model has no per-token jitter: every percentile of TPOT/ITL is the steady step time.
-    p.predicted = ms(e.tpot_s);
+    p.value = ms(e.tpot_s);
   } else if (m == "latency_per_token_median") {
-    p.predicted = ms(e.e2e_s / out);
+    p.value = ms(e.e2e_s / out);
   } else if (m == "e2e_latency_p50" || m == "e2e_latency_avg") {
     needs_steady_ttft();
-    p.predicted = ms(e.e2e_s);
+    p.value = ms(e.e2e_s);
   } else {
     fail_at(where, fmt::format("metric '{}' is not predicted by the model", m));
   }
-  if (!(p.predicted > 0) || !std::isfinite(p.predicted)) fail_at(where, "model produced no prediction");
-  p.error = p.predicted / r.value - 1.0;
+  if (!(p.value > 0) || !std::isfinite(p.value)) fail_at(where, "model produced no prediction");
+  return p;
+}
+
+Prediction predict_one(const ResolvedRow& x, const Catalog& cat, const Efficiency& eff, const std::string& file) {
+  const Predicted v = predict_value(x, cat, eff, file);
+  Prediction p;
+  p.row = x.row;
+  p.source_group = x.row.source;
+  p.accelerator = x.accelerator->id;
+  p.stack = x.stack;
+  p.family = x.accelerator->family;
+  if (v.over_memory) p.note = "exceeds device memory in our memory model";
+  p.predicted = v.value;
+  p.higher_is_better = v.higher_is_better;
+  p.error = p.predicted / x.row.value - 1.0;
   return p;
 }
 
@@ -297,6 +314,25 @@ std::vector<Prediction> predict_resolved(const std::vector<ResolvedRow>& rows, c
   }
   return out;
 }
+
+namespace {
+
+// predicted / measured - 1 for every row the factors predict; the others are counted in `lost`.
+std::vector<double> row_errors(const std::vector<ResolvedRow>& rows, const Catalog& cat, const Efficiency& eff,
+                               const std::string& file, std::size_t* lost) {
+  std::vector<double> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) {
+    try {
+      out.push_back(predict_value(r, cat, eff, file).value / r.row.value - 1.0);
+    } catch (const Error&) {
+      ++*lost;
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 std::vector<ResolvedRow> resolve_rows(const std::vector<MeasuredRow>& rows, const Catalog& cat, const Efficiency& eff,
                                       const ValidationMap& map) {
@@ -377,9 +413,9 @@ void fit_block(const Block& block, const Catalog& cat, const std::string& file, 
     fit.resolve();
     auto total = [&]() {
       double l = 0;
-      std::vector<Unmodelled> lost;
-      for (const auto& p : predict_resolved(rows, cat, fit, file, &lost)) l += std::fabs(std::log1p(p.error));
-      return l + static_cast<double>(lost.size());
+      std::size_t lost = 0;
+      for (const double err : row_errors(rows, cat, fit, file, &lost)) l += std::fabs(std::log1p(err));
+      return l + static_cast<double>(lost);
     };
     const double base = total();
     std::vector<Param> used;
@@ -409,15 +445,15 @@ void fit_block(const Block& block, const Catalog& cat, const std::string& file, 
     if (progress) progress(static_cast<double>(++evaluations), 0, phase);
     set(x);
     double l = 0;
-    std::vector<Unmodelled> lost;
-    for (const auto& p : predict_resolved(rows, cat, fit, file, &lost)) {
+    std::size_t lost = 0;
+    for (const double err : row_errors(rows, cat, fit, file, &lost)) {
       // Squared log error, capped: rows the model cannot explain (a few published rows contradict
       // their own table) stop pulling the fit once they are clearly outliers.
-      const double e = std::min(std::fabs(std::log1p(p.error)), kLossCap);
+      const double e = std::min(std::fabs(std::log1p(err)), kLossCap);
       l += e * e;
     }
     // A row these factors cannot predict (a rate they would saturate) costs as much as an outlier.
-    return l + static_cast<double>(lost.size()) * kLossCap * kLossCap;
+    return l + static_cast<double>(lost) * kLossCap * kLossCap;
   };
   std::vector<double> best(n);
   for (std::size_t i = 0; i < n; ++i) best[i] = std::log(std::clamp(params[i].ref(), params[i].lo, params[i].hi));
