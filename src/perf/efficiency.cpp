@@ -4,11 +4,11 @@
 
 #include <algorithm>
 #include <charconv>
-#include <fstream>
 #include <limits>
 #include <sstream>
 
 #include "core/error.h"
+#include "core/files.h"
 #include "core/toml_util.h"
 
 namespace frugal {
@@ -46,11 +46,9 @@ std::vector<std::pair<int, double>> peer_thresholds(const toml::table& st, const
 }  // namespace
 
 Efficiency Efficiency::load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(fmt::format("{}: cannot open file", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse(text.str(), path);
+  const auto text = read_file(path);
+  if (!text) throw Error(fmt::format("{}: cannot open file", path));
+  return parse(*text, path);
 }
 
 Efficiency Efficiency::parse(std::string_view text, const std::string& path) {

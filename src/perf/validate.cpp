@@ -290,6 +290,21 @@ Prediction predict_one(const ResolvedRow& x, const Catalog& cat, const Efficienc
   return p;
 }
 
+// predicted / measured - 1 for every row the factors predict; the others are counted in `lost`.
+std::vector<double> row_errors(const std::vector<ResolvedRow>& rows, const Catalog& cat, const Efficiency& eff,
+                               const std::string& file, std::size_t* lost) {
+  std::vector<double> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) {
+    try {
+      out.push_back(predict_value(r, cat, eff, file).value / r.row.value - 1.0);
+    } catch (const Error&) {
+      ++*lost;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<Prediction> predict_resolved(const std::vector<ResolvedRow>& rows, const Catalog& cat,
@@ -315,24 +330,6 @@ std::vector<Prediction> predict_resolved(const std::vector<ResolvedRow>& rows, c
   return out;
 }
 
-namespace {
-
-// predicted / measured - 1 for every row the factors predict; the others are counted in `lost`.
-std::vector<double> row_errors(const std::vector<ResolvedRow>& rows, const Catalog& cat, const Efficiency& eff,
-                               const std::string& file, std::size_t* lost) {
-  std::vector<double> out;
-  out.reserve(rows.size());
-  for (const auto& r : rows) {
-    try {
-      out.push_back(predict_value(r, cat, eff, file).value / r.row.value - 1.0);
-    } catch (const Error&) {
-      ++*lost;
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 std::vector<ResolvedRow> resolve_rows(const std::vector<MeasuredRow>& rows, const Catalog& cat, const Efficiency& eff,
                                       const ValidationMap& map) {
