@@ -36,6 +36,7 @@ struct PerfOptions {
   // estimate
   std::string model, instance, precision = "bf16", stack;
   int tp = 1, batch = 1;
+  bool attention_dp = false;  // estimate: attention data parallel, experts split over the TP ranks
   std::string load;  // estimate: "rate 5/s", "concurrency 16", "max" (default: static batch --batch)
   double prompt = 512, output = 256;
 };
@@ -276,12 +277,20 @@ void run_estimate(const GlobalOptions& g, const PerfOptions& o) {
     throw Error(fmt::format("--tp: expected 1..{} for {}, got {}", it->devices, it->name, o.tp));
   }
   LlmConfig cfg{m, p, make_device(eff, *it->accelerator, it->device_memory_gib, it->device_fraction, o.stack), o.tp};
+  cfg.attention_dp = o.attention_dp;
+  // DEP needs experts to split and more than one rank to split them over: say so rather than
+  // quietly estimating plain TP.
+  if (o.attention_dp && !cfg.dep()) {
+    throw Error(fmt::format("--attention-dp: needs a mixture-of-experts model and --tp of at least 2 ({} is {}, --tp {})", m->name,
+                            m->is_moe() ? "mixture-of-experts" : "dense", o.tp));
+  }
   if (auto why = unsupported_reason(cfg); !why.empty()) throw Error(why);
   const Load load = o.load.empty() ? Load::batch(o.batch) : parse_load(o.load);
   const LoadEstimate s = estimate_load(cfg, load, o.prompt, o.output);
   Table t;
-  t.title = fmt::format("{} on {} ({} x {}, {}, TP {}, {}, {} in / {} out, stack {})", m->name, it->name,
-                        it->devices, it->accelerator->id, p->name, o.tp, load.describe(), o.prompt, o.output, cfg.device.stack_name);
+  t.title = fmt::format("{} on {} ({} x {}, {}, {} {}, {}, {} in / {} out, stack {})", m->name, it->name, it->devices,
+                        it->accelerator->id, p->name, cfg.dep() ? "DEP" : "TP", o.tp, load.describe(), o.prompt, o.output,
+                        cfg.device.stack_name);
   t.columns = {{"quantity", "quantity"}, {"value", "value", true}};
   auto row = [&](const std::string& k, const std::string& text, double v) { t.rows.push_back({Cell(k), Cell(text, v)}); };
   row("weights_per_device", human_bytes(s.memory.weights), s.memory.weights);
@@ -350,6 +359,9 @@ void register_perf(CLI::App& app, GlobalOptions& g) {
   e->add_option("--instance", o->instance, "EC2 instance type, e.g. p5.48xlarge")->required();
   e->add_option("--precision", o->precision, "fp32, fp16, bf16, fp8, fp4 (NVFP4, Blackwell), int8 or int4");
   e->add_option("--tp", o->tp, "Tensor-parallel degree");
+  e->add_flag("--attention-dp", o->attention_dp,
+              "Mixture-of-experts only: attention data parallel over the --tp ranks, experts split among them (DEP, "
+              "as TensorRT-LLM's enable_attention_dp and SGLang/vLLM's DP attention serve DeepSeek)");
   e->add_option("--batch", o->batch, "Static batch: sequences that start together")->check(CLI::Range(1, 65536));
   e->add_option("--load", o->load, "Load instead of a static batch: 'concurrency N', 'rate R/s', 'rate R/s for N requests', 'burst N' or 'max'");
   e->add_option("--prompt-tokens", o->prompt, "Prompt tokens per request")->check(CLI::Range(1.0, 1e7));

@@ -14,6 +14,10 @@
 namespace frugal {
 namespace {
 
+// What a stack with shares_overheads takes from the other stack (StackFactors::copy_overheads).
+constexpr const char* kOverheadKeys[] = {"step_overhead_ms", "prefill_overhead_ms", "allreduce_latency_us",
+                                         "tp_step_overhead_ms", "seq_overhead_us", "activation_scale"};
+
 // peer_allreduce_max_bytes: { ranks = bytes, ... }, read into ascending (ranks, bytes). A plain
 // number (files written before the table) is one threshold for a group of any size.
 std::vector<std::pair<int, double>> peer_thresholds(const toml::table& st, const std::string& path) {
@@ -110,16 +114,32 @@ Efficiency Efficiency::parse(std::string_view text, const std::string& path) {
     const auto* st = v.as_table();
     if (!st) fail_at(location_of(v, path), "expected a table for each stack");
     StackFactors s;
-    s.step_overhead_s = require_number(*st, "step_overhead_ms", path) / 1e3;
-    s.prefill_overhead_s = require_number(*st, "prefill_overhead_ms", path) / 1e3;
-    s.allreduce_latency_s = require_number(*st, "allreduce_latency_us", path) / 1e6;
+    s.shares_overheads = optional_string(*st, "shares_overheads", path).value_or("");
+    if (!s.shares_overheads.empty()) {
+      // The overheads are the other stack's (resolve() copies them): a number here would be ignored,
+      // so it is refused instead.
+      s.shares_overheads_source = optional_string(*st, "shares_overheads_source", path).value_or("");
+      if (s.shares_overheads_source.empty()) {
+        fail_at(location_of(*st, path), "expected shares_overheads_source: why this stack's overheads are another's");
+      }
+      for (const char* key : kOverheadKeys) {
+        if (const auto* x = st->get(key)) {
+          fail_at(location_of(*x, path), fmt::format("unexpected {}: this stack's overheads are stack '{}''s (shares_overheads)",
+                                                     key, s.shares_overheads));
+        }
+      }
+    } else {
+      s.step_overhead_s = require_number(*st, "step_overhead_ms", path) / 1e3;
+      s.prefill_overhead_s = require_number(*st, "prefill_overhead_ms", path) / 1e3;
+      s.allreduce_latency_s = require_number(*st, "allreduce_latency_us", path) / 1e6;
+      s.tp_step_overhead_s = require_number(*st, "tp_step_overhead_ms", path) / 1e3;
+      s.seq_overhead_s = optional_number(*st, "seq_overhead_us", path).value_or(s.seq_overhead_s * 1e6) / 1e6;
+      s.activation_scale = optional_number(*st, "activation_scale", path).value_or(1.0);
+      if (s.activation_scale < 1) fail_at(location_of(*st, path), "expected activation_scale >= 1");
+    }
     s.w4_compute_eff = require_number(*st, "w4_compute_eff", path);
-    s.tp_step_overhead_s = require_number(*st, "tp_step_overhead_ms", path) / 1e3;
-    s.seq_overhead_s = optional_number(*st, "seq_overhead_us", path).value_or(s.seq_overhead_s * 1e6) / 1e6;
     s.moe_eff = optional_number(*st, "moe_eff", path).value_or(1.0);
     if (s.moe_eff <= 0 || s.moe_eff > 1) fail_at(location_of(*st, path), "expected moe_eff in (0, 1]");
-    s.activation_scale = optional_number(*st, "activation_scale", path).value_or(1.0);
-    if (s.activation_scale < 1) fail_at(location_of(*st, path), "expected activation_scale >= 1");
     s.description = optional_string(*st, "description", path).value_or("");
     if (const auto* a = st->get_as<toml::array>("unsupported_precisions")) {
       for (const auto& x : *a) s.unsupported_precisions.push_back(x.value_or(std::string()));
@@ -193,6 +213,17 @@ Efficiency Efficiency::parse(std::string_view text, const std::string& path) {
   for (const auto& s : {e.gpu_stack_, e.neuron_stack_}) {
     if (!e.stacks_.count(s)) throw Error(fmt::format("{}: default stack '{}' is not defined", path, s));
   }
+  for (const auto& [k, s] : e.stacks_) {
+    if (s.shares_overheads.empty()) continue;
+    const auto it = e.stacks_.find(s.shares_overheads);
+    if (it == e.stacks_.end()) {
+      throw Error(fmt::format("{}: stack '{}' shares the overheads of unknown stack '{}'", path, k, s.shares_overheads));
+    }
+    if (!it->second.shares_overheads.empty()) {
+      throw Error(fmt::format("{}: stack '{}' shares the overheads of '{}', which shares another's: name the stack that has them",
+                              path, k, s.shares_overheads));
+    }
+  }
   e.resolve();
   return e;
 }
@@ -203,6 +234,15 @@ bool StackFactors::one_shot_allreduce(const std::string& link, double bytes, int
     if (ranks <= most_ranks) return bytes <= most_bytes;
   }
   return false;
+}
+
+void StackFactors::copy_overheads(const StackFactors& from) {
+  step_overhead_s = from.step_overhead_s;
+  prefill_overhead_s = from.prefill_overhead_s;
+  allreduce_latency_s = from.allreduce_latency_s;
+  tp_step_overhead_s = from.tp_step_overhead_s;
+  seq_overhead_s = from.seq_overhead_s;
+  activation_scale = from.activation_scale;
 }
 
 void StackFactors::copy_fitted(const StackFactors& from) {
@@ -224,6 +264,10 @@ void Efficiency::clear_published_bounds() {
 }
 
 void Efficiency::resolve() {
+  // Shared overheads first: the fit sets the owner's, and every reader sees them here.
+  for (auto& [k, s] : stacks_) {
+    if (!s.shares_overheads.empty()) s.copy_overheads(stacks_.at(s.shares_overheads));
+  }
   resolved_.clear();
   for (const auto& [k, f] : families_) {
     FamilyFactors r = f;
@@ -313,13 +357,18 @@ std::string Efficiency::to_toml() const {
     o << "\n";
   }
   for (const auto& [k, s] : stacks_) {
-    o << fmt::format(
-        "[stack.{}]\ndescription = {}\nstep_overhead_ms = {:.4f}\nprefill_overhead_ms = {:.4f}\n"
-        "allreduce_latency_us = {:.3f}\ntp_step_overhead_ms = {:.4f}\nw4_compute_eff = {:.4f}\nseq_overhead_us = {:.4f}\nmoe_eff = {:.4f}\n"
-        "activation_scale = {:.3f}\n",
-        k, toml_quote(s.description), s.step_overhead_s * 1e3, s.prefill_overhead_s * 1e3,
-        s.allreduce_latency_s * 1e6, s.tp_step_overhead_s * 1e3, s.w4_compute_eff, s.seq_overhead_s * 1e6, s.moe_eff,
-        s.activation_scale);
+    o << fmt::format("[stack.{}]\ndescription = {}\n", k, toml_quote(s.description));
+    if (!s.shares_overheads.empty()) {
+      o << fmt::format("shares_overheads = \"{}\"\nshares_overheads_source = {}\n", s.shares_overheads,
+                       toml_quote(s.shares_overheads_source));
+    } else {
+      o << fmt::format(
+          "step_overhead_ms = {:.4f}\nprefill_overhead_ms = {:.4f}\nallreduce_latency_us = {:.3f}\ntp_step_overhead_ms = {:.4f}\n"
+          "seq_overhead_us = {:.4f}\nactivation_scale = {:.3f}\n",
+          s.step_overhead_s * 1e3, s.prefill_overhead_s * 1e3, s.allreduce_latency_s * 1e6, s.tp_step_overhead_s * 1e3,
+          s.seq_overhead_s * 1e6, s.activation_scale);
+    }
+    o << fmt::format("w4_compute_eff = {:.4f}\nmoe_eff = {:.4f}\n", s.w4_compute_eff, s.moe_eff);
     if (!s.unsupported_precisions.empty()) {
       o << "unsupported_precisions = [";
       for (std::size_t i = 0; i < s.unsupported_precisions.size(); ++i) {

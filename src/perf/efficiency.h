@@ -45,6 +45,15 @@ struct StackFactors {
                                   // chunk: what a model that barely fits has less KV cache for
   // The fitted numbers above (not the scheduler facts below), copied from another stack's fit.
   void copy_fitted(const StackFactors& from);
+  // The per-pass overheads of the fit (step, prefill, all-reduce latency, TP coordination, per
+  // sequence, activation buffers): all fitted numbers but the kernel efficiencies moe_eff and
+  // w4_compute_eff, which are the stack's own kernels.
+  void copy_overheads(const StackFactors& from);
+  // Stack whose fitted overheads (copy_overheads) this one uses instead of its own: the fit
+  // estimates them once from both stacks' rows. For an engine that shares its runtime with another
+  // and has too few sources of its own to pin them (data/perf/efficiency.toml says why).
+  std::string shares_overheads;
+  std::string shares_overheads_source;  // required with it
   std::vector<std::string> unsupported_precisions;
   std::string description;
   // Scheduler facts of the stack (data with their source, never fitted):

@@ -387,18 +387,21 @@ void fit_block(const Block& block, const Catalog& cat, const std::string& file, 
   }
   for (const std::string& s : block.stacks) {
     const double step_cap = fit.stacks()[s].step_overhead_max_s;
-    params.push_back({[&fit, s]() -> double& { return fit.stacks()[s].step_overhead_s; }, 1e-5, step_cap > 0 ? step_cap : 0.2});
-    params.push_back({[&fit, s]() -> double& { return fit.stacks()[s].prefill_overhead_s; }, 1e-5, 0.5});
-    params.push_back({[&fit, s]() -> double& { return fit.stacks()[s].allreduce_latency_s; }, 1e-7, 1e-3});
+    // A stack that shares another's overheads (resolve() copies them after every move) fits only
+    // its kernel efficiencies (w4, moe); its rows pull on the owner's overheads instead.
+    const bool own = fit.stacks()[s].shares_overheads.empty();
+    if (own) params.push_back({[&fit, s]() -> double& { return fit.stacks()[s].step_overhead_s; }, 1e-5, step_cap > 0 ? step_cap : 0.2});
+    if (own) params.push_back({[&fit, s]() -> double& { return fit.stacks()[s].prefill_overhead_s; }, 1e-5, 0.5});
+    if (own) params.push_back({[&fit, s]() -> double& { return fit.stacks()[s].allreduce_latency_s; }, 1e-7, 1e-3});
     params.push_back({[&fit, s]() -> double& { return fit.stacks()[s].w4_compute_eff; }, 0.02, 1.0});
-    params.push_back({[&fit, s]() -> double& { return fit.stacks()[s].tp_step_overhead_s; }, 1e-6, 0.05});
+    if (own) params.push_back({[&fit, s]() -> double& { return fit.stacks()[s].tp_step_overhead_s; }, 1e-6, 0.05});
     // Up to 2 ms per sequence: a stack that samples on the host (transformers-neuronx's sample loop
     // copies each step's logits to the CPU and runs top-k, softmax and multinomial there per row,
     // aws-neuron/transformers-neuronx src/transformers_neuronx/sampling.py) pays CPU time per
     // sequence that a GPU sampler does not.
-    params.push_back({[&fit, s]() -> double& { return fit.stacks()[s].seq_overhead_s; }, 1e-8, 2e-3});
+    if (own) params.push_back({[&fit, s]() -> double& { return fit.stacks()[s].seq_overhead_s; }, 1e-8, 2e-3});
     params.push_back({[&fit, s]() -> double& { return fit.stacks()[s].moe_eff; }, 0.05, 1.0});
-    params.push_back({[&fit, s]() -> double& { return fit.stacks()[s].activation_scale; }, 1.0, 16.0});
+    if (own) params.push_back({[&fit, s]() -> double& { return fit.stacks()[s].activation_scale; }, 1.0, 16.0});
   }
   // Keep only parameters the rows depend on (e.g. no int4 rows for a stack: its w4 factor stays as
   // it is instead of drifting with the simplex). "Depend" means a 30% move shifts the rows' summed
@@ -572,9 +575,15 @@ Efficiency calibrate(const std::vector<MeasuredRow>& all_rows, const Catalog& ca
     if (it == parent.end() || it->second == x) return parent[x] = x;
     return it->second = find(it->second);
   };
+  // A stack that shares another's overheads is fitted with its owner: its rows move them.
+  auto owner = [&](const std::string& stack) -> const std::string& { return fit.stacks().at(stack).shares_overheads; };
   for (const auto& r : rows) {
     const std::string a = find("family:" + root_family(r.accelerator->family)), b = find("stack:" + r.stack);
     if (a != b) parent[a] = b;
+    if (!owner(r.stack).empty()) {
+      const std::string c = find("stack:" + owner(r.stack)), d = find("stack:" + r.stack);
+      if (c != d) parent[c] = d;
+    }
   }
   std::map<std::string, Block> blocks;
   for (const auto& r : rows) {
@@ -582,6 +591,7 @@ Efficiency calibrate(const std::vector<MeasuredRow>& all_rows, const Catalog& ca
     blk.rows.push_back(r);
     blk.families.insert(root_family(r.accelerator->family));
     blk.stacks.insert(r.stack);
+    if (!owner(r.stack).empty()) blk.stacks.insert(owner(r.stack));
   }
   int index = 0;
   for (auto& [key, blk] : blocks) {

@@ -460,8 +460,73 @@ TEST(Efficiency, ParseWritesBackWhatLoadsAgain) {
     EXPECT_EQ(again.to_toml(), written) << file;
     EXPECT_EQ(again.stack("trt-llm").peer_allreduce_max_bytes, eff.stack("trt-llm").peer_allreduce_max_bytes) << file;
     EXPECT_DOUBLE_EQ(again.family("hopper").mem_eff, eff.family("hopper").mem_eff) << file;
+    EXPECT_EQ(again.stack("trtllm-pytorch").shares_overheads, "trt-llm") << file;
+    EXPECT_DOUBLE_EQ(again.stack("trtllm-pytorch").step_overhead_s, eff.stack("trt-llm").step_overhead_s) << file;
   }
   EXPECT_THROW(Efficiency::parse("[memory]\nusable_fraction = 0.9\n", "short.toml"), Error);
+}
+
+// A stack that shares another's overheads takes them from it (the fit estimates them once from
+// both stacks' rows) and keeps its own kernel efficiencies; the writer names the owner instead of
+// copying its numbers, and a number beside shares_overheads (which would be ignored) is refused,
+// as are a missing reason, an unknown owner and an owner that shares another's.
+TEST(Efficiency, SharedOverheadsComeFromTheirOwner) {
+  const std::string head = R"(
+[defaults]
+gpu_stack = "s"
+neuron_stack = "s"
+[memory]
+usable_fraction = 0.9
+runtime_reserve_gib = 1.0
+training_bytes_per_param = 16
+max_prefill_tokens = 8192
+[family.testfam]
+mem_eff = 0.5
+compute_eff = 0.5
+attn_eff = 0.25
+link_eff = 1.0
+[stack.s]
+step_overhead_ms = 3
+prefill_overhead_ms = 2
+allreduce_latency_us = 10
+tp_step_overhead_ms = 4
+seq_overhead_us = 5
+activation_scale = 2.5
+w4_compute_eff = 0.5
+moe_eff = 0.8
+)";
+  const std::string shared = "[stack.p]\nshares_overheads = \"s\"\nshares_overheads_source = \"same runtime\"\nw4_compute_eff = 0.25\nmoe_eff = 0.4\n";
+  auto eff = Efficiency::parse(head + shared, "shared.toml");
+  const auto& p = eff.stack("p");
+  EXPECT_DOUBLE_EQ(p.step_overhead_s, 0.003);
+  EXPECT_DOUBLE_EQ(p.prefill_overhead_s, 0.002);
+  EXPECT_DOUBLE_EQ(p.allreduce_latency_s, 10e-6);
+  EXPECT_DOUBLE_EQ(p.tp_step_overhead_s, 0.004);
+  EXPECT_DOUBLE_EQ(p.seq_overhead_s, 5e-6);
+  EXPECT_DOUBLE_EQ(p.activation_scale, 2.5);
+  EXPECT_DOUBLE_EQ(p.w4_compute_eff, 0.25);
+  EXPECT_DOUBLE_EQ(p.moe_eff, 0.4);
+  // The owner moves (as the fit moves it): resolve() carries the sharer along.
+  eff.stacks()["s"].step_overhead_s = 0.007;
+  eff.resolve();
+  EXPECT_DOUBLE_EQ(eff.stack("p").step_overhead_s, 0.007);
+  const std::string written = eff.to_toml();
+  const auto start = written.find("[stack.p]");
+  const auto block = written.substr(start, written.find("[stack.", start + 1) - start);
+  EXPECT_NE(block.find("shares_overheads = \"s\""), std::string::npos);
+  EXPECT_EQ(block.find("step_overhead_ms"), std::string::npos);
+  EXPECT_DOUBLE_EQ(Efficiency::parse(written, "w.toml").stack("p").step_overhead_s, 0.007);
+
+  EXPECT_THROW(Efficiency::parse(head + shared + "seq_overhead_us = 9\n", "x.toml"), Error);
+  EXPECT_THROW(Efficiency::parse(head + "[stack.p]\nshares_overheads = \"s\"\nw4_compute_eff = 1\n", "x.toml"), Error);
+  EXPECT_THROW(Efficiency::parse(head + "[stack.p]\nshares_overheads = \"nope\"\nshares_overheads_source = \"r\"\nw4_compute_eff = 1\n", "x.toml"), Error);
+  EXPECT_THROW(Efficiency::parse(head + shared + "[stack.q]\nshares_overheads = \"p\"\nshares_overheads_source = \"r\"\nw4_compute_eff = 1\n", "x.toml"), Error);
+  try {
+    Efficiency::parse(head + shared + "seq_overhead_us = 9\n", "x.toml");
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("seq_overhead_us"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("x.toml"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Efficiency, InheritanceAndUnknownFamily) {

@@ -205,6 +205,26 @@ TEST(Calibrate, IndependentBlocksDoNotMoveEachOther) {
   EXPECT_NE(together.family("hopper").mem_eff, eff.family("hopper").mem_eff);
 }
 
+// The PyTorch backend shares the TensorRT engine's overheads (efficiency.toml): a fit of its rows
+// alone moves the owner's overheads, leaves the sharer's equal to them, and still fits the
+// sharer's own kernel efficiency (its MoE rows move moe_eff).
+TEST(Calibrate, SharedOverheadsAreFittedOnceThroughTheirOwner) {
+  auto cat = Catalog::load(kData);
+  auto eff = neutral_factors(Efficiency::load(kData + "/perf/efficiency.toml"));
+  ASSERT_EQ(eff.stack("trtllm-pytorch").shares_overheads, "trt-llm");
+  auto map = ValidationMap::load(kData + "/perf/validation.toml");
+  const auto rows = bundled_rows("TensorRT-LLM@03e27c7d");
+  ASSERT_GT(rows.size(), 30u);
+  const auto fit = calibrate(rows, cat, eff, map, "m.csv");
+  const auto& owner = fit.stack("trt-llm");
+  const auto& sharer = fit.stack("trtllm-pytorch");
+  EXPECT_NE(owner.step_overhead_s, eff.stack("trt-llm").step_overhead_s);
+  EXPECT_DOUBLE_EQ(sharer.step_overhead_s, owner.step_overhead_s);
+  EXPECT_DOUBLE_EQ(sharer.seq_overhead_s, owner.seq_overhead_s);
+  EXPECT_DOUBLE_EQ(sharer.activation_scale, owner.activation_scale);
+  EXPECT_NE(sharer.moe_eff, eff.stack("trtllm-pytorch").moe_eff);
+}
+
 // Leave-one-source-out: each fold fits without the source it predicts. With the Inferentia2 and
 // the Trainium latency tables as the only sources, the Trainium fold has no Trainium rows to fit
 // and must predict them through the `similar` family; scores are out of sample, so no better
