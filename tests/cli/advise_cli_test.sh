@@ -43,9 +43,16 @@ done
 jq_py "r={c['instance']:c for c in d['ranked']}
 assert r['g6e.xlarge']['stack']=='trtllm-pytorch', r['g6e.xlarge']['stack']
 assert r['inf2.xlarge']['stack']=='neuronx', r['inf2.xlarge']['stack']" <"$tmp/stack-trtllm-pytorch.json" || fail "--stack applies to GPUs only"
-g_def=$(jq_py "print([c['tpot_s'] for c in d['ranked'] if c['instance']=='g6e.xlarge'][0])" <"$tmp/stack-default.json")
-g_pt=$(jq_py "print([c['tpot_s'] for c in d['ranked'] if c['instance']=='g6e.xlarge'][0])" <"$tmp/stack-trtllm-pytorch.json")
-[[ "$g_def" != "$g_pt" ]] || fail "--stack trtllm-pytorch priced g6e.xlarge like the default engine ($g_def)"
+# The two engines share their fitted overheads (efficiency.toml shares_overheads) and differ in their
+# kernels: a mixture-of-experts model runs at each engine's own moe_eff.
+for st in default trtllm-pytorch; do
+  flag=(); [[ $st == default ]] || flag=(--stack "$st")
+  "$frugal" --format json advise --model qwen3-30b-a3b --rate 5/s --tpot-slo 50ms --region us-east-1 --purchase on-demand \
+    --instances g6e.xlarge "${flag[@]}" >"$tmp/moe-$st.json" || fail "advise qwen3-30b-a3b --stack $st"
+done
+g_def=$(jq_py "print([c['tpot_s'] for c in d['ranked'] if c['instance']=='g6e.xlarge'][0])" <"$tmp/moe-default.json")
+g_pt=$(jq_py "print([c['tpot_s'] for c in d['ranked'] if c['instance']=='g6e.xlarge'][0])" <"$tmp/moe-trtllm-pytorch.json")
+[[ "$g_def" != "$g_pt" ]] || fail "--stack trtllm-pytorch priced a MoE model on g6e.xlarge like the default engine ($g_def)"
 jq_py "assert d['ranked'][0]['stack']=='trt-llm' or d['ranked'][0]['instance'].startswith('inf2'), d['ranked'][0]" <"$tmp/stack-default.json" || fail "default GPU stack"
 "$frugal" advise --model llama-3.1-8b --rate 5/s --tpot-slo 50ms --region us-east-1 --purchase on-demand --instances g6e.xlarge \
   --stack trtllm-pytorch >"$tmp/stack.txt" || fail "advise --stack text"
