@@ -246,14 +246,9 @@ void StackFactors::copy_overheads(const StackFactors& from) {
 }
 
 void StackFactors::copy_fitted(const StackFactors& from) {
-  step_overhead_s = from.step_overhead_s;
-  prefill_overhead_s = from.prefill_overhead_s;
-  allreduce_latency_s = from.allreduce_latency_s;
-  tp_step_overhead_s = from.tp_step_overhead_s;
+  copy_overheads(from);
   w4_compute_eff = from.w4_compute_eff;
-  seq_overhead_s = from.seq_overhead_s;
   moe_eff = from.moe_eff;
-  activation_scale = from.activation_scale;
 }
 
 void Efficiency::clear_published_bounds() {

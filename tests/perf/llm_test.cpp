@@ -471,45 +471,35 @@ TEST(Efficiency, ParseWritesBackWhatLoadsAgain) {
 // copying its numbers, and a number beside shares_overheads (which would be ignored) is refused,
 // as are a missing reason, an unknown owner and an owner that shares another's.
 TEST(Efficiency, SharedOverheadsComeFromTheirOwner) {
-  const std::string head = R"(
-[defaults]
-gpu_stack = "s"
-neuron_stack = "s"
-[memory]
-usable_fraction = 0.9
-runtime_reserve_gib = 1.0
-training_bytes_per_param = 16
-max_prefill_tokens = 8192
-[family.testfam]
-mem_eff = 0.5
-compute_eff = 0.5
-attn_eff = 0.25
-link_eff = 1.0
-[stack.s]
-step_overhead_ms = 3
-prefill_overhead_ms = 2
-allreduce_latency_us = 10
-tp_step_overhead_ms = 4
-seq_overhead_us = 5
-activation_scale = 2.5
-w4_compute_eff = 0.5
-moe_eff = 0.8
-)";
+  const std::string head = kTestEfficiencyToml;  // stack "s": 1 ms step, 2 ms prefill, 10 us all-reduce, 5 us per sequence
   const std::string shared = "[stack.p]\nshares_overheads = \"s\"\nshares_overheads_source = \"same runtime\"\nw4_compute_eff = 0.25\nmoe_eff = 0.4\n";
   auto eff = Efficiency::parse(head + shared, "shared.toml");
   const auto& p = eff.stack("p");
-  EXPECT_DOUBLE_EQ(p.step_overhead_s, 0.003);
+  EXPECT_DOUBLE_EQ(p.step_overhead_s, 0.001);
   EXPECT_DOUBLE_EQ(p.prefill_overhead_s, 0.002);
   EXPECT_DOUBLE_EQ(p.allreduce_latency_s, 10e-6);
-  EXPECT_DOUBLE_EQ(p.tp_step_overhead_s, 0.004);
+  EXPECT_DOUBLE_EQ(p.tp_step_overhead_s, 0);
   EXPECT_DOUBLE_EQ(p.seq_overhead_s, 5e-6);
-  EXPECT_DOUBLE_EQ(p.activation_scale, 2.5);
+  EXPECT_DOUBLE_EQ(p.activation_scale, 1);
   EXPECT_DOUBLE_EQ(p.w4_compute_eff, 0.25);
   EXPECT_DOUBLE_EQ(p.moe_eff, 0.4);
-  // The owner moves (as the fit moves it): resolve() carries the sharer along.
-  eff.stacks()["s"].step_overhead_s = 0.007;
+  // The owner moves (as the fit moves it): resolve() carries the sharer along, all six overheads.
+  auto& owner = eff.stacks()["s"];
+  owner.step_overhead_s = 0.007;
+  owner.prefill_overhead_s = 0.011;
+  owner.allreduce_latency_s = 13e-6;
+  owner.tp_step_overhead_s = 0.017;
+  owner.seq_overhead_s = 19e-6;
+  owner.activation_scale = 2.3;
+  owner.moe_eff = 0.9;
   eff.resolve();
   EXPECT_DOUBLE_EQ(eff.stack("p").step_overhead_s, 0.007);
+  EXPECT_DOUBLE_EQ(eff.stack("p").prefill_overhead_s, 0.011);
+  EXPECT_DOUBLE_EQ(eff.stack("p").allreduce_latency_s, 13e-6);
+  EXPECT_DOUBLE_EQ(eff.stack("p").tp_step_overhead_s, 0.017);
+  EXPECT_DOUBLE_EQ(eff.stack("p").seq_overhead_s, 19e-6);
+  EXPECT_DOUBLE_EQ(eff.stack("p").activation_scale, 2.3);
+  EXPECT_DOUBLE_EQ(eff.stack("p").moe_eff, 0.4);  // a kernel efficiency: its own
   const std::string written = eff.to_toml();
   const auto start = written.find("[stack.p]");
   const auto block = written.substr(start, written.find("[stack.", start + 1) - start);

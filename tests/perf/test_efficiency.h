@@ -10,9 +10,8 @@
 #include "perf/efficiency.h"
 #include "test_util.h"
 
-inline frugal::Efficiency test_efficiency() {
-  // One file per process: ctest runs each test in its own process, in parallel.
-  const std::string p = write_temp("frugal_test_eff.toml", R"(
+// Its text, for tests that append to it.
+inline constexpr const char* kTestEfficiencyToml = R"(
 [defaults]
 gpu_stack = "s"
 neuron_stack = "s"
@@ -37,7 +36,11 @@ allreduce_latency_us = 10
 tp_step_overhead_ms = 0
 w4_compute_eff = 1.0
 seq_overhead_us = 5
-)");
+)";
+
+inline frugal::Efficiency test_efficiency() {
+  // One file per process: ctest runs each test in its own process, in parallel.
+  const std::string p = write_temp("frugal_test_eff.toml", kTestEfficiencyToml);
   return frugal::Efficiency::load(p);
 }
 
