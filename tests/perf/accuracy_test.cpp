@@ -154,11 +154,14 @@ TEST(Accuracy, TheIndependentCheckIsQuotedForThePairsItCovers) {
   ASSERT_TRUE(check.has_value());
   const AccuracyGroup* inf2 = check->find("Inferentia2-core", "neuronx");
   const AccuracyGroup* trn2 = check->find("Trainium2-core", "neuronx");
+  const AccuracyGroup* h100 = check->find("H100-80GB", "trt-llm");  // the NIM concurrency sweeps
   ASSERT_NE(inf2, nullptr);
   ASSERT_NE(trn2, nullptr);
+  ASSERT_NE(h100, nullptr);
   EXPECT_EQ(inf2->error.rows, 18u);
   EXPECT_EQ(trn2->error.rows, 6u);
-  EXPECT_EQ(check->groups.size(), 2u);
+  EXPECT_EQ(h100->error.rows, 27u);
+  EXPECT_EQ(check->groups.size(), 3u);
   // The same figure as scoring the Trainium2 rows alone.
   std::vector<MeasuredRow> trn2_rows;
   for (const auto& r : load_measured(independent_check_path(kData))) {
@@ -189,10 +192,15 @@ TEST(Accuracy, TheIndependentCheckIsQuotedForThePairsItCovers) {
   EXPECT_DOUBLE_EQ(check->bias_p, map.independent_bias_p);
   EXPECT_EQ(note.biased, inf2->optimistic_p < check->bias_p);
   EXPECT_EQ(note.biased, note.text.find("Caution") != std::string::npos) << note.text;
-  const AccuracyNote h100 = describe_accuracy(&*acc, eff.path, "H100-80GB", "trt-llm", &*check);
-  EXPECT_EQ(h100.independent, nullptr);
-  EXPECT_EQ(h100.text.find("independent check"), std::string::npos) << h100.text;
-  EXPECT_FALSE(h100.to_json().contains("independent_check"));
+  const AccuracyNote h100_note = describe_accuracy(&*acc, eff.path, "H100-80GB", "trt-llm", &*check);
+  EXPECT_EQ(h100_note.independent, h100);
+  EXPECT_NE(h100_note.text.find("over 27 rows"), std::string::npos) << h100_note.text;
+  // A pair the check does not cover keeps the out-of-sample figure alone.
+  const AccuracyNote a100 = describe_accuracy(&*acc, eff.path, "A100-80GB", "trt-llm", &*check);
+  EXPECT_TRUE(a100.measured);
+  EXPECT_EQ(a100.independent, nullptr);
+  EXPECT_EQ(a100.text.find("independent check"), std::string::npos) << a100.text;
+  EXPECT_FALSE(a100.to_json().contains("independent_check"));
 
   const std::string empty = temp_path("frugal_no_check_data");
   std::filesystem::create_directories(empty + "/perf");

@@ -349,26 +349,31 @@ TEST(Efficiency, AdviseStackReplacesTheGpuDefaultOnly) {
   EXPECT_EQ(eff.default_stack(h100), "trtllm-pytorch");  // a refused name changes nothing
 }
 
-// The independent check (data/perf/independent_check.csv) is a separate publisher's runs that no
-// fit ever sees: none of its sources may appear in measured.csv, every row must be predictable
-// (--strict), and it is scored with the stack the advisor assumes on Neuron, not GPU TGI.
+// The independent check (data/perf/independent_check.csv) is other publishers' runs that no fit
+// ever sees: none of its sources may appear in measured.csv, every row must be predictable
+// (--strict), and each is scored with the stack the advisor assumes on its hardware: neuronx for
+// the optimum-neuron runs (not GPU TGI), trt-llm for the NIM runs on H100.
 TEST(Validate, IndependentCheckIsNeverFittedAndFullyPredicted) {
   auto cat = Catalog::load(kData);
   auto eff = Efficiency::load(kData + "/perf/efficiency.toml");
   auto map = ValidationMap::load(kData + "/perf/validation.toml");
   const auto check = load_measured(kData + "/perf/independent_check.csv");
-  ASSERT_EQ(check.size(), 24u);
+  ASSERT_EQ(check.size(), 51u);
   std::set<std::string> fitted;
   for (const auto& r : load_measured(kData + "/perf/measured.csv")) fitted.insert(r.source);
   std::set<std::string> families;
+  std::size_t nim = 0;
   for (const auto& r : check) {
     EXPECT_EQ(fitted.count(r.source), 0u) << "line " << r.line << " is also in measured.csv";
     const ResolvedRow x = resolve_row(r, cat, eff, map);
     ASSERT_TRUE(x.error.empty()) << r.line << ": " << x.error;
-    EXPECT_EQ(x.stack, "neuronx") << r.line;
+    const bool is_nim = r.source.find("docs.nvidia.com/nim") != std::string::npos;
+    nim += is_nim ? 1 : 0;
+    EXPECT_EQ(x.stack, is_nim ? "trt-llm" : "neuronx") << r.line;
     families.insert(x.accelerator->family);
   }
-  EXPECT_EQ(families, (std::set<std::string>{"inferentia2", "trainium2"}));
+  EXPECT_EQ(nim, 27u);
+  EXPECT_EQ(families, (std::set<std::string>{"inferentia2", "trainium2", "hopper"}));
   // No map entry: the TGI rows would read as the GPU stack, which is why validation.toml has one.
   EXPECT_EQ(resolve_stack(eff, ValidationMap{}, check.front().source), "tgi-v1");
   const auto preds = predict_measured(check, cat, eff, map, "independent_check.csv", nullptr);  // throws on any row

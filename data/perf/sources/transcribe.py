@@ -8,8 +8,9 @@ then `model|tp|isl/osl|value...` rows of offline max throughput: v0.11-v0.13, v0
 static-batch tables (`@source`, `@gpus NAME=GPU:INSTANCE:PRECISION|...`, see static_table: v0.9):
   python3 data/perf/sources/transcribe.py --static TABLE... >> data/perf/measured.csv
 the v0.14 online-serving table: `--serving`; the post-1.0 tables (03e27c7d, release/1.2): `--post-1.0`. The optimum-neuron
-guidellm summaries are never fitted: they are the independent check,
+guidellm summaries and the NIM concurrency sweeps are never fitted: they are the independent check,
   python3 data/perf/sources/transcribe.py --guidellm sources/optimum-neuron-guidellm.txt > independent_check.csv
+  python3 data/perf/sources/transcribe.py --nim sources/nim-1.0.0-performance.txt >> independent_check.csv
 (with the header line of measured.csv first).
 Hardware and precision are written as the sources spell them: perf validate maps them itself."""
 import csv, sys
@@ -112,8 +113,17 @@ def guidellm_table(path):
             row(load, "ITL_avg", itl, "ms")
             row(load, "output_throughput", tput, "tokens/s per system" if int(replicas) > 1 else "tokens/s")
 
+def nim_table(path):
+    """`@source`, `@config MODEL|HW|INSTANCE|PRECISION|TP|ISL/OSL`, then `concurrency|TTFT ms|ITL ms|output tokens/s`
+    rows of a NIM AIPerf concurrency sweep (closed loop: each client sends its next request when the last ends)."""
+    for d, (conc, ttft, itl, tput) in table(path):
+        model, hw, inst, prec, tp, lens = d["config"].split("|")
+        isl, osl = lens.split("/")
+        for metric, v, unit in (("TTFT_avg", ttft, "ms"), ("ITL_avg", itl, "ms"), ("output_throughput", tput, "tokens/s")):
+            w.writerow([model, hw, inst, prec, tp, f"concurrency {conc}", isl, osl, metric, v, unit, d["source"]])
+
 MODES = {"--wide": wide_table, "--static": static_table, "--serving": serving_table, "--post-1.0": post_1_0_table,
-         "--guidellm": guidellm_table}
+         "--guidellm": guidellm_table, "--nim": nim_table}
 if len(sys.argv) < 3 or sys.argv[1] not in MODES:
     sys.exit(__doc__)
 for path in sys.argv[2:]:
