@@ -124,7 +124,7 @@ Efficiency Efficiency::parse(std::string_view text, const std::string& path) {
       }
       for (const char* key : kOverheadKeys) {
         if (const auto* x = st->get(key)) {
-          fail_at(location_of(*x, path), fmt::format("unexpected {}: this stack's overheads are stack '{}''s (shares_overheads)",
+          fail_at(location_of(*x, path), fmt::format("unexpected {}: this stack's overheads come from stack '{}' (shares_overheads)",
                                                      key, s.shares_overheads));
         }
       }

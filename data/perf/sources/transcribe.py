@@ -55,14 +55,17 @@ def static_table(path):
 SRC14 = ("NVIDIA/TensorRT-LLM@258c7540 docs/source/performance/perf-overview.md (v0.14.0 online serving table; "
          "tensorrtllm_backend, 500 requests, BF16; open-loop QPS)")
 
+def serving_rows(model, hw, inst, prec, tp, load, isl, osl, ttft, itl, tput, tput_unit, source):
+    """The three rows of one load level of a serving table: mean TTFT, mean ITL, output throughput."""
+    for metric, v, unit in (("TTFT_avg", ttft, "ms"), ("ITL_avg", itl, "ms"), ("output_throughput", tput, tput_unit)):
+        w.writerow([model, hw, inst, prec, tp, load, isl, osl, metric, v, unit, source])
+
 def serving_table(path):
     for _, (model, gpu, tp, lens, qps, ttft, itl, tput) in table(path):
         isl, osl = lens.split("/")
         inst = "p5en.48xlarge" if gpu.startswith("H200") else "p5.48xlarge"
         batch = "burst 500 (all 500 requests at once)" if qps == "INF" else f"rate {qps}/s for 500 requests"
-        for metric, v, unit in (("TTFT_avg", ttft, "ms"), ("ITL_avg", itl, "ms"),
-                                ("output_throughput", tput, "tokens/s (per TP group)")):
-            w.writerow([model, gpu, inst, "BF16", tp, batch, isl, osl, metric, v, unit, SRC14])
+        serving_rows(model, gpu, inst, "BF16", tp, batch, isl, osl, ttft, itl, tput, "tokens/s (per TP group)", SRC14)
 
 SRC_POST_1_0 = ("NVIDIA/TensorRT-LLM@03e27c7d docs/source/developer-guide/perf-overview.md (after v1.0; trtllm-bench "
                 "throughput, PyTorch backend, offline max throughput, fixed ISL/OSL; output tokens/s per GPU)")
@@ -119,8 +122,7 @@ def nim_table(path):
     for d, (conc, ttft, itl, tput) in table(path):
         model, hw, inst, prec, tp, lens = d["config"].split("|")
         isl, osl = lens.split("/")
-        for metric, v, unit in (("TTFT_avg", ttft, "ms"), ("ITL_avg", itl, "ms"), ("output_throughput", tput, "tokens/s")):
-            w.writerow([model, hw, inst, prec, tp, f"concurrency {conc}", isl, osl, metric, v, unit, d["source"]])
+        serving_rows(model, hw, inst, prec, tp, f"concurrency {conc}", isl, osl, ttft, itl, tput, "tokens/s", d["source"])
 
 MODES = {"--wide": wide_table, "--static": static_table, "--serving": serving_table, "--post-1.0": post_1_0_table,
          "--guidellm": guidellm_table, "--nim": nim_table}
