@@ -103,6 +103,9 @@ std::string human_count(double v) {
 }
 
 std::string human_duration(double s) {
+  // Below a nanosecond is a rounding residue (a queue whose chance of waiting is 1e-90), not a
+  // time a reader can use: "5.55e-93 us" reads as noise.
+  if (s < 1e-9) return "0 us";
   if (s < 1e-3) return fmt::format("{:.3g} us", s * 1e6);
   if (s < 1) return fmt::format("{:.3g} ms", s * 1e3);
   if (s < 120) return fmt::format("{:.3g} s", s);

@@ -46,5 +46,8 @@ TEST(Units, ErrorsNameTheOptionAndWhatWasExpected) {
 TEST(Units, HumanForms) {
   EXPECT_EQ(human_count(67.4e9), "67.4B");
   EXPECT_EQ(human_duration(0.0997), "99.7 ms");
+  EXPECT_EQ(human_duration(2.5e-6), "2.5 us");
+  EXPECT_EQ(human_duration(5.55e-99), "0 us");
+  EXPECT_EQ(human_duration(0), "0 us");
   EXPECT_EQ(human_bytes(134.8e9), "135 GB");
 }
