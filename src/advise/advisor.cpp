@@ -22,17 +22,6 @@ constexpr double kGiB = 1073741824.0;
 // queueing at the per-replica rate, still fails.
 double replicas_by_capacity(double rate, double replica_capacity) { return std::ceil(rate / replica_capacity); }
 
-// Tensor-parallel degrees worth trying on `devices` devices: powers of two that divide it, and
-// the whole instance.
-std::vector<int> tp_degrees(int devices) {
-  std::vector<int> out;
-  for (int t = 1; t <= devices; t *= 2) {
-    if (devices % t == 0) out.push_back(t);
-  }
-  if (out.empty() || out.back() != devices) out.push_back(devices);
-  return out;
-}
-
 bool instance_selected(const InstanceType& it, const std::vector<std::string>& filter) {
   if (filter.empty()) return true;
   for (const auto& f : filter) {

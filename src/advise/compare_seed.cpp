@@ -35,20 +35,17 @@ std::vector<SeedRow> compare_seed(const AdvisorContext& ctx, const std::string& 
       const Precision* p = cat.find_precision(it->accelerator->bf16_tflops ? "bf16" : "fp16");
       r.precision = p->name;
       double best = std::numeric_limits<double>::infinity();
-      for (int tp = 1; tp <= it->devices; tp *= 2) {
-        if (it->devices % tp) continue;
-        for (int t : {tp, it->devices}) {
-          LlmConfig cfg{m, p, make_device(*ctx.efficiency, *it->accelerator, it->device_memory_gib, it->device_fraction), t};
-          if (!unsupported_reason(cfg).empty() || max_batch(cfg, prompt + output, 1) == 0) continue;
-          auto e = serve_at(cfg, 1, prompt, output);
-          if (e.tpot_s < best) {
-            best = e.tpot_s;
-            r.tp = t;
-            r.ms_per_token = e.tpot_s * 1e3;
-            r.ttft_ms = e.ttft_s * 1e3;
-            const double replicas = it->devices / t;
-            r.cost_per_million_tokens = *it->on_demand_hourly() / (replicas * e.tokens_per_s * 3600) * 1e6;
-          }
+      for (int t : tp_degrees(it->devices)) {
+        LlmConfig cfg{m, p, make_device(*ctx.efficiency, *it->accelerator, it->device_memory_gib, it->device_fraction), t};
+        if (!unsupported_reason(cfg).empty() || max_batch(cfg, prompt + output, 1) == 0) continue;
+        auto e = serve_at(cfg, 1, prompt, output);
+        if (e.tpot_s < best) {
+          best = e.tpot_s;
+          r.tp = t;
+          r.ms_per_token = e.tpot_s * 1e3;
+          r.ttft_ms = e.ttft_s * 1e3;
+          const double replicas = it->devices / t;
+          r.cost_per_million_tokens = *it->on_demand_hourly() / (replicas * e.tokens_per_s * 3600) * 1e6;
         }
       }
       if (r.tp == 0) r.note = fmt::format("{} in {} does not fit on {}", m->name, p->name, iname);

@@ -35,7 +35,8 @@ struct PerfOptions {
   double max_median = -1, max_p90 = -1;
   // estimate
   std::string model, instance, precision = "bf16", stack;
-  int tp = 1, batch = 1;
+  std::optional<int> tp;  // estimate: unset = the smallest degree at which the model fits
+  int batch = 1;
   bool attention_dp = false;  // estimate: attention data parallel, experts split over the TP ranks
   std::string load;  // estimate: "rate 5/s", "concurrency 16", "max" (default: static batch --batch)
   double prompt = 512, output = 256;
@@ -273,23 +274,39 @@ void run_estimate(const GlobalOptions& g, const PerfOptions& o) {
   if (!it->accelerator) throw Error(fmt::format("--instance {}: {}", o.instance, it->unusable_reason(cat.region())));
   const Precision* p = cat.find_precision(o.precision);
   if (!p) throw Error(fmt::format("--precision: expected one of {}, got '{}'", fmt::join(cat.precision_names(), ", "), o.precision));
-  if (o.tp < 1 || o.tp > it->devices) {
-    throw Error(fmt::format("--tp: expected 1..{} for {}, got {}", it->devices, it->name, o.tp));
+  if (o.tp && (*o.tp < 1 || *o.tp > it->devices)) {
+    throw Error(fmt::format("--tp: expected 1..{} for {}, got {}", it->devices, it->name, *o.tp));
   }
-  LlmConfig cfg{m, p, make_device(eff, *it->accelerator, it->device_memory_gib, it->device_fraction, o.stack), o.tp};
+  LlmConfig cfg{m, p, make_device(eff, *it->accelerator, it->device_memory_gib, it->device_fraction, o.stack), o.tp.value_or(1)};
   cfg.attention_dp = o.attention_dp;
+  // Without --tp, the smallest degree at which the weights and one sequence fit: what a user
+  // would try first. TP 1 for a model that cannot fit on one device would print a memory
+  // breakdown of a configuration nobody can run, and latencies for it.
+  std::string tp_note;
+  if (!o.tp) {
+    const int fitting = smallest_fitting_tp(cfg, it->devices, o.prompt + o.output);
+    cfg.tp = fitting > 0 ? fitting : (o.attention_dp ? std::min(2, it->devices) : 1);
+    const char* layout = cfg.dep() ? "DEP" : "TP";
+    if (fitting == 0) {
+      tp_note = fmt::format("{} in {} does not fit on {} at any tensor-parallel degree; shown at {} {}", m->name, p->name,
+                            it->name, layout, cfg.tp);
+    } else if (it->devices > 1) {
+      tp_note = fmt::format("{} {}: the smallest degree at which {} in {} fits on {} (--tp to choose)", layout, cfg.tp,
+                            m->name, p->name, it->name);
+    }
+  }
   // DEP needs experts to split and more than one rank to split them over: say so rather than
   // quietly estimating plain TP.
   if (o.attention_dp && !cfg.dep()) {
     throw Error(fmt::format("--attention-dp: needs a mixture-of-experts model and --tp of at least 2 ({} is {}, --tp {})", m->name,
-                            m->is_moe() ? "mixture-of-experts" : "dense", o.tp));
+                            m->is_moe() ? "mixture-of-experts" : "dense", cfg.tp));
   }
   if (auto why = unsupported_reason(cfg); !why.empty()) throw Error(why);
   const Load load = o.load.empty() ? Load::batch(o.batch) : parse_load(o.load);
   const LoadEstimate s = estimate_load(cfg, load, o.prompt, o.output);
   Table t;
   t.title = fmt::format("{} on {} ({} x {}, {}, {} {}, {}, {} in / {} out, stack {})", m->name, it->name, it->devices,
-                        it->accelerator->id, p->name, cfg.dep() ? "DEP" : "TP", o.tp, load.describe(), o.prompt, o.output,
+                        it->accelerator->id, p->name, cfg.dep() ? "DEP" : "TP", cfg.tp, load.describe(), o.prompt, o.output,
                         cfg.device.stack_name);
   t.columns = {{"quantity", "quantity"}, {"value", "value", true}};
   auto row = [&](const std::string& k, const std::string& text, double v) { t.rows.push_back({Cell(k), Cell(text, v)}); };
@@ -309,6 +326,7 @@ void run_estimate(const GlobalOptions& g, const PerfOptions& o) {
   row("output_tokens_per_s", fmt::format("{:.1f}", s.tokens_per_s), s.tokens_per_s);
   row("requests_per_s", fmt::format("{:.3g}", s.requests_per_s), s.requests_per_s);
   row("max_requests_per_s", fmt::format("{:.3g}", s.capacity_rps), s.capacity_rps);
+  if (!tp_note.empty()) t.notes.push_back(tp_note);
   if (s.running_limit == 0) {
     const auto mem = memory_for(cfg, 1, o.prompt + o.output);
     t.notes.push_back(fmt::format("does not fit: needs {} of {} per device", human_bytes(mem.used()), human_bytes(mem.capacity)));
@@ -358,7 +376,7 @@ void register_perf(CLI::App& app, GlobalOptions& g) {
   e->add_option("--model", o->model, "Model name (frugal catalog models)")->required();
   e->add_option("--instance", o->instance, "EC2 instance type, e.g. p5.48xlarge")->required();
   e->add_option("--precision", o->precision, "fp32, fp16, bf16, fp8, fp4 (NVFP4, Blackwell), int8 or int4");
-  e->add_option("--tp", o->tp, "Tensor-parallel degree");
+  e->add_option("--tp", o->tp, "Tensor-parallel degree (default: the smallest at which the model fits)");
   e->add_flag("--attention-dp", o->attention_dp,
               "Mixture-of-experts only: attention data parallel over the --tp ranks, experts split among them (DEP, "
               "as TensorRT-LLM's enable_attention_dp and SGLang/vLLM's DP attention serve DeepSeek)");

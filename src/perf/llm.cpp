@@ -350,4 +350,23 @@ int max_batch(const LlmConfig& c, double context, int limit, double headroom) {
   return lo;
 }
 
+std::vector<int> tp_degrees(int devices) {
+  std::vector<int> out;
+  for (int t = 1; t <= devices; t *= 2) {
+    if (devices % t == 0) out.push_back(t);
+  }
+  if (out.empty() || out.back() != devices) out.push_back(devices);
+  return out;
+}
+
+int smallest_fitting_tp(LlmConfig cfg, int devices, double context_tokens) {
+  for (int tp : tp_degrees(devices)) {
+    cfg.tp = tp;
+    if (cfg.attention_dp && !cfg.dep()) continue;
+    if (!unsupported_reason(cfg).empty()) continue;
+    if (memory_for(cfg, 1, context_tokens).fits()) return tp;
+  }
+  return 0;
+}
+
 }  // namespace frugal

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "catalog/accelerator.h"
 #include "catalog/model.h"
@@ -96,5 +97,12 @@ double decode_context(const LlmConfig& cfg, double prompt, double output);
 // Largest batch (at most `limit`) whose memory fits within (1 - headroom) of the device (0 when
 // even batch 1 does not).
 int max_batch(const LlmConfig& cfg, double context_tokens, int limit = 4096, double headroom = 0);
+
+// Tensor-parallel degrees worth trying on `devices` devices: powers of two that divide it, and
+// the whole instance.
+std::vector<int> tp_degrees(int devices);
+// The smallest of tp_degrees(devices) (at least 2 for DEP) at which `cfg` runs at all and one
+// sequence of `context_tokens` fits in memory; 0 when none does. `cfg.tp` is ignored.
+int smallest_fitting_tp(LlmConfig cfg, int devices, double context_tokens);
 
 }  // namespace frugal

@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "catalog/catalog.h"
 #include "core/error.h"
@@ -238,6 +239,32 @@ TEST(LlmMath, MemoryFitAndMaxBatch) {
   LlmConfig r2{&m, &prec("bf16"), make_device(eff, gpu, 80), 2};
   EXPECT_DOUBLE_EQ(memory_for(r2, 1, 768).activations, 4 * one_chunk);
   EXPECT_LT(max_batch(r2, 768), b);
+}
+
+TEST(LlmMath, TpDegreesAndTheSmallestThatFits) {
+  // Powers of two that divide the device count, and the whole instance.
+  EXPECT_EQ(tp_degrees(1), (std::vector<int>{1}));
+  EXPECT_EQ(tp_degrees(8), (std::vector<int>{1, 2, 4, 8}));
+  EXPECT_EQ(tp_degrees(12), (std::vector<int>{1, 2, 4, 12}));  // inf2.48xlarge's 12 devices (24 cores: 1..8, 24)
+  EXPECT_EQ(tp_degrees(24), (std::vector<int>{1, 2, 4, 8, 24}));
+  auto eff = test_efficiency();
+  auto gpu = test_gpu();
+  // DeepSeek-LLM-67B in bf16 (134.8 GB) does not fit one 80 GiB device and fits two (above).
+  const auto& m = model("deepseek-llm-67b");
+  LlmConfig c{&m, &prec("bf16"), make_device(eff, gpu, 80), 1};
+  EXPECT_EQ(smallest_fitting_tp(c, 8, 768), 2);
+  // In fp8 (67.4 GB) one device holds it; on 24 GiB devices it takes 4 (67.4 / 4 = 16.9 GB each).
+  LlmConfig c8{&m, &prec("fp8"), make_device(eff, gpu, 80), 8};
+  EXPECT_EQ(smallest_fitting_tp(c8, 8, 768), 1);
+  LlmConfig small{&m, &prec("fp8"), make_device(eff, gpu, 24), 1};
+  EXPECT_EQ(smallest_fitting_tp(small, 8, 768), 4);
+  // Nowhere to put it: 0.
+  EXPECT_EQ(smallest_fitting_tp(small, 2, 768), 0);
+  // A context too long for the KV cache left at TP 2 moves it to TP 4.
+  const int tp_long = smallest_fitting_tp(c, 8, 200000);
+  EXPECT_GT(tp_long, 2);
+  LlmConfig at{&m, &prec("bf16"), make_device(eff, gpu, 80), tp_long / 2};
+  EXPECT_FALSE(memory_for(at, 1, 200000).fits());
 }
 
 TEST(LlmMath, UnsupportedPrecisionsAndHeads) {
