@@ -193,7 +193,8 @@ void run_bench(const GlobalOptions& g, const BenchOptions& o) {
     auto opt = [&](const loadgen::Percentiles& p, double v) { return p.n ? num(v * 1e3, ms(v)) : Cell("-", nullptr); };
     t.rows.push_back({loadgen::level_name(s.load), num(s.requests, std::to_string(s.requests)), num(s.errors, std::to_string(s.errors)),
                       opt(s.ttft_s, s.ttft_s.p50), opt(s.ttft_s, s.ttft_s.p99), opt(s.tpot_s, s.tpot_s.p50), opt(s.tpot_s, s.tpot_s.p99),
-                      opt(s.itl_s, s.itl_s.p99), num(s.e2e_s.p50, fmt::format("{:.2f}", s.e2e_s.p50)),
+                      opt(s.itl_s, s.itl_s.p99),
+                      s.e2e_s.n ? num(s.e2e_s.p50, fmt::format("{:.2f}", s.e2e_s.p50)) : Cell("-", nullptr),
                       num(s.output_tokens_per_s, fmt::format("{:.1f}", s.output_tokens_per_s)),
                       num(s.requests_per_s, fmt::format("{:.2f}", s.requests_per_s)),
                       s.cost_per_million_output >= 0 ? num(s.cost_per_million_output, fmt::format("{:.3f}", s.cost_per_million_output))
@@ -204,7 +205,7 @@ void run_bench(const GlobalOptions& g, const BenchOptions& o) {
     for (const auto& e : s.first_errors) t.notes.push_back(fmt::format("{}: {}", loadgen::level_name(s.load), e));
   }
   t.notes.push_back(price_note);
-  t.notes.push_back(server_counted == ok ? "output tokens: the server's usage counts"
+  if (ok > 0) t.notes.push_back(server_counted == ok ? "output tokens: the server's usage counts"
                                          : fmt::format("output tokens: the server's usage on {} of {} requests, else one per streamed piece",
                                                        server_counted, ok));
   t.notes.push_back("TTFT from sending the request to the first streamed text; TPOT = (last - first piece) / (tokens - 1); ITL between pieces");

@@ -143,6 +143,10 @@ set +e; AWS_ACCESS_KEY_ID=AKIDFRUGALTEST AWS_SECRET_ACCESS_KEY=wrong "$frugal" b
 [[ $rc == 1 ]] && grep -q 'HTTP 403' "$tmp/sm403.txt" || fail "a bad signature was not reported: rc $rc $(cat "$tmp/sm403.txt")"
 kill $spid; wait $spid 2>/dev/null || true
 # Nothing listening: every request fails, exit 1 with the reason.
-set +e; "$frugal" bench --url "http://127.0.0.1:1/v1/completions" --model m --requests 2 > /dev/null 2> "$tmp/down.txt"; rc=$?; set -e
+set +e; "$frugal" bench --url "http://127.0.0.1:1/v1/completions" --model m --requests 2 > "$tmp/down-table.txt" 2> "$tmp/down.txt"; rc=$?; set -e
 [[ $rc == 1 ]] && grep -q 'every request failed' "$tmp/down.txt" || fail "unreachable endpoint: rc $rc $(cat "$tmp/down.txt")"
+# With no request measured the table has no figures to show: dashes, not a 0.00 s latency, and no
+# claim about how output tokens were counted.
+grep -Eq '^concurrency 1 +2 +2 +- +- +- +- +- +- +0\.0 +0\.00 +-$' "$tmp/down-table.txt" || fail "all-failed row: $(cat "$tmp/down-table.txt")"
+! grep -q 'output tokens:' "$tmp/down-table.txt" || fail "token counting claimed with nothing measured: $(cat "$tmp/down-table.txt")"
 echo "bench cli: 1 passed, 0 failed"
