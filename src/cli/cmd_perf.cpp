@@ -283,16 +283,21 @@ void run_estimate(const GlobalOptions& g, const PerfOptions& o) {
   // would try first. TP 1 for a model that cannot fit on one device would print a memory
   // breakdown of a configuration nobody can run, and latencies for it.
   std::string tp_note;
+  const Load load = o.load.empty() ? Load::batch(o.batch) : parse_load(o.load);
+  // A static batch needs its sequences' memory at once; under a load the engine queues what it
+  // cannot hold, so one sequence is what must fit.
+  const int sequences = load.kind == Load::Kind::kBatch ? static_cast<int>(load.value) : 1;
+  const std::string with_batch = sequences > 1 ? fmt::format(" with batch {}", sequences) : "";
   if (!o.tp) {
-    const int fitting = smallest_fitting_tp(cfg, it->devices, o.prompt + o.output);
+    const int fitting = smallest_fitting_tp(cfg, it->devices, o.prompt + o.output, sequences);
     cfg.tp = fitting > 0 ? fitting : (o.attention_dp ? std::min(2, it->devices) : 1);
     const char* layout = cfg.dep() ? "DEP" : "TP";
     if (fitting == 0) {
-      tp_note = fmt::format("{} in {} does not fit on {} at any tensor-parallel degree; shown at {} {}", m->name, p->name,
-                            it->name, layout, cfg.tp);
+      tp_note = fmt::format("{} in {} does not fit on {}{} at any tensor-parallel degree; shown at {} {}", m->name, p->name,
+                            it->name, with_batch, layout, cfg.tp);
     } else if (it->devices > 1) {
-      tp_note = fmt::format("{} {}: the smallest degree at which {} in {} fits on {} (--tp to choose)", layout, cfg.tp,
-                            m->name, p->name, it->name);
+      tp_note = fmt::format("{} {}: the smallest degree at which {} in {} fits on {}{} (--tp to choose)", layout, cfg.tp,
+                            m->name, p->name, it->name, with_batch);
     }
   }
   // DEP needs experts to split and more than one rank to split them over: say so rather than
@@ -302,7 +307,6 @@ void run_estimate(const GlobalOptions& g, const PerfOptions& o) {
                             m->is_moe() ? "mixture-of-experts" : "dense", cfg.tp));
   }
   if (auto why = unsupported_reason(cfg); !why.empty()) throw Error(why);
-  const Load load = o.load.empty() ? Load::batch(o.batch) : parse_load(o.load);
   const LoadEstimate s = estimate_load(cfg, load, o.prompt, o.output);
   Table t;
   t.title = fmt::format("{} on {} ({} x {}, {}, {} {}, {}, {} in / {} out, stack {})", m->name, it->name, it->devices,
@@ -330,6 +334,11 @@ void run_estimate(const GlobalOptions& g, const PerfOptions& o) {
   if (s.running_limit == 0) {
     const auto mem = memory_for(cfg, 1, o.prompt + o.output);
     t.notes.push_back(fmt::format("does not fit: needs {} of {} per device", human_bytes(mem.used()), human_bytes(mem.capacity)));
+  } else if (!s.memory.fits()) {
+    // A static batch past what memory holds: the figures above are for a batch that cannot run.
+    t.notes.push_back(fmt::format("does not fit: {} sequences of {:g} tokens need {} of {} per device; at most {:.0f} fit",
+                                  sequences, o.prompt + o.output, human_bytes(s.memory.used()), human_bytes(s.memory.capacity),
+                                  static_cast<double>(max_batch(cfg, o.prompt + o.output, 65536))));
   }
   if (s.saturated) {
     t.notes.push_back(load.requests > 0 ? fmt::format("saturated: {} arrives faster than the replica completes: the backlog grows while requests arrive, then drains ({:.3g} requests/s over the run, {:.0f} in flight on average); TTFT shown is the mean latency less the decode, not a steady state", load.describe(), s.requests_per_s, s.running)

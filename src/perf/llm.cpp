@@ -359,12 +359,12 @@ std::vector<int> tp_degrees(int devices) {
   return out;
 }
 
-int smallest_fitting_tp(LlmConfig cfg, int devices, double context_tokens) {
+int smallest_fitting_tp(LlmConfig cfg, int devices, double context_tokens, int sequences) {
   for (int tp : tp_degrees(devices)) {
     cfg.tp = tp;
     if (cfg.attention_dp && !cfg.dep()) continue;
     if (!unsupported_reason(cfg).empty()) continue;
-    if (memory_for(cfg, 1, context_tokens).fits()) return tp;
+    if (memory_for(cfg, sequences, context_tokens).fits()) return tp;
   }
   return 0;
 }

@@ -101,8 +101,8 @@ int max_batch(const LlmConfig& cfg, double context_tokens, int limit = 4096, dou
 // Tensor-parallel degrees worth trying on `devices` devices: powers of two that divide it, and
 // the whole instance.
 std::vector<int> tp_degrees(int devices);
-// The smallest of tp_degrees(devices) (at least 2 for DEP) at which `cfg` runs at all and one
-// sequence of `context_tokens` fits in memory; 0 when none does. `cfg.tp` is ignored.
-int smallest_fitting_tp(LlmConfig cfg, int devices, double context_tokens);
+// The smallest of tp_degrees(devices) (at least 2 for DEP) at which `cfg` runs at all and
+// `sequences` sequences of `context_tokens` fit in memory; 0 when none does. `cfg.tp` is ignored.
+int smallest_fitting_tp(LlmConfig cfg, int devices, double context_tokens, int sequences = 1);
 
 }  // namespace frugal

@@ -265,6 +265,11 @@ TEST(LlmMath, TpDegreesAndTheSmallestThatFits) {
   EXPECT_GT(tp_long, 2);
   LlmConfig at{&m, &prec("bf16"), make_device(eff, gpu, 80), tp_long / 2};
   EXPECT_FALSE(memory_for(at, 1, 200000).fits());
+  // So does a static batch that needs more KV cache than TP 2 leaves.
+  const int b2 = max_batch(LlmConfig{&m, &prec("bf16"), make_device(eff, gpu, 80), 2}, 768, 65536);
+  ASSERT_GT(b2, 0);
+  EXPECT_EQ(smallest_fitting_tp(c, 8, 768, b2), 2);
+  EXPECT_EQ(smallest_fitting_tp(c, 8, 768, b2 + 1), 4);
 }
 
 TEST(LlmMath, UnsupportedPrecisionsAndHeads) {
