@@ -95,6 +95,24 @@ std::optional<Offer> offer_for(const InstanceType& it, const std::string& purcha
   return std::nullopt;
 }
 
+// The purchase options `it` has a bundled price for in its region, for a rejection that says what
+// there is when none of those asked for exists.
+std::string priced_options(const InstanceType& it, const PurchaseSettings& ps) {
+  std::vector<std::string> out;
+  for (const char* p : {"on-demand", "spot", "ri-1y", "ri-3y", "sp-1y", "sp-3y", "capacity-block", "sagemaker"}) {
+    if (offer_for(it, p, ps)) out.push_back(p);
+  }
+  return out.empty() ? "none" : fmt::format("{}", fmt::join(out, ", "));
+}
+
+// Rank 0 in the rejection log: the configuration fit and met the SLOs, only the price was missing,
+// which says more than any reason another precision or TP degree was turned down for.
+std::string no_offer_reason(const InstanceType& it, const std::vector<std::string>& asked, const std::string& what,
+                            const PurchaseSettings& ps, const std::string& region) {
+  return fmt::format("{}, but no {} price in {} in the bundled sources (priced there: {})", what, fmt::join(asked, "/"),
+                     region, priced_options(it, ps));
+}
+
 void fill_price(Candidate& c, const Offer& o, int instances, double hours_per_month) {
   c.rate = o.rate;
   c.hourly_price = o.rate.usd_per_hour;
@@ -316,10 +334,14 @@ void search_serve(SearchState& s, const InstanceType& it) {
       const int replicas = static_cast<int>(replicas_d);
       const int instances = static_cast<int>(instances_d);
       const double capacity_rps = rps_per_replica * per_instance * instances;
+      std::vector<std::string> asked;
+      bool offered = false;
       for (const auto& purchase : s.purchase) {
         if (purchase == "capacity-block") continue;  // blocks are for fixed-length runs, not a service
+        asked.push_back(purchase);
         auto offer = offer_for(it, purchase, s.ps);
         if (!offer) continue;
+        offered = true;
         Candidate c;
         c.instance = &it;
         c.region = s.ctx.catalog->region();
@@ -358,6 +380,10 @@ void search_serve(SearchState& s, const InstanceType& it) {
         if (purchase == "sagemaker") c.notes.push_back("SageMaker real-time endpoint ml." + it.name);
         s.log.feasible(it.name);
         s.all.push_back(std::move(c));
+      }
+      if (!offered && !asked.empty()) {
+        s.log.add(it.name, 0, no_offer_reason(it, asked, fmt::format("meets the SLOs ({}, {} {})", p->name, cfg.dep() ? "DEP" : "TP", tp),
+                                              s.ps, s.ctx.catalog->region()));
       }
     }
   }
@@ -424,13 +450,17 @@ void search_train(SearchState& s, const InstanceType& it) {
     return;
   }
   auto est = estimate_training(s.m, dev, instances * it.devices, s.w.train_tokens, seq);
+  std::vector<std::string> asked;
+  bool offered = false;
   for (const auto& purchase : s.purchase) {
     if (purchase == "sagemaker") continue;  // SageMaker training prices are not modelled per instance here
     // A 1- or 3-year commitment is not the price of one run: shown only when asked for.
     const bool term = purchase.rfind("ri-", 0) == 0 || purchase.rfind("sp-", 0) == 0;
     if (term && s.w.purchase.empty()) continue;
+    asked.push_back(purchase);
     auto offer = offer_for(it, purchase, s.ps);
     if (!offer) continue;
+    offered = true;
     Candidate c;
     c.instance = &it;
     c.region = s.ctx.catalog->region();
@@ -480,6 +510,11 @@ void search_train(SearchState& s, const InstanceType& it) {
     c.notes.push_back(fmt::format("MFU {:.0f}%: {}", est.mfu * 100, dev.family->train_mfu_source));
     s.log.feasible(it.name);
     s.all.push_back(std::move(c));
+  }
+  if (!offered && !asked.empty()) {
+    s.log.add(it.name, 0, no_offer_reason(it, asked, fmt::format("the run fits on {} instance{}{}", instances, instances == 1 ? "" : "s",
+                                                                      s.w.deadline_s ? " within the deadline" : ""),
+                                          s.ps, s.ctx.catalog->region()));
   }
 }
 

@@ -1,5 +1,7 @@
 #include "cli/advise_render.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "core/units.h"
@@ -109,7 +111,14 @@ std::vector<Table> advice_tables(const Advice& a, int top, bool explain) {
                          "max_instances in data/advise/defaults.toml).", human_count(a.fewest_instances_needed),
                          a.fewest_instances_type, a.max_instances);
     }
-    t.notes.push_back("No feasible configuration: see the rejections below, or relax the SLOs." + take);
+    // When something fit but had no price for what was asked, the way out is another purchase option
+    // or region, not looser SLOs.
+    const bool unpriced = std::any_of(a.rejected.begin(), a.rejected.end(),
+                                      [](const Rejection& r) { return r.reason.find(", but no ") != std::string::npos; });
+    t.notes.push_back(std::string("No feasible configuration: see the rejections below, or relax the SLOs") +
+                      (unpriced ? "; some fit but have no price for the --purchase options asked in this region (--purchase, --region all)."
+                                : ".") +
+                      take);
   } else {
     const auto& best = a.ranked.front();
     if (a.baseline) {

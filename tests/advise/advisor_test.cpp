@@ -73,6 +73,40 @@ TEST(Advise, RejectionExplainsTensorParallelNeed) {
   EXPECT_NE(a.rejected[0].reason.find("needs TP >= 2"), std::string::npos) << a.rejected[0].reason;
 }
 
+TEST(Advise, AConfigurationThatFitsButHasNoPriceAskedForSaysSo) {
+  // trn2.48xlarge in us-east-2 has only a spot price in the bundled sources (SkyPilot's catalog).
+  // Llama-3.1-405B fits it at TP 64 and meets these SLOs; asking for on-demand must say the price
+  // is what is missing, not why a smaller TP did not fit.
+  Catalog cat = Catalog::load(FRUGAL_TEST_DATA_DIR);
+  cat.select_region("us-east-2");
+  const InstanceType* trn2 = cat.find_instance("trn2.48xlarge");
+  ASSERT_TRUE(trn2 && trn2->prices);
+  ASSERT_FALSE(trn2->prices->on_demand.has_value());
+  ASSERT_TRUE(trn2->prices->spot.has_value());
+  Workload w;
+  w.model = "llama-3.1-405b";
+  w.prompt_tokens = 512;
+  w.output_tokens = 256;
+  w.rate_rps = 1;
+  w.tpot_slo_s = 0.1;
+  w.ttft_slo_s = 5;
+  w.instances = {"trn2.48xlarge"};
+  w.purchase = {"on-demand"};
+  AdvisorContext ctx{&cat, &env().eff, &env().def};
+  auto a = advise(w, ctx);
+  EXPECT_TRUE(a.ranked.empty());
+  ASSERT_EQ(a.rejected.size(), 1u);
+  const std::string& why = a.rejected[0].reason;
+  EXPECT_NE(why.find("meets the SLOs"), std::string::npos) << why;
+  EXPECT_NE(why.find("no on-demand price in us-east-2"), std::string::npos) << why;
+  EXPECT_NE(why.find("priced there: spot"), std::string::npos) << why;
+  // With spot allowed, the same configuration is ranked.
+  w.purchase = {"spot"};
+  auto b = advise(w, ctx);
+  ASSERT_FALSE(b.ranked.empty());
+  EXPECT_EQ(b.ranked[0].instance->name, "trn2.48xlarge");
+}
+
 TEST(Advise, TighterSloNeverLowersCost) {
   auto loose = deepseek67();
   auto tight = deepseek67();
