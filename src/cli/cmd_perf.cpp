@@ -279,9 +279,12 @@ void run_estimate(const GlobalOptions& g, const PerfOptions& o) {
   }
   LlmConfig cfg{m, p, make_device(eff, *it->accelerator, it->device_memory_gib, it->device_fraction, o.stack), o.tp.value_or(1)};
   cfg.attention_dp = o.attention_dp;
-  // Without --tp, the smallest degree at which the weights and one sequence fit: what a user
+  // Without --tp, the smallest degree at which the weights and the sequences fit: what a user
   // would try first. TP 1 for a model that cannot fit on one device would print a memory
   // breakdown of a configuration nobody can run, and latencies for it.
+  if (o.attention_dp && !o.tp && !m->is_moe()) {
+    throw Error(fmt::format("--attention-dp: needs a mixture-of-experts model ({} is dense)", m->name));
+  }
   std::string tp_note;
   const Load load = o.load.empty() ? Load::batch(o.batch) : parse_load(o.load);
   // A static batch needs its sequences' memory at once; under a load the engine queues what it
