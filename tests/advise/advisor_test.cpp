@@ -83,12 +83,9 @@ TEST(Advise, AConfigurationThatFitsButHasNoPriceAskedForSaysSo) {
   ASSERT_TRUE(trn2 && trn2->prices);
   ASSERT_FALSE(trn2->prices->on_demand.has_value());
   ASSERT_TRUE(trn2->prices->spot.has_value());
-  Workload w;
+  Workload w = deepseek67();  // 512 in / 256 out, TPOT <= 100 ms
   w.model = "llama-3.1-405b";
-  w.prompt_tokens = 512;
-  w.output_tokens = 256;
   w.rate_rps = 1;
-  w.tpot_slo_s = 0.1;
   w.ttft_slo_s = 5;
   w.instances = {"trn2.48xlarge"};
   w.purchase = {"on-demand"};
