@@ -36,6 +36,7 @@ struct BenchOptions {
   std::vector<std::string> headers;
   std::string prompt_tokens = "512", output_tokens = "128";
   int requests = 0;
+  int warmup = 0;  // requests sent at concurrency 1 before the first level, not measured
   std::string instance_type, region, purchase = "on-demand", precision, hardware;
   std::optional<double> price_per_hour;
   int tp = 0;
@@ -164,6 +165,22 @@ void run_bench(const GlobalOptions& g, const BenchOptions& o) {
   shape.output_tokens = static_cast<int>(std::lround(output_dist.mean()));
   if (prompt_dist.kind != loadgen::LengthDist::Kind::kFixed) shape.prompt_lengths = prompt_dist;
   if (output_dist.kind != loadgen::LengthDist::Kind::kFixed) shape.output_lengths = output_dist;
+  // Warm-up: a server's first requests can pay one-time costs (CUDA graph capture, kernel
+  // autotuning, lazy weight paging) that no later request sees; they would skew the first level.
+  std::string warmup_note;
+  if (o.warmup > 0) {
+    loadgen::Load w;
+    w.kind = loadgen::Load::kConcurrency;
+    w.value = 1;
+    w.requests = o.warmup;
+    TerminalProgress display("bench warm-up");
+    auto progress = [&](int done, int started) { display.update(done, 0, fmt::format("done, {} in flight", started - done)); };
+    const auto level = loadgen::run_level(target, shape, w, progress);
+    int failed = 0;
+    for (const auto& r : level.requests) failed += r.ok() ? 0 : 1;
+    warmup_note = fmt::format("warm-up: {} request{} at concurrency 1 before the first level, not measured ({} failed)", o.warmup,
+                              o.warmup == 1 ? "" : "s", failed);
+  }
   std::vector<loadgen::LevelSummary> summaries;
   for (const auto& l : levels) {
     TerminalProgress display(fmt::format("bench {}", loadgen::level_name(l)));
@@ -205,6 +222,7 @@ void run_bench(const GlobalOptions& g, const BenchOptions& o) {
     for (const auto& e : s.first_errors) t.notes.push_back(fmt::format("{}: {}", loadgen::level_name(s.load), e));
   }
   t.notes.push_back(price_note);
+  if (!warmup_note.empty()) t.notes.push_back(warmup_note);
   if (ok > 0) t.notes.push_back(server_counted == ok ? "output tokens: the server's usage counts"
                                          : fmt::format("output tokens: the server's usage on {} of {} requests, else one per streamed piece",
                                                        server_counted, ok));
@@ -249,6 +267,8 @@ void register_bench(CLI::App& app, GlobalOptions& g) {
   b->add_option("--requests", o->requests, "Requests per level (default 64 unless --duration)")->check(CLI::Range(1, 10000000));
   b->add_option("--duration", o->duration, "Time per level, e.g. 60s (requests started until then)");
   b->add_option("--timeout", o->timeout, "Per-request timeout (default 300s)");
+  b->add_option("--warmup", o->warmup, "Requests sent one at a time before the first level and not measured (default 0)")
+      ->check(CLI::Range(0, 100000));
   b->add_option("--header", o->headers, "Extra header 'Name: value' (repeatable); $OPENAI_API_KEY sets Authorization");
   b->add_option("--instance-type", o->instance_type, "EC2 instance the endpoint runs on: prices the tokens");
   b->add_option("--region", o->region, "Region of the SageMaker endpoint and of the prices (default: AWS conventions, else us-east-1)");

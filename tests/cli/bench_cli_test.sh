@@ -55,6 +55,12 @@ start_server 0.005 0.001 3
 "$frugal" bench --url "http://127.0.0.1:$port/v1/completions" --model m --output-tokens 4 --requests 9 > "$tmp/errs.txt"
 grep -Eq '^concurrency 1 +9 +3 ' "$tmp/errs.txt" || fail "errors not counted: $(cat "$tmp/errs.txt")"
 grep -q 'HTTP 500: .*scripted failure' "$tmp/errs.txt" || fail "the error is not shown"
+# Warm-up requests go first and are not counted. The server has answered 9 requests (a multiple of
+# 3), so after 2 warm-ups the level's 4 are its next 3rd to 6th: two of them fail (the 3rd and the
+# 6th), where four without a warm-up would have had one failure.
+"$frugal" bench --url "http://127.0.0.1:$port/v1/completions" --model m --output-tokens 4 --requests 4 --warmup 2 > "$tmp/warm.txt"
+grep -Eq '^concurrency 1 +4 +2 ' "$tmp/warm.txt" || fail "warm-up counted or not sent: $(cat "$tmp/warm.txt")"
+grep -q 'warm-up: 2 requests at concurrency 1 before the first level, not measured (0 failed)' "$tmp/warm.txt" || fail "warm-up note: $(cat "$tmp/warm.txt")"
 kill $spid; wait $spid 2>/dev/null || true
 # The loop: measure -> calibrate -> advise. A "server" whose first token takes 300 ms and each next
 # one 60 ms (about twice what the bundled factors predict here); the calibration fitted to its rows
