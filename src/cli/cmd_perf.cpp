@@ -63,6 +63,22 @@ Table summary_table(const ErrorSummary& s, const std::vector<Prediction>& preds,
   return t;
 }
 
+// The same error by what the rows measure (perf/validate.h regime_of): load form and metric.
+Table regime_table(const std::vector<Prediction>& preds, const std::string& title) {
+  Table t;
+  t.title = title;
+  t.columns = {{"regime", "load / metric"}, {"rows", "rows", true}, {"median_abs_error", "median |error|", true},
+               {"p90_abs_error", "p90 |error|", true}, {"over_30", "over 30%", true}};
+  std::map<std::string, std::size_t> over;
+  for (const auto& p : preds) over[regime_of(p.row)] += std::fabs(p.error) > 0.3 ? 1 : 0;
+  for (const auto& [name, x] : summarize_by_regime(preds)) {
+    t.rows.push_back({Cell(name), Cell(std::to_string(x.rows), x.rows), Cell(fmt::format("{:.1f}%", x.median_abs * 100), x.median_abs),
+                      Cell(fmt::format("{:.1f}%", x.p90_abs * 100), x.p90_abs),
+                      Cell(std::to_string(over[name]), static_cast<double>(over[name]))});
+  }
+  return t;
+}
+
 Table rows_table(const std::string& title, const std::vector<Prediction>& preds) {
   Table t;
   t.title = title;
@@ -161,7 +177,9 @@ void run_cross_validate(const GlobalOptions& g, const PerfOptions& o) {
   auto st = summary_table(s, cv.predictions, "Out-of-sample error (|predicted / measured - 1|, each row without its source)");
   st.notes.push_back(fmt::format("{} of {} rows evaluated ({:.1f}%); {} not modelled", cv.predictions.size(), cv.total_rows,
                                  100.0 * cv.predictions.size() / std::max<std::size_t>(1, cv.total_rows), cv.unmodelled.size()));
+  const Table lt = regime_table(cv.predictions, "Out-of-sample error by load and metric");
   nlohmann::json j = {{"file", file}, {"rows", rt.to_json()["rows"]}, {"folds", f.to_json()["rows"]}, {"summary", st.to_json()["rows"]},
+                      {"by_load", lt.to_json()["rows"]},
                       {"median_abs_error", s.median_abs}, {"p90_abs_error", s.p90_abs},
                       {"evaluated_rows", cv.predictions.size()}, {"total_rows", cv.total_rows}};
   if (o.write) {
@@ -173,7 +191,7 @@ void run_cross_validate(const GlobalOptions& g, const PerfOptions& o) {
     st.notes.push_back("wrote " + target + " (what estimates with these factors say about their accuracy)");
     j["written"] = target;
   }
-  emit(g, {rt, f, st}, j);
+  emit(g, {rt, f, st, lt}, j);
   check_targets(o, s);
 }
 
@@ -197,7 +215,9 @@ void run_validate(const GlobalOptions& g, const PerfOptions& o) {
   for (const auto& u : unmodelled) {
     um.rows.push_back({Cell(std::to_string(u.row.line), u.row.line), Cell(u.row.model), Cell(u.row.batch_text), Cell(u.row.metric), Cell(u.reason)});
   }
+  const Table lt = regime_table(preds, "By load and metric");
   nlohmann::json j = {{"file", file}, {"rows", t.to_json()["rows"]}, {"summary", st.to_json()["rows"]},
+                      {"by_load", lt.to_json()["rows"]},
                       {"median_abs_error", s.median_abs}, {"p90_abs_error", s.p90_abs},
                       {"predicted_rows", s.rows}, {"total_rows", rows.size()}, {"unmodelled", um.to_json()["rows"]}};
   // Scoring the fitted rows in sample, say what the rows no fit has seen give with the same factors.
@@ -210,7 +230,7 @@ void run_validate(const GlobalOptions& g, const PerfOptions& o) {
                                 {"median_abs_error", check->overall.median_abs}, {"p90_abs_error", check->overall.p90_abs}};
     }
   }
-  std::vector<Table> tables = {t, st};
+  std::vector<Table> tables = {t, st, lt};
   if (!unmodelled.empty()) tables.push_back(um);
   emit(g, tables, j);
   check_targets(o, s);

@@ -356,6 +356,46 @@ ErrorSummary summarize(const std::vector<Prediction>& p) {
   return s;
 }
 
+std::string regime_of(const MeasuredRow& r) {
+  const char* load = "max";
+  switch (r.load.kind) {
+    case Load::Kind::kBatch: load = "static batch"; break;
+    case Load::Kind::kConcurrency: load = "concurrency"; break;
+    case Load::Kind::kRate: load = "rate"; break;
+    case Load::Kind::kBurst: load = "burst"; break;
+    case Load::Kind::kMax: load = "max"; break;
+  }
+  const std::string m = lower(r.metric);
+  const char* what = "request latency";
+  if (m.find("throughput") != std::string::npos || m == "requests_per_s") {
+    what = "throughput";
+  } else if (m.rfind("ttft", 0) == 0) {
+    what = "TTFT";
+  } else if (m.rfind("tpot", 0) == 0 || m.rfind("itl", 0) == 0 || m.find("per_token") != std::string::npos) {
+    what = "per-token";
+  }
+  return fmt::format("{} / {}", load, what);
+}
+
+std::vector<std::pair<std::string, ErrorSummary>> summarize_by_regime(const std::vector<Prediction>& p) {
+  // From the simplest load to the offline maximum, then by name.
+  auto order = [](Load::Kind k) {
+    switch (k) {
+      case Load::Kind::kBatch: return 0;
+      case Load::Kind::kConcurrency: return 1;
+      case Load::Kind::kRate: return 2;
+      case Load::Kind::kBurst: return 3;
+      case Load::Kind::kMax: return 4;
+    }
+    return 5;
+  };
+  std::map<std::pair<int, std::string>, std::vector<Prediction>> by;
+  for (const auto& x : p) by[{order(x.row.load.kind), regime_of(x.row)}].push_back(x);
+  std::vector<std::pair<std::string, ErrorSummary>> out;
+  for (const auto& [k, v] : by) out.emplace_back(k.second, summarize(v));
+  return out;
+}
+
 namespace {
 constexpr double kLossCap = 0.6;  // |log error| beyond which a row no longer pulls the fit
 constexpr int kGridPoints = 16;   // per parameter and cycle of the global grid search (log-spaced)

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "catalog/catalog.h"
@@ -103,6 +104,15 @@ struct ErrorSummary {
   double max_abs = 0;
 };
 ErrorSummary summarize(const std::vector<Prediction>& p);
+
+// What a row measures, as users ask it: its load form ("static batch", "concurrency", "rate",
+// "burst", "max") and what of the response ("throughput", "TTFT", "per-token" for TPOT, ITL and
+// latency per token, "request latency"), e.g. "max / throughput". The model's error differs far
+// more between these than between GPUs: a figure for offline max throughput says little about
+// the first-token latency of a static batch.
+std::string regime_of(const MeasuredRow& r);
+// summarize() per regime_of(), in the order of the load forms above.
+std::vector<std::pair<std::string, ErrorSummary>> summarize_by_regime(const std::vector<Prediction>& p);
 
 // Fits mem_eff and compute_eff per family and the overheads per stack by coordinate descent on
 // the sum of |log(predicted / measured)|. Families and stacks with no rows are left unchanged.

@@ -46,6 +46,43 @@ TEST(Validate, EveryMeasuredRowIsPredictedWithinTarget) {
   EXPECT_LE(s.p90_abs, 0.35);
 }
 
+// The error by what a row measures: its load form and metric, across every group.
+TEST(Validate, ErrorsAreSummarizedByLoadAndMetric) {
+  auto row = [](const char* batch, const char* metric) {
+    MeasuredRow r;
+    r.load = parse_load(batch);
+    r.metric = metric;
+    return r;
+  };
+  EXPECT_EQ(regime_of(row("max (offline)", "output_throughput")), "max / throughput");
+  EXPECT_EQ(regime_of(row("8", "TTFT_p50")), "static batch / TTFT");
+  EXPECT_EQ(regime_of(row("concurrency 20", "latency_per_token_median")), "concurrency / per-token");
+  EXPECT_EQ(regime_of(row("rate 2/s", "ITL_avg")), "rate / per-token");
+  EXPECT_EQ(regime_of(row("rate 2/s for 500 requests", "requests_per_s")), "rate / throughput");
+  EXPECT_EQ(regime_of(row("burst 500", "e2e_latency_p50")), "burst / request latency");
+  // Grouped from the simplest load to the offline maximum; each group's figures are summarize()'s.
+  std::vector<Prediction> preds;
+  auto add = [&](const char* batch, const char* metric, double error) {
+    Prediction p;
+    p.row = row(batch, metric);
+    p.error = error;
+    preds.push_back(p);
+  };
+  add("max", "output_throughput", 0.1);
+  add("max", "output_throughput", -0.3);
+  add("8", "TTFT_p50", 0.5);
+  add("concurrency 4", "TPOT_p50", -0.2);
+  const auto by = summarize_by_regime(preds);
+  ASSERT_EQ(by.size(), 3u);
+  EXPECT_EQ(by[0].first, "static batch / TTFT");
+  EXPECT_EQ(by[1].first, "concurrency / per-token");
+  EXPECT_EQ(by[2].first, "max / throughput");
+  EXPECT_EQ(by[2].second.rows, 2u);
+  EXPECT_DOUBLE_EQ(by[2].second.median_abs, 0.2);
+  EXPECT_DOUBLE_EQ(by[2].second.max_abs, 0.3);
+  EXPECT_DOUBLE_EQ(by[0].second.median_abs, 0.5);
+}
+
 // Every form of the batch column; rows the model cannot predict are listed with the reason and
 // counted, never dropped, and are an error only when asked (--strict passes no list).
 TEST(Validate, BatchFormsAndUnmodelledRowsAreListedNotDropped) {
