@@ -105,8 +105,7 @@ std::string priced_options(const InstanceType& it, const PurchaseSettings& ps) {
   return out.empty() ? "none" : fmt::format("{}", fmt::join(out, ", "));
 }
 
-// Rank 0 in the rejection log: the configuration fit and met the SLOs, only the price was missing,
-// which says more than any reason another precision or TP degree was turned down for.
+// The rejection of a configuration that fit and met the SLOs but has no price for `asked`.
 std::string no_offer_reason(const InstanceType& it, const std::vector<std::string>& asked, const std::string& what,
                             const PurchaseSettings& ps, const std::string& region) {
   return fmt::format("{}, but no {} price in {} in the bundled sources (priced there: {})", what, fmt::join(asked, "/"),
@@ -127,6 +126,9 @@ void fill_price(Candidate& c, const Offer& o, int instances, double hours_per_mo
 // Keeps, per instance type, the most informative reason it could not be used.
 class RejectionLog {
  public:
+  // It fit and met the SLOs, only the price was missing: says more than any reason another
+  // precision or TP degree was turned down for.
+  static constexpr int kNoPrice = 0;
   // Lower rank wins: an SLO miss (it fit, but was too slow) says more than "does not fit". Within
   // a rank, the lower `closeness` wins (e.g. the precision that came nearest to fitting).
   void add(const std::string& instance, int rank, std::string reason, double closeness = 0) {
@@ -139,7 +141,7 @@ class RejectionLog {
   std::vector<Rejection> list() const {
     std::vector<Rejection> out;
     for (const auto& [k, v] : by_instance_) {
-      if (!feasible_.count(k)) out.push_back({k, v.reason});
+      if (!feasible_.count(k)) out.push_back({k, v.reason, v.rank == kNoPrice});
     }
     return out;
   }
@@ -382,7 +384,7 @@ void search_serve(SearchState& s, const InstanceType& it) {
         s.all.push_back(std::move(c));
       }
       if (!offered && !asked.empty()) {
-        s.log.add(it.name, 0, no_offer_reason(it, asked, fmt::format("meets the SLOs ({}, {} {})", p->name, cfg.dep() ? "DEP" : "TP", tp),
+        s.log.add(it.name, RejectionLog::kNoPrice, no_offer_reason(it, asked, fmt::format("meets the SLOs ({}, {} {})", p->name, cfg.dep() ? "DEP" : "TP", tp),
                                               s.ps, s.ctx.catalog->region()));
       }
     }
@@ -512,7 +514,7 @@ void search_train(SearchState& s, const InstanceType& it) {
     s.all.push_back(std::move(c));
   }
   if (!offered && !asked.empty()) {
-    s.log.add(it.name, 0, no_offer_reason(it, asked, fmt::format("the run fits on {} instance{}{}", instances, instances == 1 ? "" : "s",
+    s.log.add(it.name, RejectionLog::kNoPrice, no_offer_reason(it, asked, fmt::format("the run fits on {} instance{}{}", instances, instances == 1 ? "" : "s",
                                                                       s.w.deadline_s ? " within the deadline" : ""),
                                           s.ps, s.ctx.catalog->region()));
   }
@@ -773,7 +775,7 @@ Advice advise_regions(const Workload& w, Catalog& catalog, const AdvisorContext&
       continue;
     }
     merged->ranked.insert(merged->ranked.end(), a.ranked.begin(), a.ranked.end());
-    for (auto& rj : a.rejected) merged->rejected.push_back({rj.instance + " (" + r + ")", rj.reason});
+    for (auto& rj : a.rejected) merged->rejected.push_back({rj.instance + " (" + r + ")", rj.reason, rj.no_price});
     merged->configurations_evaluated += a.configurations_evaluated;
     if (a.fewest_instances_needed > 0 &&
         (merged->fewest_instances_needed == 0 || a.fewest_instances_needed < merged->fewest_instances_needed)) {

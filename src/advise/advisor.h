@@ -63,6 +63,7 @@ struct Candidate {
 struct Rejection {
   std::string instance;
   std::string reason;
+  bool no_price = false;  // it fit and met the SLOs; only a price for the purchase options asked was missing
 };
 
 struct Advice {

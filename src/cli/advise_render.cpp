@@ -113,8 +113,7 @@ std::vector<Table> advice_tables(const Advice& a, int top, bool explain) {
     }
     // When something fit but had no price for what was asked, the way out is another purchase option
     // or region, not looser SLOs.
-    const bool unpriced = std::any_of(a.rejected.begin(), a.rejected.end(),
-                                      [](const Rejection& r) { return r.reason.find(", but no ") != std::string::npos; });
+    const bool unpriced = std::any_of(a.rejected.begin(), a.rejected.end(), [](const Rejection& r) { return r.no_price; });
     t.notes.push_back(std::string("No feasible configuration: see the rejections below, or relax the SLOs") +
                       (unpriced ? "; some fit but have no price for the --purchase options asked in this region (--purchase, --region all)."
                                 : ".") +

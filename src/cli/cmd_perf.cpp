@@ -64,17 +64,16 @@ Table summary_table(const ErrorSummary& s, const std::vector<Prediction>& preds,
 }
 
 // The same error by what the rows measure (perf/validate.h regime_of): load form and metric.
-Table regime_table(const std::vector<Prediction>& preds, const std::string& title) {
+Table regime_table(const std::vector<Prediction>& preds, const ValidationMap& map, const std::string& title) {
   Table t;
   t.title = title;
   t.columns = {{"regime", "load / metric"}, {"rows", "rows", true}, {"median_abs_error", "median |error|", true},
-               {"p90_abs_error", "p90 |error|", true}, {"over_30", "over 30%", true}};
-  std::map<std::string, std::size_t> over;
-  for (const auto& p : preds) over[regime_of(p.row)] += std::fabs(p.error) > 0.3 ? 1 : 0;
-  for (const auto& [name, x] : summarize_by_regime(preds)) {
-    t.rows.push_back({Cell(name), Cell(std::to_string(x.rows), x.rows), Cell(fmt::format("{:.1f}%", x.median_abs * 100), x.median_abs),
+               {"p90_abs_error", "p90 |error|", true}, {"over_tail", fmt::format("over {:g}%", map.tail_error * 100), true}};
+  for (const auto& r : summarize_by_regime(preds, map.tail_error)) {
+    const auto& x = r.error;
+    t.rows.push_back({Cell(r.regime), Cell(std::to_string(x.rows), x.rows), Cell(fmt::format("{:.1f}%", x.median_abs * 100), x.median_abs),
                       Cell(fmt::format("{:.1f}%", x.p90_abs * 100), x.p90_abs),
-                      Cell(std::to_string(over[name]), static_cast<double>(over[name]))});
+                      Cell(std::to_string(r.over_tail), static_cast<double>(r.over_tail))});
   }
   return t;
 }
@@ -177,7 +176,7 @@ void run_cross_validate(const GlobalOptions& g, const PerfOptions& o) {
   auto st = summary_table(s, cv.predictions, "Out-of-sample error (|predicted / measured - 1|, each row without its source)");
   st.notes.push_back(fmt::format("{} of {} rows evaluated ({:.1f}%); {} not modelled", cv.predictions.size(), cv.total_rows,
                                  100.0 * cv.predictions.size() / std::max<std::size_t>(1, cv.total_rows), cv.unmodelled.size()));
-  const Table lt = regime_table(cv.predictions, "Out-of-sample error by load and metric");
+  const Table lt = regime_table(cv.predictions, map, "Out-of-sample error by load and metric");
   nlohmann::json j = {{"file", file}, {"rows", rt.to_json()["rows"]}, {"folds", f.to_json()["rows"]}, {"summary", st.to_json()["rows"]},
                       {"by_load", lt.to_json()["rows"]},
                       {"median_abs_error", s.median_abs}, {"p90_abs_error", s.p90_abs},
@@ -215,7 +214,7 @@ void run_validate(const GlobalOptions& g, const PerfOptions& o) {
   for (const auto& u : unmodelled) {
     um.rows.push_back({Cell(std::to_string(u.row.line), u.row.line), Cell(u.row.model), Cell(u.row.batch_text), Cell(u.row.metric), Cell(u.reason)});
   }
-  const Table lt = regime_table(preds, "By load and metric");
+  const Table lt = regime_table(preds, map, "By load and metric");
   nlohmann::json j = {{"file", file}, {"rows", t.to_json()["rows"]}, {"summary", st.to_json()["rows"]},
                       {"by_load", lt.to_json()["rows"]},
                       {"median_abs_error", s.median_abs}, {"p90_abs_error", s.p90_abs},
@@ -359,9 +358,9 @@ void run_estimate(const GlobalOptions& g, const PerfOptions& o) {
     t.notes.push_back(fmt::format("does not fit: needs {} of {} per device", human_bytes(mem.used()), human_bytes(mem.capacity)));
   } else if (!s.memory.fits()) {
     // A static batch past what memory holds: the figures above are for a batch that cannot run.
-    t.notes.push_back(fmt::format("does not fit: {} sequences of {:g} tokens need {} of {} per device; at most {:.0f} fit",
+    t.notes.push_back(fmt::format("does not fit: {} sequences of {:g} tokens need {} of {} per device; at most {} fit",
                                   sequences, o.prompt + o.output, human_bytes(s.memory.used()), human_bytes(s.memory.capacity),
-                                  static_cast<double>(max_batch(cfg, o.prompt + o.output, 65536))));
+                                  max_batch(cfg, o.prompt + o.output, 65536)));
   }
   if (s.saturated) {
     t.notes.push_back(load.requests > 0 ? fmt::format("saturated: {} arrives faster than the replica completes: the backlog grows while requests arrive, then drains ({:.3g} requests/s over the run, {:.0f} in flight on average); TTFT shown is the mean latency less the decode, not a steady state", load.describe(), s.requests_per_s, s.running)

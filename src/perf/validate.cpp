@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -64,6 +65,9 @@ ValidationMap ValidationMap::load(const std::string& path) {
   if (!(m.independent_bias_p > 0 && m.independent_bias_p < 1)) {
     fail_at(location_of(*t.get("independent_bias_p"), path), "expected independent_bias_p in (0, 1), a probability");
   }
+  m.tail_error = require_number(t, "tail_error", path);
+  m.tail_error_source = require_string(t, "tail_error_source", path);
+  if (!(m.tail_error > 0)) fail_at(location_of(*t.get("tail_error"), path), "expected tail_error > 0, a fraction of the measured value");
   return m;
 }
 
@@ -356,15 +360,18 @@ ErrorSummary summarize(const std::vector<Prediction>& p) {
   return s;
 }
 
+namespace {
+// The load forms in the order users read them, simplest first, with their names.
+constexpr std::pair<Load::Kind, const char*> kLoadForms[] = {
+    {Load::Kind::kBatch, "static batch"}, {Load::Kind::kConcurrency, "concurrency"}, {Load::Kind::kRate, "rate"},
+    {Load::Kind::kBurst, "burst"},        {Load::Kind::kMax, "max"}};
+int load_form(Load::Kind k) {
+  return static_cast<int>(std::find_if(std::begin(kLoadForms), std::end(kLoadForms), [k](const auto& f) { return f.first == k; }) -
+                          std::begin(kLoadForms));
+}
+}  // namespace
+
 std::string regime_of(const MeasuredRow& r) {
-  const char* load = "max";
-  switch (r.load.kind) {
-    case Load::Kind::kBatch: load = "static batch"; break;
-    case Load::Kind::kConcurrency: load = "concurrency"; break;
-    case Load::Kind::kRate: load = "rate"; break;
-    case Load::Kind::kBurst: load = "burst"; break;
-    case Load::Kind::kMax: load = "max"; break;
-  }
   const std::string m = lower(r.metric);
   const char* what = "request latency";
   if (m.find("throughput") != std::string::npos || m == "requests_per_s") {
@@ -374,25 +381,17 @@ std::string regime_of(const MeasuredRow& r) {
   } else if (m.rfind("tpot", 0) == 0 || m.rfind("itl", 0) == 0 || m.find("per_token") != std::string::npos) {
     what = "per-token";
   }
-  return fmt::format("{} / {}", load, what);
+  return fmt::format("{} / {}", kLoadForms[load_form(r.load.kind)].second, what);
 }
 
-std::vector<std::pair<std::string, ErrorSummary>> summarize_by_regime(const std::vector<Prediction>& p) {
-  // From the simplest load to the offline maximum, then by name.
-  auto order = [](Load::Kind k) {
-    switch (k) {
-      case Load::Kind::kBatch: return 0;
-      case Load::Kind::kConcurrency: return 1;
-      case Load::Kind::kRate: return 2;
-      case Load::Kind::kBurst: return 3;
-      case Load::Kind::kMax: return 4;
-    }
-    return 5;
-  };
+std::vector<RegimeSummary> summarize_by_regime(const std::vector<Prediction>& p, double tail) {
   std::map<std::pair<int, std::string>, std::vector<Prediction>> by;
-  for (const auto& x : p) by[{order(x.row.load.kind), regime_of(x.row)}].push_back(x);
-  std::vector<std::pair<std::string, ErrorSummary>> out;
-  for (const auto& [k, v] : by) out.emplace_back(k.second, summarize(v));
+  for (const auto& x : p) by[{load_form(x.row.load.kind), regime_of(x.row)}].push_back(x);
+  std::vector<RegimeSummary> out;
+  for (const auto& [k, v] : by) {
+    const auto over = std::count_if(v.begin(), v.end(), [tail](const Prediction& x) { return std::fabs(x.error) > tail; });
+    out.push_back({k.second, summarize(v), static_cast<std::size_t>(over)});
+  }
   return out;
 }
 

@@ -36,6 +36,9 @@ struct ValidationMap {
   // predicted better than measured that a fair coin would do so less often than this (sign test).
   double independent_bias_p = 0;
   std::string independent_bias_source;
+  // |error| above which a row counts in the tail (perf validate's per-regime "over" column).
+  double tail_error = 0;
+  std::string tail_error_source;
   static ValidationMap load(const std::string& path);
 };
 
@@ -111,8 +114,14 @@ ErrorSummary summarize(const std::vector<Prediction>& p);
 // more between these than between GPUs: a figure for offline max throughput says little about
 // the first-token latency of a static batch.
 std::string regime_of(const MeasuredRow& r);
-// summarize() per regime_of(), in the order of the load forms above.
-std::vector<std::pair<std::string, ErrorSummary>> summarize_by_regime(const std::vector<Prediction>& p);
+// summarize() per regime_of(), in the order of the load forms above, with the rows whose |error|
+// exceeds `tail` counted.
+struct RegimeSummary {
+  std::string regime;
+  ErrorSummary error;
+  std::size_t over_tail = 0;
+};
+std::vector<RegimeSummary> summarize_by_regime(const std::vector<Prediction>& p, double tail);
 
 // Fits mem_eff and compute_eff per family and the overheads per stack by coordinate descent on
 // the sum of |log(predicted / measured)|. Families and stacks with no rows are left unchanged.

@@ -94,6 +94,7 @@ TEST(Advise, AConfigurationThatFitsButHasNoPriceAskedForSaysSo) {
   EXPECT_TRUE(a.ranked.empty());
   ASSERT_EQ(a.rejected.size(), 1u);
   const std::string& why = a.rejected[0].reason;
+  EXPECT_TRUE(a.rejected[0].no_price);
   EXPECT_NE(why.find("meets the SLOs"), std::string::npos) << why;
   EXPECT_NE(why.find("no on-demand price in us-east-2"), std::string::npos) << why;
   EXPECT_NE(why.find("priced there: spot"), std::string::npos) << why;

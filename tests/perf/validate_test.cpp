@@ -72,15 +72,23 @@ TEST(Validate, ErrorsAreSummarizedByLoadAndMetric) {
   add("max", "output_throughput", -0.3);
   add("8", "TTFT_p50", 0.5);
   add("concurrency 4", "TPOT_p50", -0.2);
-  const auto by = summarize_by_regime(preds);
+  const auto by = summarize_by_regime(preds, 0.25);
   ASSERT_EQ(by.size(), 3u);
-  EXPECT_EQ(by[0].first, "static batch / TTFT");
-  EXPECT_EQ(by[1].first, "concurrency / per-token");
-  EXPECT_EQ(by[2].first, "max / throughput");
-  EXPECT_EQ(by[2].second.rows, 2u);
-  EXPECT_DOUBLE_EQ(by[2].second.median_abs, 0.2);
-  EXPECT_DOUBLE_EQ(by[2].second.max_abs, 0.3);
-  EXPECT_DOUBLE_EQ(by[0].second.median_abs, 0.5);
+  EXPECT_EQ(by[0].regime, "static batch / TTFT");
+  EXPECT_EQ(by[1].regime, "concurrency / per-token");
+  EXPECT_EQ(by[2].regime, "max / throughput");
+  EXPECT_EQ(by[2].error.rows, 2u);
+  EXPECT_DOUBLE_EQ(by[2].error.median_abs, 0.2);
+  EXPECT_DOUBLE_EQ(by[2].error.max_abs, 0.3);
+  EXPECT_DOUBLE_EQ(by[0].error.median_abs, 0.5);
+  // The tail counts |error| above the threshold: -0.3 and 0.5 are over 0.25, 0.1 and -0.2 are not.
+  EXPECT_EQ(by[0].over_tail, 1u);
+  EXPECT_EQ(by[1].over_tail, 0u);
+  EXPECT_EQ(by[2].over_tail, 1u);
+  // The bundled threshold comes from validation.toml with its source.
+  const auto map = ValidationMap::load(kData + "/perf/validation.toml");
+  EXPECT_GT(map.tail_error, 0);
+  EXPECT_FALSE(map.tail_error_source.empty());
 }
 
 // Every form of the batch column; rows the model cannot predict are listed with the reason and
